@@ -1,0 +1,46 @@
+"""The explorer: runs a search strategy over a Model and returns a CheckResult."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from modelcheck.errors import UsageError
+from modelcheck.model import Model
+from modelcheck.result import CheckResult, Progress
+
+from ._search import Limits, Search
+from .bfs import run_bfs
+from .dfs import run_dfs
+from .store import StateStore
+
+__all__ = ["STRATEGIES", "Limits", "StateStore", "check"]
+
+STRATEGIES: dict[str, Callable[[Search], int]] = {"bfs": run_bfs, "dfs": run_dfs}
+
+
+def check(
+    model: Model[Any],
+    *,
+    strategy: str = "bfs",
+    max_depth: int | None = None,
+    max_states: int | None = None,
+    time_limit: float | None = None,
+    keep_going: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+) -> CheckResult:
+    """Explore ``model`` and judge its properties.
+
+    ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
+    the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
+    ``max_states`` and ``time_limit`` (seconds) bound it. ``progress``, if given, is called
+    about twice a second with a :class:`~modelcheck.Progress` snapshot. Every trace in the
+    result has been rebuilt and replayed against the model.
+    """
+    if strategy not in STRATEGIES:
+        raise UsageError(f"unknown strategy '{strategy}': choose {' or '.join(STRATEGIES)}")
+    search = Search(
+        model, strategy, Limits(max_depth, max_states, time_limit), keep_going, progress
+    )
+    depth = STRATEGIES[strategy](search)
+    return search.result(depth)

@@ -1,0 +1,241 @@
+"""What breadth- and depth-first search share: limits, property bookkeeping, error diagnosis
+and the assembly of the result with rebuilt, replayed traces."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from modelcheck.errors import ModelError, NondeterminismError, UsageError
+from modelcheck.model import Model
+from modelcheck.properties import ALWAYS, DEADLOCK, SOMETIMES, Property
+from modelcheck.result import CheckResult, Progress, PropertyResult, Status
+from modelcheck.trace import (
+    Step,
+    Trace,
+    call_model,
+    expand,
+    initial_states,
+    rebuild,
+    verify,
+)
+from modelcheck.values import check_immutable
+
+from .store import StateStore
+
+__all__ = ["VALIDATE_FIRST", "Limits", "Search"]
+
+#: The first this many distinct states are checked deeply for immutability.
+VALIDATE_FIRST = 1000
+#: How often (in expanded states) the search looks at the clock.
+TICK_MASK = 1023
+_PROGRESS_EVERY = 0.5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on a search; None means unbounded. ``max_depth`` counts levels, initial = 1."""
+
+    max_depth: int | None = None
+    max_states: int | None = None
+    time_limit: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_depth", "max_states"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise UsageError(f"{name.replace('_', '-')} must be at least 1, not {value}")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise UsageError(f"time-limit must be positive, not {self.time_limit}")
+
+
+Check = tuple[int, Callable[[Any], Any], bool]
+
+
+class Search:
+    """One search's shared state. Strategies run the loop; this keeps the books."""
+
+    def __init__(
+        self,
+        model: Model[Any],
+        strategy: str,
+        limits: Limits,
+        keep_going: bool,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.model = model
+        self.strategy = strategy
+        self.limits = limits
+        self.keep_going = keep_going
+        self.progress = progress
+        self.properties = _collect_properties(model)
+        self.found: dict[int, int] = {}
+        self.checks: list[Check] = [
+            (pos, p.predicate, p.kind == ALWAYS)
+            for pos, p in enumerate(self.properties)
+            if p.kind in (ALWAYS, SOMETIMES)
+        ]
+        self.deadlock_pos = next(
+            (pos for pos, p in enumerate(self.properties) if p.kind == DEADLOCK), None
+        )
+        self.store = StateStore()
+        self.generated = 0
+        self.stopped: str | None = None
+        self.inits: list[Any] = []
+        self.start = time.perf_counter()
+        self._deadline = (
+            self.start + limits.time_limit if limits.time_limit is not None else float("inf")
+        )
+        self._next_report = self.start + _PROGRESS_EVERY
+
+    # -- during the search ----------------------------------------------------------------
+
+    def hit(self, pos: int, number: int) -> bool:
+        """Property ``pos`` was decided at state ``number``; True if the search must stop."""
+        self.found[pos] = number
+        self.checks = [c for c in self.checks if c[0] != pos]
+        if pos == self.deadlock_pos:
+            self.deadlock_pos = None
+        violated = self.properties[pos].kind != SOMETIMES
+        if violated and not self.keep_going:
+            self.stopped = "violation"
+            return True
+        return False
+
+    def tick(self, depth: int, queue: int) -> bool:
+        """Look at the clock: True if the time limit is up. Reports progress now and then."""
+        now = time.perf_counter()
+        if now >= self._deadline:
+            self.stopped = "time-limit"
+            return True
+        if self.progress is not None and now >= self._next_report:
+            self._next_report = now + _PROGRESS_EVERY
+            self.progress(
+                Progress(len(self.store), self.generated, depth, queue, now - self.start)
+            )
+        return False
+
+    def add_initial_states(self) -> bool:
+        """Store and check the initial states; True if the search must stop already."""
+        self.inits = initial_states(self.model)
+        store = self.store
+        for choice, state in enumerate(self.inits):
+            self.generated += 1
+            self.check_state(state, Trace((Step(choice, None, state),)))
+            if state in store.index:
+                continue
+            number = store.add(state, -1)
+            for pos, pred, is_always in self.checks:
+                if (not pred(state)) == is_always and self.hit(pos, number):
+                    return True
+            if self.limits.max_states is not None and len(store) >= self.limits.max_states:
+                self.stopped = "max-states"
+                return True
+        return False
+
+    def check_state(self, state: Any, trace: Trace) -> None:
+        """Check a state is a hashable immutable value, and every property evaluates on it."""
+        try:
+            hash(state)
+        except TypeError as exc:
+            raise ModelError(f"a state is not hashable ({exc}): states must be immutable", trace)
+        try:
+            check_immutable(state, "state")
+        except ModelError as exc:
+            raise ModelError(exc.message, trace) from None
+        for prop in self.properties:
+            if prop.kind != DEADLOCK:
+                name = f"property '{prop.name}'"
+                call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
+
+    def fail(self, exc: Exception, number: int) -> NoReturn:
+        """An exception escaped the fast loop while expanding state ``number`` (-1: the
+        initial states). Re-run that step carefully to raise a precise, traced error."""
+        if isinstance(exc, ModelError) and exc.trace is not None:
+            raise exc
+        if number < 0:
+            for choice, state in enumerate(initial_states(self.model)):
+                self.check_state(state, Trace((Step(choice, None, state),)))
+            trace = None
+        else:
+            trace = self.trace_to(number)
+            for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
+                self.check_state(nxt, trace.extend(choice, label, nxt))
+        raise NondeterminismError(
+            f"the model raised {type(exc).__name__}: {exc} during the search, but not when "
+            "re-run from the same state",
+            trace,
+        ) from exc
+
+    # -- after the search -----------------------------------------------------------------
+
+    def trace_to(self, number: int) -> Trace:
+        """The trace to state ``number``, rebuilt from the store (not yet replayed)."""
+        states = [self.store.states[i] for i in self.store.path_to(number)]
+        return rebuild(self.model, states, self.inits or None)
+
+    def result(self, depth: int) -> CheckResult:
+        """Assemble the verdicts, each trace rebuilt and replayed before it is reported."""
+        seconds = time.perf_counter() - self.start
+        complete = self.stopped is None
+        verdicts = []
+        for pos, prop in enumerate(self.properties):
+            trace = None
+            status: Status
+            if pos in self.found:
+                trace = verify(self.model, self.trace_to(self.found[pos]))
+                self._confirm(prop, trace)
+                status = "reached" if prop.kind == SOMETIMES else "violated"
+            elif not complete:
+                status = "unknown"
+            else:
+                status = "unreached" if prop.kind == SOMETIMES else "holds"
+            verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description))
+        return CheckResult(
+            model=self.model.name,
+            params=dict(self.model.params),
+            strategy=self.strategy,
+            distinct=len(self.store),
+            generated=self.generated,
+            depth=depth,
+            complete=complete,
+            stopped=self.stopped,
+            seconds=seconds,
+            peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            properties=tuple(verdicts),
+        )
+
+    def _confirm(self, prop: Property, trace: Trace) -> None:
+        """The replayed trace must show the same verdict the search found."""
+        if prop.kind == DEADLOCK:
+            same = not expand(self.model, trace.final, trace)
+        else:
+            value = bool(call_model(lambda: prop.predicate(trace.final), prop.name, trace))
+            same = value == (prop.kind == SOMETIMES)
+        if not same:
+            raise NondeterminismError(
+                f"property '{prop.name}' gave a different answer on the replayed trace: "
+                "it must depend only on the state",
+                trace,
+            )
+
+
+def _collect_properties(model: Model[Any]) -> list[Property]:
+    props = list(call_model(model.properties, "properties()"))
+    names: set[str] = set()
+    for prop in props:
+        if not isinstance(prop, Property):
+            raise ModelError(f"properties() must return Property values, not {prop!r}")
+        if prop.kind not in (ALWAYS, SOMETIMES):
+            raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
+        if prop.name in names or prop.name == "deadlock" and model.deadlock:
+            raise ModelError(f"two properties are called '{prop.name}': names must be unique")
+        names.add(prop.name)
+    if model.deadlock:
+        props.append(
+            Property("deadlock", DEADLOCK, lambda s: True, "every state has a successor")
+        )
+    return props

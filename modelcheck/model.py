@@ -1,0 +1,120 @@
+"""The Model: a transition system with parameters and properties.
+
+A model needs two methods, ``init_states`` and ``actions``; everything else has a default.
+``actions(state)`` returns ``(label, successor)`` pairs in a fixed order: the order is part
+of the model (a trace is the list of positions taken in it). States are immutable values
+(see :mod:`modelcheck.values`).
+
+>>> from modelcheck import Model, Param, always, check
+>>> class Counter(Model):
+...     '''Counts up to a limit.'''
+...     limit = Param(3, min=0)
+...     def init_states(self):
+...         return [0]
+...     def actions(self, n):
+...         return [("inc", n + 1)] if n < self.limit else []
+...     @always
+...     def bounded(self, n):
+...         return n <= self.limit
+>>> result = check(Counter(limit=4))
+>>> result.distinct, result.generated, result.depth, result.status("bounded")
+(5, 5, 5, 'holds')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from modelcheck.params import Param, declared_params, resolve_params
+from modelcheck.properties import Property, marked_properties
+from modelcheck.values import format_value, to_plain
+
+__all__ = ["Model", "format_label"]
+
+S = TypeVar("S")
+
+
+class Model(Generic[S]):
+    """Base class of every model. Subclass it; set parameters with keyword arguments.
+
+    Class attributes a model may set:
+
+    - ``deadlock`` (default False): report a reachable state with no successor as a
+      violation of the built-in ``deadlock`` property.
+    - ``fields``: names for the positions of a plain-tuple state, used when showing it.
+    """
+
+    deadlock: ClassVar[bool] = False
+    fields: ClassVar[tuple[str, ...] | None] = None
+
+    def __init__(self, **params: object) -> None:
+        self.params: dict[str, object] = resolve_params(type(self), params)
+        self.setup()
+
+    # -- what a model defines -------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Called once the parameters are set: precompute what the actions need."""
+
+    def init_states(self) -> Iterable[S]:
+        """The initial states, in a fixed order."""
+        raise NotImplementedError(f"{type(self).__name__} must define init_states()")
+
+    def actions(self, state: S) -> Iterable[tuple[Any, S]]:
+        """The ``(label, successor)`` pairs enabled in ``state``, in a fixed order."""
+        raise NotImplementedError(f"{type(self).__name__} must define actions(state)")
+
+    def properties(self) -> Sequence[Property]:
+        """The properties to check; by default the methods marked ``@always``/``@sometimes``."""
+        return marked_properties(self)
+
+    def show(self, state: S) -> Mapping[str, Any]:
+        """The state as named fields, for traces and diffs (override to decode a packed state)."""
+        if dataclasses.is_dataclass(state) and not isinstance(state, type):
+            return {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+        if isinstance(state, tuple) and hasattr(state, "_asdict"):
+            fields: dict[str, Any] = state._asdict()
+            return fields
+        if self.fields is not None and isinstance(state, tuple) and len(state) == len(self.fields):
+            return dict(zip(self.fields, state, strict=True))
+        return {"state": state}
+
+    # -- derived --------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The model's name: its class name."""
+        return type(self).__name__
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the class docstring."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0].strip() if doc else ""
+
+    @classmethod
+    def declared_params(cls) -> dict[str, Param[Any]]:
+        """The parameters the class declares, in order."""
+        return declared_params(cls)
+
+    def describe_params(self) -> str:
+        """``name=value`` pairs, comma separated, in declaration order."""
+        return ", ".join(f"{k}={format_value(to_plain(v))}" for k, v in self.params.items())
+
+
+def format_label(label: object) -> str:
+    """How an action label is written: strings as they are, ``("Send", 1, 2)`` as ``Send(1, 2)``.
+
+    >>> format_label(("RMPrepare", "r1"))
+    'RMPrepare(r1)'
+    >>> format_label("TMCommit")
+    'TMCommit'
+    """
+    if isinstance(label, str):
+        return label
+    if isinstance(label, tuple) and label and isinstance(label[0], str):
+        args = ", ".join(format_value(to_plain(a)) for a in label[1:])
+        return f"{label[0]}({args})"
+    return format_value(to_plain(label))

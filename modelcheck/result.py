@@ -1,0 +1,109 @@
+"""What a check returns: per-property verdicts with their traces, and the search statistics.
+
+Statuses: ``holds`` (an invariant, after a complete search), ``violated`` (with a shortest
+trace under BFS), ``reached`` (a ``sometimes``, with an example trace), ``unreached`` (a
+``sometimes`` never reached in a complete search) and ``unknown`` (the search stopped at a
+bound, or at another property's violation, before this one was decided).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from modelcheck.properties import PropertyKind
+from modelcheck.trace import Trace
+
+__all__ = [
+    "EXIT_HOLDS",
+    "EXIT_UNKNOWN",
+    "EXIT_VIOLATED",
+    "CheckResult",
+    "Progress",
+    "PropertyResult",
+    "Status",
+]
+
+Status = Literal["holds", "violated", "reached", "unreached", "unknown"]
+
+EXIT_HOLDS = 0
+EXIT_VIOLATED = 1
+EXIT_UNKNOWN = 3
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """The verdict on one property; ``trace`` is the counterexample or example, if any."""
+
+    name: str
+    kind: PropertyKind
+    status: Status
+    trace: Trace | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of a running search, handed to the progress callback."""
+
+    distinct: int
+    generated: int
+    depth: int
+    queue: int
+    seconds: float
+
+    @property
+    def states_per_second(self) -> float:
+        """Distinct states found per second so far."""
+        return self.distinct / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of :func:`modelcheck.check`.
+
+    ``complete`` is True when every reachable state within no bound was visited;
+    otherwise ``stopped`` says why the search ended early (``violation``, ``max-depth``,
+    ``max-states``, ``time-limit`` or ``interrupted``). Counts follow TLC: ``generated``
+    includes the initial states and every successor computed, ``depth`` counts BFS levels
+    with the initial level as 1.
+    """
+
+    model: str
+    params: dict[str, object]
+    strategy: str
+    distinct: int
+    generated: int
+    depth: int
+    complete: bool
+    stopped: str | None
+    seconds: float
+    peak_memory: int
+    properties: tuple[PropertyResult, ...] = field(default=())
+
+    def status(self, name: str) -> Status:
+        """The status of the property called ``name``."""
+        return self.verdict(name).status
+
+    def verdict(self, name: str) -> PropertyResult:
+        """The result for the property called ``name`` (KeyError if there is none)."""
+        for result in self.properties:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    @property
+    def states_per_second(self) -> float:
+        """Distinct states per second of search."""
+        return self.distinct / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 if every property holds or was reached, 1 if one is violated or unreached,
+        3 if none failed but some are unknown (the search stopped at a bound)."""
+        statuses = {p.status for p in self.properties}
+        if statuses & {"violated", "unreached"}:
+            return EXIT_VIOLATED
+        if "unknown" in statuses:
+            return EXIT_UNKNOWN
+        return EXIT_HOLDS

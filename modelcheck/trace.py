@@ -1,0 +1,195 @@
+"""Traces: a path of choices from an initial state, rebuilt from the store and replayed.
+
+A trace's *path* is its compact encoding: the index of the initial state among
+``init_states()``, then for each step the index of the action taken among ``actions(state)``,
+joined by dots (``"0.2.1"``). Replaying a path re-runs the model and must give back the same
+states; when it does not, the model is nondeterministic and :class:`NondeterminismError`
+names the step.
+
+>>> from modelcheck import Model
+>>> class Walk(Model):
+...     def init_states(self):
+...         return [0]
+...     def actions(self, n):
+...         return [("up", n + 1), ("down", n - 1)]
+>>> trace = replay(Walk(), "0.0.0.1")
+>>> [s.state for s in trace.steps], trace.path
+([0, 1, 2, 1], '0.0.0.1')
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from modelcheck.errors import ModelCodeError, ModelError, NondeterminismError, UsageError
+from modelcheck.model import Model, format_label
+
+__all__ = ["Step", "Trace", "call_model", "parse_path", "rebuild", "replay", "verify"]
+
+T = TypeVar("T")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: the choice taken (init-state index for step 0), its label, the state after it."""
+
+    choice: int
+    label: Any
+    state: Any
+
+    @property
+    def action(self) -> str | None:
+        """The label as text, or None for the initial state."""
+        return None if self.label is None else format_label(self.label)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A sequence of steps from an initial state. ``loop`` marks where a lasso's cycle starts."""
+
+    steps: tuple[Step, ...]
+    loop: int | None = None
+
+    @property
+    def path(self) -> str:
+        """The compact path encoding, replayable with :func:`replay`."""
+        return ".".join(str(step.choice) for step in self.steps)
+
+    @property
+    def final(self) -> Any:
+        """The last state."""
+        return self.steps[-1].state
+
+    def __len__(self) -> int:
+        """The number of actions taken (steps after the initial state)."""
+        return len(self.steps) - 1
+
+    def extend(self, choice: int, label: Any, state: Any) -> Trace:
+        """This trace with one more step."""
+        return Trace((*self.steps, Step(choice, label, state)))
+
+
+def parse_path(text: str) -> tuple[int, ...]:
+    """Parse a path encoding; a malformed one is a :class:`UsageError`.
+
+    >>> parse_path("0.3.1")
+    (0, 3, 1)
+    """
+    parts = text.strip().split(".")
+    if not text.strip() or not all(p.isdigit() for p in parts):
+        raise UsageError(f"path '{text}' must be dot-separated action numbers, like 0.2.1")
+    return tuple(int(p) for p in parts)
+
+
+def location_of(exc: BaseException) -> str | None:
+    """``file:line in function`` of the innermost frame outside modelcheck itself."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    for frame in reversed(frames):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR + os.sep):
+            name = frame.filename
+            try:
+                rel = os.path.relpath(name)
+                name = rel if not rel.startswith("..") else name
+            except ValueError:
+                pass
+            return f"{name}:{frame.lineno} in {frame.name}"
+    return None
+
+
+def call_model(fn: Callable[[], T], what: str, trace: Trace | None = None) -> T:
+    """Run model code; an exception becomes a :class:`ModelCodeError` saying where it was."""
+    try:
+        return fn()
+    except ModelError:
+        raise
+    except Exception as exc:
+        message = f"{what} raised {type(exc).__name__}: {exc}"
+        raise ModelCodeError(message, trace, location_of(exc)) from exc
+
+
+def expand(model: Model[Any], state: Any, trace: Trace | None = None) -> list[tuple[Any, Any]]:
+    """``model.actions(state)`` as a checked list of (label, successor) pairs."""
+    items = call_model(lambda: list(model.actions(state)), "actions()", trace)
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise ModelError(
+                f"actions() must return (label, state) pairs, but gave {item!r}", trace
+            )
+    return items
+
+
+def initial_states(model: Model[Any]) -> list[Any]:
+    """``model.init_states()`` as a checked list."""
+    inits = call_model(lambda: list(model.init_states()), "init_states()")
+    if not inits:
+        raise ModelError(f"{model.name}.init_states() returned no initial state")
+    return inits
+
+
+def rebuild(model: Model[Any], states: Sequence[Any], inits: Sequence[Any] | None = None) -> Trace:
+    """The trace through ``states`` (from an initial state on), choices found by re-running.
+
+    Each step takes the first action whose successor equals the next state.
+    """
+    inits = initial_states(model) if inits is None else inits
+    try:
+        first = list(inits).index(states[0])
+    except ValueError:
+        raise NondeterminismError(
+            "the initial state found during the search is not among init_states() when re-run"
+        ) from None
+    trace = Trace((Step(first, None, states[0]),))
+    for target in states[1:]:
+        for choice, (label, nxt) in enumerate(expand(model, trace.final, trace)):
+            if nxt == target:
+                trace = trace.extend(choice, label, nxt)
+                break
+        else:
+            raise NondeterminismError(
+                f"step {len(trace) + 1} of the trace cannot be rebuilt: re-running actions() "
+                "on the state before it no longer gives the state found during the search",
+                trace,
+            )
+    return trace
+
+
+def replay(model: Model[Any], path: str | Sequence[int]) -> Trace:
+    """Re-run ``path`` (an encoding or a list of choices) and return the trace it takes."""
+    choices = parse_path(path) if isinstance(path, str) else tuple(path)
+    if not choices:
+        raise UsageError("an empty path has no initial state")
+    inits = initial_states(model)
+    if not 0 <= choices[0] < len(inits):
+        raise UsageError(
+            f"path starts with initial state {choices[0]}, but the model has {len(inits)}"
+        )
+    trace = Trace((Step(choices[0], None, inits[choices[0]]),))
+    for number, choice in enumerate(choices[1:], start=1):
+        options = expand(model, trace.final, trace)
+        if not 0 <= choice < len(options):
+            raise UsageError(
+                f"path step {number} takes action {choice}, but the state there has "
+                f"{len(options)} action{'s' if len(options) != 1 else ''}"
+            )
+        label, nxt = options[choice]
+        trace = trace.extend(choice, label, nxt)
+    return trace
+
+
+def verify(model: Model[Any], trace: Trace) -> Trace:
+    """Replay ``trace`` from scratch; raise :class:`NondeterminismError` where it diverges."""
+    again = replay(model, [step.choice for step in trace.steps])
+    for number, (want, got) in enumerate(zip(trace.steps, again.steps, strict=True)):
+        if want.state != got.state or want.label != got.label:
+            where = "the initial state" if number == 0 else f"step {number} ({want.action})"
+            raise NondeterminismError(
+                f"the model is nondeterministic: replaying the trace gave a different state "
+                f"at {where}",
+                Trace(trace.steps[: number + 1]),
+            )
+    return trace

@@ -1,0 +1,118 @@
+"""State values: the immutability check, and conversion to plain JSON-able data.
+
+States must be immutable and hashable, and compare by value. Allowed: None, bool, int,
+float, str, bytes, Enum members, tuples (and NamedTuples), frozensets, and frozen
+dataclasses of these.
+
+>>> to_plain(frozenset({"b", "a"}))
+['a', 'b']
+>>> check_immutable((1, frozenset({2})), "state")
+>>> check_immutable((1, [2]), "state")
+Traceback (most recent call last):
+...
+modelcheck.errors.ModelError: state[1] is a list, which is mutable: use a tuple or frozenset
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from typing import Any
+
+from modelcheck.errors import ModelError
+
+__all__ = ["check_immutable", "format_value", "to_plain"]
+
+_ATOMS = (type(None), bool, int, float, str, bytes, enum.Enum)
+_SUGGEST = {
+    list: "a tuple",
+    dict: "a tuple of (key, value) pairs or a frozen dataclass",
+    set: "a frozenset",
+    bytearray: "bytes",
+}
+
+
+def check_immutable(value: object, where: str) -> None:
+    """Raise :class:`ModelError` naming the first part of ``value`` that is not immutable."""
+    if isinstance(value, _ATOMS):
+        return
+    if isinstance(value, tuple):
+        fields = getattr(value, "_fields", None)
+        for i, item in enumerate(value):
+            check_immutable(item, f"{where}.{fields[i]}" if fields else f"{where}[{i}]")
+        return
+    if isinstance(value, frozenset):
+        for item in value:
+            check_immutable(item, f"{where} element")
+        return
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise ModelError(
+                f"{where} is a {type(value).__name__}, a dataclass that is not frozen: "
+                "declare it with @dataclass(frozen=True)"
+            )
+        for field in dataclasses.fields(value):
+            check_immutable(getattr(value, field.name), f"{where}.{field.name}")
+        return
+    kind = type(value).__name__
+    suggestion = next((s for t, s in _SUGGEST.items() if isinstance(value, t)), None)
+    if suggestion:
+        raise ModelError(f"{where} is a {kind}, which is mutable: use {suggestion}")
+    raise ModelError(
+        f"{where} is a {kind}, which modelcheck cannot tell is immutable: use tuples, "
+        "frozensets, frozen dataclasses, enums, numbers and strings"
+    )
+
+
+def to_plain(value: Any) -> Any:
+    """Convert a state value to JSON-able data with a deterministic order.
+
+    Tuples become lists, frozensets sorted lists, dataclasses and NamedTuples dicts,
+    enums their names; anything else unknown becomes its ``str``.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: to_plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, tuple | list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted((to_plain(v) for v in value), key=_order_key)
+    if isinstance(value, dict):
+        items = sorted(((to_plain(k), to_plain(v)) for k, v in value.items()), key=_order_key)
+        if all(isinstance(k, str) for k, _ in items):
+            return dict(items)
+        return [[k, v] for k, v in items]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return str(value)
+
+
+def _order_key(plain: Any) -> str:
+    return json.dumps(plain, sort_keys=True)
+
+
+def format_value(plain: Any) -> str:
+    """A compact one-line text form of a plain value (see :func:`to_plain`).
+
+    >>> format_value({"rm": ["working", "prepared"], "tm": "init", "n": 2})
+    '{rm: [working, prepared], tm: init, n: 2}'
+    """
+    if plain is None:
+        return "none"
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    if isinstance(plain, str):
+        return plain if plain and plain.replace("_", "").replace("-", "").isalnum() else repr(plain)
+    if isinstance(plain, list):
+        return "[" + ", ".join(format_value(v) for v in plain) + "]"
+    if isinstance(plain, dict):
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in plain.items()) + "}"
+    return str(plain)
