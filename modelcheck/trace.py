@@ -25,10 +25,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from modelcheck.errors import ModelCodeError, ModelError, NondeterminismError, UsageError
+from modelcheck.errors import (
+    ModelcheckError,
+    ModelCodeError,
+    ModelError,
+    NondeterminismError,
+    UsageError,
+)
 from modelcheck.model import Model, format_label
 
-__all__ = ["Step", "Trace", "call_model", "parse_path", "rebuild", "replay", "verify"]
+__all__ = ["Step", "Trace", "call_model", "judge", "parse_path", "rebuild", "replay", "verify"]
 
 T = TypeVar("T")
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -105,7 +111,7 @@ def call_model(fn: Callable[[], T], what: str, trace: Trace | None = None) -> T:
     """Run model code; an exception becomes a :class:`ModelCodeError` saying where it was."""
     try:
         return fn()
-    except ModelError:
+    except ModelcheckError:
         raise
     except Exception as exc:
         message = f"{what} raised {type(exc).__name__}: {exc}"
@@ -193,3 +199,27 @@ def verify(model: Model[Any], trace: Trace) -> Trace:
                 Trace(trace.steps[: number + 1]),
             )
     return trace
+
+
+def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
+    """For each ``always``/``sometimes`` property, the first step where it fails/holds.
+
+    Returns ``(property, step or None)`` pairs in the model's property order.
+    """
+    from modelcheck.properties import ALWAYS, SOMETIMES
+
+    props = call_model(lambda: list(model.properties()), "properties()")
+    verdicts: list[tuple[Any, int | None]] = []
+    for prop in props:
+        if prop.kind not in (ALWAYS, SOMETIMES):
+            continue
+        want = prop.kind == SOMETIMES
+        first = None
+        for number, step in enumerate(trace.steps):
+            upto = Trace(trace.steps[: number + 1])
+            value = call_model(lambda s=step.state: prop.predicate(s), prop.name, upto)
+            if bool(value) == want:
+                first = number
+                break
+        verdicts.append((prop, first))
+    return verdicts

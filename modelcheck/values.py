@@ -18,12 +18,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 from typing import Any
 
 from modelcheck.errors import ModelError
 
 __all__ = ["check_immutable", "format_value", "to_plain"]
 
+_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#]+(\([A-Za-z0-9_.\-+/@#]*\))?")
 _ATOMS = (type(None), bool, int, float, str, bytes, enum.Enum)
 _SUGGEST = {
     list: "a tuple",
@@ -110,7 +112,7 @@ def format_value(plain: Any) -> str:
     if isinstance(plain, bool):
         return "true" if plain else "false"
     if isinstance(plain, str):
-        return plain if plain and plain.replace("_", "").replace("-", "").isalnum() else repr(plain)
+        return plain if _BARE.fullmatch(plain) else json.dumps(plain)
     if isinstance(plain, list):
         return "[" + ", ".join(format_value(v) for v in plain) + "]"
     if isinstance(plain, dict):

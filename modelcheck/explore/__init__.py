@@ -27,20 +27,22 @@ def check(
     max_states: int | None = None,
     time_limit: float | None = None,
     keep_going: bool = False,
+    deadlock: bool | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
     ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
     the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
-    ``max_states`` and ``time_limit`` (seconds) bound it. ``progress``, if given, is called
+    ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the model's own ``deadlock``
+    setting (report states with no successor). ``progress``, if given, is called
     about twice a second with a :class:`~modelcheck.Progress` snapshot. Every trace in the
     result has been rebuilt and replayed against the model.
     """
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{strategy}': choose {' or '.join(STRATEGIES)}")
     search = Search(
-        model, strategy, Limits(max_depth, max_states, time_limit), keep_going, progress
+        model, strategy, Limits(max_depth, max_states, time_limit), keep_going, progress, deadlock
     )
     depth = STRATEGIES[strategy](search)
     return search.result(depth)

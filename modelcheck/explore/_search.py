@@ -65,13 +65,16 @@ class Search:
         limits: Limits,
         keep_going: bool,
         progress: Callable[[Progress], None] | None,
+        deadlock: bool | None = None,
     ) -> None:
         self.model = model
         self.strategy = strategy
         self.limits = limits
         self.keep_going = keep_going
         self.progress = progress
-        self.properties = _collect_properties(model)
+        self.properties = _collect_properties(
+            model, model.deadlock if deadlock is None else deadlock
+        )
         self.found: dict[int, int] = {}
         self.checks: list[Check] = [
             (pos, p.predicate, p.kind == ALWAYS)
@@ -223,7 +226,7 @@ class Search:
             )
 
 
-def _collect_properties(model: Model[Any]) -> list[Property]:
+def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:
     props = list(call_model(model.properties, "properties()"))
     names: set[str] = set()
     for prop in props:
@@ -231,10 +234,10 @@ def _collect_properties(model: Model[Any]) -> list[Property]:
             raise ModelError(f"properties() must return Property values, not {prop!r}")
         if prop.kind not in (ALWAYS, SOMETIMES):
             raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
-        if prop.name in names or prop.name == "deadlock" and model.deadlock:
+        if prop.name in names or prop.name == "deadlock" and deadlock:
             raise ModelError(f"two properties are called '{prop.name}': names must be unique")
         names.add(prop.name)
-    if model.deadlock:
+    if deadlock:
         props.append(
             Property("deadlock", DEADLOCK, lambda s: True, "every state has a successor")
         )

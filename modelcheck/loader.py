@@ -1,0 +1,177 @@
+"""Finding models in files: ``PATH`` or ``PATH:NAME``, a file or a folder of files.
+
+A model is a subclass of :class:`modelcheck.Model` defined in the file itself (imported
+classes do not count, nor names starting with ``_``). A file inside a package (folders with
+``__init__.py``) is imported under its dotted name, so it may use relative imports.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from modelcheck.errors import ModelLoadError
+from modelcheck.model import Model
+from modelcheck.trace import call_model, location_of
+
+__all__ = ["ModelRef", "find_model_files", "instantiate", "load_models", "resolve"]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model class and the file it came from, as the user named it."""
+
+    path: str
+    cls: type[Model[Any]]
+
+    @property
+    def spec(self) -> str:
+        """``path:Name``, the way to name this model on the command line."""
+        return f"{self.path}:{self.cls.__name__}"
+
+
+def split_target(target: str) -> tuple[str, str | None]:
+    """Split ``PATH[:NAME]``.
+
+    >>> split_target("models/x.py:Ring")
+    ('models/x.py', 'Ring')
+    >>> split_target("models/x.py")
+    ('models/x.py', None)
+    """
+    path, sep, name = target.rpartition(":")
+    if sep and path and name.isidentifier():
+        return path, name
+    return target, None
+
+
+def find_model_files(path: str) -> list[Path]:
+    """The Python files of a folder (recursively, sorted), or the file itself."""
+    p = Path(path)
+    if not p.exists():
+        raise ModelLoadError(f"{path}: no such file or folder")
+    if p.is_dir():
+        return sorted(
+            f
+            for f in p.rglob("*.py")
+            if not f.name.startswith(("_", "test_")) and ".venv" not in f.parts
+        )
+    if p.suffix != ".py":
+        raise ModelLoadError(f"{path}: not a Python file (a model file ends in .py)")
+    return [p]
+
+
+def load_models(path: str | Path) -> list[type[Model[Any]]]:
+    """The model classes a file defines, in definition order."""
+    module = _import_file(Path(path))
+    return [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, Model)
+        and obj is not Model
+        and obj.__module__ == module.__name__
+        and not obj.__name__.startswith("_")
+    ]
+
+
+def resolve(target: str) -> ModelRef:
+    """The one model named by ``PATH[:NAME]``; clear errors when there is none or several."""
+    path, name = split_target(target)
+    files = find_model_files(path)
+    if len(files) != 1 or Path(path).is_dir():
+        raise ModelLoadError(
+            f"{path} is a folder: name a model file in it (modelcheck list {path} shows them)"
+        )
+    models = load_models(files[0])
+    names = [m.__name__ for m in models]
+    if not models:
+        raise ModelLoadError(f"{path} defines no model (a subclass of modelcheck.Model)")
+    if name is None:
+        if len(models) > 1:
+            raise ModelLoadError(
+                f"{path} defines {len(models)} models ({', '.join(names)}): "
+                f"name one, as in {path}:{names[0]}"
+            )
+        return ModelRef(path, models[0])
+    for model in models:
+        if model.__name__ == name:
+            return ModelRef(path, model)
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise ModelLoadError(f"{path} has no model '{name}': {hint}it defines {', '.join(names)}")
+
+
+def instantiate(ref: ModelRef, params: dict[str, Any]) -> Model[Any]:
+    """Build the model with ``params``; errors in its ``setup`` are reported with their line."""
+    model: Model[Any] = call_model(lambda: ref.cls(**params), f"{ref.cls.__name__}.setup()")
+    return model
+
+
+def _import_file(path: Path) -> ModuleType:
+    path = path.resolve()
+    package_root = path.parent
+    parts = [path.stem]
+    while (package_root / "__init__.py").exists():
+        parts.insert(0, package_root.name)
+        package_root = package_root.parent
+    try:
+        if len(parts) > 1:
+            root = str(package_root)
+            if root not in sys.path:
+                sys.path.insert(0, root)
+            module = importlib.import_module(".".join(parts))
+            if Path(module.__file__ or "").resolve() != path:
+                raise ModelLoadError(
+                    f"{path.name}: importing it as {'.'.join(parts)} found another module "
+                    f"({module.__file__}); rename the file or its folder"
+                )
+            return module
+        return _exec_file(path)
+    except ModelLoadError:
+        raise
+    except SyntaxError as exc:
+        where = _shown(exc.filename or str(path))
+        raise ModelLoadError(f"{where}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:
+        at = location_of(exc)
+        raise ModelLoadError(
+            f"{_shown(str(path))}: loading failed: {type(exc).__name__}: {exc}"
+            + (f" (at {at})" if at else "")
+        ) from None
+
+
+def _exec_file(path: Path) -> ModuleType:
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    name = f"_modelcheck_file_{path.stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ModelLoadError(f"{path}: cannot be loaded as a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    folder = str(path.parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def _shown(filename: str) -> str:
+    try:
+        rel = Path(filename).resolve().relative_to(Path.cwd())
+        return str(rel)
+    except ValueError:
+        return filename

@@ -1,0 +1,54 @@
+"""JSON reports: one object per check, and traces as step lists with plain state values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcheck.model import Model
+from modelcheck.render._states import plain_state
+from modelcheck.result import CheckResult
+from modelcheck.trace import Trace
+from modelcheck.values import to_plain
+
+__all__ = ["result_to_json", "trace_to_json"]
+
+
+def result_to_json(result: CheckResult, model: Model[Any], *, timing: bool = True) -> dict[str, Any]:
+    """The check as one JSON-able object; ``timing=False`` drops the fields that vary by run."""
+    out: dict[str, Any] = {
+        "model": result.model,
+        "params": {k: to_plain(v) for k, v in result.params.items()},
+        "strategy": result.strategy,
+        "distinct": result.distinct,
+        "generated": result.generated,
+        "depth": result.depth,
+    }
+    if timing:
+        out["seconds"] = round(result.seconds, 3)
+        out["states_per_second"] = round(result.states_per_second)
+        out["peak_memory_bytes"] = result.peak_memory
+    out["complete"] = result.complete
+    out["stopped"] = result.stopped
+    out["properties"] = {
+        p.name: {
+            "kind": p.kind,
+            "status": p.status,
+            "path": p.trace.path if p.trace is not None else None,
+            "trace": trace_to_json(model, p.trace) if p.trace is not None else None,
+        }
+        for p in result.properties
+    }
+    return out
+
+
+def trace_to_json(model: Model[Any], trace: Trace) -> list[dict[str, Any]]:
+    """The steps of a trace: number, action (null for the initial state), choice, state."""
+    return [
+        {
+            "step": number,
+            "action": step.action,
+            "choice": step.choice,
+            "state": plain_state(model, step.state),
+        }
+        for number, step in enumerate(trace.steps)
+    ]
