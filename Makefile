@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
 
 setup: $(STAMP) graphviz-dot
 
@@ -21,10 +21,10 @@ graphviz-dot:
 	@command -v dot >/dev/null 2>&1 || sh .ci/install-graphviz.sh
 
 demo: setup
-	rm -rf demo-out
-	$(BIN)/modelcheck check models/classic/two_phase.py:TwoPhaseBroken --out demo-out; \
-	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got exit $$status"; exit 1; }
-	@echo "demo: the counterexample is in demo-out/"
+	@echo "== checking a two-phase commit whose coordinator commits on a majority (a bug) =="
+	@$(BIN)/modelcheck check models/classic/two_phase_hasty.py --out demo-out --force; \
+	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got $$status"; exit 1; }
+	@echo "== the counterexample is in demo-out/TCConsistent.txt (and .json); replay it with the command above =="
 
 test: setup lint typecheck unit
 
@@ -38,8 +38,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Regenerate tests/golden/*.txt after a deliberate change of output; review the diff.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden_runner
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/twophase.py
+	$(BIN)/python -m benchmarks.twophase
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -6,8 +6,8 @@ violation comes with a short trace that has been replayed against the model.
 """
 
 from modelcheck.errors import (
-    ModelCodeError,
     ModelcheckError,
+    ModelCodeError,
     ModelError,
     ModelLoadError,
     NondeterminismError,

@@ -42,7 +42,11 @@ EXIT_ERROR = 2
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI and exit with its code; user mistakes are one line on stderr, exit 2."""
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="modelcheck",
+            standalone_mode=False,
+        )
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
         code = EXIT_ERROR
@@ -85,27 +89,38 @@ _param_option = click.option(
 @click.argument("target", metavar="PATH[:NAME]")
 @_param_option
 @click.option(
-    "--strategy", type=click.Choice(["bfs", "dfs"]), default="bfs", show_default=True,
+    "--strategy",
+    type=click.Choice(["bfs", "dfs"]),
+    default="bfs",
+    show_default=True,
     help="Breadth-first gives shortest counterexamples.",
 )
 @click.option("--max-depth", type=click.IntRange(min=1), help="Explore at most N levels.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Stop after N distinct states.")
 @click.option(
-    "--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
     help="Stop after this many seconds.",
 )
 @click.option(
-    "--continue", "keep_going", is_flag=True,
+    "--continue",
+    "keep_going",
+    is_flag=True,
     help="Keep exploring after a violation, to judge every property.",
 )
 @click.option(
-    "--deadlock/--no-deadlock", default=None,
+    "--deadlock/--no-deadlock",
+    default=None,
     help="Report states with no enabled action (default: as the model says).",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
 @click.option(
-    "--out", type=click.Path(file_okay=False), metavar="DIR",
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
     help="Also write the report and every trace to files in DIR.",
 )
 @click.option("--force", is_flag=True, help="With --out, overwrite files already there.")
@@ -193,10 +208,16 @@ def list_models(path: str) -> int:
 @cli.command(name="replay")
 @click.argument("target", metavar="PATH[:NAME]")
 @_param_option
-@click.option("--path", "path", required=True, metavar="PATH",
-              help="The path encoding printed with a trace, e.g. 0.3.1.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--path",
+    "path",
+    required=True,
+    metavar="PATH",
+    help="The path encoding printed with a trace, e.g. 0.3.1.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def replay_path(target: str, assignments: tuple[str, ...], path: str, fmt: str) -> int:
     """Re-run a trace by its path and judge the properties along it."""
     model = None
@@ -251,8 +272,9 @@ def _report_error(exc: ModelcheckError, model: Model[Any] | None) -> int:
         try:
             lines = format_trace(model, trace)
         except ModelcheckError:
-            lines = [f"  {i}  {step.action or 'initial state'}" for i, step in
-                     enumerate(trace.steps)]
+            lines = [
+                f"  {i}  {step.action or 'initial state'}" for i, step in enumerate(trace.steps)
+            ]
         for line in lines:
             click.echo(line, err=True)
     return exc.exit_code
@@ -279,18 +301,21 @@ def _out_files(result: CheckResult, model: Model[Any], timing: bool) -> dict[str
         stem = _safe_name(prop.name)
         single = CheckResult(**{**result.__dict__, "properties": (prop,)})
         files[f"{stem}.txt"] = format_result(single, model, timing=timing)
-        files[f"{stem}.json"] = json.dumps(
-            {
-                "model": result.model,
-                "params": report["params"],
-                "property": prop.name,
-                "kind": prop.kind,
-                "status": prop.status,
-                "path": prop.trace.path,
-                "trace": trace_to_json(model, prop.trace),
-            },
-            indent=2,
-        ) + "\n"
+        files[f"{stem}.json"] = (
+            json.dumps(
+                {
+                    "model": result.model,
+                    "params": report["params"],
+                    "property": prop.name,
+                    "kind": prop.kind,
+                    "status": prop.status,
+                    "path": prop.trace.path,
+                    "trace": trace_to_json(model, prop.trace),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return files
 
 

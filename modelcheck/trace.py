@@ -217,7 +217,11 @@ def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
         first = None
         for number, step in enumerate(trace.steps):
             upto = Trace(trace.steps[: number + 1])
-            value = call_model(lambda s=step.state: prop.predicate(s), prop.name, upto)
+            value = call_model(
+                lambda p=prop, s=step.state: p.predicate(s),  # type: ignore[misc]
+                prop.name,
+                upto,
+            )
             if bool(value) == want:
                 first = number
                 break

@@ -10,7 +10,7 @@ dataclasses of these.
 >>> check_immutable((1, [2]), "state")
 Traceback (most recent call last):
 ...
-modelcheck.errors.ModelError: state[1] is a list, which is mutable: use a tuple or frozenset
+modelcheck.errors.ModelError: state[1] is a list, which is mutable: use a tuple
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ def check(
 
     ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
     the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
-    ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the model's own ``deadlock``
-    setting (report states with no successor). ``progress``, if given, is called
+    ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the
+    model's own setting (report states with no successor). ``progress``, if given, is called
     about twice a second with a :class:`~modelcheck.Progress` snapshot. Every trace in the
     result has been rebuilt and replayed against the model.
     """

@@ -116,9 +116,7 @@ class Search:
             return True
         if self.progress is not None and now >= self._next_report:
             self._next_report = now + _PROGRESS_EVERY
-            self.progress(
-                Progress(len(self.store), self.generated, depth, queue, now - self.start)
-            )
+            self.progress(Progress(len(self.store), self.generated, depth, queue, now - self.start))
         return False
 
     def add_initial_states(self) -> bool:
@@ -144,7 +142,8 @@ class Search:
         try:
             hash(state)
         except TypeError as exc:
-            raise ModelError(f"a state is not hashable ({exc}): states must be immutable", trace)
+            message = f"a state is not hashable ({exc}): states must be immutable"
+            raise ModelError(message, trace) from None
         try:
             check_immutable(state, "state")
         except ModelError as exc:
@@ -234,11 +233,9 @@ def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:
             raise ModelError(f"properties() must return Property values, not {prop!r}")
         if prop.kind not in (ALWAYS, SOMETIMES):
             raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
-        if prop.name in names or prop.name == "deadlock" and deadlock:
+        if prop.name in names or (prop.name == "deadlock" and deadlock):
             raise ModelError(f"two properties are called '{prop.name}': names must be unique")
         names.add(prop.name)
     if deadlock:
-        props.append(
-            Property("deadlock", DEADLOCK, lambda s: True, "every state has a successor")
-        )
+        props.append(Property("deadlock", DEADLOCK, lambda s: True, "every state has a successor"))
     return props

@@ -69,9 +69,9 @@ def run_bfs(search: Search) -> int:
                             break
                 if stop:
                     break
-            if generated == before and search.deadlock_pos is not None:
-                if search.hit(search.deadlock_pos, i):
-                    break
+            dead = search.deadlock_pos
+            if generated == before and dead is not None and search.hit(dead, i):
+                break
             i += 1
     except KeyboardInterrupt:
         search.stopped = "interrupted"

@@ -87,9 +87,9 @@ def run_dfs(search: Search) -> int:
                     break
                 fresh.reverse()
                 stack.extend(fresh)
-            if generated == before and search.deadlock_pos is not None:
-                if search.hit(search.deadlock_pos, i):
-                    break
+            dead = search.deadlock_pos
+            if generated == before and dead is not None and search.hit(dead, i):
+                break
     except KeyboardInterrupt:
         search.stopped = "interrupted"
     except Exception as exc:

@@ -13,7 +13,9 @@ from modelcheck.values import to_plain
 __all__ = ["result_to_json", "trace_to_json"]
 
 
-def result_to_json(result: CheckResult, model: Model[Any], *, timing: bool = True) -> dict[str, Any]:
+def result_to_json(
+    result: CheckResult, model: Model[Any], *, timing: bool = True
+) -> dict[str, Any]:
     """The check as one JSON-able object; ``timing=False`` drops the fields that vary by run."""
     out: dict[str, Any] = {
         "model": result.model,

@@ -1,4 +1,4 @@
-"""Transaction commit, as in TLA+'s TCommit (transaction_commit/TCommit.tla).
+r"""Transaction commit, as in TLA+'s TCommit (transaction_commit/TCommit.tla).
 
 The specification of *what* a commit protocol must achieve, with no messages and no
 coordinator: ``rms`` resource managers (RMs) each start out working. A working RM may
@@ -7,7 +7,7 @@ abort), and a working or prepared RM may abort as long as no RM has committed. T
 2PCwithBTM are protocols that implement this specification.
 
 Ported from Lamport's TCommit.tla in the tlaplus/Examples repository (config TCommit.cfg:
-three RMs, no deadlock check). The next-state relation is ``\\E rm: Prepare(rm) \\/ Decide(rm)``
+three RMs, no deadlock check). The next-state relation is ``\E rm: Prepare(rm) \/ Decide(rm)``
 and ``Decide(rm)`` has two disjuncts, so each RM contributes up to three actions, in this
 order: ``Prepare(rm)``, ``DecideCommit(rm)`` (the commit disjunct of Decide) and
 ``DecideAbort(rm)`` (the abort disjunct).

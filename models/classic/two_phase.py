@@ -25,6 +25,7 @@ WORKING, PREPARED, COMMITTED, ABORTED = range(4)
 RM_STATES = ("working", "prepared", "committed", "aborted")
 TM_INIT, TM_DONE = 0, 1
 TM_STATES = ("init", "done")
+_PREPARED, _COMMITTED, _ABORTED = (PREPARED,), (COMMITTED,), (ABORTED,)
 
 State = tuple[tuple[int, ...], int, int, int]
 
@@ -37,80 +38,63 @@ class TwoPhase(Model[State]):
     def setup(self) -> None:
         n = self.rms
         self.names = tuple(f"r{r + 1}" for r in range(n))
+        self.rm_range = range(n)
         self.all_prepared = (1 << n) - 1
         self.commit_bit = 1 << n
         self.abort_bit = 1 << (n + 1)
-        self.labels = [
-            {
-                kind: (kind, self.names[r])
-                for kind in (
-                    "TMRcvPrepared",
-                    "RMPrepare",
-                    "RMChooseToAbort",
-                    "RMRcvCommitMsg",
-                    "RMRcvAbortMsg",
-                )
-            }
-            for r in range(n)
-        ]
+        # Labels are built once: actions() runs for every state and must not allocate them.
+        self.rcv_prepared = [("TMRcvPrepared", name) for name in self.names]
+        self.prepare = [("RMPrepare", name) for name in self.names]
+        self.choose_abort = [("RMChooseToAbort", name) for name in self.names]
+        self.rcv_commit = [("RMRcvCommitMsg", name) for name in self.names]
+        self.rcv_abort = [("RMRcvAbortMsg", name) for name in self.names]
 
     def init_states(self) -> list[State]:
         return [((WORKING,) * self.rms, TM_INIT, 0, 0)]
 
     def actions(self, state: State) -> list[tuple[Any, State]]:
+        """TLA+'s TPNext: the TM's steps first, then each RM's, in a fixed order."""
         rm, tm, prepared, msgs = state
         out: list[tuple[Any, State]] = []
-        labels = self.labels
+        append = out.append
         if tm == TM_INIT:
-            for r in range(self.rms):
-                if msgs >> r & 1:
-                    out.append((labels[r]["TMRcvPrepared"], (rm, tm, prepared | 1 << r, msgs)))
+            for r in self.rm_range:
+                if msgs >> r & 1:  # TMRcvPrepared(r): stays enabled once heard (a self-loop)
+                    append((self.rcv_prepared[r], (rm, tm, prepared | 1 << r, msgs)))
             if prepared == self.all_prepared:
-                out.append(("TMCommit", (rm, TM_DONE, prepared, msgs | self.commit_bit)))
-            out.append(("TMAbort", (rm, TM_DONE, prepared, msgs | self.abort_bit)))
+                append(("TMCommit", (rm, TM_DONE, prepared, msgs | self.commit_bit)))
+            append(("TMAbort", (rm, TM_DONE, prepared, msgs | self.abort_bit)))
         commit = msgs & self.commit_bit
         abort = msgs & self.abort_bit
-        for r in range(self.rms):
-            if rm[r] == WORKING:
-                out.append(
-                    (
-                        labels[r]["RMPrepare"],
-                        (rm[:r] + (PREPARED,) + rm[r + 1 :], tm, prepared, msgs | 1 << r),
-                    )
-                )
-                out.append(
-                    (
-                        labels[r]["RMChooseToAbort"],
-                        (rm[:r] + (ABORTED,) + rm[r + 1 :], tm, prepared, msgs),
-                    )
-                )
+        for r in self.rm_range:
+            working = rm[r] == WORKING
+            if not (working or commit or abort):
+                continue
+            head, tail = rm[:r], rm[r + 1 :]
+            if working:
+                append((self.prepare[r], (head + _PREPARED + tail, tm, prepared, msgs | 1 << r)))
+                append((self.choose_abort[r], (head + _ABORTED + tail, tm, prepared, msgs)))
             if commit:
-                out.append(
-                    (
-                        labels[r]["RMRcvCommitMsg"],
-                        (rm[:r] + (COMMITTED,) + rm[r + 1 :], tm, prepared, msgs),
-                    )
-                )
+                append((self.rcv_commit[r], (head + _COMMITTED + tail, tm, prepared, msgs)))
             if abort:
-                out.append(
-                    (labels[r]["RMRcvAbortMsg"], (rm[:r] + (ABORTED,) + rm[r + 1 :], tm, prepared, msgs))
-                )
+                append((self.rcv_abort[r], (head + _ABORTED + tail, tm, prepared, msgs)))
         return out
 
     @always
-    def TPTypeOK(self, state: State) -> bool:  # noqa: N802 - the TLA+ name
+    def TPTypeOK(self, state: State) -> bool:
         """Every variable holds a value of its type."""
         rm, tm, prepared, msgs = state
         return (
             len(rm) == self.rms
-            and all(0 <= s <= ABORTED for s in rm)
+            and min(rm) >= WORKING
+            and max(rm) <= ABORTED
             and tm in (TM_INIT, TM_DONE)
             and 0 <= prepared <= self.all_prepared
             and 0 <= msgs < self.abort_bit << 1
         )
 
     @always
-    def TCConsistent(self, state: State) -> bool:  # noqa: N802 - the TLA+ name
+    def TCConsistent(self, state: State) -> bool:
         """No resource manager commits while another aborts."""
         rm = state[0]
         return not (COMMITTED in rm and ABORTED in rm)
@@ -118,8 +102,11 @@ class TwoPhase(Model[State]):
     def show(self, state: State) -> Mapping[str, Any]:
         rm, tm, prepared, msgs = state
         sent: list[str] = [f"Prepared({self.names[r]})" for r in range(self.rms) if msgs >> r & 1]
-        sent += [kind for kind, bit in (("Commit", self.commit_bit), ("Abort", self.abort_bit))
-                 if msgs & bit]
+        sent += [
+            kind
+            for kind, bit in (("Commit", self.commit_bit), ("Abort", self.abort_bit))
+            if msgs & bit
+        ]
         return {
             "rmState": {self.names[r]: RM_STATES[s] for r, s in enumerate(rm)},
             "tmState": TM_STATES[tm],

@@ -1,0 +1,50 @@
+"""TwoPhase exhaustive, safety only: modelcheck through its public API beside the
+hand-written floor (../shared/bench/twophase_floor.py), each run in a fresh process.
+
+Usage: python -m benchmarks.twophase [N ...]   (default 6 7 8; `make bench` runs it)
+
+Targets (issue 2): at N = 8 at most 1.5x the floor's time and at most 600 MB peak.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks._measure import floor, mb, modelcheck
+
+# TLC's counts (../shared/reference/tlc.md); a benchmark that got other counts is wrong.
+TLC = {
+    6: (50_816, 402_306, 20),
+    7: (296_448, 2_744_706, 23),
+    8: (1_745_408, 18_507_778, 26),
+}
+
+
+def main(sizes: list[int]) -> int:
+    header = (
+        f"{'N':>2} {'distinct':>10} {'generated':>11} {'depth':>5} | {'floor':>8} "
+        f"{'floor mem':>10} | {'modelcheck':>10} {'mc mem':>8} | {'time ratio':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    ok = True
+    for n in sizes:
+        base = floor(n)
+        ours = modelcheck("models.classic.two_phase", "TwoPhase", {"rms": n})
+        counts = (ours.distinct, ours.generated, ours.depth)
+        if n in TLC and counts != TLC[n]:
+            print(f"N={n}: counts {counts} differ from TLC's {TLC[n]}")
+            ok = False
+        floor_s = f"{base.seconds:.2f} s" if base else "n/a"
+        floor_m = mb(base.peak_bytes) if base else "n/a"
+        ratio = f"{ours.seconds / base.seconds:.2f}x" if base else "n/a"
+        print(
+            f"{n:>2} {ours.distinct:>10,} {ours.generated:>11,} {ours.depth:>5} | "
+            f"{floor_s:>8} {floor_m:>10} | {ours.seconds:>8.2f} s {mb(ours.peak_bytes):>8} | "
+            f"{ratio:>10}"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main([int(a) for a in sys.argv[1:]] or [6, 7, 8]))

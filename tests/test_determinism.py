@@ -1,0 +1,68 @@
+"""Same model, parameters and options give the same bytes whatever PYTHONHASHSEED is."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+SEEDS = ("0", "1", "2", "12345")
+
+COMMANDS = [
+    ["check", "tests/models/gossip.py", "--continue", "--no-timing"],
+    ["check", "tests/models/gossip.py", "--continue", "--no-timing", "--format", "json"],
+    ["check", "tests/models/gossip.py", "--strategy", "dfs", "--continue", "--no-timing"],
+    ["check", "models/classic/two_phase_hasty.py", "--no-timing", "--format", "json"],
+    ["replay", "tests/models/gossip.py", "--path", "0.0.1.2"],
+    ["list", "tests/models"],
+]
+
+
+def _run(args: list[str], seed: str, cwd: Path) -> bytes:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run(
+        [sys.executable, "-m", "modelcheck", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return done.stdout + b"\n--stderr--\n" + done.stderr + f"\nexit {done.returncode}".encode()
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2] + a[-1:]))
+def test_output_bytes_do_not_depend_on_the_hash_seed(args: list[str]) -> None:
+    outputs = {seed: _run(args, seed, ROOT) for seed in SEEDS}
+    assert outputs["0"].count(b"exit ") == 1
+    assert all(out == outputs["0"] for out in outputs.values()), "output differs by seed"
+
+
+def test_files_written_with_out_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    written = []
+    for seed in SEEDS:
+        out = tmp_path / seed
+        _run(
+            [
+                "check",
+                str(ROOT / "tests/models/gossip.py"),
+                "--continue",
+                "--no-timing",
+                "--out",
+                str(out),
+            ],
+            seed,
+            tmp_path,
+        )
+        written.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert sorted(written[0]) == [
+        "ann_keeps_a_secret.json",
+        "ann_keeps_a_secret.txt",
+        "everyone_knows_everything.json",
+        "everyone_knows_everything.txt",
+        "result.json",
+    ]
+    assert all(files == written[0] for files in written)
