@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
+.PHONY: regress regress-slow chromium chart
 
 setup: $(STAMP) graphviz-dot
 
@@ -26,7 +27,22 @@ demo: setup
 	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got $$status"; exit 1; }
 	@echo "== the counterexample is in demo-out/TCConsistent.txt (and .json); replay it with the command above =="
 
-test: setup lint typecheck unit
+test: setup chromium lint typecheck unit
+
+# Headless Chromium runs the HTML report's test; install it where it is missing and we may
+# (the test is skipped, saying why, where it cannot be installed).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  sh .ci/install-chromium.sh
+
+# The chart in the README: the late reply's counterexample, drawn by `check --out`.
+CHART_PNG ?= docs/late_reply.png
+chart: $(STAMP)
+	@tmp=$$(mktemp -d); \
+	  $(BIN)/modelcheck check models/messaging/late_reply.py:UntaggedReply --no-timing \
+	    --out $$tmp >/dev/null 2>&1; \
+	  cp $$tmp/answers_are_right.png $(CHART_PNG); status=$$?; rm -rf $$tmp; \
+	  test $$status -eq 0 && echo "wrote $(CHART_PNG)"; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,6 +60,16 @@ golden: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.twophase
+	$(BIN)/python -m benchmarks.actors
+	$(BIN)/python -m benchmarks.liveness
+
+# Regression specs (specs/*.toml): the fast ones also run in `make test`; the slow ones
+# (slow = true, e.g. TwoPhase with 7 and 8 resource managers) only here.
+regress: $(STAMP)
+	$(BIN)/modelcheck regress specs/
+
+regress-slow: $(STAMP)
+	$(BIN)/modelcheck regress specs/ --slow
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -15,14 +15,25 @@ from modelcheck.errors import (
     UsageError,
 )
 from modelcheck.explore import check
+from modelcheck.fairness import Fairness, strong, weak
 from modelcheck.model import Model, format_label
 from modelcheck.params import Param
-from modelcheck.properties import Property, always, sometimes
+from modelcheck.properties import (
+    Property,
+    always,
+    eventually,
+    eventually_always,
+    infinitely_often,
+    leads_to,
+    sometimes,
+)
 from modelcheck.result import CheckResult, Progress, PropertyResult
-from modelcheck.trace import Step, Trace, replay
+from modelcheck.testing import assert_counts, assert_holds, assert_violated, load_model
+from modelcheck.trace import Step, Trace, follow, replay
 
 __all__ = [
     "CheckResult",
+    "Fairness",
     "Model",
     "ModelCodeError",
     "ModelError",
@@ -38,10 +49,21 @@ __all__ = [
     "Trace",
     "UsageError",
     "always",
+    "assert_counts",
+    "assert_holds",
+    "assert_violated",
     "check",
+    "eventually",
+    "eventually_always",
+    "follow",
     "format_label",
+    "infinitely_often",
+    "leads_to",
+    "load_model",
     "replay",
     "sometimes",
+    "strong",
+    "weak",
 ]
 
 __version__ = "0.1.0"

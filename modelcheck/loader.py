@@ -15,13 +15,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from modelcheck.errors import ModelLoadError
 from modelcheck.model import Model
 from modelcheck.trace import call_model, location_of
 
-__all__ = ["ModelRef", "find_model_files", "instantiate", "load_models", "resolve"]
+__all__ = [
+    "ModelRef",
+    "find_model_files",
+    "instantiate",
+    "load_kind",
+    "load_models",
+    "resolve",
+    "resolve_kind",
+]
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,56 @@ def instantiate(ref: ModelRef, params: dict[str, Any]) -> Model[Any]:
     """Build the model with ``params``; errors in its ``setup`` are reported with their line."""
     model: Model[Any] = call_model(lambda: ref.cls(**params), f"{ref.cls.__name__}.setup()")
     return model
+
+
+K = TypeVar("K")
+
+
+def load_kind(path: str | Path, kind: type[K]) -> list[type[K]]:
+    """The subclasses of ``kind`` a file defines (not imports), in definition order.
+
+    The same rules as :func:`load_models`, for any base class (a CRDT, a symbolic system).
+    """
+    module = _import_file(Path(path))
+    return [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, kind)
+        and obj is not kind
+        and obj.__module__ == module.__name__
+        and not obj.__name__.startswith("_")
+    ]
+
+
+def resolve_kind(target: str, kind: type[K], what: str) -> tuple[str, type[K]]:
+    """The one subclass of ``kind`` named by ``PATH[:NAME]``, and the path.
+
+    ``what`` names the kind in messages, e.g. ``"CRDT (a subclass of
+    modelcheck.symbolic.CRDT)"``; its first word is used where it is repeated.
+    """
+    path, name = split_target(target)
+    files = find_model_files(path)
+    if len(files) != 1 or Path(path).is_dir():
+        raise ModelLoadError(f"{path} is a folder: name a file in it")
+    found = load_kind(files[0], kind)
+    names = [c.__name__ for c in found]
+    short = what.split(" ")[0]
+    if not found:
+        raise ModelLoadError(f"{path} defines no {what}")
+    if name is None:
+        if len(found) > 1:
+            raise ModelLoadError(
+                f"{path} defines {len(found)} {short}s ({', '.join(names)}): "
+                f"name one, as in {path}:{names[0]}"
+            )
+        return path, found[0]
+    for cls in found:
+        if cls.__name__ == name:
+            return path, cls
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise ModelLoadError(f"{path} has no {short} '{name}': {hint}it defines {', '.join(names)}")
 
 
 def _import_file(path: Path) -> ModuleType:

@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from modelcheck.fairness import Fairness
 from modelcheck.params import Param, declared_params, resolve_params
 from modelcheck.properties import Property, marked_properties
 from modelcheck.values import format_value, to_plain
 
-__all__ = ["Model", "format_label"]
+__all__ = ["Model", "Stuttering", "format_label"]
 
 S = TypeVar("S")
+#: Where a behaviour may stay forever without a step (see ``Model.stuttering``).
+Stuttering = Literal["deadlock", "never", "always"]
 
 
 class Model(Generic[S]):
@@ -44,10 +47,21 @@ class Model(Generic[S]):
     - ``deadlock`` (default False): report a reachable state with no successor as a
       violation of the built-in ``deadlock`` property.
     - ``fields``: names for the positions of a plain-tuple state, used when showing it.
+    - ``fairness``: the fairness conditions liveness properties assume, e.g.
+      ``(weak("TMCommit"), strong("Deliver", per=lambda label: label[1:3]))``; see
+      :mod:`modelcheck.fairness` (or override :meth:`fairness_conditions`).
+    - ``stuttering``: where a behaviour may stay forever without taking a step, for
+      liveness properties. ``"deadlock"`` (the default): only in a state with no enabled
+      action, as TLC does when deadlock checking is off, so stopping before ``p`` holds
+      violates ``eventually(p)``. ``"never"``: a behaviour that stops is fine and is not
+      judged, only infinite ones are. ``"always"``: in any state, unless a fairness
+      condition forbids it (TLA+'s semantics, where ``[Next]_vars`` allows stuttering).
     """
 
     deadlock: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...] | None] = None
+    fairness: ClassVar[Sequence[Fairness]] = ()
+    stuttering: ClassVar[Stuttering] = "deadlock"
 
     def __init__(self, **params: object) -> None:
         self.params: dict[str, object] = resolve_params(type(self), params)
@@ -67,8 +81,13 @@ class Model(Generic[S]):
         raise NotImplementedError(f"{type(self).__name__} must define actions(state)")
 
     def properties(self) -> Sequence[Property]:
-        """The properties to check; by default the methods marked ``@always``/``@sometimes``."""
+        """The properties to check; by default the methods marked ``@always``, ``@sometimes``,
+        ``@eventually``, ``@leads_to``, ``@infinitely_often`` or ``@eventually_always``."""
         return marked_properties(self)
+
+    def fairness_conditions(self) -> Sequence[Fairness]:
+        """The fairness conditions liveness properties assume; by default ``fairness``."""
+        return tuple(self.fairness)
 
     def show(self, state: S) -> Mapping[str, Any]:
         """The state as named fields, for traces and diffs (override to decode a packed state)."""
@@ -100,8 +119,14 @@ class Model(Generic[S]):
         return declared_params(cls)
 
     def describe_params(self) -> str:
-        """``name=value`` pairs, comma separated, in declaration order."""
-        return ", ".join(f"{k}={format_value(to_plain(v))}" for k, v in self.params.items())
+        """``name=value`` pairs, comma separated, in declaration order (quiet parameters
+        only when they differ from their default)."""
+        declared = self.declared_params()
+        return ", ".join(
+            f"{k}={format_value(to_plain(v))}"
+            for k, v in self.params.items()
+            if not (declared[k].quiet and v == declared[k].default)
+        )
 
 
 def format_label(label: object) -> str:

@@ -34,7 +34,8 @@ class Param(Generic[T]):
     """A model parameter: declare it as a class attribute of a :class:`~modelcheck.Model`.
 
     The type is the default's type (int, float, bool or str). ``min``/``max`` bound numbers;
-    ``choices`` restricts the values. On an instance the attribute reads as the value.
+    ``choices`` restricts the values. A ``quiet`` parameter is left out of a model's
+    description while it has its default. On an instance the attribute reads as the value.
     """
 
     def __init__(
@@ -45,6 +46,7 @@ class Param(Generic[T]):
         min: float | None = None,
         max: float | None = None,
         choices: Sequence[T] | None = None,
+        quiet: bool = False,
     ) -> None:
         if type(default) not in _TYPE_WORDS:
             raise TypeError(f"Param default must be int, float, bool or str, not {default!r}")
@@ -54,6 +56,7 @@ class Param(Generic[T]):
         self.min = min
         self.max = max
         self.choices = tuple(choices) if choices is not None else None
+        self.quiet = quiet
         self.name = "?"
 
     def __set_name__(self, owner: type, name: str) -> None:

@@ -5,26 +5,74 @@ a shortest trace to a state where it fails). ``sometimes(p)`` is reachability: s
 reachable state satisfies ``p`` (reported with an example trace; a ``sometimes`` that is
 never reached is reported as ``unreached``, so a vacuous pass cannot hide).
 
+Liveness properties are judged on the infinite behaviours of the model, under its fairness
+conditions (see :mod:`modelcheck.fairness`); a violation comes with a lasso, a path to a
+loop that repeats forever:
+
+- ``eventually(p)``: every behaviour reaches a state where ``p`` holds (``<>p``).
+- ``leads_to``: whenever ``p`` holds, ``q`` holds then or later (``p ~> q``). The decorated
+  method returns the pair ``(p, q)`` of the state's truth values.
+- ``infinitely_often(p)``: ``p`` holds again and again, forever (``[]<>p``).
+- ``eventually_always(p)``: from some point on, ``p`` holds forever (``<>[]p``).
+
+A behaviour that reaches a state with no enabled action stays there forever (TLC's
+stuttering when deadlock checking is off) unless the model says otherwise
+(:attr:`modelcheck.Model.stuttering`).
+
 Use them as decorators on model methods, or build :class:`Property` values directly:
 
 >>> from modelcheck import Property
 >>> p = Property("small", "always", lambda s: s < 10)
 >>> p.kind, p.predicate(3)
 ('always', True)
+>>> q = Property.leads_to("answered", lambda s: s == "asked", lambda s: s == "answered")
+>>> q.kind, q.predicate("asked")
+('leads_to', (True, False))
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast, overload
 
-__all__ = ["ALWAYS", "DEADLOCK", "SOMETIMES", "Property", "PropertyKind", "always", "sometimes"]
+__all__ = [
+    "ALWAYS",
+    "DEADLOCK",
+    "EVENTUALLY",
+    "EVENTUALLY_ALWAYS",
+    "INFINITELY_OFTEN",
+    "LEADS_TO",
+    "LIVENESS",
+    "SOMETIMES",
+    "Property",
+    "PropertyKind",
+    "always",
+    "eventually",
+    "eventually_always",
+    "infinitely_often",
+    "leads_to",
+    "sometimes",
+]
 
-PropertyKind = Literal["always", "sometimes", "deadlock"]
+PropertyKind = Literal[
+    "always",
+    "sometimes",
+    "deadlock",
+    "eventually",
+    "leads_to",
+    "infinitely_often",
+    "eventually_always",
+]
 ALWAYS: PropertyKind = "always"
 SOMETIMES: PropertyKind = "sometimes"
 DEADLOCK: PropertyKind = "deadlock"
+EVENTUALLY: PropertyKind = "eventually"
+LEADS_TO: PropertyKind = "leads_to"
+INFINITELY_OFTEN: PropertyKind = "infinitely_often"
+EVENTUALLY_ALWAYS: PropertyKind = "eventually_always"
+#: The kinds judged on infinite behaviours, with lasso counterexamples.
+LIVENESS: frozenset[str] = frozenset({EVENTUALLY, LEADS_TO, INFINITELY_OFTEN, EVENTUALLY_ALWAYS})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,19 +81,44 @@ _MARK = "__modelcheck_property__"
 
 @dataclass(frozen=True)
 class Property:
-    """A named predicate over states and how it is judged (``always`` or ``sometimes``).
+    """A named predicate over states and how it is judged (its ``kind``).
 
     ``deadlock`` is the built-in property "every state has a successor", added when the
-    model asks for deadlock detection.
+    model asks for deadlock detection. For ``leads_to`` the predicate returns the pair
+    ``(p, q)``; build one from two predicates with :meth:`Property.leads_to`.
     """
 
     name: str
     kind: PropertyKind
-    predicate: Callable[[Any], bool]
+    predicate: Callable[[Any], Any]
     description: str = ""
 
+    @classmethod
+    def leads_to(
+        cls,
+        name: str,
+        p: Callable[[Any], bool],
+        q: Callable[[Any], bool],
+        description: str = "",
+    ) -> Property:
+        """The property "whenever ``p`` holds, ``q`` holds then or later"."""
+        return cls(name, LEADS_TO, lambda s: (bool(p(s)), bool(q(s))), description)
 
-def _marker(kind: PropertyKind) -> Callable[..., Any]:
+
+class Marker(Protocol):
+    """A property decorator: ``@always`` or ``@always(name="TypeOK")``."""
+
+    __name__: str
+    __doc__: str | None
+
+    @overload
+    def __call__(self, fn: F, /) -> F: ...
+
+    @overload
+    def __call__(self, *, name: str | None = None) -> Callable[[F], F]: ...
+
+
+def _marker(kind: PropertyKind) -> Marker:
     def decorate(fn: F | None = None, *, name: str | None = None) -> Any:
         def mark(f: F) -> F:
             setattr(f, _MARK, (kind, name or f.__name__))
@@ -54,7 +127,7 @@ def _marker(kind: PropertyKind) -> Callable[..., Any]:
         return mark(fn) if fn is not None else mark
 
     decorate.__name__ = kind
-    return decorate
+    return cast(Marker, decorate)
 
 
 always = _marker(ALWAYS)
@@ -66,6 +139,32 @@ sometimes = _marker(SOMETIMES)
 sometimes.__doc__ = """Mark a model method ``(self, state) -> bool`` as a reachability goal.
 
 ``@sometimes`` or ``@sometimes(name="can_commit")``; reported with an example trace.
+"""
+eventually = _marker(EVENTUALLY)
+eventually.__doc__ = """Mark a model method ``(self, state) -> bool`` as a liveness goal: every
+(fair) behaviour reaches a state where it holds.
+
+``@eventually`` or ``@eventually(name="Liveness")``; a violation is a lasso whose states all
+fail it.
+"""
+leads_to = _marker(LEADS_TO)
+leads_to.__doc__ = """Mark a model method ``(self, state) -> tuple[bool, bool]`` returning
+``(p, q)`` as "``p`` leads to ``q``": whenever ``p`` holds, ``q`` holds then or later.
+
+``@leads_to`` or ``@leads_to(name="Liveness")``; a violation is a lasso with a state where
+``p`` holds, after which ``q`` never does.
+"""
+infinitely_often = _marker(INFINITELY_OFTEN)
+infinitely_often.__doc__ = """Mark a model method ``(self, state) -> bool`` that must hold again
+and again in every (fair) behaviour, forever (``[]<>p``).
+
+A violation is a lasso whose loop never satisfies it.
+"""
+eventually_always = _marker(EVENTUALLY_ALWAYS)
+eventually_always.__doc__ = """Mark a model method ``(self, state) -> bool`` that must, in every
+(fair) behaviour, hold from some point on forever (``<>[]p``).
+
+A violation is a lasso whose loop has a state where it fails.
 """
 
 

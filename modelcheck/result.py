@@ -33,13 +33,18 @@ EXIT_UNKNOWN = 3
 
 @dataclass(frozen=True)
 class PropertyResult:
-    """The verdict on one property; ``trace`` is the counterexample or example, if any."""
+    """The verdict on one property; ``trace`` is the counterexample or example, if any.
+
+    A liveness counterexample is a lasso (``trace.loop`` is set); ``note`` then says in one
+    sentence why it violates the property.
+    """
 
     name: str
     kind: PropertyKind
     status: Status
     trace: Trace | None = None
     description: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,17 @@ from modelcheck.errors import (
 )
 from modelcheck.model import Model, format_label
 
-__all__ = ["Step", "Trace", "call_model", "judge", "parse_path", "rebuild", "replay", "verify"]
+__all__ = [
+    "Step",
+    "Trace",
+    "call_model",
+    "follow",
+    "judge",
+    "parse_path",
+    "rebuild",
+    "replay",
+    "verify",
+]
 
 T = TypeVar("T")
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -56,7 +66,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Trace:
-    """A sequence of steps from an initial state. ``loop`` marks where a lasso's cycle starts."""
+    """A sequence of steps from an initial state. ``loop`` marks where a lasso's cycle starts.
+
+    A liveness counterexample is a lasso: with ``loop = k < len(trace)`` the last state equals
+    the state of step ``k`` and steps ``k + 1`` to the end repeat forever (the step that
+    closes the loop is part of the trace, so its path replays every action). With
+    ``loop = len(trace)`` the behaviour stays in its last state forever (stuttering).
+    """
 
     steps: tuple[Step, ...]
     loop: int | None = None
@@ -111,6 +127,10 @@ def call_model(fn: Callable[[], T], what: str, trace: Trace | None = None) -> T:
     """Run model code; an exception becomes a :class:`ModelCodeError` saying where it was."""
     try:
         return fn()
+    except ModelError as exc:
+        if exc.trace is None and trace is not None:
+            exc.trace = trace
+        raise
     except ModelcheckError:
         raise
     except Exception as exc:
@@ -227,3 +247,29 @@ def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
                 break
         verdicts.append((prop, first))
     return verdicts
+
+
+def follow(model: Model[Any], actions: Sequence[str], init: int = 0) -> Trace:
+    """The trace that takes the named actions (as printed, e.g. ``"deliver(a, b, m1)"``)
+    from initial state ``init``; a :class:`UsageError` names an action that is not enabled.
+
+    >>> from modelcheck import Model
+    >>> class Walk(Model):
+    ...     def init_states(self):
+    ...         return [0]
+    ...     def actions(self, n):
+    ...         return [("up", n + 1), ("down", n - 1)]
+    >>> follow(Walk(), ["up", "up", "down"]).path
+    '0.0.0.1'
+    """
+    trace = replay(model, [init])
+    for number, wanted in enumerate(actions, start=1):
+        options = expand(model, trace.final, trace)
+        texts = [format_label(label) for label, _ in options]
+        if wanted not in texts:
+            raise UsageError(
+                f"step {number}: {wanted!r} is not enabled; enabled: {', '.join(texts) or 'none'}"
+            )
+        choice = texts.index(wanted)
+        trace = trace.extend(choice, options[choice][0], options[choice][1])
+    return trace

@@ -25,7 +25,7 @@ from modelcheck.errors import ModelError
 
 __all__ = ["check_immutable", "format_value", "to_plain"]
 
-_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#]+(\([A-Za-z0-9_.\-+/@#]*\))?")
+_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#]+(\([A-Za-z0-9_.\-+/@#, ]*\))?")
 _ATOMS = (type(None), bool, int, float, str, bytes, enum.Enum)
 _SUGGEST = {
     list: "a tuple",
@@ -71,7 +71,8 @@ def to_plain(value: Any) -> Any:
     """Convert a state value to JSON-able data with a deterministic order.
 
     Tuples become lists, frozensets sorted lists, dataclasses and NamedTuples dicts,
-    enums their names; anything else unknown becomes its ``str``.
+    enums their names; a type may define ``__modelcheck_plain__(self)`` to choose its own
+    form; anything else unknown becomes its ``str``.
     """
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -79,6 +80,9 @@ def to_plain(value: Any) -> Any:
         return value
     if isinstance(value, enum.Enum):
         return value.name
+    custom = getattr(type(value), "__modelcheck_plain__", None)
+    if custom is not None:
+        return custom(value)
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, tuple) and hasattr(value, "_asdict"):

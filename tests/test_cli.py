@@ -60,7 +60,7 @@ def test_json_report_has_the_documented_fields(capsys: pytest.CaptureFixture[str
     ]  # fmt: skip
     assert (doc["distinct"], doc["generated"], doc["depth"]) == (34, 94, 7)
     assert doc["properties"]["TCConsistent"] == {
-        "kind": "always", "status": "holds", "path": None, "trace": None,
+        "kind": "always", "status": "holds", "path": None, "loop": None, "trace": None,
     }  # fmt: skip
 
 

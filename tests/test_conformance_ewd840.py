@@ -1,11 +1,15 @@
-"""EWD840 against TLC: the state counts of EWD840.cfg, and a planted bug."""
+"""EWD840 against TLC: the state counts and verdicts of EWD840.cfg (its Liveness included),
+and planted bugs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
 import pytest
 
-from modelcheck import check
-from models.classic.ewd840 import EWD840, State
+from modelcheck import Fairness, check
+from models.classic.ewd840 import BLACK, EWD840, WHITE, State
 
 # n -> (distinct, generated, depth). n = 3 is EWD840.cfg and n = 4 is EWD840_json.cfg (the
 # same spec with N = 4); both counts are TLC's (tlaplus/Examples manifest.json). n = 2 pins
@@ -26,6 +30,7 @@ def test_counts_match_tlc(n: int, expected: tuple[int, int, int]) -> None:
         ("TypeOK", "holds"),
         ("TerminationDetection", "holds"),
         ("Inv", "holds"),
+        ("Liveness", "holds"),
     ]
 
 
@@ -69,3 +74,48 @@ def test_untainted_sender_breaks_detection() -> None:
     assert len(detection.trace) == 5
     final = detection.trace.final
     assert final.tpos == 0 and final.tcolor == "white" and any(final.active)
+
+
+class Unfair(EWD840):
+    """The spec without WF_vars(System)."""
+
+    fairness: ClassVar[Sequence[Fairness]] = ()
+
+
+def test_without_fairness_the_token_may_never_move() -> None:
+    # Initial state 0 has every node passive and white, the token black at node 0: the
+    # condition holds, detection does not, and with no fairness the behaviour may stutter
+    # there forever (TLC reports the same kind of counterexample).
+    verdict = check(Unfair()).verdict("Liveness")
+    assert verdict.status == "violated"
+    assert verdict.trace is not None
+    assert (len(verdict.trace), verdict.trace.loop, verdict.trace.path) == (0, 0, "0")
+
+
+class Stain(EWD840):
+    """Node 2 stains every token it passes on, so no round ever comes back white."""
+
+    def pass_token(self, s: State, i: int) -> State:
+        nxt = super().pass_token(s, i)
+        return nxt._replace(tcolor=BLACK) if i == 2 else nxt
+
+
+def test_a_node_that_stains_the_token_loops_forever() -> None:
+    result = check(Stain())
+    assert result.distinct == 256
+    verdict = result.verdict("Liveness")
+    assert verdict.status == "violated"
+    trace = verdict.trace
+    assert trace is not None
+    # From initial state 0 (all passive and white, black token at node 0) the token goes
+    # round for ever: InitiateProbe, PassToken(2) (stained), PassToken(1), back to node 0
+    # with a black token. The loop takes System, so it is fair.
+    assert (len(trace), trace.loop, trace.path) == (3, 0, "0.0.0.0")
+    assert [s.action for s in trace.steps[1:]] == ["InitiateProbe", "PassToken(2)", "PassToken(1)"]
+    assert trace.final == trace.steps[0].state
+    assert trace.final == State((False,) * 3, (WHITE,) * 3, 0, BLACK)
+    assert verdict.note == (
+        "at step 0 the condition of Liveness holds and its goal does not; the goal is false "
+        "from there on, and steps 1..3 repeat forever; the loop is fair: it takes "
+        "InitiateProbe at step 1"
+    )

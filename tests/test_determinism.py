@@ -18,6 +18,29 @@ COMMANDS = [
     ["check", "tests/models/gossip.py", "--strategy", "dfs", "--continue", "--no-timing"],
     ["check", "models/classic/two_phase_hasty.py", "--no-timing", "--format", "json"],
     ["replay", "tests/models/gossip.py", "--path", "0.0.1.2"],
+    [
+        "check",
+        "tests/actor_systems.py",
+        "--crashes",
+        "1",
+        "--partitions",
+        "1",
+        "--heals",
+        "1",
+        "--continue",
+        "--no-timing",
+    ],
+    [
+        "check",
+        "models/messaging/late_reply.py:UntaggedReply",
+        "--network",
+        "unordered",
+        "--drops",
+        "1",
+        "--format",
+        "json",
+        "--no-timing",
+    ],
     ["list", "tests/models"],
 ]
 
@@ -58,11 +81,19 @@ def test_files_written_with_out_do_not_depend_on_the_hash_seed(tmp_path: Path) -
             tmp_path,
         )
         written.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
-    assert sorted(written[0]) == [
-        "ann_keeps_a_secret.json",
-        "ann_keeps_a_secret.txt",
-        "everyone_knows_everything.json",
-        "everyone_knows_everything.txt",
-        "result.json",
-    ]
+    # For every trace: text, JSON, ITF, Mermaid, the chart (DOT, SVG, PNG), the HTML report.
+    kinds = [".dot", ".html", ".itf.json", ".json", ".mmd", ".png", ".svg", ".txt"]
+    stems = ["ann_keeps_a_secret", "everyone_knows_everything"]
+    assert sorted(written[0]) == [*(s + k for s in stems for k in kinds), "result.json"]
     assert all(files == written[0] for files in written)
+
+
+def test_charts_of_an_actor_trace_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    from tests.chart_systems import FAULTY_PARAMS, faulty_trace
+
+    params = [w for name, n in FAULTY_PARAMS.items() for w in ("-p", f"{name}={n}")]
+    path = faulty_trace()[1].path
+    for fmt in ("dot", "itf"):
+        args = ["replay", "tests/chart_systems.py:Replicate", *params, "--path", path]
+        outputs = {seed: _run([*args, "--format", fmt], seed, ROOT) for seed in SEEDS[:3]}
+        assert all(out == outputs["0"] for out in outputs.values()), fmt

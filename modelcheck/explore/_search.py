@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model
-from modelcheck.properties import ALWAYS, DEADLOCK, SOMETIMES, Property
+from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import (
     Step,
@@ -24,6 +24,7 @@ from modelcheck.trace import (
 )
 from modelcheck.values import check_immutable
 
+from .liveness import Graph, Outcome, collect_edges, judge_liveness
 from .store import StateStore
 
 __all__ = ["VALIDATE_FIRST", "Limits", "Search"]
@@ -85,6 +86,12 @@ class Search:
             (pos for pos, p in enumerate(self.properties) if p.kind == DEADLOCK), None
         )
         self.store = StateStore()
+        # Liveness properties need the graph's edges; safety-only searches never keep them.
+        self.liveness = [p for p in self.properties if p.kind in LIVENESS]
+        self.graph: Graph | None = None
+        if self.liveness:
+            fairness = call_model(model.fairness_conditions, "fairness_conditions()")
+            self.graph = Graph(labelled=bool(fairness))
         self.generated = 0
         self.stopped: str | None = None
         self.inits: list[Any] = []
@@ -97,7 +104,13 @@ class Search:
     # -- during the search ----------------------------------------------------------------
 
     def hit(self, pos: int, number: int) -> bool:
-        """Property ``pos`` was decided at state ``number``; True if the search must stop."""
+        """Property ``pos`` was decided at state ``number``; True if the search must stop.
+
+        Only the first decision counts: a property's list of checks is read once per
+        expanded state, so a later successor of the same state may hit it again.
+        """
+        if pos in self.found:
+            return False
         self.found[pos] = number
         self.checks = [c for c in self.checks if c[0] != pos]
         if pos == self.deadlock_pos:
@@ -181,13 +194,28 @@ class Search:
 
     def result(self, depth: int) -> CheckResult:
         """Assemble the verdicts, each trace rebuilt and replayed before it is reported."""
-        seconds = time.perf_counter() - self.start
         complete = self.stopped is None
+        lasso: dict[str, Outcome | None] = {}
+        if self.liveness and complete:
+            lasso = self._judge_liveness()
+        seconds = time.perf_counter() - self.start
         verdicts = []
         for pos, prop in enumerate(self.properties):
             trace = None
+            note = ""
             status: Status
-            if pos in self.found:
+            if prop.kind in LIVENESS:
+                # Judged on the complete graph only; unknown when the search (or the
+                # judging) stopped early.
+                outcome = lasso.get(prop.name)
+                if prop.name not in lasso:
+                    status = "unknown"
+                elif outcome is None:
+                    status = "holds"
+                else:
+                    status = "violated"
+                    trace, note = outcome.trace, outcome.note
+            elif pos in self.found:
                 trace = verify(self.model, self.trace_to(self.found[pos]))
                 self._confirm(prop, trace)
                 status = "reached" if prop.kind == SOMETIMES else "violated"
@@ -195,7 +223,9 @@ class Search:
                 status = "unknown"
             else:
                 status = "unreached" if prop.kind == SOMETIMES else "holds"
-            verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description))
+            verdicts.append(
+                PropertyResult(prop.name, prop.kind, status, trace, prop.description, note)
+            )
         return CheckResult(
             model=self.model.name,
             params=dict(self.model.params),
@@ -209,6 +239,21 @@ class Search:
             peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             properties=tuple(verdicts),
         )
+
+    def _judge_liveness(self) -> dict[str, Outcome | None]:
+        """Judge the liveness properties on the complete graph (interrupted: none judged)."""
+        store = self.store
+        graph = self.graph
+        try:
+            if graph is None or len(graph) != len(store):
+                graph = collect_edges(self.model, store.states, store.index, self.trace_to)
+            inits = self.inits or initial_states(self.model)
+            numbers = [store.index[s] for s in inits]
+            return judge_liveness(
+                self.model, graph, store.states, inits, numbers, self.liveness, self.trace_to
+            )
+        except KeyboardInterrupt:
+            return {}
 
     def _confirm(self, prop: Property, trace: Trace) -> None:
         """The replayed trace must show the same verdict the search found."""
@@ -231,7 +276,7 @@ def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:
     for prop in props:
         if not isinstance(prop, Property):
             raise ModelError(f"properties() must return Property values, not {prop!r}")
-        if prop.kind not in (ALWAYS, SOMETIMES):
+        if prop.kind not in (ALWAYS, SOMETIMES) and prop.kind not in LIVENESS:
             raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
         if prop.name in names or (prop.name == "deadlock" and deadlock):
             raise ModelError(f"two properties are called '{prop.name}': names must be unique")

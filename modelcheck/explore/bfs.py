@@ -1,22 +1,28 @@
 """Breadth-first search: exact, and its counterexamples are shortest.
 
 The store's list of states is the queue; levels are tracked by index ranges, so a state
-costs one dict entry, one list slot and four bytes of parent link.
+costs one dict entry, one list slot and four bytes of parent link. When the model has
+liveness properties the same loop also records every edge (:func:`_run_bfs_recording`);
+safety-only searches run the loop without it.
 """
 
 from __future__ import annotations
 
 import sys
 
+from modelcheck.errors import ModelError
 from modelcheck.values import check_immutable
 
 from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from .liveness import Graph
 
 __all__ = ["run_bfs"]
 
 
 def run_bfs(search: Search) -> int:
     """Explore level by level; return the depth reached (initial level = 1)."""
+    if search.graph is not None:
+        return _run_bfs_recording(search, search.graph)
     try:
         if search.add_initial_states():
             return 1
@@ -80,3 +86,106 @@ def run_bfs(search: Search) -> int:
         search.fail(exc, i)
     search.generated = generated
     return level + (1 if n > level_end else 0)
+
+
+def _run_bfs_recording(search: Search, graph: Graph) -> int:
+    """:func:`run_bfs` that also records every edge in ``graph`` (for liveness).
+
+    The same loop line for line, plus the recording: keep the two in step.
+    """
+    try:
+        if search.add_initial_states():
+            return 1
+    except Exception as exc:
+        search.fail(exc, -1)
+    store = search.store
+    seen, states, parent = store.index, store.states, store.parent
+    actions = search.model.actions
+    max_depth = search.limits.max_depth or 0
+    max_states = search.limits.max_states or sys.maxsize
+    generated = search.generated
+    succ_append, off_append = graph.succ.append, graph.off.append
+    lab_append, label_ids, label_id = graph.lab.append, graph.label_ids, graph.label_id
+    labelled = graph.labelled
+    edges = 0
+    n = len(states)
+    i = 0
+    level, level_end = 1, n
+    stop = False
+    label = None
+    try:
+        while i < n:
+            if i == level_end:
+                level, level_end = level + 1, n
+            if not i & TICK_MASK:
+                search.generated = generated
+                if search.tick(level, n - i):
+                    break
+            state = states[i]
+            before = generated
+            if level == max_depth:
+                for label, nxt in actions(state):
+                    generated += 1
+                    j = seen.get(nxt)
+                    if j is None:
+                        search.stopped = "max-depth"
+                        j = -1
+                    succ_append(j)
+                    if labelled:
+                        lid = label_ids.get(label)
+                        lab_append(label_id(label) if lid is None else lid)
+            else:
+                checks = search.checks
+                for label, nxt in actions(state):
+                    generated += 1
+                    j = seen.get(nxt)
+                    if j is None:
+                        j = seen[nxt] = n
+                        states.append(nxt)
+                        parent.append(i)
+                        if n < VALIDATE_FIRST:
+                            check_immutable(nxt, "state")
+                        for pos, pred, is_always in checks:
+                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                                stop = True
+                        n += 1
+                        if n >= max_states and not stop:
+                            search.stopped = stop = "max-states"  # type: ignore[assignment]
+                    succ_append(j)
+                    if labelled:
+                        lid = label_ids.get(label)
+                        lab_append(label_id(label) if lid is None else lid)
+                    if stop:
+                        break
+                if stop:
+                    break
+            edges += generated - before
+            off_append(edges)
+            dead = search.deadlock_pos
+            if generated == before and dead is not None and search.hit(dead, i):
+                break
+            i += 1
+    except KeyboardInterrupt:
+        search.stopped = "interrupted"
+    except TypeError as exc:
+        if labelled and not _hashable(label):
+            raise ModelError(
+                f"the action label {label!r} is not hashable: with fairness conditions, "
+                "labels must be hashable (strings, numbers, tuples of them)",
+                search.trace_to(i),
+            ) from None
+        search.generated = generated
+        search.fail(exc, i)
+    except Exception as exc:
+        search.generated = generated
+        search.fail(exc, i)
+    search.generated = generated
+    return level + (1 if n > level_end else 0)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

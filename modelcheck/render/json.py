@@ -36,6 +36,7 @@ def result_to_json(
             "kind": p.kind,
             "status": p.status,
             "path": p.trace.path if p.trace is not None else None,
+            "loop": p.trace.loop if p.trace is not None else None,
             "trace": trace_to_json(model, p.trace) if p.trace is not None else None,
         }
         for p in result.properties

@@ -28,10 +28,12 @@ def format_result(
     *,
     timing: bool = True,
     replay_command: str | None = None,
+    node: str | None = None,
 ) -> str:
     """The whole report of a check: summary, one line per property, then each trace.
 
     ``replay_command`` is the command line prefix that replays a path (``--path`` is added).
+    ``node`` (actor systems) shows each trace as that node sees it: only its steps.
     """
     params = f" ({model.describe_params()})" if result.params else ""
     state_word = "state" if result.distinct == 1 else "states"
@@ -46,26 +48,37 @@ def format_result(
             f"peak memory {result.peak_memory / 2**20:,.0f} MB"
         )
     width = max((len(p.name) for p in result.properties), default=0)
+    kinds = max((len(p.kind) + 1 for p in result.properties), default=0)
     for prop in result.properties:
-        lines.append(format_verdict_line(prop, width))
+        lines.append(format_verdict_line(prop, width, max(10, kinds)))
     for prop in result.properties:
         if prop.trace is not None:
             lines.append("")
-            lines.extend(_trace_section(prop, model, replay_command))
+            lines.extend(_trace_section(prop, model, replay_command, node))
     return "\n".join(lines) + "\n"
 
 
-def format_verdict_line(prop: PropertyResult, width: int = 0) -> str:
-    """``  violated   always    TCConsistent  (5 steps)``."""
+def format_verdict_line(prop: PropertyResult, width: int = 0, kind_width: int = 10) -> str:
+    """``  violated   always    TCConsistent  (5 steps)``; a lasso says
+    ``(2 steps to a loop of 3 steps)`` or ``(4 steps, then stays forever)``."""
     extra = ""
     if prop.trace is not None:
-        n = len(prop.trace)
-        extra = f"  ({n} step{'s' if n != 1 else ''})"
-    return f"  {prop.status:<10} {prop.kind:<10}{prop.name:<{width}}{extra}".rstrip()
+        n, k = len(prop.trace), prop.trace.loop
+        if k is None:
+            extra = f"  ({_steps(n)})"
+        elif k == n:
+            extra = f"  ({_steps(n)}, then stays forever)"
+        else:
+            extra = f"  ({_steps(k)} to a loop of {_steps(n - k)})"
+    return f"  {prop.status:<10} {prop.kind:<{kind_width}}{prop.name:<{width}}{extra}".rstrip()
+
+
+def _steps(n: int) -> str:
+    return f"{n} step{'s' if n != 1 else ''}"
 
 
 def _trace_section(
-    prop: PropertyResult, model: Model[Any], replay_command: str | None
+    prop: PropertyResult, model: Model[Any], replay_command: str | None, node: str | None = None
 ) -> list[str]:
     assert prop.trace is not None
     what = {
@@ -77,17 +90,32 @@ def _trace_section(
     lines.append(f"  path {prop.trace.path}")
     if replay_command:
         lines.append(f"  replay: {replay_command} --path {prop.trace.path}")
-    lines.extend(format_trace(model, prop.trace))
+    if node is not None:
+        from modelcheck.render.nodeview import format_node_trace
+
+        lines.extend(format_node_trace(model, prop.trace, node))
+    else:
+        lines.extend(format_trace(model, prop.trace))
     if prop.kind == "deadlock" and prop.status == "violated":
         lines.append("  (no action is enabled in the last state)")
+    elif prop.note:
+        lines.append(f"  ({prop.note})")
     elif prop.status == "violated":
         lines.append(f"  ({prop.name} is false in the last state)")
     return lines
 
 
-def format_trace(model: Model[Any], trace: Trace, indent: str = "  ") -> list[str]:
-    """Numbered steps: the initial state in full, then each action and the fields it changed."""
+def format_trace(
+    model: Model[Any], trace: Trace, indent: str = "  ", first: str = "initial state"
+) -> list[str]:
+    """Numbered steps: the initial state in full, then each action and the fields it changed.
+
+    ``first`` names the first state (a counterexample to induction starts elsewhere).
+
+    A lasso (``trace.loop`` set) is marked where its loop starts and where it returns.
+    """
     width = len(str(len(trace)))
+    loop = trace.loop
     lines: list[str] = []
     previous: dict[str, Any] | None = None
     for number, step in enumerate(trace.steps):
@@ -95,7 +123,7 @@ def format_trace(model: Model[Any], trace: Trace, indent: str = "  ") -> list[st
         marker = f"{indent}{number:>{width}}  "
         pad = " " * len(marker)
         if previous is None:
-            lines.append(f"{marker}initial state")
+            lines.append(f"{marker}{first}")
             lines.extend(f"{pad}{key} = {format_value(value)}" for key, value in current.items())
         else:
             lines.append(f"{marker}{step.action}")
@@ -104,8 +132,15 @@ def format_trace(model: Model[Any], trace: Trace, indent: str = "  ") -> list[st
             if not changes:
                 lines.append(f"{pad}(no change)")
         previous = current
-    if trace.loop is not None:
-        lines.append(f"{indent}steps {trace.loop}..{len(trace)} repeat forever")
+        if number == loop and loop < len(trace):
+            lines.append(
+                f"{indent}-- the loop starts here: steps {loop + 1}..{len(trace)} repeat forever --"
+            )
+    if loop is not None:
+        if loop < len(trace):
+            lines.append(f"{indent}-- back to the state of step {loop}: the loop repeats --")
+        else:
+            lines.append(f"{indent}-- stays in this state forever: no further step --")
     return lines
 
 
@@ -118,9 +153,35 @@ def _changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list
         name = f"{prefix}{key}"
         if isinstance(before, dict) and isinstance(after, dict):
             out.extend(_changes(before, after, f"{name}."))
+        elif isinstance(before, list) and isinstance(after, list) and _long(before, after):
+            out.append(f"{name}: {_list_change(before, after)}")
         else:
             out.append(f"{name}: {format_value(before)} -> {format_value(after)}")
     return out
+
+
+def _long(before: list[Any], after: list[Any]) -> bool:
+    """Lists whose old -> new form would not fit a line are shown as what left and joined."""
+    return len(format_value(before)) + len(format_value(after)) > 60
+
+
+def _list_change(before: list[Any], after: list[Any]) -> str:
+    """What left and what joined a list, e.g. ``- a -> b: go, + b -> c: 2``."""
+    remaining = list(after)
+    removed = []
+    for item in before:
+        if item in remaining:
+            remaining.remove(item)
+        else:
+            removed.append(item)
+    if not removed and not remaining and before != after:
+        return f"{format_value(before)} -> {format_value(after)}"
+    parts = [f"- {_item(x)}" for x in removed] + [f"+ {_item(x)}" for x in remaining]
+    return ", ".join(parts)
+
+
+def _item(value: Any) -> str:
+    return value if isinstance(value, str) else format_value(value)
 
 
 def format_progress(progress: Progress) -> str:

@@ -34,22 +34,25 @@ Checked, as the config asks: ``TypeOK`` and ``Correctness`` (a node that has won
 initiator, every other node has lost and every other initiator has a larger identity); both
 hold. The counts equal TLC's: 137 distinct states, 227 generated, depth 10 for N = 3 (25 /
 31 / 6 for n = 2, 823 / 1,791 / 15 for n = 4). The config also checks the liveness property
-``Liveness`` (if some node is a candidate, some node eventually wins, under weak fairness
-of every node): to be checked once liveness lands. The config turns off deadlock checking,
-as does this model: once every mailbox is empty and every node is at ``n1``, nothing is
-enabled. (Another version of MCChangRoberts.cfg lists ``PROPERTIES Termination Liveness``
-and leaves deadlock checking on; that cannot pass against this spec, since ``Termination``
-asks that every ``pc`` become ``"Done"``, which never happens, and the states above with
-nothing enabled are deadlocks.)
+``Liveness`` (if some node is a candidate, some node eventually wins); it holds, as TLC
+says, under the spec's fairness ``\\A self \\in Node : WF_vars(node(self))``: weak fairness
+of each node's actions, ``weak("n0", "n1", per=node)``. As in TLA+, a behaviour may stutter
+(``stuttering = "always"``): without that fairness it could stop anywhere. The config turns
+off deadlock checking, as does this model: once every mailbox is empty and every node is at
+``n1``, nothing is enabled, and such a state repeats forever. (Another version of
+MCChangRoberts.cfg lists ``PROPERTIES Termination Liveness`` and leaves deadlock checking
+on; that cannot pass against this spec, since ``Termination`` asks that every ``pc`` become
+``"Done"``, which never happens, and the states above with nothing enabled are deadlocks.)
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, NamedTuple
 
-from modelcheck import Model, Param, always
+from modelcheck import Fairness, Model, Param, always, eventually, weak
+from modelcheck.model import Stuttering
 
 # Values of pc: the PlusCal labels (and "Done", which the translation defines but this
 # algorithm never reaches).
@@ -72,10 +75,19 @@ def put(row: tuple[Any, ...], i: int, value: Any) -> tuple[Any, ...]:
     return (*row[:i], value, *row[i + 1 :])
 
 
+def node_of(label: Any) -> Any:
+    """The node an action belongs to: ``("n0", node)`` and ``("n1", node, id)``."""
+    return label[1]
+
+
 class ChangRoberts(Model[State]):
     """Chang-Roberts leader election on a unidirectional ring (TLA+ ChangRoberts)."""
 
     n = Param(3, help="number of nodes on the ring", min=1, max=7)
+
+    # Spec's \A self \in Node : WF_vars(node(self)), node(self) == n0(self) \/ n1(self).
+    fairness: ClassVar[Sequence[Fairness]] = (weak("n0", "n1", per=node_of),)
+    stuttering: ClassVar[Stuttering] = "always"
 
     def setup(self) -> None:
         # Python index k is TLA+ node k + 1; Id[k + 1] = k + 1, as in MCChangRoberts.tla.
@@ -156,6 +168,14 @@ class ChangRoberts(Model[State]):
             for k in self.nodes
             if s.state[k] == WON
         )
+
+    @eventually
+    def Liveness(self, s: State) -> bool:
+        """If some node starts as a candidate, some node eventually wins."""
+        # TLA+: (\E n : state[n] = "cand") => <>(\E n : state[n] = "won"). The left side is
+        # about the initial state, where a node is a candidate exactly when it is an
+        # initiator, and initiator never changes: so this is <>(no initiator \/ some won).
+        return not any(s.initiator) or WON in s.state
 
     def show(self, s: State) -> Mapping[str, Any]:
         # As TLC prints them: functions over 1..n as sequences, node 1 first.

@@ -43,20 +43,25 @@ lists all three invariants and the temporal properties below.) The counts equal 
 distinct states, 2,001 generated, depth 9 for n = 3 (54 / 214 / 6 for n = 2; 1,566 /
 15,986 / 12 for n = 4, the counts the repository records for EWD840_json.cfg, this spec
 with N = 4). The repository's manifest.json records depth 10 for EWD840.cfg; the search
-here has 9 levels, counting the initial states as level 1. The config's temporal
-properties, ``Liveness`` (once every node is passive, termination is eventually detected,
-under weak fairness of the token actions) and ``TDSpec`` (EWD840 refines the synchronous
-termination-detection spec SyncTerminationDetection, liveness included), are to be checked
-once liveness lands.
+here has 9 levels, counting the initial states as level 1.
+
+The config's temporal property ``Liveness`` (once every node is passive, termination is
+eventually detected: ``(\\A i : ~active[i]) ~> terminationDetected``) holds, as TLC says,
+under the spec's only fairness condition ``WF_vars(System)``: weak fairness of the token
+actions as one group, ``weak("InitiateProbe", "PassToken")``. As in TLA+, a behaviour may
+stutter (``stuttering = "always"``), so the nodes' own actions need not happen. The other
+temporal property, ``TDSpec`` (EWD840 refines SyncTerminationDetection), is a refinement
+check, which modelcheck does not do.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, NamedTuple
 
-from modelcheck import Model, Param, always
+from modelcheck import Fairness, Model, Param, always, leads_to, weak
+from modelcheck.model import Stuttering
 
 WHITE, BLACK = "white", "black"
 COLORS = (WHITE, BLACK)
@@ -80,6 +85,10 @@ class EWD840(Model[State]):
     """Dijkstra's token-ring termination detection (TLA+ EWD840)."""
 
     n = Param(3, help="number of nodes on the ring", min=1, max=6)
+
+    # Spec == Init /\ [][Next]_vars /\ WF_vars(System), System == InitiateProbe \/ PassToken.
+    fairness: ClassVar[Sequence[Fairness]] = (weak("InitiateProbe", "PassToken"),)
+    stuttering: ClassVar[Stuttering] = "always"
 
     def setup(self) -> None:
         self.nodes = range(self.n)
@@ -157,6 +166,11 @@ class EWD840(Model[State]):
         p1 = BLACK in s.color[: s.tpos + 1]  # some node from 0 to the token is black
         p2 = s.tcolor == BLACK  # the token is black
         return p0 or p1 or p2
+
+    @leads_to
+    def Liveness(self, s: State) -> tuple[bool, bool]:
+        """Once every node is passive, termination is eventually detected."""
+        return not any(s.active), self.termination_detected(s)
 
     def show(self, s: State) -> Mapping[str, Any]:
         return s._asdict()

@@ -1,0 +1,139 @@
+"""Trace views for people: each node's own steps, and every message as a pair of steps.
+
+A :class:`MessageFlow` is one message (or signal sent through the network) with the step
+that sent it, the step that delivered it, and its fate: ``delivered``, ``lost`` (the
+network dropped it, or its connection went down), ``dropped`` (it reached, or was sent to,
+a process that is not running) or ``in flight`` (still travelling when the trace ends).
+A copy made by the network's ``duplicate`` fault is its own record, with ``copy_of`` the
+index of the original. This is the data a message sequence chart is drawn from.
+
+>>> from modelcheck import replay
+>>> from modelcheck.actors import Actor, ActorSystem
+>>> class Relay(Actor[int]):
+...     def init(self, me, out):
+...         if me == "a":
+...             out.send("b", "hi")
+...             out.send("c", "hey")
+...         return 0
+...     def on_message(self, me, state, sender, msg, out):
+...         if me == "b":
+...             out.send("c", "fwd")
+...         return state + 1
+>>> class Trio(ActorSystem):
+...     def actors(self):
+...         return {"a": Relay(), "b": Relay(), "c": Relay()}
+>>> system = Trio(crashes=1)
+>>> trace = replay(system, "0.0.1.3")  # a -> b, b -> c arrive; then c crashes
+>>> [step.action for step in trace.steps[1:]]
+['deliver(a, b, hi)', 'deliver(b, c, fwd)', 'crash(c)']
+>>> [(f.sender, f.receiver, f.message, f.sent, f.received, f.fate)
+...  for f in message_flow(system, trace)]
+[('a', 'b', 'hi', 0, 1, 'delivered'), ('a', 'c', 'hey', 0, None, 'dropped'), \
+('b', 'c', 'fwd', 1, 2, 'delivered')]
+>>> node_steps(system, trace, "c")
+(0, 2, 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from modelcheck.errors import UsageError
+from modelcheck.trace import Trace
+
+from .system import ActorSystem
+
+__all__ = ["MessageFlow", "message_flow", "node_steps"]
+
+_FATES = {"lost": "lost", "dead": "dropped"}
+
+
+@dataclass(frozen=True)
+class MessageFlow:
+    """One message: who sent it to whom, at which steps it was sent and received, its fate."""
+
+    sender: str
+    receiver: str
+    message: Any
+    sent: int
+    received: int | None
+    fate: str
+    copy_of: int | None = None
+
+
+def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
+    """Every message of ``trace``, in the order sent, with its delivery step and fate."""
+    n, names = system.n, system.node_names
+    records: list[MessageFlow] = []
+    queues: dict[int, list[int]] = {}
+
+    def record(step: int, world: Any, event: tuple[Any, ...]) -> None:
+        kind, k = event[0], event[1]
+        queue = queues.setdefault(k, [])
+        if kind == "send":
+            msg, fate = event[2], event[3]
+            src, dst = divmod(k, n)
+            records.append(MessageFlow(names[src], names[dst], msg, step, None, "in flight"))
+            if fate == "queued":
+                queue.append(len(records) - 1)
+            else:
+                records[-1] = replace(records[-1], fate=_FATES[fate])
+        elif kind == "flush":
+            for index in queue:
+                records[index] = replace(records[index], fate=_FATES[event[2]])
+            queue.clear()
+        else:
+            msg = dict(world.chans)[k][event[2]]
+            index = next(i for i in queue if records[i].message == msg)
+            if kind == "deliver":
+                queue.remove(index)
+                records[index] = replace(records[index], received=step, fate="delivered")
+            elif kind == "drop":
+                queue.remove(index)
+                records[index] = replace(records[index], fate="lost")
+            else:  # duplicate
+                original = records[index]
+                records.append(replace(original, sent=step, copy_of=index))
+                queue.append(len(records) - 1)
+
+    log: list[tuple[Any, ...]] = []
+    world = system._initial(log)
+    for event in log:
+        record(0, world, event)
+    for number, step in enumerate(trace.steps[1:], start=1):
+        log = []
+        taken = None
+        for choice, (_, successor) in enumerate(system._actions(world, log)):
+            if choice == step.choice:
+                taken = successor
+                break
+            log.clear()
+        if taken is None:
+            raise UsageError(f"step {number} of the trace is not an action of {system.name}")
+        for event in log:
+            record(number, world, event)
+        world = taken
+    return tuple(records)
+
+
+def node_steps(system: ActorSystem, trace: Trace, node: str) -> tuple[int, ...]:
+    """The numbers of the steps that concern ``node``: its handlers ran, a fault hit it, or
+    the network changed around it. Step 0 (the start) concerns every node."""
+    if node not in system.node_index:
+        raise UsageError(
+            f"{system.name} has no node {node!r}: its nodes are " + ", ".join(system.node_names)
+        )
+    steps = [0]
+    for number, step in enumerate(trace.steps[1:], start=1):
+        label = step.label
+        kind, args = label[0], label[1:]
+        if kind in ("partition", "heal"):
+            involved = True
+        elif kind in ("deliver", "drop", "duplicate"):
+            involved = node in args[:2] if kind != "deliver" else args[1] == node
+        else:
+            involved = node in args[:2] if kind == "cut" else args[0] == node
+        if involved:
+            steps.append(number)
+    return tuple(steps)

@@ -1,0 +1,1 @@
+"""Global process registries as actor systems: Erlang's :global, Horde.Registry, syn."""

@@ -1,0 +1,463 @@
+"""Erlang's :global: a name table on every node, a cluster-wide lock, a resolver on heal.
+
+DOCSTRING
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Any, NamedTuple
+
+from modelcheck import Param, always, sometimes
+from modelcheck.actors import Actor, ActorSystem, Out, World
+
+#: The name every node's process wants to register.
+NAME = "n"
+#: The resolve functions of global.erl, by name (the default first).
+METHODS = ("random_exit_name", "random_notify_name", "notify_all_name")
+#: Node names, in order: a sorts first.
+NODES = ("a", "b", "c")
+
+Names = tuple[tuple[str, str], ...]  # (name, pid), sorted by name
+Effect = tuple[str, Any]  # (pid, what it is sent)
+
+
+def pid_of(node: str, incarnation: int = 1) -> str:
+    """The pid of a node's process: ``b.1`` is the first process on node ``b``.
+
+    >>> pid_of("b"), node_of("b.2")
+    ('b.1', 'b')
+    """
+    return f"{node}.{incarnation}"
+
+
+def node_of(pid: str) -> str:
+    """The node a pid lives on (``node(Pid)``)."""
+    return pid.split(".", 1)[0]
+
+
+def _with(items: tuple[str, ...], item: str) -> tuple[str, ...]:
+    return tuple(sorted({*items, item}))
+
+
+def _without(items: tuple[str, ...], item: str) -> tuple[str, ...]:
+    return tuple(x for x in items if x != item)
+
+
+def _names(table: dict[str, str]) -> Names:
+    return tuple(sorted(table.items()))
+
+
+def _drop_pids(names: Names, gone: Iterable[str]) -> Names:
+    dead = set(gone)
+    return tuple((n, p) for n, p in names if p not in dead)
+
+
+class Node(NamedTuple):
+    """One Erlang node: its process, its global_name_server and its registrar."""
+
+    pid: str  # the pid of the node's process (the one that registers the name)
+    proc: str  # what that process is doing, e.g. registering, registered, killed
+    watch: str  # the pid it monitors ("" if none; Highlander monitors the holder)
+    names: Names  # this node's replica of the name table
+    known: tuple[str, ...]  # the nodes global has synced with (sorted)
+    lock: str  # who holds the lock on `global` here: "" (free), a registrar's node, or "a+b"
+    phase: str  # the registrar: idle, boss (locking the boss), rest (the others) or retry
+    granted: tuple[str, ...]  # nodes whose lock the registrar holds
+    waiting: tuple[str, ...]  # nodes whose answer to set_lock it awaits
+    failed: bool  # some node refused (or went down) in this round
+    syncs: tuple[str, ...]  # nodes waiting to exchange names with this one
+    stale: tuple[str, ...]  # nodes whose pending nodedown was handled early (see "sync")
+
+
+def resolve_global(method: str, name: str, pid: str, pid2: str) -> tuple[str | None, list[Effect]]:
+    """global.erl's resolve functions: ``pid`` is the other node's, ``pid2`` this node's.
+
+    Returns the pid that keeps the name (None: nobody) and what is sent to whom.
+    ``minmax`` orders the pids by the name of their node: the lower node's pid wins.
+
+    >>> resolve_global("random_exit_name", "n", "b.1", "a.1")
+    ('a.1', [('b.1', ('exit', 'b.1', 'kill'))])
+    >>> resolve_global("notify_all_name", "n", "b.1", "a.1")[0] is None
+    True
+    """
+    low, high = (pid, pid2) if node_of(pid) < node_of(pid2) else (pid2, pid)
+    if method == "random_exit_name":
+        return low, [(high, ("exit", high, "kill"))]
+    if method == "random_notify_name":
+        return low, [(high, ("global_name_conflict", name))]
+    if method == "notify_all_name":
+        return None, [
+            (pid, ("global_name_conflict", name, pid2)),
+            (pid2, ("global_name_conflict", name, pid)),
+        ]
+    raise ValueError(f"unknown resolve method {method!r}")
+
+
+class GlobalNode(Actor[Node]):
+    """A node running :global, with one process that registers ``name`` when it starts.
+
+    Subclasses change what the process does (:meth:`start_process`, :meth:`registered`,
+    :meth:`to_process`, :meth:`holder_down`) and how conflicts resolve (:meth:`resolve`).
+    """
+
+    def __init__(self, method: str = METHODS[0], name: str = NAME) -> None:
+        self.method = method
+        self.name = name
+
+    # -- the node's process: what subclasses change ---------------------------------------
+
+    def start_process(self, me: str, st: Node, out: Out) -> Node:
+        """The process starts: it calls ``global:register_name(Name, self(), Method)``."""
+        return self.register(me, st._replace(proc="registering"), out)
+
+    def registered(self, me: str, st: Node, yes: bool, out: Out) -> Node:
+        """``register_name`` returned ``yes`` or ``no``."""
+        return st._replace(proc="registered" if yes else "refused")
+
+    def to_process(self, me: str, st: Node, msg: Any, out: Out) -> Node:
+        """A message or exit signal for the process: ``kill`` kills it, a conflict notice
+        is a plain message (it runs on, no longer registered)."""
+        if not self.alive(st):
+            return st
+        if msg[0] == "exit":
+            return self.die(me, st, "killed", out) if msg[1] == st.pid else st
+        return st._replace(proc="notified")
+
+    def holder_down(self, me: str, st: Node, pid: str, reason: str, out: Out) -> Node:
+        """A monitor on ``pid`` (``st.watch``) fired."""
+        return st._replace(watch="")
+
+    def alive(self, st: Node) -> bool:
+        """Whether the node's process is running."""
+        return st.proc != "killed"
+
+    def resolve(self, name: str, pid: str, pid2: str) -> tuple[str | None, list[Effect]]:
+        """The resolve function the registration used (``pid2`` is the local table's)."""
+        return resolve_global(self.method, name, pid, pid2)
+
+    # -- start, restart, death ------------------------------------------------------------
+
+    def init(self, me: str, out: Out) -> Node:
+        out.monitor_nodes()
+        others = tuple(n for n in out.nodes if n != me)
+        incarnation = 1 if out.durable is None else int(str(out.durable)) + 1
+        restarted = out.durable is not None
+        st = Node(
+            pid=pid_of(me, incarnation),
+            proc="",
+            watch="",
+            names=(),
+            known=() if restarted else others,
+            lock="",
+            phase="idle",
+            granted=(),
+            waiting=(),
+            failed=False,
+            # A restarted node syncs again with everyone: it drives the syncs with the nodes
+            # that sort after it; the others drive theirs when they see it come up.
+            syncs=tuple(n for n in others if n > me) if restarted else (),
+            stale=(),
+        )
+        return self.start_process(me, self.grant(me, st, out), out)
+
+    def durable(self, state: Node) -> Hashable:
+        return int(state.pid.split(".")[1])  # only the incarnation: a restart gets a new pid
+
+    def die(self, me: str, st: Node, reason: str, out: Out) -> Node:
+        """The process exits: its names go, and every node's monitor on it fires."""
+        out.broadcast(("DOWN", st.pid, reason))
+        return st._replace(proc=reason, watch="", names=_drop_pids(st.names, [st.pid]))
+
+    # -- register_name: the registrar and the lock ----------------------------------------
+
+    def register(self, me: str, st: Node, out: Out) -> Node:
+        """``trans_all_known``: lock the boss (the highest known node), then the rest."""
+        st = st._replace(phase="boss", granted=(), waiting=(), failed=False)
+        boss = max((me, *st.known))
+        if boss == me:
+            if st.lock not in ("", me):
+                return self.retry(me, st, out)
+            return self.lock_rest(me, st._replace(lock=me, granted=(me,)), out)
+        out.send(boss, "set_lock")
+        return st._replace(waiting=(boss,))
+
+    def lock_rest(self, me: str, st: Node, out: Out) -> Node:
+        """The boss is locked: lock every other known node (this one at once)."""
+        nodes = sorted((me, *st.known))
+        if nodes[-1] not in st.granted:  # the known nodes changed: start again
+            return self.retry(me, st, out)
+        st = st._replace(phase="rest")
+        if me not in st.granted:
+            if st.lock not in ("", me):
+                return self.retry(me, st, out)
+            st = st._replace(lock=me, granted=(*st.granted, me))
+        remote = tuple(n for n in nodes if n not in st.granted)
+        for node in remote:
+            out.send(node, "set_lock")
+        return self.progress(me, st._replace(waiting=remote), out)
+
+    def progress(self, me: str, st: Node, out: Out) -> Node:
+        """Every answer is in: go on, or release and retry."""
+        if st.waiting:
+            return st
+        if st.failed:
+            return self.retry(me, st, out)
+        if st.phase == "boss":
+            return self.lock_rest(me, st, out)
+        return self.acquired(me, st, out)
+
+    def acquired(self, me: str, st: Node, out: Out) -> Node:
+        """Locked everywhere: register if the name is free here, tell the others, unlock."""
+        table = dict(st.names)
+        yes = self.name not in table
+        remote = [n for n in st.granted if n != me]
+        if yes:
+            table[self.name] = st.pid
+            for node in remote:
+                out.send(node, ("register", self.name, st.pid))
+        for node in remote:
+            out.send(node, "del_lock")
+        st = st._replace(
+            names=_names(table),
+            lock="" if st.lock == me else st.lock,
+            phase="idle",
+            granted=(),
+            waiting=(),
+            failed=False,
+        )
+        return self.registered(me, self.grant(me, st, out), yes, out)
+
+    def retry(self, me: str, st: Node, out: Out) -> Node:
+        """Release what was locked and try again after a (random) sleep: a timer."""
+        for node in st.granted:
+            if node != me:
+                out.send(node, "del_lock")
+        st = st._replace(
+            lock="" if st.lock == me else st.lock,
+            phase="retry",
+            granted=(),
+            waiting=(),
+            failed=False,
+        )
+        out.set_timer("retry")
+        return self.grant(me, st, out)
+
+    def on_timeout(self, me: str, state: Node, timer: Hashable, out: Out) -> Node:
+        if state.phase == "retry":
+            return self.register(me, state, out)
+        return state
+
+    # -- syncing with a node that came (back) up ------------------------------------------
+
+    def grant(self, me: str, st: Node, out: Out) -> Node:
+        """The lock is free and a sync waits: take the lock for it and start it."""
+        if st.lock or not st.syncs:
+            return st
+        peer, rest = st.syncs[0], st.syncs[1:]
+        if me < peer:  # the lower node drives: it asks the other to lock and send its names
+            out.send(peer, "sync")
+            return st._replace(lock=f"{me}+{peer}", syncs=rest)
+        out.send(peer, ("names", st.names))
+        return st._replace(lock=f"{peer}+{me}", syncs=rest)
+
+    def exchange(self, me: str, st: Node, peer: str, theirs: Names, out: Out) -> Node:
+        """``exchange_names`` on the lower node: take new names, resolve each clash."""
+        table = dict(st.names)
+        resolved: list[tuple[str, str | None]] = []
+        local: list[Any] = []
+        for name, pid in theirs:
+            mine = table.get(name)
+            if mine == pid:
+                continue
+            if mine is None:
+                table[name] = pid
+                continue
+            winner, effects = self.resolve(name, pid, mine)
+            for target, msg in effects:
+                if node_of(target) == me:
+                    local.append(msg)
+                else:
+                    out.send(node_of(target), msg)
+            if winner == pid:
+                table[name] = pid
+            elif winner == mine:
+                resolved.append((name, mine))
+            else:
+                del table[name]
+                resolved.append((name, None))
+        out.send(peer, ("synced", st.names, tuple(resolved)))
+        st = st._replace(names=_names(table), known=_with(st.known, peer), lock="")
+        st = self.grant(me, st, out)
+        for msg in local:
+            st = self.to_process(me, st, msg, out)
+        return st
+
+    def synced(self, me: str, st: Node, peer: str, theirs: Names, resolved: Any) -> Node:
+        """The higher node takes the names it did not have, then the resolver's outcome."""
+        table = dict(st.names)
+        for name, pid in theirs:
+            table.setdefault(name, pid)
+        for name, pid in resolved:
+            if pid is None:
+                table.pop(name, None)
+            else:
+                table[name] = pid
+        return st._replace(names=_names(table), known=_with(st.known, peer), lock="")
+
+    # -- messages and node events ---------------------------------------------------------
+
+    def on_message(self, me: str, state: Node, sender: str, msg: Any, out: Out) -> Node:
+        st = state
+        if msg == "set_lock":
+            if st.lock in ("", sender):
+                out.send(sender, "granted")
+                return st._replace(lock=sender)
+            out.send(sender, "refused")
+            return st
+        if msg == "del_lock":
+            return self.grant(me, st._replace(lock=""), out) if st.lock == sender else st
+        if msg in ("granted", "refused"):
+            if st.phase not in ("boss", "rest") or sender not in st.waiting:
+                return st
+            ok = msg == "granted"
+            st = st._replace(
+                waiting=_without(st.waiting, sender),
+                granted=(*st.granted, sender) if ok else st.granted,
+                failed=st.failed or not ok,
+            )
+            return self.progress(me, st, out)
+        if msg == "sync":
+            if sender in st.known:  # its nodedown is still on the way: act on it now
+                st = self.lost(me, st, sender, out)
+                st = st._replace(stale=_with(st.stale, sender))
+            return self.grant(me, st._replace(syncs=_with(st.syncs, sender)), out)
+        kind = msg[0]
+        if kind == "register":
+            table = dict(st.names)
+            table[msg[1]] = msg[2]
+            return st._replace(names=_names(table))
+        if kind == "names":
+            if st.lock != f"{me}+{sender}":
+                return st
+            return self.exchange(me, st, sender, msg[1], out)
+        if kind == "synced":
+            if st.lock != f"{sender}+{me}":
+                return st
+            return self.grant(me, self.synced(me, st, sender, msg[1], msg[2]), out)
+        if kind == "DOWN":
+            pid, reason = msg[1], msg[2]
+            st = st._replace(names=_drop_pids(st.names, [pid]))
+            return self.holder_down(me, st, pid, reason, out) if st.watch == pid else st
+        return self.to_process(me, st, msg, out)
+
+    def lost(self, me: str, st: Node, node: str, out: Out) -> Node:
+        """The connection to ``node`` is gone: its names, its locks, its sync, go too."""
+        lock = st.lock
+        if lock == node or lock in (f"{me}+{node}", f"{node}+{me}"):
+            lock = ""
+        st = st._replace(
+            names=tuple((n, p) for n, p in st.names if node_of(p) != node),
+            known=_without(st.known, node),
+            lock=lock,
+            syncs=_without(st.syncs, node),
+            granted=_without(st.granted, node),
+        )
+        if node in st.waiting:  # multi_call: a node that went down is a bad node
+            st = st._replace(waiting=_without(st.waiting, node), failed=True)
+            st = self.progress(me, st, out)
+        st = self.grant(me, st, out)
+        if st.watch and node_of(st.watch) == node:
+            st = self.holder_down(me, st, st.watch, "noconnection", out)
+        return st
+
+    def on_nodedown(self, me: str, state: Node, node: str, out: Out) -> Node:
+        if node in state.stale:
+            return state._replace(stale=_without(state.stale, node))
+        return self.lost(me, state, node, out)
+
+    def on_nodeup(self, me: str, state: Node, node: str, out: Out) -> Node:
+        if me < node and node not in state.syncs:
+            return self.grant(me, state._replace(syncs=_with(state.syncs, node)), out)
+        return state
+
+
+class GlobalRegistry(ActorSystem):
+    """Every node's process registers the same name with :global when it starts."""
+
+    nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
+    resolve = Param("random_exit_name", help="the resolve function on a clash", choices=METHODS)
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {node: GlobalNode(self.resolve) for node in NODES[: self.nodes]}
+
+    # -- what the properties look at ------------------------------------------------------
+
+    def node_of_state(self, w: World, pid: str) -> Node | None:
+        st = self.state_of(w, node_of(pid))
+        return st if isinstance(st, Node) and st.pid == pid else None
+
+    def running(self, w: World, pid: str) -> bool:
+        """Whether process ``pid`` is running (its node is up and it has not died)."""
+        st = self.node_of_state(w, pid)
+        behaviour = self.behaviour(node_of(pid))
+        return st is not None and behaviour.alive(st)
+
+    def behaviour(self, node: str) -> GlobalNode:
+        actor = self.behaviours[self.node_index[node]]
+        assert isinstance(actor, GlobalNode)
+        return actor
+
+    def holders(self, w: World, name: str = NAME) -> list[str]:
+        """The running processes some running node's table registers ``name`` to, sorted."""
+        pids = {
+            pid for st in self.live_states(w).values() for n, pid in st.names if n == name
+        }
+        return sorted(pid for pid in pids if self.running(w, pid))
+
+    def settled(self, w: World) -> bool:
+        """Nothing left to happen: no link cut, nothing in flight, no signal or timer
+        pending, no lock held, no sync waiting."""
+        if w.cut or w.chans or w.sysq or w.timers:
+            return False
+        return all(
+            st.lock == "" and st.phase == "idle" and not st.syncs
+            for st in self.live_states(w).values()
+        )
+
+    # -- properties -----------------------------------------------------------------------
+
+    @always
+    def one_holder(self, w: World) -> bool:
+        """At most one running process is registered under the name, across the tables of
+        all running nodes."""
+        return len(self.holders(w)) <= 1
+
+    @always
+    def agree_once_settled(self, w: World) -> bool:
+        """Once settled, every running node has the same table, naming running processes."""
+        if not self.settled(w):
+            return True
+        tables = {st.names for st in self.live_states(w).values()}
+        return len(tables) == 1 and all(self.running(w, p) for _, p in next(iter(tables)))
+
+    @sometimes
+    def killed_by_resolver(self, w: World) -> bool:
+        """A registered process is killed by :global (exit(Pid, kill): no warning)."""
+        return any(st.proc == "killed" for st in self.live_states(w).values())
+
+    @sometimes
+    def loser_runs_on(self, w: World) -> bool:
+        """Settled, and a process that got a name-conflict notice runs on, unregistered."""
+        return self.settled(w) and any(
+            st.proc == "notified" for st in self.live_states(w).values()
+        )
+
+    @sometimes
+    def name_orphaned(self, w: World) -> bool:
+        """Settled, and nobody holds the name, though a process that registered it runs."""
+        return (
+            self.settled(w)
+            and not self.holders(w)
+            and any(st.proc == "notified" for st in self.live_states(w).values())
+        )

@@ -1,0 +1,1 @@
+"""Symbolic transition systems for ``modelcheck prove inductive`` and ``modelcheck prove bmc``."""

@@ -1,0 +1,79 @@
+"""Bad actor code gets a clear error with the trace that reached it, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import run_cli
+
+BASE = """from typing import Any
+from modelcheck.actors import Actor, ActorSystem, Out
+
+
+class Pinger(Actor[Any]):
+    def init(self, me: str, out: Out) -> Any:
+        if me == "a":
+            out.send("b", "ping")
+        return 0
+
+    def on_message(self, me: str, state: Any, sender: str, msg: Any, out: Out) -> Any:
+        BODY
+
+
+class Pair(ActorSystem):
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": Pinger(), "b": Pinger()}
+"""
+
+START = [
+    "the trace that reached it (path 0):",
+    "  0  initial state",
+    "     a = 0",
+    "     b = 0",
+    '     in flight = ["a -> b: ping"]',
+]
+
+
+def _errors(capsys: pytest.CaptureFixture[str], tmp_path: Path, body: str) -> list[str]:
+    (tmp_path / "pair.py").write_text(BASE.replace("BODY", body))
+    run = run_cli(capsys, "check", str(tmp_path / "pair.py"))
+    assert run.code == 2 and run.out == "" and "Traceback" not in run.err
+    return [line.replace(str(tmp_path) + "/", "") for line in run.err.splitlines()]
+
+
+def test_handler_returning_a_mutable_state(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert _errors(capsys, tmp_path, "return [state]") == [
+        "error: a state is not hashable (unhashable type: 'list'): states must be immutable",
+        "the trace that reached it (path 0.0):",
+        *START[1:],
+        "  1  deliver(a, b, ping)",
+        "     b: 0 -> [0]",
+        '     in flight: ["a -> b: ping"] -> none',
+    ]
+
+
+def test_sending_to_an_unknown_node(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert _errors(capsys, tmp_path, 'out.send("c", msg)\n        return state') == [
+        "error: b tried to send to unknown node 'c' (nodes: a, b)",
+        *START,
+    ]
+
+
+def test_handler_that_raises(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert _errors(capsys, tmp_path, "return state // 0") == [
+        "error: actions() raised ZeroDivisionError: integer division or modulo by zero",
+        "  at pair.py:12 in on_message",
+        *START,
+    ]
+
+
+def test_handler_returning_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert _errors(capsys, tmp_path, "pass") == [
+        "error: b's handler returned None: a handler must return the node's new state "
+        "(use out.stop() to exit)",
+        *START,
+    ]
