@@ -181,6 +181,11 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
 )
 @click.option("--no-timing", is_flag=True, help="Leave out times and memory (stable output).")
 @click.option(
+    "--symmetry",
+    is_flag=True,
+    help="Store one state per symmetry class the model declares (its canonical()).",
+)
+@click.option(
     "--save-test",
     type=click.Path(dir_okay=False),
     metavar="FILE",
@@ -201,6 +206,7 @@ def check(
     out: str | None,
     force: bool,
     no_timing: bool,
+    symmetry: bool,
     save_test: str | None,
     node: str | None,
     **faults: Any,
@@ -224,6 +230,7 @@ def check(
             "time_limit": time_limit,
             "keep_going": keep_going,
             "deadlock": deadlock,
+            "symmetry": symmetry,
         }
         unsupported = {"--out": out, "--save-test": save_test, "--node": node}
         return _check_folder(target, assignments, options, fmt, no_timing, faults, unsupported)
@@ -241,6 +248,7 @@ def check(
                 time_limit=time_limit,
                 keep_going=keep_going,
                 deadlock=deadlock,
+                symmetry=symmetry,
                 progress=progress,
             )
         if node is not None:

@@ -89,6 +89,21 @@ class Model(Generic[S]):
         """The fairness conditions liveness properties assume; by default ``fairness``."""
         return tuple(self.fairness)
 
+    def canonical(self, state: S) -> S:
+        """The representative of ``state``'s symmetry class (override to declare a symmetry).
+
+        Checked with ``symmetry=True`` (``--symmetry``), the explorer stores only these:
+        two states with the same representative count once, like TLC's ``SYMMETRY``. It
+        must not try every permutation: sort the interchangeable parts instead. Properties
+        must give the same answer on every member of a class.
+        """
+        return state
+
+    @classmethod
+    def has_symmetry(cls) -> bool:
+        """True if the model declares a symmetry (overrides :meth:`canonical`)."""
+        return cls.canonical is not Model.canonical
+
     def show(self, state: S) -> Mapping[str, Any]:
         """The state as named fields, for traces and diffs (override to decode a packed state)."""
         if dataclasses.is_dataclass(state) and not isinstance(state, type):

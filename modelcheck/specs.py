@@ -118,6 +118,7 @@ OPTIONS: dict[str, Option] = {
     "deadlock": Option(
         bool, "true or false", _any, lambda v: ["--deadlock" if v else "--no-deadlock"]
     ),
+    "symmetry": Option(bool, "true or false", _any, lambda v: ["--symmetry"] if v else []),
 }
 
 #: Where a spec's options differ from :func:`check`'s defaults: a spec judges every property.

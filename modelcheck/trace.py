@@ -157,22 +157,29 @@ def initial_states(model: Model[Any]) -> list[Any]:
     return inits
 
 
-def rebuild(model: Model[Any], states: Sequence[Any], inits: Sequence[Any] | None = None) -> Trace:
+def rebuild(
+    model: Model[Any],
+    states: Sequence[Any],
+    inits: Sequence[Any] | None = None,
+    canon: Callable[[Any], Any] | None = None,
+) -> Trace:
     """The trace through ``states`` (from an initial state on), choices found by re-running.
 
-    Each step takes the first action whose successor equals the next state.
+    Each step takes the first action whose successor equals the next state. With ``canon``
+    (a symmetry), ``states`` are representatives and the trace is the concrete run whose
+    states have those representatives.
     """
+    same: Callable[[Any], Any] = _identity if canon is None else canon
     inits = initial_states(model) if inits is None else inits
-    try:
-        first = list(inits).index(states[0])
-    except ValueError:
+    firsts = [i for i, s in enumerate(inits) if same(s) == states[0]]
+    if not firsts:
         raise NondeterminismError(
             "the initial state found during the search is not among init_states() when re-run"
-        ) from None
-    trace = Trace((Step(first, None, states[0]),))
+        )
+    trace = Trace((Step(firsts[0], None, inits[firsts[0]]),))
     for target in states[1:]:
         for choice, (label, nxt) in enumerate(expand(model, trace.final, trace)):
-            if nxt == target:
+            if same(nxt) == target:
                 trace = trace.extend(choice, label, nxt)
                 break
         else:
@@ -182,6 +189,10 @@ def rebuild(model: Model[Any], states: Sequence[Any], inits: Sequence[Any] | Non
                 trace,
             )
     return trace
+
+
+def _identity(state: Any) -> Any:
+    return state
 
 
 def replay(model: Model[Any], path: str | Sequence[int]) -> Trace:

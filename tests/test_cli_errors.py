@@ -117,10 +117,10 @@ def test_unknown_option(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     ]
 
 
-def test_a_folder_is_not_a_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_folder_with_no_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     assert _error(capsys, "check", "models") == [
-        "error: models is a folder: name a model file in it (modelcheck list models shows them)"
+        "error: models holds no model (modelcheck list models shows them)"
     ]
 
 

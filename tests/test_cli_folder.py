@@ -4,6 +4,7 @@ for ``models/cap/``.)"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,10 @@ def test_what_a_folder_cannot_take(capsys: pytest.CaptureFixture[str], folder: P
     run = run_cli(capsys, "check", str(empty))
     assert (run.code, run.err) == (2, f"error: {empty} holds no model (modelcheck list {empty} "
                                       "shows them)\n")  # fmt: skip
+
+
+def test_json_is_one_report_per_model(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    run = run_cli(capsys, "check", str(folder), "--format", "json", "--no-timing")
+    assert run.code == 1  # Counter's default limit of 3 breaks small
+    reports = json.loads(run.out)
+    assert [(r["model"], r["distinct"]) for r in reports] == [("Counter", 4), ("Ping", 2)]

@@ -290,7 +290,7 @@ def histories(
     return events
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(histories(honest=False, size=5))
 def test_the_checkers_agree_with_brute_force(history: list[Event]) -> None:
     spec = register()
@@ -298,7 +298,7 @@ def test_the_checkers_agree_with_brute_force(history: list[Event]) -> None:
     assert is_sequentially_consistent(history, spec) == brute_sequential(history, spec)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(histories(honest=True, size=8))
 def test_a_register_run_atomically_inside_each_window_is_linearizable(
     history: list[Event],
@@ -309,7 +309,7 @@ def test_a_register_run_atomically_inside_each_window_is_linearizable(
     assert is_sequentially_consistent(history)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(histories(honest=True, size=6, settled=True), st.integers(0, 2))
 def test_a_stale_read_after_everything_else_is_rejected(history: list[Event], stale: int) -> None:
     # Once every operation has completed or failed (none pending), a write of a fresh value
@@ -323,7 +323,7 @@ def test_a_stale_read_after_everything_else_is_rejected(history: list[Event], st
     assert verdict.explanation.endswith("wherever it can take effect it would return 3")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(histories(honest=False, size=6))
 def test_linearizable_implies_sequentially_consistent(history: list[Event]) -> None:
     if is_linearizable(history):

@@ -4,6 +4,10 @@ the stuttering choices, errors, and a brute-force reference on random small grap
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,6 +34,7 @@ from modelcheck.model import Stuttering
 from modelcheck.properties import EVENTUALLY, EVENTUALLY_ALWAYS, INFINITELY_OFTEN, LEADS_TO
 from modelcheck.render import format_result, result_to_json
 from tests.graph_model import GraphModel
+from tests.models.rumour import FairRumour
 
 Edges = Mapping[int, Sequence[tuple[Any, int]]]
 
@@ -666,3 +671,30 @@ def test_a_liveness_predicate_that_raises_is_reported_with_the_trace_to_its_stat
         check(LabelledGraph(CYCLE, [Property("odd", EVENTUALLY, odd)]))
     assert err.value.message == "property 'odd' raised ValueError: no two"
     assert err.value.trace is not None and err.value.trace.path == "0.0.0"
+
+
+def test_lassos_do_not_depend_on_the_hash_seed() -> None:
+    root = Path(__file__).parent.parent
+    outputs = set()
+    for seed in ("0", "1", "12345"):
+        done = subprocess.run(
+            [sys.executable, "-m", "modelcheck", "check", "tests/models/rumour.py:Rumour"]
+            + ["--no-timing", "--format", "json"],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    doc = json.loads(outputs.pop())
+    verdict = doc["properties"]["everyone_heard"]
+    assert (verdict["path"], verdict["loop"]) == ("0.0.0.0", 1)
+    assert [s["action"] for s in verdict["trace"]] == [
+        None,
+        "pass(ann, bob)",
+        "pass(bob, ann)",
+        "pass(ann, bob)",
+    ]
+    assert check(FairRumour()).status("everyone_heard") == "holds"

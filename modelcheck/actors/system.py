@@ -536,40 +536,48 @@ class ActorSystem(Model[World]):
     def _connection_lost(self, nxt: _Next, i: int, peers: list[int]) -> None:
         """The connections between ``i`` and ``peers`` went down (a crash or a cut)."""
         names = self.node_names
+        monitors, links, subs = nxt.monitors, nxt.links, nxt.subs
         for j in peers:
             for a, b in ((i, j), (j, i)):
                 if not nxt.alive(a):
                     continue
-                if (a, b) in nxt.monitors:
+                if monitors and (a, b) in monitors:
                     nxt.enqueue_signal(a, b, Signal("DOWN", names[b], NOCONNECTION))
                 pair = (a, b) if a < b else (b, a)
-                if pair in nxt.links:
+                if links and pair in links:
                     nxt.enqueue_signal(a, b, Signal("EXIT", names[b], NOCONNECTION))
-                if nxt.subs >> a & 1:
+                if subs >> a & 1:
                     nxt.enqueue_signal(a, b, Signal("nodedown", names[b]))
         gone = set(peers)
-        nxt.monitors = frozenset(
-            (a, b)
-            for a, b in nxt.monitors
-            if not ((a == i and b in gone) or (b == i and a in gone))
-        )
-        nxt.links = frozenset(
-            (a, b) for a, b in nxt.links if not ((a == i and b in gone) or (b == i and a in gone))
-        )
+        if monitors:
+            nxt.monitors = frozenset(
+                (a, b)
+                for a, b in monitors
+                if not ((a == i and b in gone) or (b == i and a in gone))
+            )
+        if links:
+            nxt.links = frozenset(
+                (a, b) for a, b in links if not ((a == i and b in gone) or (b == i and a in gone))
+            )
 
     def _set_cut(self, nxt: _Next, cut: int) -> None:
-        """Change which links are cut; notify and flush as the BEAM would."""
-        n = self.n
-        before = [[nxt.connected(a, b) for b in range(n)] for a in range(n)]
+        """Change which links are cut; notify and flush as the BEAM would.
+
+        Only the pairs whose cut bit changes, between two up nodes, see anything happen.
+        """
+        n, down, old = self.n, nxt.down, nxt.cut
         nxt.cut = cut
+        changed = old ^ cut
         for a in range(n):
             for b in range(a + 1, n):
-                now = nxt.connected(a, b)
-                if before[a][b] and not now:
+                bit = a * n + b
+                if not changed >> bit & 1 or (down >> a | down >> b) & 1:
+                    continue
+                if cut >> bit & 1:
                     nxt.flush(a * n + b, "lost")
                     nxt.flush(b * n + a, "lost")
                     self._connection_lost(nxt, a, [b])
-                elif now and not before[a][b]:
+                else:
                     for x, y in ((a, b), (b, a)):
                         if nxt.subs >> x & 1:
                             nxt.enqueue_signal(x, y, Signal("nodeup", self.node_names[y]))

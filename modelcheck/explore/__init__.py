@@ -28,6 +28,7 @@ def check(
     time_limit: float | None = None,
     keep_going: bool = False,
     deadlock: bool | None = None,
+    symmetry: bool = False,
     progress: Callable[[Progress], None] | None = None,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
@@ -35,14 +36,24 @@ def check(
     ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
     the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
     ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the
-    model's own setting (report states with no successor). ``progress``, if given, is called
+    model's own setting (report states with no successor). ``symmetry`` stores one state
+    per symmetry class the model declares (:meth:`~modelcheck.Model.canonical`); traces
+    stay concrete runs. ``progress``, if given, is called
     about twice a second with a :class:`~modelcheck.Progress` snapshot. Every trace in the
-    result has been rebuilt and replayed against the model.
+    result has been rebuilt and replayed against the model. Liveness properties are judged
+    after a complete search, on the graph it kept (unknown when a bound stopped it); their
+    counterexamples are lassos (``trace.loop``).
     """
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{strategy}': choose {' or '.join(STRATEGIES)}")
     search = Search(
-        model, strategy, Limits(max_depth, max_states, time_limit), keep_going, progress, deadlock
+        model,
+        strategy,
+        Limits(max_depth, max_states, time_limit),
+        keep_going,
+        progress,
+        deadlock,
+        symmetry,
     )
     depth = STRATEGIES[strategy](search)
     return search.result(depth)

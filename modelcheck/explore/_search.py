@@ -67,6 +67,7 @@ class Search:
         keep_going: bool,
         progress: Callable[[Progress], None] | None,
         deadlock: bool | None = None,
+        symmetry: bool = False,
     ) -> None:
         self.model = model
         self.strategy = strategy
@@ -92,6 +93,10 @@ class Search:
         if self.liveness:
             fairness = call_model(model.fairness_conditions, "fairness_conditions()")
             self.graph = Graph(labelled=bool(fairness))
+        self.canon: Callable[[Any], Any] | None = None
+        self.actions: Callable[[Any], Any] = model.actions
+        if symmetry:
+            self._use_symmetry()
         self.generated = 0
         self.stopped: str | None = None
         self.inits: list[Any] = []
@@ -100,6 +105,28 @@ class Search:
             self.start + limits.time_limit if limits.time_limit is not None else float("inf")
         )
         self._next_report = self.start + _PROGRESS_EVERY
+
+    def _use_symmetry(self) -> None:
+        """Store one representative per symmetry class: successors are made canonical."""
+        model = self.model
+        if not model.has_symmetry():
+            raise UsageError(
+                f"{model.name} declares no symmetry: define canonical(state) to use --symmetry"
+            )
+        if self.liveness:
+            names = ", ".join(p.name for p in self.liveness)
+            raise UsageError(
+                f"symmetry reduction is not supported with liveness properties ({names}): "
+                "run without --symmetry"
+            )
+        canon = model.canonical
+        actions = model.actions
+
+        def canonical_actions(state: Any) -> list[tuple[Any, Any]]:
+            return [(label, canon(nxt)) for label, nxt in actions(state)]
+
+        self.canon = canon
+        self.actions = canonical_actions
 
     # -- during the search ----------------------------------------------------------------
 
@@ -139,6 +166,8 @@ class Search:
         for choice, state in enumerate(self.inits):
             self.generated += 1
             self.check_state(state, Trace((Step(choice, None, state),)))
+            if self.canon is not None:
+                state = self.canon(state)
             if state in store.index:
                 continue
             number = store.add(state, -1)
@@ -190,7 +219,7 @@ class Search:
     def trace_to(self, number: int) -> Trace:
         """The trace to state ``number``, rebuilt from the store (not yet replayed)."""
         states = [self.store.states[i] for i in self.store.path_to(number)]
-        return rebuild(self.model, states, self.inits or None)
+        return rebuild(self.model, states, self.inits or None, self.canon)
 
     def result(self, depth: int) -> CheckResult:
         """Assemble the verdicts, each trace rebuilt and replayed before it is reported."""

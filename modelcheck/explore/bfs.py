@@ -30,7 +30,7 @@ def run_bfs(search: Search) -> int:
         search.fail(exc, -1)
     store = search.store
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.model.actions
+    actions = search.actions
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
@@ -100,7 +100,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
         search.fail(exc, -1)
     store = search.store
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.model.actions
+    actions = search.actions
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated

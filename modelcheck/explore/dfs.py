@@ -26,7 +26,7 @@ def run_dfs(search: Search) -> int:
         search.fail(exc, -1)
     store = search.store
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.model.actions
+    actions = search.actions
     bounded = search.limits.max_depth is not None
     max_depth = search.limits.max_depth or sys.maxsize
     max_states = search.limits.max_states or sys.maxsize

@@ -11,6 +11,13 @@ system supplies it the way a test harness's clock does: each event a step adds t
 client's log is stamped with its position in the global history (and whether the client
 was then cut off from a majority of the replicas). The stamps are the harness's; the
 protocol never reads them.
+
+Properties: ``linearizable`` and ``sequentially_consistent`` (the checkers of
+:mod:`modelcheck.consistency` on the history, memoized per history), ``leads_to
+answered_when_reachable`` (liveness: a client waiting while it can reach its home replica
+is eventually answered, assuming every message, signal and timer is weakly fair, and no
+fault is), ``sometimes answered_while_cut_off`` (availability: a client cut off from a
+majority of the replicas is answered while still cut off) and ``sometimes all_done``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from modelcheck import Param, always, sometimes
+from modelcheck import Param, always, leads_to, sometimes, weak
 from modelcheck.actors import DEAD, Actor, ActorSystem, Out, World
 from modelcheck.consistency import Event, invoke, is_linearizable, is_sequentially_consistent, ok
 
@@ -100,6 +107,10 @@ class RegisterSystem(ActorSystem):
     """Clients running scripts against replicas of one register; the history they record is
     judged linearizable and sequentially consistent in every state."""
 
+    #: Liveness assumes every message, runtime signal and timer is eventually taken once it
+    #: stays possible (one condition per channel, signal and timer); faults are not fair.
+    fairness = (weak("deliver", "signal", "timeout", per=lambda label: label[:3]),)
+
     replicas = Param(2, help="replicas of the register (r1, r2, ...)", min=1, max=5)
     clients = Param(
         2, help="clients (c1 writes 1 then reads; c2 reads then writes 2)", min=1, max=2
@@ -124,6 +135,7 @@ class RegisterSystem(ActorSystem):
         self.replica_names = tuple(f"r{r + 1}" for r in range(self.replicas))
         self.majority = self.replicas // 2 + 1
         self._clients = tuple(range(self.clients))  # clients come first in node order
+        self._homes = tuple(self.node_index[f"r{c % self.replicas + 1}"] for c in self._clients)
         self._verdicts: dict[tuple[tuple[Entry, ...], ...], tuple[bool, bool]] = {}
 
     # -- the harness's clock ----------------------------------------------------------------
@@ -194,6 +206,20 @@ class RegisterSystem(ActorSystem):
     def sequentially_consistent(self, w: World) -> bool:
         """The clients' history is sequentially consistent (real time aside)."""
         return self._judge(w)[1]
+
+    @leads_to
+    def answered_when_reachable(self, w: World) -> tuple[bool, bool]:
+        """A client waiting while it can reach its home replica is answered (under fairness)."""
+        waiting = any(
+            state is not DEAD and state.waiting and self._linked(w, i, self._homes[i])
+            for i, state in zip(self._clients, w.states, strict=False)
+        )
+        return waiting, not waiting
+
+    def _linked(self, w: World, a: int, b: int) -> bool:
+        """Whether nodes ``a`` and ``b`` are both up and the link between them is not cut."""
+        lo, hi = min(a, b), max(a, b)
+        return not ((w.down >> a | w.down >> b) & 1 or w.cut >> (lo * self.n + hi) & 1)
 
     @sometimes
     def answered_while_cut_off(self, w: World) -> bool:

@@ -19,18 +19,21 @@ waiting for that replica, ``nodeup`` sends it this replica's copy. Parameters: `
 (2), ``clients`` (2), ``ops`` per client (1); faults as for every actor system.
 
 Checked (see ``models/cap/_harness.py``): ``linearizable`` and ``sequentially_consistent``
-on the clients' history, ``sometimes answered_while_cut_off`` (availability: a client cut
-off from a majority of the replicas is answered) and ``sometimes all_done``.
+on the clients' history; ``leads_to answered_when_reachable`` (a client waiting while it can
+reach its home replica is answered, with every message, signal and timer weakly fair);
+``sometimes answered_while_cut_off`` (availability: a client cut off from a majority of the
+replicas is answered) and ``sometimes all_done``.
 
 What the checker finds: without faults, 63 distinct states and every property holds but
 ``answered_while_cut_off`` (unreached: nobody is cut off); with ``-p ops=2`` (concurrent
 writes on both replicas) 1,443 states, the same verdicts. With ``--partitions 1``: 24,111
 distinct states; ``linearizable`` is violated by an 8-step stale read (``c1``'s write of 1
 returns at ``r1`` once ``r1`` hears that ``r2`` is down; then ``c2`` reads 0 at ``r2``), the
-history stays sequentially consistent, and in 4 steps a client cut off from the majority
-is answered. The register is available and not consistent, as CAP says it must be. (With
-``--heals 1`` as well the state space grows to 413,190 states, over a minute; the tests
-replay a heal and check that both replicas settle on the last writer.)
+history stays sequentially consistent, every client that can reach its replica is answered,
+and in 4 steps a client cut off from the majority is. The register is available and not
+consistent, as CAP says it must be. (With ``--heals 1`` as well the state space grows to
+413,190 states, over a minute: no spec; the tests replay a heal and check that both
+replicas settle on the last writer.)
 """
 
 from __future__ import annotations

@@ -18,17 +18,23 @@ a majority: cut off from it, the coordinator waits, and so does its client. Para
 client (1); faults as for every actor system.
 
 Checked (see ``models/cap/_harness.py``): ``linearizable`` and ``sequentially_consistent``
-on the clients' history, ``sometimes answered_while_cut_off`` (a client cut off from a
-majority of the replicas is answered) and ``sometimes all_done``.
+on the clients' history; ``leads_to answered_when_reachable`` (a client waiting while it can
+reach its home replica is answered, with every message, signal and timer weakly fair);
+``sometimes answered_while_cut_off`` (a client cut off from a majority of the replicas is
+answered) and ``sometimes all_done``.
 
 What the checker finds: without faults, 163 distinct states, and every property holds but
 ``answered_while_cut_off`` (unreached: nobody is cut off). With ``--partitions 1``: 2,089
-distinct states; the history is linearizable in every one of them, and
-``answered_while_cut_off`` is unreached over the whole state space: a client cut off from a
-majority is never answered while it is cut off. The register is consistent and not
-available, as CAP says it must be. The same verdicts with ``-p ops=2`` (3,649 states;
-48,163 with a partition), and with ``-p replicas=3`` (10,401 states; 109,524 with a
-partition, about a minute: ``specs/cap_cp_register_3_partition.toml`` is marked slow).
+distinct states; the history is linearizable in every one of them; ``answered_while_cut_off``
+is unreached over the whole state space (a client cut off from a majority is never answered
+while it is cut off); and ``answered_when_reachable`` is violated by a 4-step lasso: ``c1``
+asks ``r1``, a partition leaves ``c1`` and ``r1`` without ``r2``, and ``c1`` waits forever.
+The register is consistent and not available, as CAP says it must be. The same verdicts
+with ``--heals 1`` too (3,204 states: the partition may last forever), with ``-p ops=2``
+(3,649 states without faults, all holding; 48,163 with a partition), and with ``-p
+replicas=3`` (10,401 states; 109,524 with a partition, about a minute, where the lasso
+leaves a client on the side without a majority: ``specs/cap_cp_register_3_partition.toml``
+is marked slow).
 """
 
 from __future__ import annotations

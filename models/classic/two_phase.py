@@ -99,6 +99,19 @@ class TwoPhase(Model[State]):
         rm = state[0]
         return not (COMMITTED in rm and ABORTED in rm)
 
+    def canonical(self, state: State) -> State:
+        """The resource managers are interchangeable (TLC's ``SYMMETRY Permutations(RM)``):
+        sort each RM's record (its state, whether the TM heard it prepared, whether it sent
+        Prepared) and rebuild the state from the sorted records. Sorting, not trying all
+        rms! permutations, gives exactly one representative per orbit."""
+        rm, tm, prepared, msgs = state
+        records = sorted((rm[r], prepared >> r & 1, msgs >> r & 1) for r in self.rm_range)
+        rm_sorted = tuple(record[0] for record in records)
+        prepared_sorted = sum(record[1] << r for r, record in enumerate(records))
+        sent_sorted = sum(record[2] << r for r, record in enumerate(records))
+        decisions = msgs & (self.commit_bit | self.abort_bit)
+        return (rm_sorted, tm, prepared_sorted, sent_sorted | decisions)
+
     def show(self, state: State) -> Mapping[str, Any]:
         rm, tm, prepared, msgs = state
         sent: list[str] = [f"Prepared({self.names[r]})" for r in range(self.rms) if msgs >> r & 1]

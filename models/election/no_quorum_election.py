@@ -19,17 +19,18 @@ Checked:
 
 What the checker finds (3 nodes):
 
-- no faults: 1 state, both hold; ``--crashes 1``: 5 states, both hold (the highest live
+- no faults: 1 state, both hold; ``--crashes 1``: 13 states, both hold (the highest live
   node takes over when it hears ``nodedown``).
-- ``--partitions 1``: split brain. ``one_leader`` is violated in 2 steps:
+- ``--partitions 1``: split brain, 113 states. ``one_leader`` is violated in 2 steps:
   ``partition([n1, n2], [n3])``, then ``signal(n2, nodedown(n3))``: n2 and n3 both lead.
-  ``settles_on_one_leader`` is violated too: nothing ever ends the partition, so the lasso
-  stays with two leaders forever (31 states).
-- ``--partitions 1 --heals 1``: ``one_leader`` is still violated (2 steps), but the heal
-  brings ``nodeup`` and n2 steps down: ``settles_on_one_leader`` holds (46 states).
-- ``--crashes 1 --restarts 1``: a restart alone makes two leaders, no partition needed:
-  ``crash(n3)``, ``signal(n2, nodedown(n3))``, ``restart(n3)``: the restarted n3 leads at
-  once, and n2 leads until its ``nodeup(n3)`` arrives (3 steps, 11 states).
+  ``settles_on_one_leader`` is violated too: nothing ever ends the partition, so after 5
+  steps (the partition and the four ``nodedown`` signals) the behaviour stays with two
+  leaders forever.
+- ``--partitions 1 --heals 1``: 842 states. ``one_leader`` is still violated (2 steps), but
+  the heal brings ``nodeup`` and n2 steps down: ``settles_on_one_leader`` holds.
+- ``--crashes 1 --restarts 1``: 38 states. A restart alone makes two leaders, no partition
+  needed: ``crash(n3)``, ``signal(n2, nodedown(n3))``, ``restart(n3)``: the restarted n3
+  leads at once, and n2 leads until its ``nodeup(n3)`` arrives (3 steps).
 """
 
 from __future__ import annotations

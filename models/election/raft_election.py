@@ -1,6 +1,65 @@
 """Raft-style leader election, as in rabbitmq/ra: terms, one vote per term, a majority.
 
-(docstring to be written)
+What the real system does: every member of a ra cluster has a current term and votes at most
+once per term; term and vote are written to disk before the vote is sent (ra's meta store),
+so a restart cannot make a member vote twice. A follower that stops hearing from its leader
+(its election timeout, or the leader's node going down) becomes a candidate: it moves to the
+next term, votes for itself and asks every member for a vote. A member grants its vote to a
+candidate whose term is at least its own if it has not voted for another in that term; a
+higher term seen in any message makes a member a follower of that term. A candidate with
+votes from a majority is the leader of its term and says so to everyone (ra's heartbeats).
+Election timeouts are randomized so that members rarely stand at the same moment; ra also
+runs a pre-vote round first, which this model leaves out, as it leaves out the log.
+
+The model: ``nodes`` members ``n1`` .. ``nN``, each with an ``election`` timer. A follower
+that hears its leader's heartbeat cancels its timer and monitors the leader; ``DOWN`` (a
+crash, or ``noconnection`` on a partition) sets the timer again. ``durable`` keeps the term
+and the vote (only the term with ``durable_vote=false``: the bug Raft's rule prevents).
+
+Terms are relative. Only comparisons between terms matter, so after every step all terms are
+shifted so that the lowest term that matters (the live members', and a crashed member's on
+disk while it may restart) is 0, and messages from older terms are all marked -1 (stale).
+This is what makes a round of split votes come back to the same state, a loop the checker
+can show; in a trace, ``n1.term: 1 -> 0`` on another member's step means that member caught
+up, so everybody is one term further on. ``max_term`` (1) bounds how far one member may run
+ahead of the lowest (a partitioned member would otherwise count up alone forever): a bound of
+the model, not of Raft.
+
+Timers may fire at any step, so the timing assumptions Raft's liveness rests on are guards on
+the ``election`` timeouts, chosen by ``timeouts``:
+
+- ``any``: none at all.
+- ``identical``: every member has the same fixed timeout, longer than a round trip and than
+  a heartbeat's delay: a member's timer does not fire while a message it sent, or a vote or
+  a heartbeat addressed to it, is in flight. Members may still time out together.
+- ``randomized`` (the default): also not while a vote request addressed to it is in flight.
+  Random timeouts make it overwhelmingly likely that the first member to time out reaches
+  the others before their timers fire; the model grants it every time.
+
+Checked: ``one_leader_per_term`` (always: no two live members lead the same term) and
+``elects_a_leader`` (eventually some member leads, under weak fairness on each channel's
+deliveries, each member's runtime signals and each member's timer).
+
+What the checker finds (3 members):
+
+- randomized, no faults: 73 states; both hold.
+- ``-p timeouts=identical``: 4,526 states; safety holds, and ``elects_a_leader`` is violated
+  by a lasso of split votes (3 steps to a loop of 30 steps): round after round, two members
+  stand in the same term and refuse each other, and the third member's vote reaches its
+  candidate only after a newer candidacy has made that candidate step down. The plainest
+  loop takes 15 steps: all three stand in the same term, each refuses the other two (six
+  requests, six refusals), and the state is the one the round began with.
+- randomized, ``--partitions 1 --heals 1 --crashes 1``: 5,945 states; one leader per term
+  holds; ``elects_a_leader`` is violated (4 steps to a loop of 2 steps) when a crash and a
+  partition leave no majority anywhere: the two live members stand again and again.
+- ``-p timeouts=identical --partitions 1 --heals 1``: 37,794 states; one leader per term
+  still holds with members standing together on both sides of a partition.
+- randomized, ``--crashes 1 --restarts 1 --partitions 1``: 25,416 states; one leader per
+  term holds (and, with no heal, a three-way partition again leaves no majority). With
+  ``-p durable_vote=false`` (25,374 states) it is violated in 9 steps: n2 votes n1 into
+  office in term 1, crashes and restarts having forgotten its vote, the partition
+  ``[n1] | [n2, n3]`` keeps n1's heartbeat from n3, n3 stands in term 1 too, and n2 votes
+  for it.
 """
 
 from __future__ import annotations
@@ -9,10 +68,11 @@ from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from modelcheck import Param, always, eventually, weak
-from modelcheck.actors import DEAD, Actor, ActorSystem, Out, World
+from modelcheck.actors import BUDGETS, DEAD, Actor, ActorSystem, Out, World
 
 FOLLOWER, CANDIDATE, LEADER = "follower", "candidate", "leader"
 TERMED = ("request_vote", "vote", "heartbeat")
+RESTARTS = BUDGETS.index("restarts")
 
 
 def rank(node: str) -> int:
@@ -36,7 +96,8 @@ class RaftMember(Actor[Member]):
         self.durable_vote = durable_vote
 
     def init(self, me: str, out: Out) -> Member:
-        term, voted_for = out.durable if out.durable is not None else (0, "")  # type: ignore[misc]
+        disk = out.durable  # after a restart: (term, vote) as ``durable`` kept them
+        term, voted_for = disk if isinstance(disk, tuple) else (0, "")
         out.set_timer("election")
         return Member(term, voted_for, FOLLOWER, (), "")
 
@@ -47,8 +108,6 @@ class RaftMember(Actor[Member]):
     def on_timeout(self, me: str, state: Member, timer: Hashable, out: Out) -> Member:
         if state.role == LEADER:
             return state
-        if state.leader:
-            out.demonitor(state.leader)
         term = state.term + 1
         out.broadcast(("request_vote", term))
         out.set_timer("election")
@@ -98,8 +157,8 @@ def _channel(label: Any) -> Hashable:
     return (label[1], label[2])
 
 
-def _node(label: Any) -> Hashable:
-    return label[1]
+def _node(label: Any) -> str:
+    return str(label[1])
 
 
 def _shift(msg: Any, base: int) -> Any:
@@ -118,7 +177,7 @@ class RaftElection(ActorSystem):
         choices=("randomized", "identical", "any"),
     )
     durable_vote = Param(True, help="the vote is on disk with the term")
-    max_term = Param(2, help="how far a member's term may run ahead of the lowest", min=1)
+    max_term = Param(1, help="how far a member's term may run ahead of the lowest", min=1)
     fairness = (
         weak("deliver", per=_channel),
         weak("signal", per=_node),
@@ -130,6 +189,8 @@ class RaftElection(ActorSystem):
         return {f"n{i + 1}": RaftMember(majority, self.durable_vote) for i in range(self.nodes)}
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
+        """The actor system's steps, less the timeouts the timing assumptions rule out, each
+        successor with its terms made relative."""
         blocked = self._blocked(w)
         return [
             (label, self._relative(nxt))
@@ -138,6 +199,7 @@ class RaftElection(ActorSystem):
         ]
 
     def _blocked(self, w: World) -> set[str]:
+        """The members whose election timer may not fire now (see ``timeouts``)."""
         blocked = {n for n, s in self.live_states(w).items() if s.term >= self.max_term}
         if self.timeouts == "any":
             return blocked
@@ -148,16 +210,23 @@ class RaftElection(ActorSystem):
         return blocked
 
     def _relative(self, w: World) -> World:
-        durable = dict(w.durable)
-        base = min(
-            durable[i][0] if s is DEAD else s.term for i, s in enumerate(w.states)
-        )
-        if base == 0:
+        """``w`` with every term shifted so that the lowest term that matters is 0.
+
+        The terms that matter are the live members' and, while a restart is still possible,
+        the dead members' terms on disk. A message from an older term is stale whatever its
+        age: it is shifted to -1. The framework's copy of a live member's disk (kept from
+        its last crash, read only at a restart) is stale too and is dropped, as is the disk
+        of a member that can no longer restart.
+        """
+        can_restart = w.used[RESTARTS] < self.restarts
+        disks = tuple((i, disk) for i, disk in w.durable if can_restart and w.states[i] is DEAD)
+        base = min([s.term for s in w.states if s is not DEAD] + [t for _, (t, _) in disks])
+        if base == 0 and disks == w.durable:
             return w
         return w._replace(
             states=tuple(s if s is DEAD else s._replace(term=s.term - base) for s in w.states),
             chans=tuple((k, tuple(_shift(m, base) for m in chan)) for k, chan in w.chans),
-            durable=tuple((i, (t - base, v)) for i, (t, v) in w.durable),
+            durable=tuple((i, (t - base, vote)) for i, (t, vote) in disks),
         )
 
     @always

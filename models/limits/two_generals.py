@@ -5,9 +5,9 @@ by messengers who may be captured. General ``a`` sends "attack at dawn"; ``b`` a
 ``a`` acknowledges the acknowledgement, and so on. Whatever the number of rounds, the general
 who sends the last messenger cannot know whether it arrived, yet must decide as if it did:
 if it did not, the other general lacks it and decides differently. No protocol over a link
-that may lose messages reaches certain agreement (Akkoul, Gray). On the BEAM this is every
-``send`` across nodes: without an answer you cannot tell a lost message from a slow one, and
-an answer only moves the doubt to the answer.
+that may lose messages reaches certain agreement (Akkoyunlu, Ekanadham and Huber, 1975;
+Gray, 1978). On the BEAM this is every ``send`` across nodes: without an answer you cannot
+tell a lost message from a slow one, and an answer only moves the doubt to the answer.
 
 The model: ``rounds`` acknowledgements, so ``rounds + 1`` messengers numbered 1, 2, ...:
 ``a`` sends the odd ones, ``b`` the even ones, each in answer to the one before. The network
@@ -20,11 +20,15 @@ captured by then (delay is bounded, loss is not). The model states that as a gua
 Checked: ``agree`` (always: once both have decided, both attack or both retreat) and
 ``sometimes both_attack`` (the plan can work).
 
-What the checker finds: with ``drops = 0`` every messenger arrives and ``agree`` holds; with
-one drop it is violated for every number of rounds, by capturing the last messenger:
-``rounds`` deliveries, the drop, and two dawns: ``rounds + 3`` steps (4 for one round, 5 for
-two, 6 for three). More rounds only make the counterexample longer, by the messengers that
-must arrive before the last one goes missing; they never remove it.
+What the checker finds: with ``-p drops=0`` every messenger arrives and ``agree`` holds (6
+states for one round). With one drop it is violated for every number of rounds, by capturing
+the last messenger: ``rounds`` deliveries, the drop, and two dawns, so ``rounds + 3`` steps
+(3 for no acknowledgement, 4 for one, 5 for two, 6 for three; 9, 14, 19 and 24 states). The
+last messenger's sender has everything due to it and attacks; the other general lacks one
+messenger and retreats. Capturing an earlier messenger does no harm: its sender then misses
+the answer too, and both retreat. So each round only adds one step, the messenger that must
+now arrive before the last one goes missing; no number of rounds removes the counterexample
+(this decision rule is one of many, and the impossibility proof covers them all).
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ class Commander(Actor[General]):
 
 
 class TwoGenerals(ActorSystem):
-    """Two generals agree on an attack with ``rounds`` acknowledgements over a lossy link."""
+    """Two generals agree on an attack with rounds of acknowledgement over a lossy link."""
 
     rounds = Param(1, help="acknowledgements after the first messenger", min=0, max=8)
     drops = Param(1, help="messengers the enemy may capture", min=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
-from modelcheck import Param, always, sometimes
+from modelcheck import Param, always, eventually_always, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
 
 #: The name every node's process wants to register.
@@ -34,6 +34,20 @@ def pid_of(node: str, incarnation: int = 1) -> str:
 def node_of(pid: str) -> str:
     """The node a pid lives on (``node(Pid)``)."""
     return pid.split(".", 1)[0]
+
+
+def pair_of(sync: str) -> tuple[str, ...]:
+    """The two nodes of a sync id (or of a lock held for one); () for anything else.
+
+    >>> pair_of("a+b/2"), pair_of("b"), pair_of("")
+    (('a', 'b'), (), ())
+    """
+    return tuple(sync.split("/")[0].split("+")) if "+" in sync else ()
+
+
+def syncing_with(st: Node, peer: str) -> bool:
+    """Whether a sync with ``peer`` holds the node's lock or waits for it."""
+    return any(peer in pair_of(sync) for sync in (st.lock, *st.syncs))
 
 
 def _with(items: tuple[str, ...], item: str) -> tuple[str, ...]:
@@ -66,8 +80,8 @@ class Node(NamedTuple):
     granted: tuple[str, ...]  # nodes whose lock the registrar holds
     waiting: tuple[str, ...]  # nodes whose answer to set_lock it awaits
     failed: bool  # some node refused (or went down) in this round
-    syncs: tuple[str, ...]  # nodes waiting to exchange names with this one
-    stale: tuple[str, ...]  # nodes whose pending nodedown was handled early (see "sync")
+    syncs: tuple[str, ...]  # syncs waiting for the lock, by id: "a+b/1" (a drives, b's 1st)
+    tag: int  # syncs this node has started (each gets a fresh id)
 
 
 def resolve_global(method: str, name: str, pid: str, pid2: str) -> tuple[str | None, list[Effect]]:
@@ -142,24 +156,23 @@ class GlobalNode(Actor[Node]):
         out.monitor_nodes()
         others = tuple(n for n in out.nodes if n != me)
         incarnation = 1 if out.durable is None else int(str(out.durable)) + 1
-        restarted = out.durable is not None
         st = Node(
             pid=pid_of(me, incarnation),
-            proc="",
+            proc="idle",
             watch="",
             names=(),
-            known=() if restarted else others,
+            # A restarted node knows nobody: the others see it come up and sync with it.
+            known=() if out.durable is not None else others,
             lock="",
             phase="idle",
             granted=(),
             waiting=(),
             failed=False,
-            # A restarted node syncs again with everyone: it drives the syncs with the nodes
-            # that sort after it; the others drive theirs when they see it come up.
-            syncs=tuple(n for n in others if n > me) if restarted else (),
-            stale=(),
+            syncs=(),
+            tag=0,
         )
-        return self.start_process(me, self.grant(me, st, out), out)
+        out.set_timer("start")  # the process starts at a time of its own
+        return st
 
     def durable(self, state: Node) -> Hashable:
         return int(state.pid.split(".")[1])  # only the incarnation: a restart gets a new pid
@@ -244,31 +257,41 @@ class GlobalNode(Actor[Node]):
         return self.grant(me, st, out)
 
     def on_timeout(self, me: str, state: Node, timer: Hashable, out: Out) -> Node:
+        if timer == "start":
+            return self.start_process(me, state, out)
         if state.phase == "retry":
             return self.register(me, state, out)
         return state
 
     # -- syncing with a node that came (back) up ------------------------------------------
 
+    def want_sync(self, me: str, st: Node, peer: str) -> Node:
+        """The lower node of a pair drives its sync: queue one, unless one is under way."""
+        if me > peer or syncing_with(st, peer):
+            return st
+        return st._replace(syncs=(*st.syncs, f"{me}+{peer}/{st.tag + 1}"), tag=st.tag + 1)
+
     def grant(self, me: str, st: Node, out: Out) -> Node:
-        """The lock is free and a sync waits: take the lock for it and start it."""
+        """The lock is free and a sync waits: take the lock for it and start it. The lower
+        node asks the other to lock too ("sync"); the other answers with its names."""
         if st.lock or not st.syncs:
             return st
-        peer, rest = st.syncs[0], st.syncs[1:]
-        if me < peer:  # the lower node drives: it asks the other to lock and send its names
-            out.send(peer, "sync")
-            return st._replace(lock=f"{me}+{peer}", syncs=rest)
-        out.send(peer, ("names", st.names))
-        return st._replace(lock=f"{peer}+{me}", syncs=rest)
+        sync, rest = st.syncs[0], st.syncs[1:]
+        low, high = pair_of(sync)
+        if low == me:
+            out.send(high, ("sync", sync))
+        else:
+            out.send(low, ("names", sync, st.names))
+        return st._replace(lock=sync, syncs=rest)
 
-    def exchange(self, me: str, st: Node, peer: str, theirs: Names, out: Out) -> Node:
+    def exchange(self, me: str, st: Node, peer: str, sync: str, theirs: Names, out: Out) -> Node:
         """``exchange_names`` on the lower node: take new names, resolve each clash."""
         table = dict(st.names)
         resolved: list[tuple[str, str | None]] = []
         local: list[Any] = []
         for name, pid in theirs:
             mine = table.get(name)
-            if mine == pid:
+            if mine == pid or self.gone(me, st, pid):
                 continue
             if mine is None:
                 table[name] = pid
@@ -286,18 +309,24 @@ class GlobalNode(Actor[Node]):
             else:
                 del table[name]
                 resolved.append((name, None))
-        out.send(peer, ("synced", st.names, tuple(resolved)))
+        out.send(peer, ("synced", sync, st.names, tuple(resolved)))
         st = st._replace(names=_names(table), known=_with(st.known, peer), lock="")
         st = self.grant(me, st, out)
         for msg in local:
             st = self.to_process(me, st, msg, out)
         return st
 
+    def gone(self, me: str, st: Node, pid: str) -> bool:
+        """A pid of this node that is not its running process: global's monitor on it would
+        fire at once (noproc), so its name is not taken."""
+        return node_of(pid) == me and (pid != st.pid or not self.alive(st))
+
     def synced(self, me: str, st: Node, peer: str, theirs: Names, resolved: Any) -> Node:
         """The higher node takes the names it did not have, then the resolver's outcome."""
         table = dict(st.names)
         for name, pid in theirs:
-            table.setdefault(name, pid)
+            if not self.gone(me, st, pid):
+                table.setdefault(name, pid)
         for name, pid in resolved:
             if pid is None:
                 table.pop(name, None)
@@ -310,7 +339,9 @@ class GlobalNode(Actor[Node]):
     def on_message(self, me: str, state: Node, sender: str, msg: Any, out: Out) -> Node:
         st = state
         if msg == "set_lock":
-            if st.lock in ("", sender):
+            # Only a node this one has synced with may lock it: a node acting on a stale
+            # view of the cluster (see the module's notes) is refused, and retries.
+            if st.lock in ("", sender) and sender in st.known:
                 out.send(sender, "granted")
                 return st._replace(lock=sender)
             out.send(sender, "refused")
@@ -319,6 +350,8 @@ class GlobalNode(Actor[Node]):
             return self.grant(me, st._replace(lock=""), out) if st.lock == sender else st
         if msg in ("granted", "refused"):
             if st.phase not in ("boss", "rest") or sender not in st.waiting:
+                if msg == "granted":  # a lock this registrar no longer waits for
+                    out.send(sender, "del_lock")
                 return st
             ok = msg == "granted"
             st = st._replace(
@@ -327,24 +360,32 @@ class GlobalNode(Actor[Node]):
                 failed=st.failed or not ok,
             )
             return self.progress(me, st, out)
-        if msg == "sync":
-            if sender in st.known:  # its nodedown is still on the way: act on it now
-                st = self.lost(me, st, sender, out)
-                st = st._replace(stale=_with(st.stale, sender))
-            return self.grant(me, st._replace(syncs=_with(st.syncs, sender)), out)
+        if msg == "sync_me":  # the other lost track of any sync under way: start afresh
+            if sender in pair_of(st.lock):
+                st = st._replace(lock="")
+            return self.grant(me, self.want_sync(me, st, sender), out)
         kind = msg[0]
+        if kind == "sync":  # the lower node abandoned any earlier sync of this pair
+            pair = pair_of(msg[1])
+            st = st._replace(
+                lock="" if pair_of(st.lock) == pair else st.lock,
+                syncs=(*(s for s in st.syncs if pair_of(s) != pair), msg[1]),
+            )
+            return self.grant(me, st, out)
         if kind == "register":
+            if sender not in st.known:
+                return st
             table = dict(st.names)
             table[msg[1]] = msg[2]
             return st._replace(names=_names(table))
-        if kind == "names":
-            if st.lock != f"{me}+{sender}":
+        if kind == "names":  # an answer to a sync this node no longer holds is dropped
+            if st.lock != msg[1]:
                 return st
-            return self.exchange(me, st, sender, msg[1], out)
+            return self.exchange(me, st, sender, msg[1], msg[2], out)
         if kind == "synced":
-            if st.lock != f"{sender}+{me}":
+            if st.lock != msg[1]:
                 return st
-            return self.grant(me, self.synced(me, st, sender, msg[1], msg[2]), out)
+            return self.grant(me, self.synced(me, st, sender, msg[2], msg[3]), out)
         if kind == "DOWN":
             pid, reason = msg[1], msg[2]
             st = st._replace(names=_drop_pids(st.names, [pid]))
@@ -354,13 +395,13 @@ class GlobalNode(Actor[Node]):
     def lost(self, me: str, st: Node, node: str, out: Out) -> Node:
         """The connection to ``node`` is gone: its names, its locks, its sync, go too."""
         lock = st.lock
-        if lock == node or lock in (f"{me}+{node}", f"{node}+{me}"):
+        if lock == node or node in pair_of(lock):
             lock = ""
         st = st._replace(
             names=tuple((n, p) for n, p in st.names if node_of(p) != node),
             known=_without(st.known, node),
             lock=lock,
-            syncs=_without(st.syncs, node),
+            syncs=tuple(s for s in st.syncs if node not in pair_of(s)),
             granted=_without(st.granted, node),
         )
         if node in st.waiting:  # multi_call: a node that went down is a bad node
@@ -372,14 +413,68 @@ class GlobalNode(Actor[Node]):
         return st
 
     def on_nodedown(self, me: str, state: Node, node: str, out: Out) -> Node:
-        if node in state.stale:
-            return state._replace(stale=_without(state.stale, node))
         return self.lost(me, state, node, out)
 
     def on_nodeup(self, me: str, state: Node, node: str, out: Out) -> Node:
-        if me < node and node not in state.syncs:
-            return self.grant(me, state._replace(syncs=_with(state.syncs, node)), out)
+        """The lower node queues a sync; the higher one, if it has not synced with the
+        other since the connection went, asks it to (the sync may have started already)."""
+        if me < node:
+            return self.grant(me, self.want_sync(me, state, node), out)
+        if node not in state.known and not syncing_with(state, node):
+            out.send(node, "sync_me")
         return state
+
+
+def show_node(st: Node) -> dict[str, Any]:
+    """A node's state for traces: its process, its table, and the lock and registrar only
+    as far as they matter.
+
+    >>> show_node(Node("a.1", "registered", "", (("n", "a.1"),), ("b",), "", "idle", (), (),
+    ...                False, (), 0))
+    {'process': 'a.1 registered', 'names': {'n': 'a.1'}, 'known': ['b'], 'lock': 'free', \
+'registrar': 'idle'}
+    """
+    process = f"{st.pid} {st.proc}" + (f", monitors {st.watch}" if st.watch else "")
+    if st.phase in ("boss", "rest"):
+        held = f"holds {' '.join(st.granted)}; " if st.granted else ""
+        registrar = f"{st.phase}: {held}waits for {' '.join(st.waiting) or 'none'}"
+    else:
+        registrar = st.phase
+    shown: dict[str, Any] = {
+        "process": process,
+        "names": dict(st.names),
+        "known": list(st.known),
+        "lock": st.lock or "free",
+        "registrar": registrar,
+    }
+    if st.syncs:
+        shown["syncs"] = list(st.syncs)
+    return shown
+
+
+#: :global's lock protocol relies on the BEAM's one guarantee, order per pair of processes
+#: (a del_lock overtaking its set_lock would leave a lock held forever): only FIFO.
+FIFO_ONLY = Param("fifo", help="message order (:global needs FIFO)", choices=("fifo",), quiet=True)
+
+
+def fair_step(label: Any) -> Any:
+    """What weak fairness is per: a channel's next delivery, a node's next signal, a timer.
+
+    >>> fair_step(("deliver", "a", "b", "sync")), fair_step(("timeout", "a", "retry"))
+    (('deliver', 'a', 'b'), ('timeout', 'a', 'retry'))
+    """
+    return label[:3]
+
+
+def settled(system: ActorSystem, w: World) -> bool:
+    """Nothing left to happen: no link cut, nothing in flight, no signal or timer pending,
+    and on every running node no lock held, no registration under way, no sync waiting."""
+    if w.cut or w.chans or w.sysq or w.timers:
+        return False
+    return all(
+        st.lock == "" and st.phase == "idle" and not st.syncs
+        for st in system.live_states(w).values()
+    )
 
 
 class GlobalRegistry(ActorSystem):
@@ -387,9 +482,16 @@ class GlobalRegistry(ActorSystem):
 
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
     resolve = Param("random_exit_name", help="the resolve function on a clash", choices=METHODS)
+    network = FIFO_ONLY
+    fairness = (weak("deliver", "signal", "timeout", per=fair_step),)
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {node: GlobalNode(self.resolve) for node in NODES[: self.nodes]}
+
+    def show(self, w: World) -> dict[str, Any]:
+        shown = super().show(w)
+        shown.update((name, show_node(st)) for name, st in self.live_states(w).items())
+        return shown
 
     # -- what the properties look at ------------------------------------------------------
 
@@ -410,20 +512,8 @@ class GlobalRegistry(ActorSystem):
 
     def holders(self, w: World, name: str = NAME) -> list[str]:
         """The running processes some running node's table registers ``name`` to, sorted."""
-        pids = {
-            pid for st in self.live_states(w).values() for n, pid in st.names if n == name
-        }
+        pids = {pid for st in self.live_states(w).values() for n, pid in st.names if n == name}
         return sorted(pid for pid in pids if self.running(w, pid))
-
-    def settled(self, w: World) -> bool:
-        """Nothing left to happen: no link cut, nothing in flight, no signal or timer
-        pending, no lock held, no sync waiting."""
-        if w.cut or w.chans or w.sysq or w.timers:
-            return False
-        return all(
-            st.lock == "" and st.phase == "idle" and not st.syncs
-            for st in self.live_states(w).values()
-        )
 
     # -- properties -----------------------------------------------------------------------
 
@@ -436,10 +526,17 @@ class GlobalRegistry(ActorSystem):
     @always
     def agree_once_settled(self, w: World) -> bool:
         """Once settled, every running node has the same table, naming running processes."""
-        if not self.settled(w):
+        if not settled(self, w):
             return True
         tables = {st.names for st in self.live_states(w).values()}
         return len(tables) == 1 and all(self.running(w, p) for _, p in next(iter(tables)))
+
+    @eventually_always
+    def settles_on_one_holder(self, w: World) -> bool:
+        """From some point on, every running node has the same table and at most one
+        running process holds the name."""
+        tables = {st.names for st in self.live_states(w).values()}
+        return len(tables) <= 1 and len(self.holders(w)) <= 1
 
     @sometimes
     def killed_by_resolver(self, w: World) -> bool:
@@ -449,7 +546,7 @@ class GlobalRegistry(ActorSystem):
     @sometimes
     def loser_runs_on(self, w: World) -> bool:
         """Settled, and a process that got a name-conflict notice runs on, unregistered."""
-        return self.settled(w) and any(
+        return settled(self, w) and any(
             st.proc == "notified" for st in self.live_states(w).values()
         )
 
@@ -457,7 +554,7 @@ class GlobalRegistry(ActorSystem):
     def name_orphaned(self, w: World) -> bool:
         """Settled, and nobody holds the name, though a process that registered it runs."""
         return (
-            self.settled(w)
+            settled(self, w)
             and not self.holders(w)
             and any(st.proc == "notified" for st in self.live_states(w).values())
         )

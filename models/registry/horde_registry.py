@@ -1,0 +1,174 @@
+"""Horde.Registry: register on the local replica of a CRDT, learn of clashes on merge.
+
+DOCSTRING
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, NamedTuple
+
+from modelcheck import Param, always, eventually_always, sometimes, weak
+from modelcheck.actors import Actor, ActorSystem, Out, World
+
+from .global_registry import NODES, fair_step, node_of, pid_of
+
+#: The key every node's process registers.
+KEY = "k"
+
+Entry = tuple[str, str, int]  # (key, pid, clock): the pid's node is the writer
+
+
+def wins(new: Entry, old: Entry) -> bool:
+    """Last writer wins: the larger clock, ties broken by the writer's node name.
+
+    >>> wins(("k", "b.1", 1), ("k", "a.1", 1)), wins(("k", "a.1", 2), ("k", "b.1", 1))
+    (True, True)
+    """
+    return (new[2], node_of(new[1])) > (old[2], node_of(old[1]))
+
+
+class Replica(NamedTuple):
+    """One node: its registry's replica of the keys CRDT and its one process."""
+
+    pid: str  # the node's process
+    proc: str  # idle (not registered yet), registered, taken, exited
+    keys: tuple[Entry, ...]  # the winning entry per key, sorted
+    clock: int  # a Lamport clock: the writer timestamp of the next local write
+    removed: tuple[str, ...]  # pids whose entries were removed (the causal context, in short)
+
+
+class HordeNode(Actor[Replica]):
+    """A node running Horde.Registry, with a process that registers ``KEY`` (a timer: it
+    may do so at any time)."""
+
+    def __init__(self, key: str = KEY) -> None:
+        self.key = key
+
+    def init(self, me: str, out: Out) -> Replica:
+        out.monitor_nodes()
+        out.set_timer("register")
+        return Replica(pid=pid_of(me), proc="idle", keys=(), clock=0, removed=())
+
+    def on_timeout(self, me: str, state: Replica, timer: Hashable, out: Out) -> Replica:
+        """``Horde.Registry.register``: look in the local replica only, then write."""
+        if state.proc != "idle":
+            return state
+        if any(e[0] == self.key for e in state.keys):
+            return state._replace(proc="taken")  # {:error, {:already_registered, pid}}
+        entry = (self.key, state.pid, state.clock + 1)
+        out.broadcast(("add", *entry))
+        return state._replace(
+            proc="registered", keys=tuple(sorted((*state.keys, entry))), clock=entry[2]
+        )
+
+    def merge(self, me: str, st: Replica, entries: Any, out: Out) -> Replica:
+        """Join incoming entries; a key whose winner changes sends the old pid an exit."""
+        table = {e[0]: e for e in st.keys}
+        clock = st.clock
+        losers: list[str] = []
+        for entry in entries:
+            key, pid, stamp = entry
+            clock = max(clock, stamp)
+            if pid in st.removed:
+                continue
+            old = table.get(key)
+            if old is None or (old[1] != pid and wins(entry, old)):
+                table[key] = entry
+                if old is not None:
+                    losers.append(old[1])
+        st = st._replace(keys=tuple(sorted(table.values())), clock=clock)
+        for loser in losers:
+            msg = ("exit", loser, ("name_conflict", self.key))
+            if node_of(loser) == me:
+                st = self.to_process(me, st, msg, out)
+            else:
+                out.send(node_of(loser), msg)
+        return st
+
+    def to_process(self, me: str, st: Replica, msg: Any, out: Out) -> Replica:
+        """An exit signal ``{:name_conflict, ...}``: the process does not trap exits, so it
+        dies; the registry (linked to it) removes what the local replica still gives it."""
+        if msg[1] != st.pid or st.proc in ("exited",):
+            return st
+        mine = [e for e in st.keys if e[1] == st.pid]
+        for key, pid, _ in mine:
+            out.broadcast(("remove", key, pid))
+        return st._replace(
+            proc="exited",
+            keys=tuple(e for e in st.keys if e[1] != st.pid),
+            removed=tuple(sorted({*st.removed, st.pid})) if mine else st.removed,
+        )
+
+    def on_message(self, me: str, state: Replica, sender: str, msg: Any, out: Out) -> Replica:
+        kind = msg[0]
+        if kind == "add":
+            return self.merge(me, state, [msg[1:]], out)
+        if kind == "sync":
+            _, entries, removed = msg
+            gone = set(removed) | set(state.removed)
+            state = state._replace(
+                keys=tuple(e for e in state.keys if e[1] not in gone),
+                removed=tuple(sorted(gone)),
+            )
+            return self.merge(me, state, entries, out)
+        if kind == "remove":
+            _, key, pid = msg
+            return state._replace(
+                keys=tuple(e for e in state.keys if e[:2] != (key, pid)),
+                removed=tuple(sorted({*state.removed, pid})),
+            )
+        return self.to_process(me, state, msg, out)
+
+    def on_nodeup(self, me: str, state: Replica, node: str, out: Out) -> Replica:
+        """A neighbour is back: send it the whole replica (DeltaCrdt's periodic sync)."""
+        out.send(node, ("sync", state.keys, state.removed))
+        return state
+
+
+class HordeRegistry(ActorSystem):
+    """Every node's process registers the same key in Horde.Registry, at a time of its own."""
+
+    nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
+    fairness = (weak("deliver", "signal", "timeout", per=fair_step),)
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {node: HordeNode() for node in NODES[: self.nodes]}
+
+    def running(self, w: World, pid: str) -> bool:
+        st = self.state_of(w, node_of(pid))
+        return isinstance(st, Replica) and st.pid == pid and st.proc != "exited"
+
+    def holders(self, w: World, key: str = KEY) -> list[str]:
+        """The running processes some running node's replica gives ``key`` to, sorted."""
+        pids = {e[1] for st in self.live_states(w).values() for e in st.keys if e[0] == key}
+        return sorted(pid for pid in pids if self.running(w, pid))
+
+    def quiescent(self, w: World) -> bool:
+        """Every message delivered, every signal handled, no link cut."""
+        return not (w.chans or w.sysq or w.cut)
+
+    def agree(self, w: World) -> bool:
+        """Every running node's replica holds the same entries."""
+        return len({st.keys for st in self.live_states(w).values()}) <= 1
+
+    @always
+    def one_holder(self, w: World) -> bool:
+        """At most one running process holds the key in any running node's replica."""
+        return len(self.holders(w)) <= 1
+
+    @always
+    def converged_when_quiescent(self, w: World) -> bool:
+        """Once nothing is in flight and no link is cut, the replicas agree and at most one
+        running process holds the key."""
+        return not self.quiescent(w) or (self.agree(w) and len(self.holders(w)) <= 1)
+
+    @eventually_always
+    def settles(self, w: World) -> bool:
+        """From some point on, the replicas agree and at most one process holds the key."""
+        return self.agree(w) and len(self.holders(w)) <= 1
+
+    @sometimes
+    def loser_exits(self, w: World) -> bool:
+        """A registered process is sent {:name_conflict, ...} by a merge, and exits."""
+        return any(st.proc == "exited" for st in self.live_states(w).values())

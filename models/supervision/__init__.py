@@ -1,0 +1,1 @@
+"""Supervision across a cluster as actor systems: Horde.DynamicSupervisor, Highlander."""
