@@ -85,7 +85,10 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
             queue.clear()
         else:
             msg = dict(world.chans)[k][event[2]]
-            index = next(i for i in queue if records[i].message == msg)
+            matches = [i for i in queue if records[i].message == msg]
+            # A model that rewrites its states (say, renumbering terms) may have changed
+            # the message since it was sent: then its place in the channel tells.
+            index = matches[0] if matches else queue[min(event[2], len(queue) - 1)]
             if kind == "deliver":
                 queue.remove(index)
                 records[index] = replace(records[index], received=step, fate="delivered")
@@ -98,22 +101,25 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
                 queue.append(len(records) - 1)
 
     log: list[tuple[Any, ...]] = []
-    world = system._initial(log)
+    system._initial(log)
+    world = trace.steps[0].state
     for event in log:
         record(0, world, event)
     for number, step in enumerate(trace.steps[1:], start=1):
         log = []
-        taken = None
-        for choice, (_, successor) in enumerate(system._actions(world, log)):
-            if choice == step.choice:
-                taken = successor
+        found = False
+        # Match by label, not by position: a model may override actions() to leave some
+        # out (timing assumptions) or to rewrite successors.
+        for label, _ in system._actions(world, log):
+            if label == step.label:
+                found = True
                 break
             log.clear()
-        if taken is None:
+        if not found:
             raise UsageError(f"step {number} of the trace is not an action of {system.name}")
         for event in log:
             record(number, world, event)
-        world = taken
+        world = step.state
     return tuple(records)
 
 

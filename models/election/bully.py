@@ -150,17 +150,21 @@ class BullyElection(ActorSystem):
     def actors(self) -> dict[str, Actor[Any]]:
         return {f"n{i + 1}": Bully() for i in range(self.nodes)}
 
+    def timer_enabled(self, w: World, node: str, timer: Hashable) -> bool:
+        """The bully's synchrony assumption: a timeout means the higher nodes are silent, not
+        slow. Both timers wait on higher nodes, so neither fires while a message between the
+        node and a higher node is in flight."""
+        return not any(
+            node in (src, dst) and max(src, dst, key=rank) != node
+            for src, dst, _ in self.in_flight(w)
+        )
+
     def actions(self, w: World) -> list[tuple[Any, World]]:
-        """The actor system's steps, but a node's timeout (it waits on higher nodes) does not
-        fire while a message between it and a higher node is in flight: a timeout means the
-        higher nodes are silent, not slow (the bully's synchrony assumption)."""
-        waiting = {
-            low for a, b, _ in self.in_flight(w) for low in (a, b) if low != max(a, b, key=rank)
-        }
+        """The actor system's steps, less the timeouts ``timer_enabled`` rules out."""
         return [
             (label, nxt)
             for label, nxt in super().actions(w)
-            if label[0] != "timeout" or label[1] not in waiting
+            if label[0] != "timeout" or self.timer_enabled(w, label[1], label[2])
         ]
 
     def settled(self, w: World) -> bool:

@@ -26,9 +26,9 @@ ahead of the lowest (a partitioned member would otherwise count up alone forever
 the model, not of Raft.
 
 Timers may fire at any step, so the timing assumptions Raft's liveness rests on are guards on
-the ``election`` timeouts, chosen by ``timeouts``:
+the ``election`` timeouts, chosen by ``timeouts``. (With no guard at all, a member could stand
+again and again while its requests pile up unanswered: the state space is infinite.)
 
-- ``any``: none at all.
 - ``identical``: every member has the same fixed timeout, longer than a round trip and than
   a heartbeat's delay: a member's timer does not fire while a message it sent, or a vote or
   a heartbeat addressed to it, is in flight. Members may still time out together.
@@ -174,7 +174,7 @@ class RaftElection(ActorSystem):
     timeouts = Param(
         "randomized",
         help="election timeouts",
-        choices=("randomized", "identical", "any"),
+        choices=("randomized", "identical"),
     )
     durable_vote = Param(True, help="the vote is on disk with the term")
     max_term = Param(1, help="how far a member's term may run ahead of the lowest", min=1)
@@ -188,26 +188,27 @@ class RaftElection(ActorSystem):
         majority = self.nodes // 2 + 1
         return {f"n{i + 1}": RaftMember(majority, self.durable_vote) for i in range(self.nodes)}
 
+    def timer_enabled(self, w: World, node: str, timer: Hashable) -> bool:
+        """Whether ``node``'s election timer may fire now: the timing assumptions ``timeouts``
+        names, and the bound ``max_term``."""
+        if self.state_of(w, node).term >= self.max_term:
+            return False
+        for src, dst, msg in self.in_flight(w):
+            if src == node:
+                return False  # its own request, vote or heartbeat is still on its way
+            request = type(msg) is tuple and msg[0] == "request_vote"
+            if dst == node and (self.timeouts == "randomized" or not request):
+                return False  # a vote or heartbeat for it (or, randomized, any message)
+        return True
+
     def actions(self, w: World) -> list[tuple[Any, World]]:
-        """The actor system's steps, less the timeouts the timing assumptions rule out, each
+        """The actor system's steps, less the timeouts ``timer_enabled`` rules out, each
         successor with its terms made relative."""
-        blocked = self._blocked(w)
         return [
             (label, self._relative(nxt))
             for label, nxt in super().actions(w)
-            if label[0] != "timeout" or label[1] not in blocked
+            if label[0] != "timeout" or self.timer_enabled(w, label[1], label[2])
         ]
-
-    def _blocked(self, w: World) -> set[str]:
-        """The members whose election timer may not fire now (see ``timeouts``)."""
-        blocked = {n for n, s in self.live_states(w).items() if s.term >= self.max_term}
-        if self.timeouts == "any":
-            return blocked
-        for src, dst, msg in self.in_flight(w):
-            blocked.add(src)
-            if self.timeouts == "randomized" or (type(msg) is tuple and msg[0] != "request_vote"):
-                blocked.add(dst)
-        return blocked
 
     def _relative(self, w: World) -> World:
         """``w`` with every term shifted so that the lowest term that matters is 0.

@@ -84,18 +84,26 @@ class TwoGenerals(ActorSystem):
         messengers = self.rounds + 1
         return {"a": Commander("b", True, messengers), "b": Commander("a", False, messengers)}
 
+    def timer_enabled(self, w: World, node: str, timer: Hashable) -> bool:
+        """Dawn comes once no messenger is on the road: each has arrived or been captured."""
+        return not w.chans
+
     def actions(self, w: World) -> list[tuple[Any, World]]:
-        """The actor system's steps, but dawn only once no messenger is on the road."""
-        quiet = not w.chans
-        return [(label, nxt) for label, nxt in super().actions(w) if quiet or label[0] != "timeout"]
+        """The actor system's steps, less the timeouts ``timer_enabled`` rules out."""
+        return [
+            (label, nxt)
+            for label, nxt in super().actions(w)
+            if label[0] != "timeout" or self.timer_enabled(w, label[1], label[2])
+        ]
 
     @always
     def agree(self, w: World) -> bool:
         """Once both generals have decided, both attack or both retreat."""
-        a, b = self.state_of(w, "a"), self.state_of(w, "b")
-        return not (a.decision and b.decision) or a.decision == b.decision
+        decisions = [s.decision for s in self.live_states(w).values()]
+        return len(decisions) < 2 or not all(decisions) or decisions[0] == decisions[1]
 
     @sometimes
     def both_attack(self, w: World) -> bool:
         """Both generals attack."""
-        return all(s.decision == ATTACK for s in self.live_states(w).values())
+        decisions = [s.decision for s in self.live_states(w).values()]
+        return decisions == [ATTACK, ATTACK]

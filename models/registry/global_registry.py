@@ -1,6 +1,80 @@
 """Erlang's :global: a name table on every node, a cluster-wide lock, a resolver on heal.
 
-DOCSTRING
+What the real system does (OTP's ``global.erl``): every node holds a full replica of the
+name table; lookups are local. ``global:register_name(Name, Pid, Resolve)`` runs in the
+node's registrar: it takes the lock on ``global`` first on the "boss" (the highest known
+node), then on every other known node (a node whose lock someone else holds refuses; the
+registrar then releases what it holds and retries after a random sleep), checks that the
+name is free in its own table, tells every known node and releases the locks. Every node
+monitors the registered processes: a name goes when its process dies, and the names of a
+node go when the node goes down, so during a partition each side can register the same
+name. When a connection comes back, the two nodes lock themselves against registrations and
+exchange their tables; for each name registered to two processes, the node whose name sorts
+first calls the registration's resolve function, its own pid second:
+
+- ``random_exit_name``, the default (not random: ``minmax`` compares node names), keeps the
+  process on the lower node and kills the other with ``exit(Pid, kill)``: no trap, no
+  ``terminate``, no warning;
+- ``random_notify_name`` keeps the same one and sends the other
+  ``{global_name_conflict, Name}``: it runs on, no longer registered, unless it handles that;
+- ``notify_all_name`` unregisters the name and sends both ``{global_name_conflict, Name,
+  OtherPid}``.
+
+The model: nodes ``a`` and ``b`` (``-p nodes=3`` adds ``c``), each with one process
+(``a.1``, ``b.1``) that registers the name ``n`` when its ``start`` timer fires. One actor is
+one node: its global server, its registrar and its process. A node's lock on ``global`` is
+held by a registrar (its node's name) or by a sync (``a+b/1``: the first sync ``a`` drove
+with ``b``). A refused registrar retries on a ``retry`` timer; a node it waits for going down
+counts as a refusal (a bad node of ``multi_call``). On ``nodeup`` the lower node drives the
+sync (``sync``, answered by ``names``, closed by ``synced``); the higher one asks for one
+(``sync_me``) if it has not synced since the connection went. ``-p resolve=`` picks the
+resolve function. Simplified: the resolver runs on the lower node itself (global runs it on
+the node of that node's pid: the same node, with two nodes); the registrar unlocks without
+waiting for the answers to ``register`` (order per pair makes every node see the name before
+the unlock), so the network is FIFO only.
+
+On the BEAM a node hears that a connection went down before anything that comes over the
+new connection; the actor layer lets the two race, much as global's own processes race, and
+global copes with per-connection tags. So does the model: a sync has an id and a late answer
+is dropped, a node lets only nodes it has synced with lock it or register through it, and
+during a sync each node is the authority on its own processes.
+
+Checked, over the tables of the running nodes:
+
+- ``one_holder`` (always): at most one running process is registered under the name (the
+  pids that some running node's table gives it to, whose node is up and that are alive).
+- ``agree_once_settled`` (always): once settled (no link cut, nothing in flight, no signal or
+  timer pending, no lock held, no registration or sync under way), every running node has
+  the same table, and the pids in it are running.
+- ``settles_on_one_holder`` (eventually_always, weak fairness per channel, per signal queue
+  and per timer): from some point on, the tables agree and at most one process holds the
+  name.
+- ``killed_by_resolver``, ``loser_runs_on``, ``name_orphaned`` (sometimes): a registered
+  process is killed by the resolver; settled, a process that got a conflict notice runs on;
+  settled, nobody holds the name though a process that registered it runs.
+
+What the checker finds, with 2 nodes:
+
+- No faults: 37 states; the three invariants hold (the boss's lock serializes the
+  registrations: one gets ``no``) and no ``sometimes`` is reached: without a partition nobody
+  is ever killed or notified. With 3 nodes: 1,295 states, the same.
+- ``--partitions 1``: 130 states. ``one_holder`` is violated in 5 steps:
+  ``partition([a], [b])``, both ``nodedown`` signals, ``timeout(a, start)``,
+  ``timeout(b, start)``: each side registers ``n``. Nothing heals it:
+  ``settles_on_one_holder`` is violated by the same 5 steps, then forever.
+- ``--partitions 1 --heals 1``: ``one_holder`` is still violated (5 steps), but
+  ``agree_once_settled`` and ``settles_on_one_holder`` hold: the heal restores one holder,
+  at a price each resolver shows.
+
+  - ``random_exit_name`` (3,879 states): ``killed_by_resolver`` in 10 steps: after the
+    heal, ``signal(a, nodeup(b))``, ``deliver(a, b, [sync, a+b/1])``,
+    ``deliver(b, a, [names, a+b/1, [[n, b.1]]])``, and ``deliver(a, b, [exit, b.1, kill])``:
+    b's process, registered and running, is killed without a word.
+  - ``random_notify_name`` (3,854 states): nobody is killed; ``loser_runs_on`` in 12 steps:
+    ``b.1`` gets ``[global_name_conflict, n]`` and runs on, unregistered. Unless it handles
+    that message, two processes go on believing they are ``n``.
+  - ``notify_all_name`` (3,855 states): ``name_orphaned`` in 12 steps: both processes run,
+    and the name is registered nowhere.
 """
 
 from __future__ import annotations
@@ -75,7 +149,7 @@ class Node(NamedTuple):
     watch: str  # the pid it monitors ("" if none; Highlander monitors the holder)
     names: Names  # this node's replica of the name table
     known: tuple[str, ...]  # the nodes global has synced with (sorted)
-    lock: str  # who holds the lock on `global` here: "" (free), a registrar's node, or "a+b"
+    lock: str  # who holds `global` here: "" (free), a registrar's node, or a sync ("a+b/1")
     phase: str  # the registrar: idle, boss (locking the boss), rest (the others) or retry
     granted: tuple[str, ...]  # nodes whose lock the registrar holds
     waiting: tuple[str, ...]  # nodes whose answer to set_lock it awaits
@@ -286,7 +360,7 @@ class GlobalNode(Actor[Node]):
 
     def exchange(self, me: str, st: Node, peer: str, sync: str, theirs: Names, out: Out) -> Node:
         """``exchange_names`` on the lower node: take new names, resolve each clash."""
-        table = dict(st.names)
+        table = self.trusted(st, peer, theirs)
         resolved: list[tuple[str, str | None]] = []
         local: list[Any] = []
         for name, pid in theirs:
@@ -316,6 +390,12 @@ class GlobalNode(Actor[Node]):
             st = self.to_process(me, st, msg, out)
         return st
 
+    def trusted(self, st: Node, peer: str, theirs: Names) -> dict[str, str]:
+        """This node's table, less the names of ``peer``'s processes that ``peer`` itself no
+        longer lists: each node is the authority on its own processes (their DOWN may still
+        be on the way here)."""
+        return {n: p for n, p in st.names if node_of(p) != peer or (n, p) in theirs}
+
     def gone(self, me: str, st: Node, pid: str) -> bool:
         """A pid of this node that is not its running process: global's monitor on it would
         fire at once (noproc), so its name is not taken."""
@@ -323,12 +403,12 @@ class GlobalNode(Actor[Node]):
 
     def synced(self, me: str, st: Node, peer: str, theirs: Names, resolved: Any) -> Node:
         """The higher node takes the names it did not have, then the resolver's outcome."""
-        table = dict(st.names)
+        table = self.trusted(st, peer, theirs)
         for name, pid in theirs:
             if not self.gone(me, st, pid):
                 table.setdefault(name, pid)
         for name, pid in resolved:
-            if pid is None:
+            if pid is None or self.gone(me, st, pid):
                 table.pop(name, None)
             else:
                 table[name] = pid

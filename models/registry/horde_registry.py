@@ -1,6 +1,50 @@
 """Horde.Registry: register on the local replica of a CRDT, learn of clashes on merge.
 
-DOCSTRING
+What the real system does: Horde.Registry keeps ``{key -> (member, pid, value)}`` in a
+DeltaCrdt add-wins last-writer-wins map, a replica on every node. ``register`` looks only in
+the local replica (``{:error, {:already_registered, pid}}`` if the key is there), then writes
+locally; DeltaCrdt ships the change to the neighbours. So two nodes can register the same
+key at the same time, and both succeed. When a merge brings a different pid for a key, the
+entry with the larger writer timestamp wins, on every replica alike, and the registry whose
+entry was replaced sends the losing pid the exit signal ``{:name_conflict, {key, value},
+registry, winner}``: a process that does not trap exits dies of it. When a registered
+process exits, its registry removes the entries it gave it (only those: a concurrent add
+wins).
+
+The model: nodes ``a`` and ``b`` (``-p nodes=3`` adds ``c``), each with a process (``a.1``,
+...) that registers the key ``k`` when its ``register`` timer fires. A replica keeps the
+winning entry per key, ``(key, pid, clock)``, with a Lamport clock as the writer timestamp,
+ties broken by the writer's node name, then by the pid; and the pids whose entries were
+removed (the CRDT's causal context, in short). A write goes to every other node at once
+(``add``); a node that comes back up is sent the whole replica (``sync``, DeltaCrdt's
+periodic sync). Simplified: one key; the real map keeps concurrent entries side by side, the
+model only the winner (they differ only once a winner dies, and here only losers die);
+Horde's membership CRDT is left out (the members are fixed).
+
+Checked:
+
+- ``one_holder`` (always): at most one running process holds the key in any running node's
+  replica.
+- ``converged_when_quiescent`` (always): once nothing is in flight, no signal waits and no
+  link is cut, the replicas agree and at most one running process holds the key.
+- ``settles`` (eventually_always, weak fairness per channel, per signal queue and per timer):
+  from some point on, the replicas agree and at most one process holds the key.
+- ``loser_exits`` (sometimes): a registered process gets ``{:name_conflict, ...}`` from a
+  merge and exits.
+
+What the checker finds:
+
+- No faults: 11 states. ``one_holder`` is violated in 2 steps, ``timeout(a, register)``,
+  ``timeout(b, register)``: two holders, each in its own replica, until the merge.
+  ``loser_exits`` in 3: ``deliver(b, a, [add, k, b.1, 1])``: b's entry wins (the same clock;
+  ``b`` sorts last), so ``a.1`` gets the exit. ``converged_when_quiescent`` and ``settles``
+  hold. With 3 nodes: 312 states, the same.
+- ``--partitions 1``: 47 states. The writes sent across the cut are lost and nothing sends
+  them again: ``settles`` is violated (both register, the partition, both nodedowns, then
+  forever: 5 steps).
+- ``--partitions 1 --heals 1``: 323 states. The heal's full sync merges the replicas, the
+  loser exits: ``settles`` holds. Order does not matter to a merge: with
+  ``-p network=unordered`` it holds too (399 states).
 """
 
 from __future__ import annotations
@@ -20,12 +64,20 @@ Entry = tuple[str, str, int]  # (key, pid, clock): the pid's node is the writer
 
 
 def wins(new: Entry, old: Entry) -> bool:
-    """Last writer wins: the larger clock, ties broken by the writer's node name.
+    """Last writer wins: the larger clock, ties broken by the writer's node name, then by
+    the pid (a restarted node's replica is a new writer: DeltaCrdt gives it a new id).
 
     >>> wins(("k", "b.1", 1), ("k", "a.1", 1)), wins(("k", "a.1", 2), ("k", "b.1", 1))
     (True, True)
+    >>> wins(("k", "a.2", 1), ("k", "a.1", 1))
+    True
     """
-    return (new[2], node_of(new[1])) > (old[2], node_of(old[1]))
+    return stamp(new) > stamp(old)
+
+
+def stamp(entry: Entry) -> tuple[int, str, str]:
+    """An entry's writer timestamp: (clock, writer node, pid), a total order."""
+    return (entry[2], node_of(entry[1]), entry[1])
 
 
 class Replica(NamedTuple):
@@ -48,7 +100,11 @@ class HordeNode(Actor[Replica]):
     def init(self, me: str, out: Out) -> Replica:
         out.monitor_nodes()
         out.set_timer("register")
-        return Replica(pid=pid_of(me), proc="idle", keys=(), clock=0, removed=())
+        incarnation = 1 if out.durable is None else int(str(out.durable)) + 1
+        return Replica(pid=pid_of(me, incarnation), proc="idle", keys=(), clock=0, removed=())
+
+    def durable(self, state: Replica) -> Hashable:
+        return int(state.pid.split(".")[1])  # a restarted node's process gets a new pid
 
     def on_timeout(self, me: str, state: Replica, timer: Hashable, out: Out) -> Replica:
         """``Horde.Registry.register``: look in the local replica only, then write."""

@@ -1,6 +1,49 @@
 """Highlander: one process per cluster, on top of :global.
 
-DOCSTRING
+What the real system does: ``{Highlander, child_spec}`` registers ``{Highlander, id}`` with
+``:global.register_name(name, self(), &handle_conflict/3)``. On ``:yes`` it starts the child
+(under a supervisor linked to it); on ``:no`` it looks up the holder (``whereis_name``, a
+local lookup), monitors it, and registers again when the monitor fires, ``noconnection``
+included. So during a partition there is one instance per side. On heal, :global's sync
+calls ``handle_conflict(name, pid1, pid2)`` on the lower node, that node's own pid second: it
+sends ``pid2`` an exit with reason ``:name_conflict`` and keeps ``pid1``. Highlander traps
+exits: it stops the child with ``:shutdown`` and stops; its supervisor starts it again, it
+registers, finds the name taken and monitors the winner.
+
+The model: :mod:`models.registry.global_registry` (imported, not copied), with each node's
+process a Highlander: ``running`` once registered (the child runs), ``waiting`` while it
+monitors the holder, started again at once with a new pid (``a.2``) after a name conflict.
+Simplified: the child starts and stops with its Highlander; a monitor on a remote pid is
+:global's own, the ``DOWN`` every node gets when a registered process dies, or the
+``nodedown`` of its node.
+
+Checked:
+
+- ``one_instance`` (always): at most one instance of the child runs.
+- ``one_instance_once_settled`` (always): once settled (as in the registry model), exactly
+  one runs.
+- ``runs_again`` (leads_to) and ``settles_on_one_instance`` (eventually_always), with weak
+  fairness per channel, per signal queue and per timer: whenever none runs, one runs later;
+  from some point on, exactly one runs.
+- ``shut_down_by_resolver`` (sometimes): a Highlander was stopped by the resolver and started
+  again (its pid is a second incarnation).
+
+What the checker finds, with 2 nodes:
+
+- No faults: 37 states; ``--crashes 1``: 69 states; everything holds (the holder's node
+  crashes, the waiter hears ``nodedown``, registers and starts the child). With 3 nodes:
+  1,295 and 3,615 states, the same.
+- ``--partitions 1``: 124 states. ``one_instance`` is violated in 5 steps (a partition
+  before either starts: both register, both run the child), and ``settles_on_one_instance``
+  (nothing heals it). A Highlander that was waiting takes over the same way: its monitor
+  fires with ``noconnection`` (the tests replay it).
+- ``--partitions 1 --heals 1``: 3,823 states. ``one_instance`` is still violated, and
+  everything else holds: ``shut_down_by_resolver`` is reached in 9 steps, the last
+  ``deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])``: ``a`` resolves the clash by
+  stopping its own ``a.1`` (Highlander's resolver keeps the other node's pid, the opposite of
+  ``random_exit_name``), and ``a.2`` starts, finds the name taken by ``b.1``, and waits. Even
+  when ``a.1`` held the name first and ``b.1`` took over in the partition, it is ``a.1``
+  that goes.
 """
 
 from __future__ import annotations

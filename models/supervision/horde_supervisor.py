@@ -1,11 +1,66 @@
 """Horde.DynamicSupervisor: children placed by a hash of the live members, restarted when a
-member goes DOWN, never deduplicated.
+member goes DOWN, and never deduplicated.
 
-DOCSTRING
+What the real system does: every node runs a member; the children are kept in a DeltaCrdt
+map ``{child id -> (member, spec, pid)}``, and a child is placed on the member a hash ring
+picks among the members alive. Each member monitors the others' supervisors; when one goes
+DOWN (a crash, or a partition: ``DOWN`` with ``noconnection``), it marks that member dead,
+and each child of a dead member that the ring now places on it is started there. It does
+not deduplicate: when two members have started the same child, both keep running (only a
+Horde.Registry name conflict would remove one). The quorum strategy
+(``Horde.UniformQuorumDistribution``) places nothing unless more than half of the members
+are alive (of an even number of members, the first by name does not count), and a member
+that loses its quorum shuts all its children down.
+
+The model: nodes ``a``, ``b``, ``c`` (``-p nodes=2``: ``a``, ``b``) and one child ``w``,
+placed by ``choose``: the live members, sorted, at index 119 mod their number (``c`` among
+three, ``b`` among two, ``a`` alone). The child was started on its member before the model
+begins (``c.1``). Each member monitors the others (``DOWN``) and follows node events for
+``nodeup`` (its ``nodedown`` says what the ``DOWN`` says, and is ignored); on ``nodeup`` it
+marks the member alive, monitors it again and sends it its replica (DeltaCrdt's sync).
+Entries merge last-writer-wins, as in :mod:`models.registry.horde_registry`. Simplified:
+each member marks the others dead from its own monitors (Horde also shares the marks through
+the CRDT, which changes nothing when partitions split the cluster into whole groups); a
+fixed modulo stands for the consistent-hash ring; a restarted member starts with an empty
+replica.
+
+Checked, the last two under weak fairness per channel, per signal queue and per timer:
+
+- ``one_instance`` (always): at most one instance of the child runs.
+- ``one_instance_once_settled`` (always): once nothing is in flight and no signal waits (a
+  link may stay cut), at most one instance runs.
+- ``duplicates_survive_heal`` (sometimes): the network is whole, nothing is in flight, and
+  two instances run.
+- ``runs_again`` (leads_to): whenever no instance runs, one runs later.
+- ``every_side_served`` (eventually_always): from some point on, every group of nodes that
+  can reach each other has an instance among them.
+
+What the checker finds:
+
+- ``--crashes 1``: 34 states, everything holds: ``crash(c)``, the ``DOWN`` reaches ``a`` and
+  ``b``, the ring over ``[a, b]`` picks ``b``, which starts ``b.1``. (No faults: 1 state.)
+- ``--partitions 1``: 1,027 states. ``one_instance`` is violated in 2 steps:
+  ``partition([a, b], [c])``, ``signal(b, DOWN(c, noconnection))``: ``b`` starts the child
+  while ``c.1`` runs on. ``one_instance_once_settled`` is violated in 9 (``partition([a, c],
+  [b])`` and its signals: ``b``, alone, starts its own). ``runs_again`` and
+  ``every_side_served`` hold: the uniform strategy chooses availability.
+- ``-p nodes=2 --partitions 1 --heals 1``: 101 states. ``duplicates_survive_heal`` is
+  reached in 10 steps: after the heal, both ``nodeup`` signals and the two syncs, every
+  replica says ``a.1`` (the later write), and ``b.1`` runs on all the same.
+- ``-p strategy=quorum --partitions 1``: 1,387 states. ``one_instance`` is still violated in
+  2 steps (``b`` restarts the child before ``c`` has heard both ``DOWN`` signals and shut
+  ``c.1`` down), but ``one_instance_once_settled`` holds: no lasting duplicate. The price is
+  availability: ``every_side_served`` is violated (``partition([a, c], [b])``: ``b``'s side
+  goes without, forever; 9 steps) and so is ``runs_again`` (``partition([a], [b], [c])``:
+  nobody has a quorum, ``c`` shuts its instance down and nobody may start one; 13 steps).
+- ``-p strategy=quorum -p nodes=2 --crashes 1``: 7 states. Two members survive losing ``a``
+  but not ``b``: after ``crash(b)`` and its signals, ``a`` counts 0 alive of the one member
+  that counts, and ``runs_again`` is violated in 3 steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -13,6 +68,7 @@ import networkx as nx
 from modelcheck import Param, always, eventually_always, leads_to, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
 from models.registry.global_registry import NODES, fair_step, node_of, pid_of
+from models.registry.horde_registry import wins
 
 #: The one child, by id.
 CHILD = "w"
@@ -69,12 +125,17 @@ class HordeMember(Actor[Member]):
         for peer in self.nodes:
             if peer != me:
                 out.monitor(peer)  # Process.monitor on the peer's supervisor
+        if out.durable is not None:  # restarted: an empty replica, filled by the others
+            return Member(dead=(), running=(), children=(), clock=0, started=int(str(out.durable)))
         # The child was started before the model begins, on the member it belongs on.
         home = choose(CHILD, self.nodes)
         pid = pid_of(home)
         running, started = ((pid,), 1) if home == me else ((), 0)
         return Member(dead=(), running=running, children=((CHILD, pid, 1),), clock=1,
                       started=started)  # fmt: skip
+
+    def durable(self, state: Member) -> Hashable:
+        return state.started  # so that a restarted member's children get fresh pids
 
     def alive_members(self, st: Member) -> tuple[str, ...]:
         return tuple(m for m in self.nodes if m not in st.dead)
@@ -110,11 +171,10 @@ class HordeMember(Actor[Member]):
         table = {e[0]: e for e in st.children}
         clock = st.clock
         for entry in entries:
-            child, pid, stamp = entry
-            clock = max(clock, stamp)
-            old = table.get(child)
-            if old is None or (stamp, node_of(pid)) > (old[2], node_of(old[1])):
-                table[child] = entry
+            clock = max(clock, entry[2])
+            old = table.get(entry[0])
+            if old is None or wins(entry, old):
+                table[entry[0]] = entry
         return st._replace(children=tuple(sorted(table.values())), clock=clock)
 
     def on_down(self, me: str, state: Member, who: str, reason: str, out: Out) -> Member:
