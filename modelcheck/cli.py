@@ -348,12 +348,14 @@ def _check_folder(
 @cli.command(name="list")
 @click.argument("path", default=".", metavar="PATH")
 def list_models(path: str) -> int:
-    """List the models in a file or folder: parameters with defaults, and properties."""
+    """List the models in a file or folder, grouped by folder (topic): a summary line each,
+    the parameters with their defaults, and the properties."""
     code = 0
     try:
         files = find_model_files(path)
     except ModelcheckError as exc:
         return _report_error(exc, None)
+    topic = None
     for file in files:
         try:
             classes = load_models(file)
@@ -363,12 +365,19 @@ def list_models(path: str) -> int:
             continue
         if not classes:
             continue
-        click.echo(str(file))
+        if file.parent != topic:
+            if topic is not None:
+                click.echo("")
+            topic = file.parent
+            click.echo(f"{topic}/")
         for cls in classes:
-            click.echo(f"  {cls.__name__}  {cls.summary()}".rstrip())
-            params = cls.declared_params()
-            if params:
-                click.echo("    parameters: " + ", ".join(p.describe() for p in params.values()))
+            click.echo(f"  {file.name}:{cls.__name__}  {cls.summary()}".rstrip())
+            own = [p for p in cls.declared_params().values() if not p.quiet]
+            if own:
+                click.echo("    parameters: " + ", ".join(p.describe() for p in own))
+            if issubclass(cls, ActorSystem):
+                options = ", ".join(f"--{b}" for b in BUDGETS)
+                click.echo(f"    actor system: --network, {options} apply")
             try:
                 props = instantiate(ModelRef(str(file), cls), {}).properties()
                 listed = ", ".join(f"{p.kind} {p.name}" for p in props) or "none"
