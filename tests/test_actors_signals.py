@@ -158,3 +158,25 @@ def test_counts_do_not_depend_on_declaration_order(order: list[str]) -> None:
         return result.distinct, result.generated, result.depth
 
     assert counts("".join(order)) == counts("wtx")
+
+
+def test_the_new_connection_waits_for_the_old_ones_nodedown() -> None:
+    # t crashes and restarts; the new t says hello at once. w has not yet taken the
+    # DOWN(noconnection) and nodedown(t) of the old connection, which the BEAM queues first:
+    # until it has, the hello cannot arrive.
+    system = Watch(crashes=1, restarts=1)
+    world = follow(system, ["crash(t)", "restart(t)"]).final
+    assert system.show(world)["in flight"] == ["t -> w: hello"]
+    labels = [label for label, _ in system.actions(world)]
+    assert ("deliver", "t", "w", "hello") not in labels
+    taken = follow(
+        system,
+        ["crash(t)", "restart(t)", "signal(w, DOWN(t, noconnection))", "signal(w, nodedown(t))"],
+    ).final
+    assert ("deliver", "t", "w", "hello") in [label for label, _ in system.actions(taken)]
+
+
+def test_a_restarted_subscriber_hears_nodeup_for_its_connected_peers() -> None:
+    system = Watch(crashes=1, restarts=1)
+    world = follow(system, ["crash(w)", "restart(w)"]).final
+    assert system.show(world)["signals"] == {"w": ["nodeup(t)", "nodeup(x)"]}

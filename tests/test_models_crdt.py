@@ -91,11 +91,13 @@ def test_after_a_heal_nodeup_makes_the_replicas_sync_what_the_partition_lost() -
     assert system.in_flight(parted.final) == []  # sent across the cut: lost
     assert system.state_of(parted.final, "b").value == 0
     assert not system.quiet(parted.final)  # a link is cut: nobody owes convergence yet
-    healed = _walk(
-        system,
-        [*steps, "heal()", "signal(a, nodedown(b))", "signal(a, nodeup(b))",
-         "timeout(a, sync)", "deliver(a, b"],
-    )  # fmt: skip
+    resync = [*steps, "heal()", "signal(a, nodedown(b))", "signal(a, nodeup(b))"]
+    resync.append("timeout(a, sync)")
+    # The resync rides the new connection: b must first take the old one's nodedown(a).
+    early = [format_label(label) for label, _ in system.actions(_walk(system, resync).final)]
+    assert "signal(b, nodedown(a))" in early
+    assert not any(t.startswith("deliver(a, b") for t in early)
+    healed = _walk(system, [*resync, "signal(b, nodedown(a))", "deliver(a, b"])
     assert system.state_of(healed.final, "b").value == 1
 
 
@@ -203,6 +205,7 @@ def test_a_sum_merge_counts_the_resync_after_a_heal_twice() -> None:
         "deliver(a, b, {crdt: [1, 0], seen: [a1]})",
         "partition([a], [b])",
         "signal(a, nodedown(b))",
+        "signal(b, nodedown(a))",  # b must take it before anything on the new connection
         "heal()",
         "signal(a, nodeup(b))",
         "timeout(a, sync)",

@@ -309,6 +309,8 @@ class ActorSystem(Model[World]):
         for k, chan in w.chans:
             if chan:
                 src, dst = divmod(k, n)
+                if w.sysq and self._old_connection_pending(w, dst, src):
+                    continue
                 for pos in self._choices(chan):
                     msg = chan[pos]
                     nxt = _Next(w, log)
@@ -331,6 +333,14 @@ class ActorSystem(Model[World]):
                 yield ("timeout", names[i], timer), nxt.world()
         if self._any_faults:
             yield from self._faults(w, log)
+
+    def _old_connection_pending(self, w: World, dst: int, src: int) -> bool:
+        """True while ``dst`` has not yet been told that its old connection to ``src`` went
+        down: on the BEAM that news is queued before anything the new connection brings."""
+        for signal in _get(w.sysq, dst * self.n + src, ()):
+            if signal.kind == "nodedown" or signal.reason == NOCONNECTION:
+                return True
+        return False
 
     def _choices(self, chan: tuple[Any, ...]) -> range | list[int]:
         if self.fifo:
@@ -532,6 +542,12 @@ class ActorSystem(Model[World]):
                 if j != i and nxt.connected(i, j) and nxt.subs >> j & 1:
                     nxt.enqueue_signal(j, i, Signal("nodeup", self.node_names[i]))
         self._start(nxt, i, _get(nxt.durable, i, None))
+        if was_down and nxt.alive(i) and nxt.subs >> i & 1:
+            # A node that comes back joins a running cluster: once subscribed (in init),
+            # it hears nodeup for every peer it is connected to.
+            for j in range(self.n):
+                if j != i and nxt.connected(i, j):
+                    nxt.enqueue_signal(i, j, Signal("nodeup", self.node_names[j]))
 
     def _connection_lost(self, nxt: _Next, i: int, peers: list[int]) -> None:
         """The connections between ``i`` and ``peers`` went down (a crash or a cut)."""

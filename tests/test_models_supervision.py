@@ -1,0 +1,227 @@
+"""Supervision across a cluster: Horde.DynamicSupervisor (models/supervision/
+horde_supervisor.py) and Highlander on :global (models/supervision/highlander.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelcheck import CheckResult, check, follow
+from modelcheck.testing import assert_violated
+from models.registry.global_registry import Node
+from models.supervision.highlander import Highlander
+from models.supervision.horde_supervisor import HordeSupervisor, Member, choose, has_quorum
+
+
+def run(model: Any) -> CheckResult:
+    return check(model, keep_going=True)
+
+
+def verdicts(result: CheckResult) -> dict[str, str]:
+    return {p.name: p.status for p in result.properties}
+
+
+def actions(result: CheckResult, name: str) -> list[str]:
+    """The action texts of a property's trace."""
+    trace = result.verdict(name).trace
+    assert trace is not None
+    return [str(step.action) for step in trace.steps[1:]]
+
+
+def counts(result: CheckResult) -> tuple[int, int, int]:
+    return result.distinct, result.generated, result.depth
+
+
+def member(system: HordeSupervisor, world: Any, name: str) -> Member:
+    st = system.state_of(world, name)
+    assert isinstance(st, Member)
+    return st
+
+
+# -- Horde.DynamicSupervisor --------------------------------------------------------------
+
+
+def test_placement_and_quorum_are_functions_of_the_members() -> None:
+    assert [choose("w", m) for m in (("a", "b", "c"), ("a", "b"), ("b", "c"), ("a",))] == [
+        "c",
+        "b",
+        "c",
+        "a",
+    ]
+    # Of two members only the second counts: losing a keeps the quorum, losing b does not.
+    assert has_quorum(("a", "b"), ("a",)) and not has_quorum(("a", "b"), ("b",))
+    assert has_quorum(("a", "b", "c"), ("a",)) and not has_quorum(("a", "b", "c"), ("a", "c"))
+
+
+def test_a_crashed_members_child_is_restarted_where_the_ring_now_points() -> None:
+    system = HordeSupervisor(crashes=1)
+    result = run(system)
+    assert counts(result) == (34, 53, 7)
+    assert verdicts(result) == {
+        "one_instance": "holds",
+        "one_instance_once_settled": "holds",
+        "duplicates_survive_heal": "unreached",
+        "runs_again": "holds",
+        "every_side_served": "holds",
+    }
+    world = follow(
+        system,
+        ["crash(c)", "signal(b, DOWN(c, noconnection))", "signal(a, DOWN(c, noconnection))"],
+    ).final
+    assert member(system, world, "b").running == ("b.1",)
+    assert member(system, world, "b").children == (("w", "b.1", 2),)
+    assert member(system, world, "a").running == ()  # the ring over [a, b] picks b
+    assert run(HordeSupervisor()).distinct == 1
+
+
+def test_a_partition_runs_the_child_on_both_sides() -> None:
+    system = HordeSupervisor(partitions=1)
+    result = assert_violated(system, "one_instance", steps=2)
+    assert counts(result) == (1027, 3758, 14)
+    assert actions(result, "one_instance") == [
+        "partition([a, b], [c])",
+        "signal(b, DOWN(c, noconnection))",
+    ]
+    assert system.instances(follow(system, actions(result, "one_instance")).final) == [
+        "b.1",
+        "c.1",
+    ]
+    assert len(actions(result, "one_instance_once_settled")) == 9
+    assert result.status("runs_again") == result.status("every_side_served") == "holds"
+
+
+def test_after_the_heal_both_instances_run_on() -> None:
+    system = HordeSupervisor(nodes=2, partitions=1, heals=1)
+    result = run(system)
+    assert counts(result) == (57, 102, 11)
+    steps = actions(result, "duplicates_survive_heal")
+    assert steps[:2] == ["partition([a], [b])", "signal(a, DOWN(b, noconnection))"]
+    assert steps[-2:] == [
+        "deliver(a, b, [sync, [[w, a.1, 2]]])",
+        "deliver(b, a, [sync, [[w, b.1, 1]]])",
+    ]
+    world = follow(system, steps).final
+    a, b = member(system, world, "a"), member(system, world, "b")
+    assert a.children == b.children == (("w", "a.1", 2),)  # the replicas agree on a.1 ...
+    assert system.instances(world) == ["a.1", "b.1"]  # ... and b.1 runs all the same
+
+
+def test_the_quorum_strategy_trades_duplicates_for_availability() -> None:
+    system = HordeSupervisor(strategy="quorum", partitions=1)
+    result = run(system)
+    assert counts(result) == (1387, 5030, 14)
+    assert verdicts(result) == {
+        "one_instance": "violated",
+        "one_instance_once_settled": "holds",
+        "duplicates_survive_heal": "unreached",
+        "runs_again": "violated",
+        "every_side_served": "violated",
+    }
+    # A duplicate for a while: b restarts w before c has lost its quorum ...
+    split = ["partition([a, b], [c])", "signal(b, DOWN(c, noconnection))"]
+    assert actions(result, "one_instance") == split
+    # ... then c, alone of three, shuts its instance down.
+    world = follow(
+        system, [*split, "signal(c, DOWN(a, noconnection))", "signal(c, DOWN(b, noconnection))"]
+    ).final
+    assert member(system, world, "c").running == () and system.instances(world) == ["b.1"]
+    # Split three ways nobody has a quorum: the child runs nowhere, forever.
+    assert actions(result, "runs_again")[0] == "partition([a], [b], [c])"
+    lasso = result.verdict("runs_again").trace
+    assert lasso is not None and len(lasso) == lasso.loop == 13
+    assert actions(result, "every_side_served")[0] == "partition([a, c], [b])"
+
+
+def test_two_members_with_a_quorum_survive_losing_a_but_not_b() -> None:
+    system = HordeSupervisor(strategy="quorum", nodes=2, crashes=1)
+    result = run(system)
+    assert counts(result) == (7, 7, 4)
+    assert actions(result, "runs_again") == [
+        "crash(b)",
+        "signal(a, DOWN(b, noconnection))",
+        "signal(a, nodedown(b))",
+    ]
+    assert result.status("one_instance") == "holds"
+
+
+# -- Highlander ---------------------------------------------------------------------------
+
+# a registers first; b finds the name taken and monitors a.1.
+A_FIRST = [
+    "timeout(a, start)",
+    "deliver(a, b, set_lock)",
+    "deliver(b, a, granted)",
+    "deliver(a, b, [register, Highlander.w, a.1])",
+    "deliver(a, b, del_lock)",
+    "timeout(b, start)",
+    "deliver(b, a, set_lock)",
+    "deliver(a, b, granted)",
+    "deliver(b, a, del_lock)",
+]
+
+
+def highlander(system: Highlander, world: Any, name: str) -> Node:
+    st = system.state_of(world, name)
+    assert isinstance(st, Node)
+    return st
+
+
+def test_one_highlander_runs_the_child_and_the_other_takes_over_on_a_crash() -> None:
+    for faults, expected in (({}, (37, 55, 10)), ({"crashes": 1}, (69, 173, 10))):
+        result = run(Highlander(**faults))
+        assert counts(result) == expected
+        assert verdicts(result) == {
+            "one_instance": "holds",
+            "one_instance_once_settled": "holds",
+            "runs_again": "holds",
+            "settles_on_one_instance": "holds",
+            "shut_down_by_resolver": "unreached",
+        }
+    system = Highlander(crashes=1)
+    world = follow(system, A_FIRST).final
+    assert highlander(system, world, "b").proc == "waiting"
+    assert highlander(system, world, "b").watch == "a.1"
+    world = follow(system, [*A_FIRST, "crash(a)", "signal(b, nodedown(a))"]).final
+    assert system.instances(world) == ["b.1"]
+
+
+def test_in_a_partition_the_waiting_highlander_takes_over() -> None:
+    system = Highlander(partitions=1)
+    result = assert_violated(system, "one_instance", steps=5)
+    assert counts(result) == (124, 276, 11)
+    world = follow(system, [*A_FIRST, "partition([a], [b])", "signal(b, nodedown(a))"]).final
+    assert system.instances(world) == ["a.1", "b.1"]
+    assert result.status("settles_on_one_instance") == "violated"
+
+
+def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
+    system = Highlander(partitions=1, heals=1)
+    result = run(system)
+    assert counts(result) == (1336, 3510, 22)
+    assert verdicts(result) == {
+        "one_instance": "violated",
+        "one_instance_once_settled": "holds",
+        "runs_again": "holds",
+        "settles_on_one_instance": "holds",
+        "shut_down_by_resolver": "reached",
+    }
+    assert actions(result, "shut_down_by_resolver")[-1] == (
+        "deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])"
+    )
+    # a.1 held the name first and b.1 took over in the partition; still a.1 goes.
+    world = follow(
+        system,
+        [
+            *A_FIRST,
+            "partition([a], [b])",
+            "signal(b, nodedown(a))",
+            "signal(a, nodedown(b))",
+            "heal()",
+            "signal(a, nodeup(b))",
+            "deliver(a, b, [sync, a+b/1])",
+            "deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])",
+        ],
+    ).final
+    a = highlander(system, world, "a")
+    assert (a.pid, a.proc) == ("a.2", "registering")
+    assert system.instances(world) == ["b.1"]
+    assert ("a", "b", ("DOWN", "a.1", "shutdown")) in system.in_flight(world)
