@@ -25,7 +25,7 @@ demo: setup
 	@echo "== checking a two-phase commit whose coordinator commits on a majority (a bug) =="
 	@$(BIN)/modelcheck check models/classic/two_phase_hasty.py --out demo-out --force; \
 	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got $$status"; exit 1; }
-	@echo "== the counterexample is in demo-out/TCConsistent.txt (and .json); replay it with the command above =="
+	@echo "== the counterexample is in demo-out/: TCConsistent.txt to read, TCConsistent.html or .png to look at; replay it with the command above =="
 
 test: setup chromium lint typecheck unit
 
