@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.twophase
 	$(BIN)/python -m benchmarks.actors
 	$(BIN)/python -m benchmarks.symmetry
+	$(BIN)/python -m benchmarks.simulate
 	$(BIN)/python -m benchmarks.liveness
 	$(BIN)/python -m benchmarks.paxos_commit
 

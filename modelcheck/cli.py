@@ -143,10 +143,10 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
 @_param_option
 @click.option(
     "--strategy",
-    type=click.Choice(["bfs", "dfs"]),
+    type=click.Choice(["bfs", "dfs", "simulate"]),
     default="bfs",
     show_default=True,
-    help="Breadth-first gives shortest counterexamples.",
+    help="Breadth-first gives shortest counterexamples; simulate takes random walks.",
 )
 @click.option("--max-depth", type=click.IntRange(min=1), help="Explore at most N levels.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Stop after N distinct states.")
@@ -180,6 +180,21 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     "--force", is_flag=True, help="With --out or --save-test, overwrite files already there."
 )
 @click.option("--no-timing", is_flag=True, help="Leave out times and memory (stable output).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Simulation: the seed.")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Simulation: how many random walks.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Simulation: the most steps a walk takes.",
+)
 @click.option(
     "--symmetry",
     is_flag=True,
@@ -206,6 +221,9 @@ def check(
     out: str | None,
     force: bool,
     no_timing: bool,
+    seed: int,
+    runs: int,
+    depth: int,
     symmetry: bool,
     save_test: str | None,
     node: str | None,
@@ -231,6 +249,9 @@ def check(
             "keep_going": keep_going,
             "deadlock": deadlock,
             "symmetry": symmetry,
+            "seed": seed,
+            "runs": runs,
+            "depth": depth,
         }
         unsupported = {"--out": out, "--save-test": save_test, "--node": node}
         return _check_folder(target, assignments, options, fmt, no_timing, faults, unsupported)
@@ -250,6 +271,9 @@ def check(
                 deadlock=deadlock,
                 symmetry=symmetry,
                 progress=progress,
+                seed=seed,
+                runs=runs,
+                depth=depth,
             )
         if node is not None:
             _check_node(model, node)

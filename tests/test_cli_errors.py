@@ -112,8 +112,8 @@ def test_bad_parameter_value(
 def test_unknown_option(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     _write(tmp_path, "good.py", GOOD)
     assert _error(capsys, "check", "good.py", "--max-dept", "3") == [
-        "error: No such option '--max-dept'. (Did you mean one of: '--max-depth', "
-        "'--max-states'?) (see 'modelcheck check --help')"
+        "error: No such option '--max-dept'. (Did you mean one of: '--depth', "
+        "'--max-depth', '--max-states'?) (see 'modelcheck check --help')"
     ]
 
 

@@ -42,6 +42,22 @@ COMMANDS = [
         "--no-timing",
     ],
     ["list", "tests/models"],
+    [
+        "check",
+        "models/intro/lost_update.py",
+        "-p",
+        "procs=3",
+        "--strategy",
+        "simulate",
+        "--seed",
+        "4",
+        "--runs",
+        "40",
+        "--depth",
+        "12",
+        "--continue",
+        "--no-timing",
+    ],
 ]
 
 

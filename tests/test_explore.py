@@ -137,7 +137,7 @@ def test_time_limit_stops_an_endless_search() -> None:
 
 
 def test_unknown_strategy_and_bad_bounds_are_usage_errors() -> None:
-    with pytest.raises(UsageError, match="unknown strategy 'wide': choose bfs or dfs"):
+    with pytest.raises(UsageError, match="unknown strategy 'wide': choose bfs, dfs, simulate"):
         check(_Chain(), strategy="wide")
     with pytest.raises(UsageError, match="max-depth must be at least 1, not 0"):
         check(_Chain(), max_depth=0)

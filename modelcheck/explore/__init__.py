@@ -12,6 +12,7 @@ from modelcheck.result import CheckResult, Progress
 from ._search import Limits, Search
 from .bfs import run_bfs
 from .dfs import run_dfs
+from .simulate import simulate
 from .store import StateStore
 
 __all__ = ["STRATEGIES", "Limits", "StateStore", "check"]
@@ -30,6 +31,9 @@ def check(
     deadlock: bool | None = None,
     symmetry: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    seed: int = 0,
+    runs: int = 100,
+    depth: int = 100,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
@@ -44,8 +48,9 @@ def check(
     after a complete search, on the graph it kept (unknown when a bound stopped it); their
     counterexamples are lassos (``trace.loop``).
     """
-    if strategy not in STRATEGIES:
-        raise UsageError(f"unknown strategy '{strategy}': choose {' or '.join(STRATEGIES)}")
+    if strategy != "simulate" and strategy not in STRATEGIES:
+        choices = ", ".join([*STRATEGIES, "simulate"])
+        raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
     search = Search(
         model,
         strategy,
@@ -55,5 +60,7 @@ def check(
         deadlock,
         symmetry,
     )
+    if strategy == "simulate":
+        return simulate(search, seed=seed, runs=runs, depth=depth)
     depth = STRATEGIES[strategy](search)
     return search.result(depth)

@@ -19,6 +19,7 @@ _STOPPED = {
     "max-states": "stopped at the state bound",
     "time-limit": "stopped at the time limit",
     "interrupted": "interrupted",
+    "simulation": "random walks (a simulation proves nothing: what it did not refute is unknown)",
 }
 
 
