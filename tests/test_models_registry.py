@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck import CheckResult, check, follow
+from modelcheck import follow
 from modelcheck.testing import assert_violated
 from models.registry.global_registry import (
     GlobalRegistry,
@@ -15,6 +15,7 @@ from models.registry.global_registry import (
     show_node,
 )
 from models.registry.horde_registry import HordeRegistry, Replica
+from tests.model_helpers import actions, counts, run, verdicts
 
 # A partition before either process starts: each side registers n on its own.
 SPLIT = [
@@ -31,25 +32,6 @@ HEAL = [
     "deliver(a, b, [sync, a+b/1])",
     "deliver(b, a, [names, a+b/1, [[n, b.1]]])",
 ]
-
-
-def run(model: Any) -> CheckResult:
-    return check(model, keep_going=True)
-
-
-def verdicts(result: CheckResult) -> dict[str, str]:
-    return {p.name: p.status for p in result.properties}
-
-
-def actions(result: CheckResult, name: str) -> list[str]:
-    """The action texts of a property's trace."""
-    trace = result.verdict(name).trace
-    assert trace is not None
-    return [str(step.action) for step in trace.steps[1:]]
-
-
-def counts(result: CheckResult) -> tuple[int, int, int]:
-    return result.distinct, result.generated, result.depth
 
 
 def node(system: GlobalRegistry, world: Any, name: str) -> Node:

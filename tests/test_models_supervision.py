@@ -5,30 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck import CheckResult, check, follow
+from modelcheck import follow
 from modelcheck.testing import assert_violated
 from models.registry.global_registry import Node
 from models.supervision.highlander import Highlander
 from models.supervision.horde_supervisor import HordeSupervisor, Member, choose, has_quorum
-
-
-def run(model: Any) -> CheckResult:
-    return check(model, keep_going=True)
-
-
-def verdicts(result: CheckResult) -> dict[str, str]:
-    return {p.name: p.status for p in result.properties}
-
-
-def actions(result: CheckResult, name: str) -> list[str]:
-    """The action texts of a property's trace."""
-    trace = result.verdict(name).trace
-    assert trace is not None
-    return [str(step.action) for step in trace.steps[1:]]
-
-
-def counts(result: CheckResult) -> tuple[int, int, int]:
-    return result.distinct, result.generated, result.depth
+from tests.model_helpers import actions, counts, run, verdicts
 
 
 def member(system: HordeSupervisor, world: Any, name: str) -> Member:
