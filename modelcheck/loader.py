@@ -77,43 +77,18 @@ def find_model_files(path: str) -> list[Path]:
 
 def load_models(path: str | Path) -> list[type[Model[Any]]]:
     """The model classes a file defines, in definition order."""
-    module = _import_file(Path(path))
-    return [
-        obj
-        for obj in vars(module).values()
-        if isinstance(obj, type)
-        and issubclass(obj, Model)
-        and obj is not Model
-        and obj.__module__ == module.__name__
-        and not obj.__name__.startswith("_")
-    ]
+    return load_kind(path, Model)
 
 
 def resolve(target: str) -> ModelRef:
     """The one model named by ``PATH[:NAME]``; clear errors when there is none or several."""
-    path, name = split_target(target)
-    files = find_model_files(path)
-    if len(files) != 1 or Path(path).is_dir():
-        raise ModelLoadError(
-            f"{path} is a folder: name a model file in it (modelcheck list {path} shows them)"
-        )
-    models = load_models(files[0])
-    names = [m.__name__ for m in models]
-    if not models:
-        raise ModelLoadError(f"{path} defines no model (a subclass of modelcheck.Model)")
-    if name is None:
-        if len(models) > 1:
-            raise ModelLoadError(
-                f"{path} defines {len(models)} models ({', '.join(names)}): "
-                f"name one, as in {path}:{names[0]}"
-            )
-        return ModelRef(path, models[0])
-    for model in models:
-        if model.__name__ == name:
-            return ModelRef(path, model)
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
-    raise ModelLoadError(f"{path} has no model '{name}': {hint}it defines {', '.join(names)}")
+    path, cls = resolve_kind(
+        target,
+        Model,
+        "model (a subclass of modelcheck.Model)",
+        folder_hint="name a model file in it (modelcheck list {path} shows them)",
+    )
+    return ModelRef(path, cls)
 
 
 def instantiate(ref: ModelRef, params: dict[str, Any]) -> Model[Any]:
@@ -142,16 +117,19 @@ def load_kind(path: str | Path, kind: type[K]) -> list[type[K]]:
     ]
 
 
-def resolve_kind(target: str, kind: type[K], what: str) -> tuple[str, type[K]]:
+def resolve_kind(
+    target: str, kind: type[K], what: str, folder_hint: str = "name a file in it"
+) -> tuple[str, type[K]]:
     """The one subclass of ``kind`` named by ``PATH[:NAME]``, and the path.
 
     ``what`` names the kind in messages, e.g. ``"CRDT (a subclass of
     modelcheck.symbolic.CRDT)"``; its first word is used where it is repeated.
+    ``folder_hint`` says what to do when ``PATH`` is a folder (``{path}`` is filled in).
     """
     path, name = split_target(target)
     files = find_model_files(path)
     if len(files) != 1 or Path(path).is_dir():
-        raise ModelLoadError(f"{path} is a folder: name a file in it")
+        raise ModelLoadError(f"{path} is a folder: {folder_hint.format(path=path)}")
     found = load_kind(files[0], kind)
     names = [c.__name__ for c in found]
     short = what.split(" ")[0]

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from modelcheck.fairness import Fairness
-from modelcheck.params import Param, declared_params, resolve_params
+from modelcheck.params import Parameterized, resolve_params
 from modelcheck.properties import Property, marked_properties
 from modelcheck.values import format_value, to_plain
 
@@ -39,7 +39,7 @@ S = TypeVar("S")
 Stuttering = Literal["deadlock", "never", "always"]
 
 
-class Model(Generic[S]):
+class Model(Parameterized, Generic[S]):
     """Base class of every model. Subclass it; set parameters with keyword arguments.
 
     Class attributes a model may set:
@@ -114,34 +114,6 @@ class Model(Generic[S]):
         if self.fields is not None and isinstance(state, tuple) and len(state) == len(self.fields):
             return dict(zip(self.fields, state, strict=True))
         return {"state": state}
-
-    # -- derived --------------------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        """The model's name: its class name."""
-        return type(self).__name__
-
-    @classmethod
-    def summary(cls) -> str:
-        """The first line of the class docstring."""
-        doc = (cls.__doc__ or "").strip()
-        return doc.splitlines()[0].strip() if doc else ""
-
-    @classmethod
-    def declared_params(cls) -> dict[str, Param[Any]]:
-        """The parameters the class declares, in order."""
-        return declared_params(cls)
-
-    def describe_params(self) -> str:
-        """``name=value`` pairs, comma separated, in declaration order (quiet parameters
-        only when they differ from their default)."""
-        declared = self.declared_params()
-        return ", ".join(
-            f"{k}={format_value(to_plain(v))}"
-            for k, v in self.params.items()
-            if not (declared[k].quiet and v == declared[k].default)
-        )
 
 
 def format_label(label: object) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from modelcheck.errors import ParameterError
 
-__all__ = ["Param", "parse_assignments", "resolve_params"]
+__all__ = ["Described", "Param", "Parameterized", "parse_assignments", "resolve_params"]
 
 T = TypeVar("T")
 
@@ -177,3 +177,42 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, str]:
             raise ParameterError(f"parameter '{name}' is given twice")
         result[name] = value
     return result
+
+
+class Described:
+    """A class named by its class name and summed up by its docstring's first line: what
+    models, symbolic systems and CRDTs share for listing and reporting."""
+
+    @property
+    def name(self) -> str:
+        """The class name."""
+        return type(self).__name__
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the class docstring."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0].strip() if doc else ""
+
+
+class Parameterized(Described):
+    """A class with declared :class:`Param` attributes, resolved into ``self.params``."""
+
+    params: dict[str, object]
+
+    @classmethod
+    def declared_params(cls) -> dict[str, Param[Any]]:
+        """The parameters the class declares, in order."""
+        return declared_params(cls)
+
+    def describe_params(self) -> str:
+        """``name=value`` pairs, comma separated, in declaration order (quiet parameters
+        only when they differ from their default)."""
+        from modelcheck.values import format_value, to_plain
+
+        declared = self.declared_params()
+        return ", ".join(
+            f"{k}={format_value(to_plain(v))}"
+            for k, v in self.params.items()
+            if not (declared[k].quiet and v == declared[k].default)
+        )

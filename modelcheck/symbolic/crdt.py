@@ -50,6 +50,7 @@ from typing import Any, Generic, TypeVar
 import z3
 
 from modelcheck.errors import ModelError
+from modelcheck.params import Described
 from modelcheck.symbolic._z3 import Answer, ask, new_context, solver
 from modelcheck.symbolic.ops import _CONTROL_FLOW, all_, eq
 from modelcheck.symbolic.results import Countermodel, CrdtReport, LawResult, ProofStatus
@@ -129,7 +130,7 @@ class Update:
         return f"{name or self.name}({args})"
 
 
-class CRDT(Generic[S]):
+class CRDT(Described, Generic[S]):
     """Base class of a state-based CRDT; ``S`` is the type of its (concrete) states.
 
     Subclasses define ``shape``, ``initial``, ``merge``, ``value`` and updates marked with
@@ -155,17 +156,6 @@ class CRDT(Generic[S]):
     def valid(self, state: S) -> bool:
         """Whether a state is well formed (every state, unless a subclass says otherwise)."""
         return True
-
-    @property
-    def name(self) -> str:
-        """The class name."""
-        return type(self).__name__
-
-    @classmethod
-    def summary(cls) -> str:
-        """The first line of the class docstring."""
-        doc = (cls.__doc__ or "").strip()
-        return doc.splitlines()[0].strip() if doc else ""
 
     @property
     def has_validity(self) -> bool:

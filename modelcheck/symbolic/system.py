@@ -51,9 +51,8 @@ import z3
 
 from modelcheck.errors import ModelError
 from modelcheck.model import Model
-from modelcheck.params import Param, declared_params, resolve_params
+from modelcheck.params import Parameterized, resolve_params
 from modelcheck.symbolic._z3 import Formula, Term, new_context
-from modelcheck.values import format_value, to_plain
 
 __all__ = [
     "Action",
@@ -240,7 +239,7 @@ def safety(fn: F) -> F:
     return fn
 
 
-class System:
+class System(Parameterized):
     """Base class of a symbolic transition system; declare the vocabulary in ``setup()``.
 
     ``inductive`` may name the invariants whose conjunction is meant to be inductive (the
@@ -312,26 +311,6 @@ class System:
         return self._declare(name, (), sort, rigid)
 
     # -- derived ------------------------------------------------------------------------------
-
-    @property
-    def name(self) -> str:
-        """The class name."""
-        return type(self).__name__
-
-    @classmethod
-    def summary(cls) -> str:
-        """The first line of the class docstring."""
-        doc = (cls.__doc__ or "").strip()
-        return doc.splitlines()[0].strip() if doc else ""
-
-    @classmethod
-    def declared_params(cls) -> dict[str, Param[Any]]:
-        """The parameters the class declares, in order."""
-        return declared_params(cls)
-
-    def describe_params(self) -> str:
-        """``name=value`` pairs, comma separated."""
-        return ", ".join(f"{k}={format_value(to_plain(v))}" for k, v in self.params.items())
 
     def sorts(self) -> list[Sort]:
         """The declared sorts, in order."""
