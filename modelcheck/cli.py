@@ -201,6 +201,13 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     help="Store one state per symmetry class the model declares (its canonical()).",
 )
 @click.option(
+    "--store",
+    type=click.Choice(["exact", "fingerprint"]),
+    default="exact",
+    show_default=True,
+    help="fingerprint: keep 64-bit fingerprints, not states (bfs, safety properties).",
+)
+@click.option(
     "--save-test",
     type=click.Path(dir_okay=False),
     metavar="FILE",
@@ -225,6 +232,7 @@ def check(
     runs: int,
     depth: int,
     symmetry: bool,
+    store: str,
     save_test: str | None,
     node: str | None,
     **faults: Any,
@@ -249,6 +257,7 @@ def check(
             "keep_going": keep_going,
             "deadlock": deadlock,
             "symmetry": symmetry,
+            "store": store,
             "seed": seed,
             "runs": runs,
             "depth": depth,
@@ -270,6 +279,7 @@ def check(
                 keep_going=keep_going,
                 deadlock=deadlock,
                 symmetry=symmetry,
+                store=store,
                 progress=progress,
                 seed=seed,
                 runs=runs,

@@ -71,7 +71,9 @@ class CheckResult:
     otherwise ``stopped`` says why the search ended early (``violation``, ``max-depth``,
     ``max-states``, ``time-limit`` or ``interrupted``). Counts follow TLC: ``generated``
     includes the initial states and every successor computed, ``depth`` counts BFS levels
-    with the initial level as 1.
+    with the initial level as 1. ``store`` is ``exact`` or ``fingerprint``; with the
+    fingerprint store, ``store_bytes`` is what the stored states took and
+    :attr:`collision_probability` estimates the chance that two states were taken for one.
     """
 
     model: str
@@ -85,6 +87,8 @@ class CheckResult:
     seconds: float
     peak_memory: int
     properties: tuple[PropertyResult, ...] = field(default=())
+    store: str = "exact"
+    store_bytes: int | None = None
 
     def status(self, name: str) -> Status:
         """The status of the property called ``name``."""
@@ -101,6 +105,21 @@ class CheckResult:
     def states_per_second(self) -> float:
         """Distinct states per second of search."""
         return self.distinct / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def collision_probability(self) -> float | None:
+        """TLC's optimistic estimate of the probability that two distinct states had the
+        same fingerprint, ``distinct * (generated - distinct) / 2**64``; None for the exact
+        store, which cannot confuse states.
+
+        >>> r = CheckResult("M", {}, "bfs", 1_745_408, 18_507_778, 26, True, None, 1.0, 0,
+        ...                 store="fingerprint")
+        >>> f"{r.collision_probability:.1e}"
+        '1.6e-06'
+        """
+        if self.store == "exact":
+            return None
+        return self.distinct * (self.generated - self.distinct) / 2**64
 
     @property
     def exit_code(self) -> int:

@@ -11,6 +11,7 @@ from modelcheck.result import CheckResult, Progress
 
 from ._search import Limits, Search
 from .bfs import run_bfs
+from .compact import run_compact_bfs
 from .dfs import run_dfs
 from .simulate import simulate
 from .store import StateStore
@@ -30,6 +31,7 @@ def check(
     keep_going: bool = False,
     deadlock: bool | None = None,
     symmetry: bool = False,
+    store: str = "exact",
     progress: Callable[[Progress], None] | None = None,
     seed: int = 0,
     runs: int = 100,
@@ -42,10 +44,13 @@ def check(
     ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the
     model's own setting (report states with no successor). ``symmetry`` stores one state
     per symmetry class the model declares (:meth:`~modelcheck.Model.canonical`); traces
-    stay concrete runs. ``progress``, if given, is called
-    about twice a second with a :class:`~modelcheck.Progress` snapshot. Every trace in the
-    result has been rebuilt and replayed against the model. Liveness properties are judged
-    after a complete search, on the graph it kept (unknown when a bound stopped it); their
+    stay concrete runs. ``store="fingerprint"`` keeps 64-bit fingerprints instead of
+    states (bfs only, safety properties only): about 20 bytes a state, the same counts and
+    traces, and :attr:`~modelcheck.CheckResult.collision_probability` reported.
+    ``progress``, if given, is called about twice a second with a
+    :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
+    replayed against the model. Liveness properties are judged after a complete search, on
+    the graph it kept (unknown when a bound stopped it); their
     counterexamples are lassos (``trace.loop``).
     """
     if strategy != "simulate" and strategy not in STRATEGIES:
@@ -59,8 +64,10 @@ def check(
         progress,
         deadlock,
         symmetry,
+        store,
     )
     if strategy == "simulate":
         return simulate(search, seed=seed, runs=runs, depth=depth)
-    depth = STRATEGIES[strategy](search)
+    run = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
+    depth = run(search)
     return search.result(depth)

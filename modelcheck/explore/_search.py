@@ -25,7 +25,7 @@ from modelcheck.trace import (
 from modelcheck.values import check_immutable
 
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
-from .store import StateStore
+from .store import FingerprintStore, StateStore
 
 __all__ = ["VALIDATE_FIRST", "Limits", "Search"]
 
@@ -68,6 +68,7 @@ class Search:
         progress: Callable[[Progress], None] | None,
         deadlock: bool | None = None,
         symmetry: bool = False,
+        store: str = "exact",
     ) -> None:
         self.model = model
         self.strategy = strategy
@@ -86,13 +87,19 @@ class Search:
         self.deadlock_pos = next(
             (pos for pos, p in enumerate(self.properties) if p.kind == DEADLOCK), None
         )
-        self.store = StateStore()
+        self.store: StateStore | FingerprintStore = _make_store(store, strategy)
         # Liveness properties need the graph's edges; safety-only searches never keep them.
         self.liveness = [p for p in self.properties if p.kind in LIVENESS]
         self.graph: Graph | None = None
         if self.liveness:
             fairness = call_model(model.fairness_conditions, "fairness_conditions()")
             self.graph = Graph(labelled=bool(fairness))
+            if store != "exact":
+                names = ", ".join(p.name for p in self.liveness)
+                raise UsageError(
+                    f"the fingerprint store cannot judge liveness properties ({names}): "
+                    "they need the whole graph, kept by the exact store"
+                )
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
         if symmetry:
@@ -214,11 +221,22 @@ class Search:
             trace,
         ) from exc
 
+    def exact_store(self) -> StateStore:
+        """The store, for the strategies that need the states themselves."""
+        store = self.store
+        assert isinstance(store, StateStore), "this strategy needs the exact store"
+        return store
+
     # -- after the search -----------------------------------------------------------------
 
     def trace_to(self, number: int) -> Trace:
         """The trace to state ``number``, rebuilt from the store (not yet replayed)."""
-        states = [self.store.states[i] for i in self.store.path_to(number)]
+        store = self.store
+        if isinstance(store, FingerprintStore):
+            inits = self.inits or initial_states(self.model)
+            states = store.path_states(number, inits, self.actions, self.canon)
+        else:
+            states = [store.states[i] for i in store.path_to(number)]
         return rebuild(self.model, states, self.inits or None, self.canon)
 
     def result(self, depth: int) -> CheckResult:
@@ -267,11 +285,13 @@ class Search:
             seconds=seconds,
             peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             properties=tuple(verdicts),
+            store="fingerprint" if isinstance(self.store, FingerprintStore) else "exact",
+            store_bytes=self.store.nbytes() if isinstance(self.store, FingerprintStore) else None,
         )
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
         """Judge the liveness properties on the complete graph (interrupted: none judged)."""
-        store = self.store
+        store = self.exact_store()
         graph = self.graph
         try:
             if graph is None or len(graph) != len(store):
@@ -297,6 +317,16 @@ class Search:
                 "it must depend only on the state",
                 trace,
             )
+
+
+def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
+    if kind == "exact":
+        return StateStore()
+    if kind != "fingerprint":
+        raise UsageError(f"unknown store '{kind}': choose exact, fingerprint")
+    if strategy != "bfs":
+        raise UsageError(f"the fingerprint store works with bfs, not {strategy}")
+    return FingerprintStore()
 
 
 def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:

@@ -28,7 +28,7 @@ def run_bfs(search: Search) -> int:
             return 1
     except Exception as exc:
         search.fail(exc, -1)
-    store = search.store
+    store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
     actions = search.actions
     max_depth = search.limits.max_depth or 0
@@ -98,7 +98,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
             return 1
     except Exception as exc:
         search.fail(exc, -1)
-    store = search.store
+    store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
     actions = search.actions
     max_depth = search.limits.max_depth or 0

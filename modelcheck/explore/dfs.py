@@ -24,7 +24,7 @@ def run_dfs(search: Search) -> int:
             return 1
     except Exception as exc:
         search.fail(exc, -1)
-    store = search.store
+    store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
     actions = search.actions
     bounded = search.limits.max_depth is not None

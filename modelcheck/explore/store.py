@@ -1,4 +1,7 @@
-"""The exact state store: every distinct state once, with the index of its parent.
+"""The state stores: every distinct state once, with the index of its parent.
+
+The exact store (:class:`StateStore`) keeps the states themselves; the fingerprint store
+(:class:`FingerprintStore`) only their stable 64-bit fingerprints.
 
 States are numbered in the order they are found. ``index`` maps a state to its number,
 ``states`` the number back to the state (in BFS it doubles as the queue), ``parent`` holds
@@ -9,10 +12,19 @@ parent's actions, which also checks the model is deterministic.
 
 from __future__ import annotations
 
+import sys
 from array import array
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["StateStore"]
+import numpy as np
+
+from modelcheck.errors import NondeterminismError
+from modelcheck.fingerprint import fingerprint
+
+__all__ = ["FingerprintStore", "StateStore"]
+
+_FP = np.uint64
 
 
 class StateStore:
@@ -51,3 +63,94 @@ class StateStore:
             number = self.parent[number]
         path.reverse()
         return path
+
+
+class FingerprintStore:
+    """Distinct states as fingerprints in discovery order, with parent links.
+
+    >>> store = FingerprintStore()
+    >>> store.add("a", -1), store.add("b", 0)
+    (0, 1)
+    >>> "a" in store.index, "c" in store.index
+    (True, False)
+    >>> store.path_to(1), len(store)
+    ([0, 1], 2)
+    """
+
+    __slots__ = ("_sorted", "fps", "parent")
+
+    def __init__(self) -> None:
+        self.fps: array[int] = array("Q")
+        self.parent: array[int] = array("i")
+        self._sorted: np.ndarray[Any, np.dtype[np.uint64]] = np.empty(0, dtype=_FP)
+
+    def __len__(self) -> int:
+        return len(self.fps)
+
+    @property
+    def index(self) -> FingerprintStore:
+        """Membership by state (``state in store.index``), as for the exact store."""
+        return self
+
+    def __contains__(self, state: object) -> bool:
+        return bool(self.seen(np.array([fingerprint(state)], dtype=_FP))[0])
+
+    def add(self, state: Any, parent: int) -> int:
+        """Store a new state reached from ``parent``; return its number."""
+        return self.add_fingerprints([fingerprint(state)], [parent])
+
+    def add_fingerprints(self, fps: Sequence[int], parents: Sequence[int]) -> int:
+        """Store new states by fingerprint; return the number of the first."""
+        first = len(self.fps)
+        self.fps.extend(fps)
+        self.parent.extend(parents)
+        new = np.sort(np.array(fps, dtype=_FP))
+        self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
+        return first
+
+    def seen(self, fps: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
+        """A boolean array: which of ``fps`` are already stored."""
+        known = self._sorted
+        if not len(known):
+            return np.zeros(len(fps), dtype=bool)
+        at = np.minimum(np.searchsorted(known, fps), len(known) - 1)
+        return known[at] == fps  # type: ignore[no-any-return]
+
+    def path_to(self, number: int) -> list[int]:
+        """The numbers of the states from an initial state to ``number``, in order."""
+        path = []
+        while number >= 0:
+            path.append(number)
+            number = self.parent[number]
+        path.reverse()
+        return path
+
+    def path_states(
+        self,
+        number: int,
+        inits: Sequence[Any],
+        actions: Callable[[Any], Any],
+        canon: Callable[[Any], Any] | None,
+    ) -> list[Any]:
+        """The states from an initial state to ``number``, found again by fingerprint."""
+        wanted = [self.fps[i] for i in self.path_to(number)]
+        starts = [canon(s) for s in inits] if canon is not None else list(inits)
+        state = next((s for s in starts if fingerprint(s) == wanted[0]), None)
+        states = [state]
+        for fp in wanted[1:]:
+            state = next((nxt for _l, nxt in actions(state) if fingerprint(nxt) == fp), None)
+            if state is None:
+                raise NondeterminismError(
+                    f"state {number}'s trace could not be found again by its fingerprints: "
+                    "the model's actions must depend only on the state"
+                )
+            states.append(state)
+        if states[0] is None:
+            raise NondeterminismError(
+                "the initial state of a trace could not be found again by its fingerprint"
+            )
+        return states
+
+    def nbytes(self) -> int:
+        """Bytes held for the stored states (arrays as allocated)."""
+        return sys.getsizeof(self.fps) + sys.getsizeof(self.parent) + self._sorted.nbytes

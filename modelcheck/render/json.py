@@ -29,6 +29,10 @@ def result_to_json(
         out["seconds"] = round(result.seconds, 3)
         out["states_per_second"] = round(result.states_per_second)
         out["peak_memory_bytes"] = result.peak_memory
+    if result.collision_probability is not None:
+        out["store"] = result.store
+        out["store_bytes"] = result.store_bytes
+        out["collision_probability"] = result.collision_probability
     out["complete"] = result.complete
     out["stopped"] = result.stopped
     out["properties"] = {

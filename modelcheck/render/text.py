@@ -48,6 +48,12 @@ def format_result(
             f"  {result.seconds:.2f} s, {result.states_per_second:,.0f} states/s, "
             f"peak memory {result.peak_memory / 2**20:,.0f} MB"
         )
+    if result.collision_probability is not None:
+        per_state = (result.store_bytes or 0) / max(1, result.distinct)
+        lines.append(
+            f"  fingerprint store: {per_state:.1f} bytes/state, probability of a collision "
+            f"{result.collision_probability:.1e} (TLC's optimistic estimate)"
+        )
     width = max((len(p.name) for p in result.properties), default=0)
     kinds = max((len(p.kind) + 1 for p in result.properties), default=0)
     for prop in result.properties:

@@ -1,0 +1,163 @@
+"""The fingerprint store, and the breadth-first search that uses it (``--store fingerprint``).
+
+A state is kept as its stable 64-bit fingerprint (:func:`modelcheck.fingerprint`), as TLC
+does: 8 bytes in discovery order, 4 bytes of parent link and 8 bytes in a sorted array for
+membership, 20 bytes a state in all, against about 150 for a state kept whole. Only the
+level being expanded is held as states. Two distinct states with the same fingerprint would
+be taken for one; the result reports TLC's optimistic estimate of the probability that this
+happened, ``distinct * (generated - distinct) / 2**64``.
+
+The search runs level by level. Expanding a level collects its successors in a dict (so a
+successor found twice in the level is fingerprinted once), then fingerprints them and looks
+them up in the sorted array all at once (numpy). The new ones are judged in the order the
+exact BFS would have found them, so counts, verdicts and counterexamples are the exact
+search's — including the counts at the moment a violation stops it.
+
+Traces are rebuilt without the states: the fingerprints along the parent links are followed
+from an initial state, re-running each state's actions to find the successor with the next
+fingerprint.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+from modelcheck.errors import ModelError
+from modelcheck.fingerprint import fingerprint
+from modelcheck.values import check_immutable
+
+from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from .store import FingerprintStore
+
+__all__ = ["run_compact_bfs"]
+
+_FP = np.uint64
+
+
+def run_compact_bfs(search: Search) -> int:
+    """Explore level by level with a :class:`FingerprintStore`; return the depth reached."""
+    store = search.store
+    assert isinstance(store, FingerprintStore)
+    try:
+        if search.add_initial_states():
+            return 1
+    except Exception as exc:
+        search.fail(exc, -1)
+    actions = search.actions
+    max_depth = search.limits.max_depth or 0
+    max_states = search.limits.max_states or sys.maxsize
+    frontier = [_first_state(search, number) for number in range(len(store))]
+    base, level = 0, 1
+    generated = search.generated
+    while frontier and search.stopped is None:
+        found: dict[Any, int] = {}  # successor -> its place in the lists below
+        parents: list[int] = []  # the number of the state it was first reached from
+        at: list[int] = []  # ``generated`` when it was first reached
+        dead = -1
+        number = base
+        try:
+            for k, state in enumerate(frontier):
+                number = base + k
+                if not k & TICK_MASK:
+                    search.generated = generated
+                    if search.tick(level, len(frontier) - k):
+                        break
+                before = generated
+                for _label, nxt in actions(state):
+                    generated += 1
+                    if nxt not in found:
+                        found[nxt] = len(parents)
+                        parents.append(number)
+                        at.append(generated)
+                if generated == before and search.deadlock_pos is not None and dead < 0:
+                    dead = number
+                    if not search.keep_going:
+                        break  # nothing after a deadlock is looked at, as in the exact search
+        except KeyboardInterrupt:
+            search.stopped = "interrupted"
+            break
+        except Exception as exc:
+            search.generated = generated
+            search.fail(exc, number)
+        search.generated = generated
+        successors = list(found)
+        del found
+        fps = _fingerprints(search, successors, parents)
+        new = np.flatnonzero(~store.seen(fps) & _first_of_each(fps)).tolist()
+        if level == max_depth:
+            # The last level allowed: successors are looked at only to know if the bound cut.
+            if new:
+                search.stopped = "max-depth"
+            if dead >= 0:
+                search.hit(search.deadlock_pos, dead)  # type: ignore[arg-type]
+            break
+        kept = _judge(search, successors, new, at, max_states)
+        if kept:
+            store.add_fingerprints([int(fps[j]) for j in kept], [parents[j] for j in kept])
+            level += 1
+        if search.stopped is not None:
+            break
+        if dead >= 0 and search.hit(search.deadlock_pos, dead):  # type: ignore[arg-type]
+            break
+        base += len(frontier)
+        frontier = [successors[j] for j in kept]
+    return level
+
+
+def _judge(
+    search: Search, successors: list[Any], new: list[int], at: list[int], max_states: int
+) -> list[int]:
+    """Judge the new states in discovery order; return those kept: all of them, unless a
+    violation or --max-states stops the search at one, where ``generated`` is then set
+    back to its value when the exact search would have stopped."""
+    n = len(search.store)
+    for count, j in enumerate(new):
+        state = successors[j]
+        if n + count < VALIDATE_FIRST:
+            check_immutable(state, "state")
+        stop = False
+        for pos, pred, is_always in search.checks:
+            if (not pred(state)) == is_always and search.hit(pos, n + count):
+                stop = True
+        if not stop and n + count + 1 >= max_states:
+            search.stopped = "max-states"
+            stop = True
+        if stop:
+            search.generated = at[j]
+            return new[: count + 1]
+    return new
+
+
+def _fingerprints(
+    search: Search, successors: list[Any], parents: list[int]
+) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    fps = np.empty(len(successors), dtype=_FP)
+    for j, state in enumerate(successors):
+        try:
+            fps[j] = fingerprint(state)
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ModelError) else f"{exc}"
+            raise ModelError(
+                f"a successor of the last state cannot be fingerprinted ({message}): "
+                "states must be made of the values modelcheck.values lists",
+                search.trace_to(parents[j]),
+            ) from None
+    return fps
+
+
+def _first_of_each(fps: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
+    """True at the first occurrence of each fingerprint (distinct states that collide
+    count once, as they would in any fingerprint store)."""
+    first = np.zeros(len(fps), dtype=bool)
+    first[np.unique(fps, return_index=True)[1]] = True
+    return first
+
+
+def _first_state(search: Search, number: int) -> Any:
+    """The initial state stored as ``number`` (initial states are few: found again)."""
+    store = search.store
+    assert isinstance(store, FingerprintStore)
+    return store.path_states(number, search.inits, search.actions, search.canon)[0]
