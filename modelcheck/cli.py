@@ -208,6 +208,26 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     help="fingerprint: keep 64-bit fingerprints, not states (bfs, safety properties).",
 )
 @click.option(
+    "--checkpoint",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Save progress to DIR now and then (bfs), to --resume it after a stop.",
+)
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Go on from the checkpoint in DIR (and keep saving there).",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often --checkpoint saves.",
+)
+@click.option(
     "--save-test",
     type=click.Path(dir_okay=False),
     metavar="FILE",
@@ -233,6 +253,9 @@ def check(
     depth: int,
     symmetry: bool,
     store: str,
+    checkpoint: str | None,
+    resume: str | None,
+    checkpoint_every: float,
     save_test: str | None,
     node: str | None,
     **faults: Any,
@@ -262,11 +285,19 @@ def check(
             "runs": runs,
             "depth": depth,
         }
-        unsupported = {"--out": out, "--save-test": save_test, "--node": node}
+        unsupported = {
+            "--out": out,
+            "--save-test": save_test,
+            "--node": node,
+            "--checkpoint": checkpoint,
+            "--resume": resume,
+        }
         return _check_folder(target, assignments, options, fmt, no_timing, faults, unsupported)
     try:
         if save_test and Path(save_test).exists() and not force:
             raise UsageError(f"{save_test} already exists: pass --force to overwrite it")
+        if checkpoint and resume and Path(checkpoint) != Path(resume):
+            raise UsageError("--resume DIR saves to DIR: leave out --checkpoint")
         ref = resolve(target)
         model = instantiate(ref, _with_faults(ref, parse_assignments(assignments), faults))
         with _ProgressLine() as progress:
@@ -280,6 +311,9 @@ def check(
                 deadlock=deadlock,
                 symmetry=symmetry,
                 store=store,
+                checkpoint=resume or checkpoint,
+                resume=resume is not None,
+                checkpoint_every=checkpoint_every,
                 progress=progress,
                 seed=seed,
                 runs=runs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +13,7 @@ from modelcheck.result import CheckResult, Progress
 
 from ._search import Limits, Search
 from .bfs import run_bfs
+from .checkpoint import Checkpointer
 from .compact import run_compact_bfs
 from .dfs import run_dfs
 from .simulate import simulate
@@ -32,6 +35,9 @@ def check(
     deadlock: bool | None = None,
     symmetry: bool = False,
     store: str = "exact",
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    checkpoint_every: float = 60.0,
     progress: Callable[[Progress], None] | None = None,
     seed: int = 0,
     runs: int = 100,
@@ -47,6 +53,9 @@ def check(
     stay concrete runs. ``store="fingerprint"`` keeps 64-bit fingerprints instead of
     states (bfs only, safety properties only): about 20 bytes a state, the same counts and
     traces, and :attr:`~modelcheck.CheckResult.collision_probability` reported.
+    ``checkpoint`` (bfs) names a folder the search saves its progress to every
+    ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
+    the checkpoint there, with exactly the counts of a run never stopped.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
     replayed against the model. Liveness properties are judged after a complete search, on
@@ -56,6 +65,25 @@ def check(
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
+    saver = None
+    if checkpoint is not None:
+        if strategy != "bfs":
+            raise UsageError(f"checkpoints work with bfs, not {strategy}")
+        run = {
+            "model": f"{type(model).__module__}.{type(model).__qualname__}",
+            "params": dict(model.params),
+            "store": store,
+            "symmetry": symmetry,
+            "deadlock": deadlock,
+            "keep_going": keep_going,
+            "max_depth": max_depth,
+            "max_states": max_states,
+        }
+        saver = Checkpointer(checkpoint, checkpoint_every, run)
+        if not resume:
+            saver.refuse_to_overwrite()
+    elif resume:
+        raise UsageError("resuming needs the folder of a checkpoint")
     search = Search(
         model,
         strategy,
@@ -65,9 +93,12 @@ def check(
         deadlock,
         symmetry,
         store,
+        saver,
+        resume,
     )
     if strategy == "simulate":
         return simulate(search, seed=seed, runs=runs, depth=depth)
-    run = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
-    depth = run(search)
+    explore = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
+    with saver if saver is not None else contextlib.nullcontext():
+        depth = explore(search)
     return search.result(depth)

@@ -24,6 +24,7 @@ from modelcheck.trace import (
 )
 from modelcheck.values import check_immutable
 
+from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
 from .store import FingerprintStore, StateStore
 
@@ -69,6 +70,8 @@ class Search:
         deadlock: bool | None = None,
         symmetry: bool = False,
         store: str = "exact",
+        checkpoint: Checkpointer | None = None,
+        resume: bool = False,
     ) -> None:
         self.model = model
         self.strategy = strategy
@@ -107,6 +110,9 @@ class Search:
         self.generated = 0
         self.stopped: str | None = None
         self.inits: list[Any] = []
+        self.checkpoint = checkpoint
+        self.resuming = resume
+        self.prior_seconds = 0.0  # time spent before the checkpoint this search resumed
         self.start = time.perf_counter()
         self._deadline = (
             self.start + limits.time_limit if limits.time_limit is not None else float("inf")
@@ -221,6 +227,37 @@ class Search:
             trace,
         ) from exc
 
+    def save(self, position: tuple[Any, ...], generated: int, **extra: Any) -> None:
+        """Write a checkpoint: the strategy goes on from ``position`` on resuming."""
+        assert self.checkpoint is not None
+        self.checkpoint.save(
+            Saved(
+                run=self.checkpoint.run,
+                position=position,
+                store=self.store,
+                generated=generated,
+                found=dict(self.found),
+                inits=self.inits,
+                seconds=self.prior_seconds + time.perf_counter() - self.start,
+                graph=self.graph,
+                extra=extra,
+            )
+        )
+
+    def resume(self) -> Saved:
+        """Take up the books of the checkpoint being resumed; return it."""
+        assert self.checkpoint is not None
+        saved = self.checkpoint.load()
+        self.store = saved.store
+        self.generated = saved.generated
+        self.inits = saved.inits
+        self.graph = saved.graph
+        self.prior_seconds = saved.seconds
+        for pos, number in saved.found.items():
+            self.hit(pos, number)
+        self.stopped = None
+        return saved
+
     def exact_store(self) -> StateStore:
         """The store, for the strategies that need the states themselves."""
         store = self.store
@@ -245,7 +282,7 @@ class Search:
         lasso: dict[str, Outcome | None] = {}
         if self.liveness and complete:
             lasso = self._judge_liveness()
-        seconds = time.perf_counter() - self.start
+        seconds = self.prior_seconds + time.perf_counter() - self.start
         verdicts = []
         for pos, prop in enumerate(self.properties):
             trace = None

@@ -23,11 +23,9 @@ def run_bfs(search: Search) -> int:
     """Explore level by level; return the depth reached (initial level = 1)."""
     if search.graph is not None:
         return _run_bfs_recording(search, search.graph)
-    try:
-        if search.add_initial_states():
-            return 1
-    except Exception as exc:
-        search.fail(exc, -1)
+    start = begin(search)
+    if start is None:
+        return 1
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
     actions = search.actions
@@ -35,8 +33,8 @@ def run_bfs(search: Search) -> int:
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
     n = len(states)
-    i = 0
-    level, level_end = 1, n
+    i, level, level_end = start
+    checkpoint = search.checkpoint
     stop = False
     try:
         while i < n:
@@ -45,7 +43,14 @@ def run_bfs(search: Search) -> int:
             if not i & TICK_MASK:
                 search.generated = generated
                 if search.tick(level, n - i):
+                    if checkpoint is not None:
+                        search.save((i, level, level_end), generated)
                     break
+                if checkpoint is not None and checkpoint.due():
+                    search.save((i, level, level_end), generated)
+                    if checkpoint.stop_asked:
+                        search.stopped = "interrupted"
+                        break
             state = states[i]
             before = generated
             if level == max_depth:
@@ -93,11 +98,10 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
 
     The same loop line for line, plus the recording: keep the two in step.
     """
-    try:
-        if search.add_initial_states():
-            return 1
-    except Exception as exc:
-        search.fail(exc, -1)
+    start = begin(search)
+    if start is None:
+        return 1
+    graph = search.graph or graph  # a resumed search goes on with the saved graph
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
     actions = search.actions
@@ -107,10 +111,10 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
     succ_append, off_append = graph.succ.append, graph.off.append
     lab_append, label_ids, label_id = graph.lab.append, graph.label_ids, graph.label_id
     labelled = graph.labelled
-    edges = 0
+    edges = graph.off[-1]
     n = len(states)
-    i = 0
-    level, level_end = 1, n
+    i, level, level_end = start
+    checkpoint = search.checkpoint
     stop = False
     label = None
     try:
@@ -120,7 +124,14 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
             if not i & TICK_MASK:
                 search.generated = generated
                 if search.tick(level, n - i):
+                    if checkpoint is not None:
+                        search.save((i, level, level_end), generated)
                     break
+                if checkpoint is not None and checkpoint.due():
+                    search.save((i, level, level_end), generated)
+                    if checkpoint.stop_asked:
+                        search.stopped = "interrupted"
+                        break
             state = states[i]
             before = generated
             if level == max_depth:
@@ -181,6 +192,20 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
         search.fail(exc, i)
     search.generated = generated
     return level + (1 if n > level_end else 0)
+
+
+def begin(search: Search) -> tuple[int, int, int] | None:
+    """Store the initial states, or take up a checkpoint; return where the loop starts
+    (the next state to expand, its level, the end of that level), or None to stop."""
+    if search.resuming:
+        i, level, level_end = search.resume().position
+        return i, level, level_end
+    try:
+        if search.add_initial_states():
+            return None
+    except Exception as exc:
+        search.fail(exc, -1)
+    return 0, 1, len(search.store)
 
 
 def _hashable(value: object) -> bool:

@@ -41,18 +41,32 @@ def run_compact_bfs(search: Search) -> int:
     """Explore level by level with a :class:`FingerprintStore`; return the depth reached."""
     store = search.store
     assert isinstance(store, FingerprintStore)
-    try:
-        if search.add_initial_states():
-            return 1
-    except Exception as exc:
-        search.fail(exc, -1)
+    checkpoint = search.checkpoint
+    if search.resuming:
+        saved = search.resume()
+        store = search.store
+        assert isinstance(store, FingerprintStore)
+        base, level = int(saved.position[0]), int(saved.position[1])
+        frontier: list[Any] = saved.extra["frontier"]
+    else:
+        try:
+            if search.add_initial_states():
+                return 1
+        except Exception as exc:
+            search.fail(exc, -1)
+        frontier = [_first_state(search, number) for number in range(len(store))]
+        base, level = 0, 1
     actions = search.actions
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
-    frontier = [_first_state(search, number) for number in range(len(store))]
-    base, level = 0, 1
     generated = search.generated
     while frontier and search.stopped is None:
+        if checkpoint is not None and checkpoint.due():
+            search.save((base, level), generated, frontier=frontier)
+            if checkpoint.stop_asked:
+                search.stopped = "interrupted"
+                break
+        level_start = generated
         found: dict[Any, int] = {}  # successor -> its place in the lists below
         parents: list[int] = []  # the number of the state it was first reached from
         at: list[int] = []  # ``generated`` when it was first reached
@@ -64,6 +78,8 @@ def run_compact_bfs(search: Search) -> int:
                 if not k & TICK_MASK:
                     search.generated = generated
                     if search.tick(level, len(frontier) - k):
+                        break
+                    if checkpoint is not None and checkpoint.stop_asked:
                         break
                 before = generated
                 for _label, nxt in actions(state):
@@ -83,6 +99,12 @@ def run_compact_bfs(search: Search) -> int:
             search.generated = generated
             search.fail(exc, number)
         search.generated = generated
+        if checkpoint is not None and (checkpoint.stop_asked or search.stopped is not None):
+            # Stopped inside the level: save it whole, from its start.
+            search.save((base, level), level_start, frontier=frontier)
+            if checkpoint.stop_asked:
+                search.stopped = "interrupted"
+                break
         successors = list(found)
         del found
         fps = _fingerprints(search, successors, parents)

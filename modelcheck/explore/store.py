@@ -47,6 +47,13 @@ class StateStore:
     def __len__(self) -> int:
         return len(self.states)
 
+    def __getstate__(self) -> tuple[list[Any], array[int]]:
+        return self.states, self.parent  # the index is rebuilt: no need to write it
+
+    def __setstate__(self, saved: tuple[list[Any], array[int]]) -> None:
+        self.states, self.parent = saved
+        self.index = {state: number for number, state in enumerate(self.states)}
+
     def add(self, state: Any, parent: int) -> int:
         """Store a new state reached from ``parent``; return its number."""
         number = len(self.states)

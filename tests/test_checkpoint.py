@@ -1,0 +1,156 @@
+"""Checkpoints: a search saves its progress and, resumed after a stop or a kill, finishes
+with exactly the counts of a run that was never stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelcheck import CheckResult, UsageError, check
+from models.classic.two_phase import TwoPhase
+from tests.cli_helpers import run_cli
+from tests.graph_model import GraphModel
+
+ROOT = Path(__file__).parent.parent
+TWO_PHASE_6 = (50_816, 402_306, 20)  # TLC's counts
+
+
+def _counts(result: CheckResult) -> tuple[int, int, int]:
+    return result.distinct, result.generated, result.depth
+
+
+def _summary(result: CheckResult) -> tuple[Any, ...]:
+    props = [(p.name, p.status, p.trace.path if p.trace else None) for p in result.properties]
+    return (*_counts(result), result.stopped, props)
+
+
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_stopped_twice_by_the_clock_then_resumed_the_counts_are_the_full_runs(
+    tmp_path: Path, store: str
+) -> None:
+    folder = tmp_path / "ck"
+    options: dict[str, Any] = {"store": store, "checkpoint": folder, "checkpoint_every": 0.02}
+    first = check(TwoPhase(rms=6), time_limit=0.1, **options)
+    assert first.stopped == "time-limit" and first.distinct < TWO_PHASE_6[0]
+    assert (folder / "checkpoint.pickle").exists()
+    second = check(TwoPhase(rms=6), time_limit=0.1, resume=True, **options)
+    assert second.distinct > first.distinct  # it went on from the first stop
+    last = check(TwoPhase(rms=6), resume=True, **options)
+    assert last.complete and _counts(last) == TWO_PHASE_6
+    assert last.seconds >= first.seconds
+
+
+def test_a_resumed_search_finds_the_same_counterexample(tmp_path: Path) -> None:
+    # A long chain with a bad state at its end: the trace must be rebuilt across the stop.
+    model = GraphModel({k: [k + 1, k // 2] for k in range(5000)}, bad={4999})
+    whole = check(model)
+    assert len(whole.verdict("safe").trace or ()) == 4999  # steps
+    folder = tmp_path / "ck"
+    once = check(model, checkpoint=folder, checkpoint_every=0.000001)
+    assert _summary(once) == _summary(whole)
+    again = check(model, checkpoint=folder, resume=True)
+    assert _summary(again) == _summary(whole)
+
+
+def test_liveness_edges_are_saved_and_resumed(tmp_path: Path) -> None:
+    from benchmarks.liveness import TwoPhaseLiveness
+
+    whole = check(TwoPhaseLiveness(rms=5))
+    folder = tmp_path / "ck"
+    first = check(TwoPhaseLiveness(rms=5), checkpoint=folder, checkpoint_every=0.000001)
+    assert _summary(first) == _summary(whole)
+    resumed = check(TwoPhaseLiveness(rms=5), checkpoint=folder, resume=True)
+    assert _summary(resumed) == _summary(whole)
+    assert whole.properties[-1].status == "holds"
+
+
+def test_a_killed_run_resumes_to_the_counts_of_an_uninterrupted_one(tmp_path: Path) -> None:
+    folder = tmp_path / "ck"
+    command = [sys.executable, "-m", "modelcheck", "check", "models/classic/two_phase.py"]
+    command += ["-p", "rms=7", "--no-timing"]
+    run = subprocess.Popen(
+        [*command, "--checkpoint", str(folder), "--checkpoint-every", "0.2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not (folder / "checkpoint.pickle").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    run.send_signal(signal.SIGKILL)
+    assert run.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    resumed = subprocess.run(
+        [*command, "--resume", str(folder)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.splitlines()[0] == (
+        "TwoPhase (rms=7): 296,448 distinct states, 2,744,706 generated, depth 23, bfs, complete"
+    )
+
+
+def test_ctrl_c_saves_and_reports_partial_statistics(tmp_path: Path) -> None:
+    folder = tmp_path / "ck"
+    command = [sys.executable, "-m", "modelcheck", "check", "models/classic/two_phase.py"]
+    command += ["-p", "rms=7", "--no-timing"]
+    run = subprocess.Popen(
+        [*command, "--checkpoint", str(folder), "--checkpoint-every", "600"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    time.sleep(2.0)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 3, err
+    assert "bfs, interrupted" in out.splitlines()[0]
+    assert (folder / "checkpoint.pickle").exists()
+    resumed = run_resume(command, folder)
+    assert "296,448 distinct states, 2,744,706 generated, depth 23, bfs, complete" in resumed
+
+
+def run_resume(command: list[str], folder: Path) -> str:
+    done = subprocess.run(
+        [*command, "--resume", str(folder)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_nothing_is_overwritten_and_other_runs_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "ck"
+    check(TwoPhase(rms=3), checkpoint=folder, checkpoint_every=0.0001, time_limit=0.0001)
+    assert (folder / "checkpoint.pickle").exists()
+    args = ["check", "models/classic/two_phase.py", "-p", "rms=3"]
+    again = run_cli(capsys, *args, "--checkpoint", str(folder))
+    assert (again.code, again.err) == (
+        2,
+        f"error: {folder} already holds a checkpoint: pass --resume {folder} to go on from "
+        "it, or remove it to start over\n",
+    )
+    other = run_cli(
+        capsys, "check", "models/classic/two_phase.py", "-p", "rms=4", "--resume", str(folder)
+    )
+    assert (other.code, other.err) == (
+        2,
+        f"error: the checkpoint in {folder} is of another run: params was {{'rms': 3}}, "
+        "now {'rms': 4}\n",
+    )
+    empty = run_cli(capsys, *args, "--resume", str(tmp_path / "none"))
+    assert (empty.code, empty.err) == (
+        2,
+        f"error: {tmp_path / 'none'} holds no checkpoint (checkpoint.pickle)\n",
+    )
+    with pytest.raises(UsageError, match="checkpoints work with bfs, not dfs"):
+        check(TwoPhase(rms=3), strategy="dfs", checkpoint=tmp_path / "d")
