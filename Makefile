@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.simulate
 	$(BIN)/python -m benchmarks.liveness
 	$(BIN)/python -m benchmarks.paxos_commit
+	$(BIN)/python -m benchmarks.store
 
 # Regression specs (specs/*.toml): the fast ones also run in `make test`; the slow ones
 # (slow = true, e.g. TwoPhase with 7 and 8 resource managers) only here.

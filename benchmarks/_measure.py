@@ -37,6 +37,7 @@ result = check(model, **options)
 print(json.dumps({"distinct": result.distinct, "generated": result.generated,
                   "depth": result.depth, "seconds": result.seconds,
                   "statuses": [p.status for p in result.properties],
+                  "store_bytes": result.store_bytes,
                   "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
@@ -51,6 +52,7 @@ class Run:
     seconds: float
     peak_bytes: int
     statuses: tuple[str, ...] = ()
+    store_bytes: int | None = None
 
 
 def _run(args: list[str]) -> Run:
