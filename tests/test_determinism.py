@@ -58,6 +58,39 @@ COMMANDS = [
         "--continue",
         "--no-timing",
     ],
+    # Simulations whose counterexamples hypothesis shrinks: a 23-step walk to 11 steps, and an
+    # actor system's (labels with tuples, states with frozensets).
+    [
+        "check",
+        "models/classic/two_phase_hasty.py",
+        "-p",
+        "rms=6",
+        "--strategy",
+        "simulate",
+        "--seed",
+        "4",
+        "--runs",
+        "200",
+        "--depth",
+        "100",
+        "--format",
+        "json",
+        "--no-timing",
+    ],
+    [
+        "check",
+        "models/messaging/late_reply.py:UntaggedReply",
+        "--strategy",
+        "simulate",
+        "--seed",
+        "3",
+        "--runs",
+        "300",
+        "--depth",
+        "60",
+        "--no-timing",
+        "--continue",
+    ],
 ]
 
 

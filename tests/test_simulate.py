@@ -1,27 +1,160 @@
-"""Simulation: reproducible random walks, shrunk and replayed counterexamples, honest verdicts."""
+"""Simulation: reproducible random walks, counterexamples shrunk with hypothesis and replayed,
+honest verdicts."""
 
 from __future__ import annotations
 
-import pytest
+import importlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-from modelcheck import UsageError, check, replay
+import hypothesis
+import hypothesis.database
+import pytest
+from hypothesis.errors import NoSuchExample
+
+from modelcheck import Model, UsageError, check, replay
+from modelcheck.explore.simulate import shrink
+from modelcheck.trace import Trace, parse_path
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_hasty import HastyTwoPhase
 from models.intro.lossy_ping import FairLossyPing
 from models.intro.lost_update import LostUpdate
+from models.registry.global_registry import GlobalRegistry
 from tests.cli_helpers import run_cli
+from tests.model_helpers import actions
+
+# The module, not the function ``modelcheck.explore.simulate`` that shadows it.
+simulate_module = importlib.import_module("modelcheck.explore.simulate")
 
 
-def test_a_violation_is_found_shrunk_to_the_shortest_and_replayed() -> None:
+@pytest.fixture
+def walks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[int]]]:
+    """The walks ``simulate`` hands to ``shrink``, as paths (initial state, then choices)."""
+    found: list[list[int]] = []
+
+    def spy(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) -> Trace:
+        found.append(list(path))
+        return shrink(model, path, hits)
+
+    monkeypatch.setattr(simulate_module, "shrink", spy)
+    yield found
+
+
+def test_a_violation_is_found_shrunk_to_the_shortest_and_replayed(walks: list[list[int]]) -> None:
     result = check(HastyTwoPhase(), strategy="simulate", seed=1, runs=200, depth=50)
     verdict = result.verdict("TCConsistent")
     assert verdict.status == "violated" and verdict.trace is not None
-    # BFS's shortest counterexample has 7 steps; the walk that found it was longer.
-    assert len(verdict.trace) == len(check(HastyTwoPhase()).verdict("TCConsistent").trace or ())
-    assert len(verdict.trace) == 7
+    # The walk took 7 steps too, in another order: the shrunk trace takes the labels that
+    # sort first (RMChooseToAbort before RMPrepare, r2 before r3), one canonical interleaving.
+    assert walks == [[0, 3, 4, 0, 1, 5, 1, 2]]
+    assert verdict.trace.path == "0.2.1.2.0.1.3.2"
+    assert actions(result, "TCConsistent") == [
+        "RMChooseToAbort(r1)",
+        "RMPrepare(r2)",
+        "RMPrepare(r3)",
+        "TMRcvPrepared(r2)",
+        "TMRcvPrepared(r3)",
+        "TMCommit",
+        "RMRcvCommitMsg(r3)",
+    ]
+    # BFS's shortest counterexample has 7 steps as well.
+    assert len(check(HastyTwoPhase()).verdict("TCConsistent").trace or ()) == 7
     again = replay(HastyTwoPhase(), verdict.trace.path)
     assert [s.state for s in again.steps] == [s.state for s in verdict.trace.steps]
     assert result.strategy == "simulate" and not result.complete and result.exit_code == 1
+
+
+def test_hypothesis_shrinks_a_long_walk_to_the_shortest_counterexample(
+    walks: list[list[int]],
+) -> None:
+    result = check(HastyTwoPhase(rms=6), strategy="simulate", seed=4, runs=200, depth=100)
+    assert [len(path) - 1 for path in walks] == [23]  # the walk that found the violation
+    trace = result.verdict("TCConsistent").trace
+    assert trace is not None and len(trace) == 11
+    assert len(check(HastyTwoPhase(rms=6)).verdict("TCConsistent").trace or ()) == 11  # BFS's
+    assert trace.path == "0.8.1.4.5.6.0.1.2.3.7.6"
+    assert actions(result, "TCConsistent") == [
+        "RMChooseToAbort(r4)",
+        *(f"RMPrepare(r{n})" for n in (1, 3, 5, 6)),
+        *(f"TMRcvPrepared(r{n})" for n in (1, 3, 5, 6)),
+        "TMCommit",
+        "RMRcvCommitMsg(r5)",
+    ]
+
+
+def test_shrinking_finds_shorter_traces_than_dropping_steps_did() -> None:
+    # An 8-step walk that dropping labelled steps (the shrinker before hypothesis) took only
+    # down to 7; hypothesis finds BFS's 5 steps: partition first, then both sides register.
+    model = GlobalRegistry(partitions=1)
+    one_holder = next(p for p in model.properties() if p.name == "one_holder").predicate
+    walk = parse_path("0.1.0.1.1.1.1.0.0")
+    assert not one_holder(replay(model, walk).final)
+    trace = shrink(model, walk, lambda state: not one_holder(state))
+    bfs = check(model).verdict("one_holder").trace
+    assert bfs is not None and trace.path == bfs.path == "0.2.0.0.0.0"
+    assert [s.action for s in trace.steps[1:]] == [
+        "partition([a], [b])",
+        "signal(a, nodedown(b))",
+        "signal(b, nodedown(a))",
+        "timeout(a, start)",
+        "timeout(b, start)",
+    ]
+
+
+def test_the_walk_is_seeded_into_hypothesis_and_replayed_first() -> None:
+    model = HastyTwoPhase(rms=6)
+    walk = [0, 8, 3, 0, 8, 3, 4, 2, 5, 2, 0, 0, 0, 0, 0, 2, 4, 4, 0, 1, 2, 3, 6, 4]
+    states = [step.state for step in replay(model, walk).steps]
+    distinct = list(dict.fromkeys(states))  # the walk comes back to some states
+    judged: list[Any] = []
+
+    def hits(state: Any) -> bool:
+        judged.append(state)
+        return not model.TCConsistent(state)
+
+    trace = shrink(model, walk, hits)
+    assert len(trace) == 11
+    # First the walk is cut at its first hit (its last state) and that state judged again;
+    # then the first candidate hypothesis runs is the walk itself, state by state (each
+    # state is judged once).
+    assert judged[: len(states)] == states and judged[len(states)] == states[-1]
+    assert judged[len(states) + 1 : len(states) + 1 + len(distinct)] == distinct
+
+
+def test_without_the_seed_hypothesis_finds_nothing_and_the_walk_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = LostUpdate()
+    walk = [0, 0, 0, 0, 0]  # read(0), write(0), read(1), write(1): the counter is 2
+    raised: list[type[BaseException]] = []
+    real_find = hypothesis.find
+
+    def find(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_find(*args, **kwargs)
+        except BaseException as exc:
+            raised.append(type(exc))
+            raise
+
+    monkeypatch.setattr(hypothesis, "find", find)
+
+    def done(state: Any) -> bool:
+        return bool(state.pc == ("done", "done"))
+
+    assert shrink(model, walk, done).path == "0.0.1.0.0"  # shrunk: reads first
+    assert raised == []
+    # The seed replaced by choices that never finish: hypothesis replays them, they do not
+    # hit, and nothing else is tried.
+    real_bytes = hypothesis.database.choices_to_bytes
+    monkeypatch.setattr(
+        hypothesis.database, "choices_to_bytes", lambda choices: real_bytes([0] * len(choices))
+    )
+    assert shrink(model, walk, done).path == "0.0.0.0.0"
+    assert raised == [NoSuchExample]
+    # No seed at all: hypothesis runs nothing (and says so with a SkipTest).
+    monkeypatch.setattr(hypothesis.database.InMemoryExampleDatabase, "save", lambda *a: None)
+    assert shrink(model, walk, done).path == "0.0.0.0.0"
+    assert [e.__name__ for e in raised] == ["NoSuchExample", "SkipTest"]
 
 
 def test_the_same_seed_gives_the_same_walks() -> None:
@@ -41,12 +174,15 @@ def test_what_a_simulation_does_not_refute_stays_unknown() -> None:
     assert result.stopped == "simulation" and result.exit_code == 3
 
 
-def test_sometimes_is_reached_with_an_example() -> None:
+def test_sometimes_is_reached_with_an_example(walks: list[list[int]]) -> None:
     result = check(LostUpdate(), strategy="simulate", seed=2, runs=50, depth=10, keep_going=True)
     assert result.status("all_done") == "reached"
     assert result.status("no_lost_update") == "violated"
-    trace = result.verdict("no_lost_update").trace
-    assert trace is not None and len(trace) == 4  # both read, both write: the shortest
+    # Both read, both write: the shortest, and the same interleaving for both properties,
+    # though the walk that reached all_done wrote 0 before reading 1.
+    assert walks == [[0, 1, 0, 0, 0], [0, 0, 0, 0, 0]]
+    for name in ("no_lost_update", "all_done"):
+        assert actions(result, name) == ["read(0)", "read(1)", "write(0)", "write(1)"]
 
 
 def test_liveness_cannot_be_simulated() -> None:
@@ -58,8 +194,9 @@ def test_from_the_command_line_output_is_reproducible(capsys: pytest.CaptureFixt
     args = ["check", "models/classic/two_phase_hasty.py", "--strategy", "simulate", "--seed",
             "1", "--runs", "200", "--depth", "50", "--no-timing"]  # fmt: skip
     first, again = run_cli(capsys, *args), run_cli(capsys, *args)
-    assert first.code == 1 and first.out == again.out
+    assert first.code == 1 and first.out == again.out and first.err == again.err == ""
     assert first.out.splitlines()[0] == (
         "HastyTwoPhase (rms=3): 21 distinct states, 161 generated, depth 51, simulate, "
         "stopped at the first violation (--continue explores on)"
     )
+    assert "  path 0.2.1.2.0.1.3.2" in first.out.splitlines()

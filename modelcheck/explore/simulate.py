@@ -3,9 +3,12 @@
 Each of ``runs`` walks starts from a random initial state and takes up to ``depth`` random
 enabled actions, judging the ``always`` and ``sometimes`` properties on every state it
 visits. The walks are drawn from ``random.Random(seed)``, so the same seed gives the same
-walks, whatever PYTHONHASHSEED. A violation is shrunk before it is shown: steps are removed
-(by their action labels, re-run on the shorter path) for as long as the property still fails,
-then the shortest failing trace is replayed like every trace.
+walks, whatever PYTHONHASHSEED. A violation (or a ``sometimes`` example) is shrunk with
+hypothesis before it is shown: the walk is written as a hypothesis strategy (which label to
+take at each step), seeded into hypothesis's example database, and ``hypothesis.find``
+shrinks it to fewer steps, then to labels earlier in sorted order (one canonical
+interleaving). Shrinking is derandomized, so the same walk always shrinks to the same trace,
+which is then replayed like every trace.
 
 A simulation proves nothing: a property it did not refute stays ``unknown``.
 """
@@ -15,13 +18,15 @@ from __future__ import annotations
 import random
 import resource
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from modelcheck.errors import UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property
 from modelcheck.result import CheckResult, PropertyResult, Status
-from modelcheck.trace import Trace, expand, initial_states, replay, verify
+from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
 
 from ._search import Search
 
@@ -72,7 +77,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         trace = None
         if pos in found:
             kind = prop.kind
-            trace = verify(model, shrink(model, found[pos], lambda s, p=prop: _hits(p, s)))
+            trace = verify(model, shrink(model, found[pos], partial(_hits, prop)))
             status = "reached" if kind == SOMETIMES else "violated"
         verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description))
     return CheckResult(
@@ -95,46 +100,106 @@ def _hits(prop: Property, state: Any) -> bool:
     return bool(prop.predicate(state)) == (prop.kind == SOMETIMES)
 
 
-def shrink(model: Model[Any], path: list[int], hits: Any) -> Trace:
-    """The shortest trace found by removing steps from ``path`` while ``hits`` stays true of
-    its last state. Removed steps are dropped by label: the remaining actions are re-run by
-    their labels on the shorter path (an action no longer enabled is skipped)."""
-    trace = _cut(model, replay(model, path), hits)
-    improved = True
-    while improved:
-        improved = False
-        size = max(1, len(trace) // 2)
-        while size >= 1 and not improved:
-            labels = [format_label(s.label) for s in trace.steps[1:]]
-            for start in range(len(labels) - size + 1):
-                candidate = _by_labels(
-                    model, trace.steps[0].choice, labels[:start] + labels[start + size :]
-                )
-                candidate = _cut(model, candidate, hits)
-                if _holds_at_end(candidate, hits) and len(candidate) < len(trace):
-                    trace, improved = candidate, True
-                    break
-            size //= 2
-    return trace
+def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) -> Trace:
+    """The walk along ``path``, cut at its first state where ``hits`` is true, shrunk with
+    hypothesis to the shortest trace it finds whose last state ``hits``.
 
+    A candidate walk is drawn from a hypothesis strategy: the index of its initial state, then
+    for each step an index into the sorted labels of the walk's actions; the first action
+    with that label is taken, a label not enabled there is skipped, and the walk stops where
+    ``hits`` is true or after as many labels as the walk had steps. The walk itself is seeded into
+    hypothesis's example database as a failing example not yet shrunk, so ``hypothesis.find``
+    replays it first and shrinks it: fewer steps, then smaller indices (labels earlier in
+    sorted order: one canonical interleaving of the same steps). If hypothesis finds nothing
+    (it did not replay the seed), the cut walk is returned as it is.
+    """
+    walk = _cut(replay(model, path), hits)
+    if len(walk) == 0 or not hits(walk.final):
+        return walk
+    # Imported here: hypothesis takes a tenth of a second to import, and only a simulation
+    # that found something needs it.
+    from unittest import SkipTest
 
-def _by_labels(model: Model[Any], init: int, labels: list[str]) -> Trace:
-    trace = replay(model, [init])
-    for wanted in labels:
-        for choice, (label, nxt) in enumerate(expand(model, trace.final, trace)):
-            if format_label(label) == wanted:
-                trace = trace.extend(choice, label, nxt)
+    from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.database import InMemoryExampleDatabase, choices_to_bytes
+    from hypothesis.errors import NoSuchExample
+
+    inits = initial_states(model)
+    labels = sorted({format_label(step.label) for step in walk.steps[1:]})
+    number = {label: index for index, label in enumerate(labels)}
+    moves: dict[Any, dict[str, Step] | None] = {}
+    judged: dict[Any, bool] = {}
+
+    def options(state: Any) -> dict[str, Step] | None:
+        """The first action of each label from ``state`` (None: the model raised there)."""
+        if state not in moves:
+            found: dict[str, Step] = {}
+            try:
+                for choice, (label, nxt) in enumerate(expand(model, state)):
+                    found.setdefault(format_label(label), Step(choice, label, nxt))
+            except Exception:  # a candidate is no counterexample where the model fails
+                moves[state] = None
+            else:
+                moves[state] = found
+        return moves[state]
+
+    def hit(state: Any) -> bool:
+        if state not in judged:
+            try:
+                judged[state] = bool(hits(state))
+            except Exception:  # as above: the walk's own states were all judged
+                judged[state] = False
+        return judged[state]
+
+    @st.composite
+    def walks(draw: st.DrawFn) -> Trace:
+        first = draw(st.integers(0, len(inits) - 1))
+        steps = [Step(first, None, inits[first])]
+        for _ in range(len(walk)):
+            if hit(steps[-1].state):
                 break
-    return trace
+            wanted = labels[draw(st.integers(0, len(labels) - 1))]
+            here = options(steps[-1].state)
+            if here is None:
+                break
+            if wanted in here:
+                steps.append(here[wanted])
+        return Trace(tuple(steps))
+
+    # The walk's choices, as ``walks`` draws them: its initial state, then its labels.
+    seed = [walk.steps[0].choice, *(number[format_label(s.label)] for s in walk.steps[1:])]
+    database = InMemoryExampleDatabase()
+    # The secondary corpus holds failing examples not known to be minimal (hypothesis's own
+    # fuzz_one_input saves there): the reuse phase replays them and the shrink phase shrinks
+    # them. (An exact replay of a primary entry would be taken as already shrunk.)
+    database.save(_KEY + b".secondary", choices_to_bytes(seed))
+    config = settings(
+        # derandomize=True given alone turns the database off; inherited, it does not. The
+        # shrinker's random choices are then seeded from a digest of ``find``'s own test
+        # function, so the same walk shrinks the same way in every run and process.
+        settings(derandomize=True),
+        database=database,
+        phases=[Phase.reuse, Phase.shrink],  # no example is generated: only the seed shrunk
+        max_examples=1,
+        deadline=None,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+        backend="hypothesis",
+    )
+    try:
+        return find(walks(), lambda trace: hit(trace.final), settings=config, database_key=_KEY)
+    except (NoSuchExample, SkipTest):  # the seed was not replayed: nothing to shrink from
+        return walk
 
 
-def _cut(model: Model[Any], trace: Trace, hits: Any) -> Trace:
+_KEY = b"modelcheck.explore.simulate.shrink"
+
+
+def _cut(trace: Trace, hits: Callable[[Any], bool]) -> Trace:
     """``trace`` up to the first state where ``hits`` is true (whole if none)."""
     for number, step in enumerate(trace.steps):
         if hits(step.state):
             return Trace(trace.steps[: number + 1])
     return trace
-
-
-def _holds_at_end(trace: Trace, hits: Any) -> bool:
-    return bool(hits(trace.final))
