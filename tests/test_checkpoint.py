@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import modelcheck.explore.compact as compact
 from modelcheck import CheckResult, UsageError, check
 from models.classic.two_phase import TwoPhase
 from tests.cli_helpers import run_cli
@@ -31,10 +32,14 @@ def _summary(result: CheckResult) -> tuple[Any, ...]:
     return (*_counts(result), result.stopped, props)
 
 
-@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+@pytest.mark.parametrize(
+    ("store", "chunk"), [("exact", 0), ("fingerprint", 0), ("fingerprint", 500)]
+)
 def test_stopped_twice_by_the_clock_then_resumed_the_counts_are_the_full_runs(
-    tmp_path: Path, store: str
+    tmp_path: Path, store: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if chunk:  # the fingerprint search saves between chunks of a level: make them small
+        monkeypatch.setattr(compact, "_CHUNK", chunk)
     folder = tmp_path / "ck"
     options: dict[str, Any] = {"store": store, "checkpoint": folder, "checkpoint_every": 0.02}
     first = check(TwoPhase(rms=6), time_limit=0.1, **options)

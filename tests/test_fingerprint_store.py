@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -86,10 +88,31 @@ def test_the_exact_store_reports_no_collision_probability() -> None:
     )
 
 
+@contextmanager
+def _chunks_of(size: int) -> Iterator[None]:
+    """Expand levels ``size`` states at a time (to test levels cut into many chunks)."""
+    old = compact._CHUNK
+    compact._CHUNK = size
+    try:
+        yield
+    finally:
+        compact._CHUNK = old
+
+
 @settings(max_examples=300, deadline=None)
-@given(systems(), st.booleans(), st.sampled_from([None, 1, 2, 3]), st.sampled_from([None, 2, 5]))
+@given(
+    systems(),
+    st.booleans(),
+    st.sampled_from([None, 1, 2, 3]),
+    st.sampled_from([None, 2, 5]),
+    st.sampled_from([1, 2, 1 << 16]),
+)
 def test_the_same_counts_verdicts_and_traces_as_the_exact_store(
-    model: GraphModel, keep_going: bool, max_depth: int | None, max_states: int | None
+    model: GraphModel,
+    keep_going: bool,
+    max_depth: int | None,
+    max_states: int | None,
+    chunk: int,
 ) -> None:
     options: dict[str, Any] = {
         "keep_going": keep_going,
@@ -97,18 +120,20 @@ def test_the_same_counts_verdicts_and_traces_as_the_exact_store(
         "max_states": max_states,
     }
     exact = check(model, **options)
-    compact_ = check(model, store="fingerprint", **options)
+    with _chunks_of(chunk):
+        compact_ = check(model, store="fingerprint", **options)
     assert _summary(compact_) == _summary(exact)
 
 
 @settings(max_examples=100, deadline=None)
-@given(systems(), st.booleans())
-def test_the_same_deadlock_as_the_exact_store(model: GraphModel, keep_going: bool) -> None:
-    model.deadlock_on = True
-    exact = check(model, keep_going=keep_going, deadlock=True)
-    assert _summary(check(model, store="fingerprint", keep_going=keep_going, deadlock=True)) == (
-        _summary(exact)
-    )
+@given(systems(), st.booleans(), st.sampled_from([None, 2]), st.sampled_from([1, 3, 1 << 16]))
+def test_the_same_deadlock_as_the_exact_store(
+    model: GraphModel, keep_going: bool, max_depth: int | None, chunk: int
+) -> None:
+    options: dict[str, Any] = {"keep_going": keep_going, "deadlock": True, "max_depth": max_depth}
+    exact = check(model, **options)
+    with _chunks_of(chunk):
+        assert _summary(check(model, store="fingerprint", **options)) == _summary(exact)
 
 
 def test_a_violation_stops_with_the_exact_stores_counts_and_trace() -> None:

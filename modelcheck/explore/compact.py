@@ -35,6 +35,8 @@ from .store import FingerprintStore
 __all__ = ["run_compact_bfs"]
 
 _FP = np.uint64
+#: States of a level expanded before their successors are fingerprinted and judged.
+_CHUNK = 1 << 16
 
 
 def run_compact_bfs(search: Search) -> int:
@@ -46,8 +48,9 @@ def run_compact_bfs(search: Search) -> int:
         saved = search.resume()
         store = search.store
         assert isinstance(store, FingerprintStore)
-        base, level = int(saved.position[0]), int(saved.position[1])
+        base, level, start = (int(x) for x in saved.position)
         frontier: list[Any] = saved.extra["frontier"]
+        following: list[Any] = saved.extra["following"]
     else:
         try:
             if search.add_initial_states():
@@ -55,25 +58,35 @@ def run_compact_bfs(search: Search) -> int:
         except Exception as exc:
             search.fail(exc, -1)
         frontier = [_first_state(search, number) for number in range(len(store))]
-        base, level = 0, 1
+        following = []  # the next level's states, found so far
+        base, level, start = 0, 1, 0
     actions = search.actions
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
-    while frontier and search.stopped is None:
+    cut = False  # a state beyond --max-depth was found
+    while search.stopped is None:
+        if start >= len(frontier):  # the level is done: on to the next
+            if not following:
+                break
+            base, level, start = base + len(frontier), level + 1, 0
+            frontier, following = following, []
         if checkpoint is not None and checkpoint.due():
-            search.save((base, level), generated, frontier=frontier)
+            search.save((base, level, start), generated, frontier=frontier, following=following)
             if checkpoint.stop_asked:
                 search.stopped = "interrupted"
                 break
-        level_start = generated
+        # Expand one chunk of the level: its successors are held as states only until they
+        # are fingerprinted, so the peak is a chunk's, not a level's.
+        chunk_start = generated
         found: dict[Any, int] = {}  # successor -> its place in the lists below
         parents: list[int] = []  # the number of the state it was first reached from
         at: list[int] = []  # ``generated`` when it was first reached
         dead = -1
-        number = base
+        end = min(len(frontier), start + _CHUNK)
+        number = base + start
         try:
-            for k, state in enumerate(frontier):
+            for k in range(start, end):
                 number = base + k
                 if not k & TICK_MASK:
                     search.generated = generated
@@ -82,7 +95,7 @@ def run_compact_bfs(search: Search) -> int:
                     if checkpoint is not None and checkpoint.stop_asked:
                         break
                 before = generated
-                for _label, nxt in actions(state):
+                for _label, nxt in actions(frontier[k]):
                     generated += 1
                     if nxt not in found:
                         found[nxt] = len(parents)
@@ -100,8 +113,8 @@ def run_compact_bfs(search: Search) -> int:
             search.fail(exc, number)
         search.generated = generated
         if checkpoint is not None and (checkpoint.stop_asked or search.stopped is not None):
-            # Stopped inside the level: save it whole, from its start.
-            search.save((base, level), level_start, frontier=frontier)
+            # Stopped inside the chunk: save from its start, the store as it was then.
+            search.save((base, level, start), chunk_start, frontier=frontier, following=following)
             if checkpoint.stop_asked:
                 search.stopped = "interrupted"
                 break
@@ -109,24 +122,25 @@ def run_compact_bfs(search: Search) -> int:
         del found
         fps = _fingerprints(search, successors, parents)
         new = np.flatnonzero(~store.seen(fps) & _first_of_each(fps)).tolist()
+        start = end
         if level == max_depth:
-            # The last level allowed: successors are looked at only to know if the bound cut.
-            if new:
-                search.stopped = "max-depth"
-            if dead >= 0:
-                search.hit(search.deadlock_pos, dead)  # type: ignore[arg-type]
-            break
+            # The last level allowed: successors are looked at only to know if the bound cut
+            # (all of them, for the count of generated states).
+            cut = cut or bool(new)
+            if dead >= 0 and search.hit(search.deadlock_pos, dead):  # type: ignore[arg-type]
+                break
+            continue
         kept = _judge(search, successors, new, at, max_states)
         if kept:
             store.add_fingerprints([int(fps[j]) for j in kept], [parents[j] for j in kept])
-            level += 1
+            following.extend(successors[j] for j in kept)
         if search.stopped is not None:
             break
         if dead >= 0 and search.hit(search.deadlock_pos, dead):  # type: ignore[arg-type]
             break
-        base += len(frontier)
-        frontier = [successors[j] for j in kept]
-    return level
+    if cut and search.stopped is None:
+        search.stopped = "max-depth"
+    return level + (1 if following else 0)
 
 
 def _judge(
