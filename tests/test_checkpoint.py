@@ -86,9 +86,7 @@ def test_a_killed_run_resumes_to_the_counts_of_an_uninterrupted_one(tmp_path: Pa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    while not (folder / "checkpoint.pickle").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_for_a_checkpoint(folder)
     time.sleep(0.3)
     run.send_signal(signal.SIGKILL)
     assert run.wait() == -signal.SIGKILL, "the run ended before it could be killed"
@@ -106,14 +104,14 @@ def test_ctrl_c_saves_and_reports_partial_statistics(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "modelcheck", "check", "models/classic/two_phase.py"]
     command += ["-p", "rms=7", "--no-timing"]
     run = subprocess.Popen(
-        [*command, "--checkpoint", str(folder), "--checkpoint-every", "600"],
+        [*command, "--checkpoint", str(folder), "--checkpoint-every", "0.3"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    time.sleep(2.0)
+    _wait_for_a_checkpoint(folder)  # the search is running, its Ctrl-C handler set
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
     assert run.returncode == 3, err
@@ -121,6 +119,13 @@ def test_ctrl_c_saves_and_reports_partial_statistics(tmp_path: Path) -> None:
     assert (folder / "checkpoint.pickle").exists()
     resumed = run_resume(command, folder)
     assert "296,448 distinct states, 2,744,706 generated, depth 23, bfs, complete" in resumed
+
+
+def _wait_for_a_checkpoint(folder: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not (folder / "checkpoint.pickle").exists():
+        assert time.monotonic() < deadline, "no checkpoint was written"
+        time.sleep(0.05)
 
 
 def run_resume(command: list[str], folder: Path) -> str:
