@@ -333,3 +333,23 @@ def test_linearizable_implies_sequentially_consistent(history: list[Event]) -> N
         assert verdict.prefix is not None
         assert not is_linearizable(history[: verdict.prefix])
         assert is_linearizable(history[: verdict.prefix - 1])
+
+
+def test_a_failure_that_ends_the_last_explanation_ends_the_shortest_prefix() -> None:
+    # Found by hypothesis: a's read returns 1 while b's write of 1 is pending, so the first
+    # three events are linearizable; only b's failure (event 3) rules the write out.
+    history = [
+        invoke("a", "read"),
+        invoke("b", "write", 1),
+        ok("a", "read", 1),
+        fail("b", "write"),
+        invoke("a", "write", 1),
+    ]
+    verdict = check_linearizable(history)
+    assert not verdict and verdict.prefix == 4
+    assert is_linearizable(history[:3])
+    assert verdict.explanation == (
+        "not linearizable: the first 4 events cannot be linearized; event 3 completes "
+        f"{verdict.culprit}, which has no legal place: it failed, so it never took effect, "
+        "and without it no order of the operations explains their results"
+    )

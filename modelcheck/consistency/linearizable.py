@@ -120,11 +120,9 @@ def check_linearizable(
         shown = ", ".join(str(op) for op in order) or "no operation"
         return Verdict(True, "linearizable", tuple(order), f"linearizable: {shown}")
     # Linearizability is prefix-closed (a cut-off operation is pending), so the shortest
-    # prefix that fails is found by bisection; it ends with an ok event.
-    good, bad = (
-        0,
-        1 + max(op.returned for op in ops if op.returned is not None and op.status == "ok"),
-    )
+    # prefix that fails is found by bisection. It ends with an ok event, or with a fail event:
+    # until then the failed operation was pending and might have explained a result.
+    good, bad = 0, 1 + max(op.returned for op in ops if op.returned is not None)
     while bad - good > 1:
         middle = (good + bad) // 2
         if linearize(_prefix(ops, middle), spec)[0] is None:
@@ -133,7 +131,12 @@ def check_linearizable(
             good = middle
     culprit = next(op for op in ops if op.returned == bad - 1)
     _, tried = linearize(_prefix(ops, bad), spec, watch=culprit.index)
-    if not tried:
+    if culprit.status == "fail":
+        why = (
+            "it failed, so it never took effect, and without it no order of the operations "
+            "explains their results"
+        )
+    elif not tried:
         why = "it can never take effect"
     elif culprit.result not in tried:
         why = "wherever it can take effect it would return " + " or ".join(
