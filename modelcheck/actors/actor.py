@@ -64,6 +64,11 @@ class Signal:
 class Actor(Generic[S]):
     """The behaviour of one node. Override the handlers you need; each returns the new state.
 
+    A handler must be a function of its arguments (``me``, the state, the sender and
+    message, the timer, ...) and of nothing else that changes: the framework runs it once
+    per distinct input and remembers what it returned and did. Equal inputs of the same
+    type are one input (as equal worlds are one state).
+
     ``trap_exit`` (default False): like ``process_flag(trap_exit, true)``. Without it, an
     exit signal with a reason other than ``normal`` from a linked node kills this one; with
     it, the signal arrives at :meth:`on_exit`.
