@@ -62,10 +62,12 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.twophase
 	$(BIN)/python -m benchmarks.actors
 	$(BIN)/python -m benchmarks.symmetry
+	$(BIN)/python -m benchmarks.por
 	$(BIN)/python -m benchmarks.simulate
 	$(BIN)/python -m benchmarks.liveness
 	$(BIN)/python -m benchmarks.paxos_commit
 	$(BIN)/python -m benchmarks.store
+	$(BIN)/python -m benchmarks.parallel
 
 # Regression specs (specs/*.toml): the fast ones also run in `make test`; the slow ones
 # (slow = true, e.g. TwoPhase with 7 and 8 resource managers) only here.

@@ -201,6 +201,12 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     help="Store one state per symmetry class the model declares (its canonical()).",
 )
 @click.option(
+    "--por",
+    is_flag=True,
+    help="Partial-order reduction (actor systems, safety properties): skip interleavings "
+    "that change no verdict.",
+)
+@click.option(
     "--store",
     type=click.Choice(["exact", "fingerprint"]),
     default="exact",
@@ -228,6 +234,14 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     help="How often --checkpoint saves.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Breadth-first search in N processes (safety properties): the same result as one.",
+)
+@click.option(
     "--save-test",
     type=click.Path(dir_okay=False),
     metavar="FILE",
@@ -252,10 +266,12 @@ def check(
     runs: int,
     depth: int,
     symmetry: bool,
+    por: bool,
     store: str,
     checkpoint: str | None,
     resume: str | None,
     checkpoint_every: float,
+    workers: int,
     save_test: str | None,
     node: str | None,
     **faults: Any,
@@ -280,10 +296,12 @@ def check(
             "keep_going": keep_going,
             "deadlock": deadlock,
             "symmetry": symmetry,
+            "por": por,
             "store": store,
             "seed": seed,
             "runs": runs,
             "depth": depth,
+            "workers": workers,
         }
         unsupported = {
             "--out": out,
@@ -310,6 +328,7 @@ def check(
                 keep_going=keep_going,
                 deadlock=deadlock,
                 symmetry=symmetry,
+                por=por,
                 store=store,
                 checkpoint=resume or checkpoint,
                 resume=resume is not None,
@@ -318,6 +337,7 @@ def check(
                 seed=seed,
                 runs=runs,
                 depth=depth,
+                workers=workers,
             )
         if node is not None:
             _check_node(model, node)

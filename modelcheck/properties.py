@@ -32,7 +32,7 @@ Use them as decorators on model methods, or build :class:`Property` values direc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, cast, overload
 
@@ -47,6 +47,7 @@ __all__ = [
     "SOMETIMES",
     "Property",
     "PropertyKind",
+    "Reads",
     "always",
     "eventually",
     "eventually_always",
@@ -76,6 +77,10 @@ LIVENESS: frozenset[str] = frozenset({EVENTUALLY, LEADS_TO, INFINITELY_OFTEN, EV
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What a property declares it reads (``@always(reads=...)``): node names, or a function of
+#: the model that returns them (when they depend on the parameters).
+Reads = Collection[str] | Callable[[Any], Iterable[str]]
+
 _MARK = "__modelcheck_property__"
 
 
@@ -86,12 +91,19 @@ class Property:
     ``deadlock`` is the built-in property "every state has a successor", added when the
     model asks for deadlock detection. For ``leads_to`` the predicate returns the pair
     ``(p, q)``; build one from two predicates with :meth:`Property.leads_to`.
+
+    ``reads`` (actor systems): the nodes whose states the predicate reads, and nothing else
+    of the world; None (the default) means it may read anything. Partial-order reduction
+    (``check(model, por=True)``) relies on it, and holds the predicate to it: there, it is
+    judged on a view of the world without the other nodes' states, the messages in flight,
+    the signals, timers and monitors, and touching any of them is a model error.
     """
 
     name: str
     kind: PropertyKind
     predicate: Callable[[Any], Any]
     description: str = ""
+    reads: tuple[str, ...] | None = None
 
     @classmethod
     def leads_to(
@@ -106,7 +118,8 @@ class Property:
 
 
 class Marker(Protocol):
-    """A property decorator: ``@always`` or ``@always(name="TypeOK")``."""
+    """A property decorator: ``@always``, ``@always(name="TypeOK")`` or
+    ``@always(reads=("client",))`` (see :attr:`Property.reads`)."""
 
     __name__: str
     __doc__: str | None
@@ -115,13 +128,17 @@ class Marker(Protocol):
     def __call__(self, fn: F, /) -> F: ...
 
     @overload
-    def __call__(self, *, name: str | None = None) -> Callable[[F], F]: ...
+    def __call__(
+        self, *, name: str | None = None, reads: Reads | None = None
+    ) -> Callable[[F], F]: ...
 
 
 def _marker(kind: PropertyKind) -> Marker:
-    def decorate(fn: F | None = None, *, name: str | None = None) -> Any:
+    def decorate(
+        fn: F | None = None, *, name: str | None = None, reads: Reads | None = None
+    ) -> Any:
         def mark(f: F) -> F:
-            setattr(f, _MARK, (kind, name or f.__name__))
+            setattr(f, _MARK, (kind, name or f.__name__, reads))
             return f
 
         return mark(fn) if fn is not None else mark
@@ -175,7 +192,23 @@ def marked_properties(obj: object) -> list[Property]:
         for attr, fn in vars(klass).items():
             mark = getattr(fn, _MARK, None)
             if mark is not None:
-                kind, name = mark
+                kind, name, reads = mark
                 doc = (fn.__doc__ or "").strip().splitlines()
-                seen[attr] = Property(name, kind, getattr(obj, attr), doc[0] if doc else "")
+                seen[attr] = Property(
+                    name, kind, getattr(obj, attr), doc[0] if doc else "", _reads(obj, reads)
+                )
     return list(seen.values())
+
+
+def _reads(obj: object, reads: Reads | None) -> tuple[str, ...] | None:
+    """A property's ``reads`` as a tuple of names (a function of the model is called).
+
+    >>> _reads(None, "client"), _reads(None, ["a", "b"]), _reads(None, None)
+    (('client',), ('a', 'b'), None)
+    """
+    if reads is None:
+        return None
+    names = reads(obj) if callable(reads) else reads
+    if isinstance(names, str):
+        return (names,)
+    return tuple(names)

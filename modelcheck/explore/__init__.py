@@ -16,6 +16,7 @@ from .bfs import run_bfs
 from .checkpoint import Checkpointer
 from .compact import run_compact_bfs
 from .dfs import run_dfs
+from .parallel import check_workers, run_parallel
 from .simulate import simulate
 from .store import StateStore
 
@@ -34,6 +35,7 @@ def check(
     keep_going: bool = False,
     deadlock: bool | None = None,
     symmetry: bool = False,
+    por: bool = False,
     store: str = "exact",
     checkpoint: str | os.PathLike[str] | None = None,
     resume: bool = False,
@@ -42,6 +44,7 @@ def check(
     seed: int = 0,
     runs: int = 100,
     depth: int = 100,
+    workers: int = 1,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
@@ -50,12 +53,19 @@ def check(
     ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the
     model's own setting (report states with no successor). ``symmetry`` stores one state
     per symmetry class the model declares (:meth:`~modelcheck.Model.canonical`); traces
-    stay concrete runs. ``store="fingerprint"`` keeps 64-bit fingerprints instead of
-    states (bfs only, safety properties only): about 20 bytes a state, the same counts and
-    traces, and :attr:`~modelcheck.CheckResult.collision_probability` reported.
+    stay concrete runs. ``por`` (actor systems, safety properties) explores at each state
+    only a set of steps that provably loses no verdict, the steps of other nodes that
+    commute with them left for later (:mod:`modelcheck.actors.por`: what a model declares
+    for it, and when it expands every step); the counts are the reduced graph's, traces
+    stay replayed runs, not always the shortest. ``store="fingerprint"`` keeps 64-bit
+    fingerprints instead of states (bfs only, safety properties only): about 20 bytes a
+    state, the same counts and traces, and
+    :attr:`~modelcheck.CheckResult.collision_probability` reported.
     ``checkpoint`` (bfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
     the checkpoint there, with exactly the counts of a run never stopped.
+    ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
+    exact store): the same counts, verdicts and traces as one.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
     replayed against the model. Liveness properties are judged after a complete search, on
@@ -65,6 +75,9 @@ def check(
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
+    check_workers(strategy, workers, store, checkpoint is not None)
+    if por and workers > 1:
+        raise UsageError("partial-order reduction runs in one process: leave out workers")
     saver = None
     if checkpoint is not None:
         if strategy != "bfs":
@@ -74,6 +87,7 @@ def check(
             "params": dict(model.params),
             "store": store,
             "symmetry": symmetry,
+            "por": por,
             "deadlock": deadlock,
             "keep_going": keep_going,
             "max_depth": max_depth,
@@ -95,9 +109,12 @@ def check(
         store,
         saver,
         resume,
+        por,
     )
     if strategy == "simulate":
         return simulate(search, seed=seed, runs=runs, depth=depth)
+    if workers > 1:
+        return run_parallel(search, workers)
     explore = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
     with saver if saver is not None else contextlib.nullcontext():
         depth = explore(search)

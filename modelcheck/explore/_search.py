@@ -72,6 +72,7 @@ class Search:
         store: str = "exact",
         checkpoint: Checkpointer | None = None,
         resume: bool = False,
+        por: bool = False,
     ) -> None:
         self.model = model
         self.strategy = strategy
@@ -107,6 +108,8 @@ class Search:
         self.actions: Callable[[Any], Any] = model.actions
         if symmetry:
             self._use_symmetry()
+        if por:
+            self._use_por()
         self.generated = 0
         self.stopped: str | None = None
         self.inits: list[Any] = []
@@ -140,6 +143,53 @@ class Search:
 
         self.canon = canon
         self.actions = canonical_actions
+
+    def _use_por(self) -> None:
+        """Partial-order reduction (actor systems, :mod:`modelcheck.actors.por`): expand a
+        persistent subset of each state's steps, and judge properties on what they read."""
+        from modelcheck.actors.por import PartialOrder
+
+        if self.strategy not in ("bfs", "dfs"):
+            raise UsageError(f"partial-order reduction applies to bfs and dfs, not {self.strategy}")
+        por = PartialOrder(self.model, self.properties, self._closes_cycle, self._trace_of)
+        if self.liveness:
+            names = ", ".join(p.name for p in self.liveness)
+            raise UsageError(
+                f"partial-order reduction is not supported with liveness properties ({names}): "
+                "run without --por"
+            )
+        if self.canon is not None:
+            raise UsageError("symmetry and partial-order reduction do not combine: use one")
+        self.checks = [
+            (pos, por.predicate(self.properties[pos]), is_always)
+            for pos, _pred, is_always in self.checks
+        ]
+        self.actions = por.actions
+
+    def _closes_cycle(self, state: Any, succ: Any) -> bool:
+        """Whether the step ``state -> succ`` may close a cycle of the reduced graph: ``succ``
+        is expanded already (breadth-first: numbered no later than ``state``) or, where
+        that is not known, stored."""
+        index = self.store.index
+        if self.strategy == "bfs" and isinstance(index, dict):
+            here = index.get(state)
+            if here is not None:
+                number = index.get(succ)
+                return number is not None and number <= here
+        return succ in index
+
+    def _trace_of(self, state: Any) -> Trace | None:
+        """The trace to a stored state, for an error found at it (None if not found)."""
+        store = self.store
+        if isinstance(store, StateStore):
+            number = store.index.get(state)
+        else:
+            from modelcheck.fingerprint import fingerprint
+
+            fps = list(store.fps)
+            fp = fingerprint(state)
+            number = fps.index(fp) if fp in fps else None
+        return None if number is None else self.trace_to(number)
 
     # -- during the search ----------------------------------------------------------------
 

@@ -9,7 +9,13 @@ give up and broadcast ``abort`` at any time before that. Messages travel FIFO pe
 
 Checked: ``consistent`` (no participant commits while another aborts), which holds, also
 with crashes of participants (``--crashes 1``: a crashed participant simply stops). With 3
-participants: 1,105 distinct states. ``benchmarks/actors.py`` times it beside TwoPhase.
+participants: 1,394 distinct states. ``benchmarks/actors.py`` times it beside TwoPhase.
+
+Partial-order reduction (``--por``): it declares who talks to whom (the coordinator and each
+participant) and that ``consistent`` reads the participants alone. That saves little (1,374
+states at 3 participants, 151,522 instead of 162,074 at 5): a participant's choice changes
+what ``consistent`` reads, and while one may still choose it may send to the coordinator,
+so the coordinator's steps cannot be taken first.
 """
 
 from __future__ import annotations
@@ -82,14 +88,25 @@ class TwoPhaseActors(ActorSystem):
 
     rms = Param(3, help="number of participants (resource managers)", min=1, max=8)
 
+    def participants(self) -> tuple[str, ...]:
+        return tuple(f"rm{r + 1}" for r in range(self.rms))
+
+    def setup(self) -> None:
+        super().setup()
+        self._rm_index = tuple(self.node_index[rm] for rm in self.participants())
+
     def actors(self) -> dict[str, Actor[Any]]:
-        names = tuple(f"rm{r + 1}" for r in range(self.rms))
+        names = self.participants()
         nodes: dict[str, Actor[Any]] = {"tm": Coordinator(names)}
         nodes.update((name, Participant()) for name in names)
         return nodes
 
-    @always
+    def talks_to(self) -> dict[str, tuple[str, ...]]:
+        """The coordinator talks to every participant, each participant to the coordinator."""
+        return {"tm": self.participants(), **{rm: ("tm",) for rm in self.participants()}}
+
+    @always(reads=participants)
     def consistent(self, w: World) -> bool:
         """No participant commits while another aborts."""
-        states = set(self.live_states(w).values())
+        states = {w.states[i] for i in self._rm_index}
         return not (COMMITTED in states and ABORTED in states)

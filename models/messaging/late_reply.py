@@ -16,6 +16,11 @@ Checked: ``answers_are_right`` (every answer the client accepted is the answer t
 it accepted it for) and ``sometimes all_answered``. The checker finds, for UntaggedReply, a
 3-step counterexample: the server gets call 1, the client times out and makes call 2, the
 reply to call 1 arrives and the client takes 10 as the answer to call 2. TaggedReply holds.
+
+Partial-order reduction (``--por``): both declare who talks to whom (client and server, each
+way) and that the properties read the client alone, so the server's steps commute with the
+client's timeout unseen: 14 states instead of 20 (382 instead of 943 with ``-p calls=6``),
+the same verdicts; the counterexample then takes 4 steps.
 """
 
 from __future__ import annotations
@@ -87,13 +92,16 @@ class UntaggedReply(ActorSystem):
     def actors(self) -> dict[str, Actor[Any]]:
         return {"client": Caller(self.calls, self.tagged), "server": Server(self.tagged)}
 
-    @always
+    def talks_to(self) -> dict[str, tuple[str, ...]]:
+        return {"client": ("server",), "server": ("client",)}
+
+    @always(reads=("client",))
     def answers_are_right(self, w: World) -> bool:
         """Every answer the client accepted is the answer to that call (10 x call)."""
         client = self.state_of(w, "client")
         return client is None or all(answer == 10 * k for k, answer in client.accepted)
 
-    @sometimes
+    @sometimes(reads=("client",))
     def all_answered(self, w: World) -> bool:
         """The client gets an answer to every call."""
         client = self.state_of(w, "client")

@@ -1,0 +1,443 @@
+"""Parallel workers (``--workers N``): the same counts, verdicts and traces as one process,
+the same stop points and errors, the same bytes from the CLI whatever the hash seed."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelcheck import Model, Property, check
+from modelcheck.errors import ModelcheckError, ModelError, UsageError
+from modelcheck.explore import Limits, parallel
+from modelcheck.explore._search import Search
+from modelcheck.result import CheckResult
+from models.classic.paxos import Paxos
+from models.classic.tcommit import TCommit
+from models.classic.two_phase import TwoPhase
+from models.classic.two_phase_actors import TwoPhaseActors
+from models.classic.two_phase_hasty import HastyTwoPhase
+from models.intro.lossy_ping import LossyPing
+from models.intro.lost_update import LostUpdate
+from models.limits.two_generals import TwoGenerals
+from models.messaging.late_reply import TaggedReply, UntaggedReply
+from tests.cli_helpers import run_cli
+from tests.graph_model import GraphModel
+
+ROOT = Path(__file__).parent.parent
+
+
+def signature(result: CheckResult) -> tuple[Any, ...]:
+    """Everything a run reports but its time and memory."""
+    verdicts = [
+        (
+            p.name,
+            p.kind,
+            p.status,
+            p.note,
+            None if p.trace is None else (p.trace.path, [s.state for s in p.trace.steps]),
+        )
+        for p in result.properties
+    ]
+    return (
+        result.distinct,
+        result.generated,
+        result.depth,
+        result.complete,
+        result.stopped,
+        verdicts,
+    )
+
+
+CASES: list[tuple[str, Model[Any], dict[str, Any]]] = [
+    ("two-phase 4", TwoPhase(rms=4), {}),
+    ("two-phase 5", TwoPhase(rms=5), {}),
+    ("two-phase 4 symmetry", TwoPhase(rms=4), {"symmetry": True}),
+    ("hasty: first violation", HastyTwoPhase(rms=3), {}),
+    ("hasty: continue", HastyTwoPhase(rms=4), {"keep_going": True}),
+    ("hasty: max-states mid-level", HastyTwoPhase(rms=4), {"max_states": 300}),
+    ("hasty: max-states at a violation", HastyTwoPhase(rms=3), {"max_states": 256}),
+    ("hasty: max-states 1", HastyTwoPhase(rms=3), {"max_states": 1}),
+    ("hasty: max-depth", HastyTwoPhase(rms=4), {"max_depth": 6}),
+    ("hasty: max-depth 1", HastyTwoPhase(rms=4), {"max_depth": 1}),
+    ("two-phase: max-depth past the end", TwoPhase(rms=3), {"max_depth": 11}),
+    ("two-phase: max-depth at the end", TwoPhase(rms=3), {"max_depth": 10}),
+    ("lost update", LostUpdate(procs=3), {}),
+    ("lost update: deadlocks", LostUpdate(procs=3), {"keep_going": True, "deadlock": True}),
+    ("tcommit: stops at a deadlock", TCommit(rms=3), {"deadlock": True}),
+    ("tcommit: deadlock, max-depth", TCommit(rms=3), {"deadlock": True, "max_depth": 4}),
+    ("paxos", Paxos(), {}),
+    ("actors: two-phase", TwoPhaseActors(), {}),
+    ("actors: two-phase, a crash", TwoPhaseActors(crashes=1), {"keep_going": True}),
+    ("actors: late reply", UntaggedReply(), {}),
+    ("actors: late reply, continue", UntaggedReply(), {"keep_going": True}),
+    ("actors: tagged reply", TaggedReply(), {}),
+    ("actors: two generals", TwoGenerals(), {"keep_going": True}),
+]
+
+
+@pytest.mark.parametrize(("model", "options"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_counts_and_traces_do_not_depend_on_the_workers(
+    model: Model[Any], options: dict[str, Any]
+) -> None:
+    one = signature(check(model, **options))
+    assert signature(check(model, workers=1, **options)) == one
+    assert signature(check(model, workers=2, **options)) == one
+    assert signature(check(model, workers=3, **options)) == one
+
+
+def test_twophase_counts_are_tlcs() -> None:
+    result = check(TwoPhase(rms=5), workers=2)
+    assert (result.distinct, result.generated, result.depth) == (8_832, 58_146, 17)
+    assert result.complete and [p.status for p in result.properties] == ["holds", "holds"]
+
+
+# -- the CLI: the same bytes ----------------------------------------------------------------
+
+CLI_COMMANDS = [
+    ["check", "models/classic/two_phase_hasty.py", "--no-timing"],
+    ["check", "models/classic/two_phase_hasty.py", "--continue", "--no-timing", "--format", "json"],
+    ["check", "models/intro/lost_update.py", "-p", "procs=3", "--continue", "--deadlock"],
+    ["check", "models/messaging/late_reply.py:UntaggedReply", "--continue", "--max-states", "15"],
+]
+
+
+def _run(args: list[str], seed: str) -> bytes:
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run(
+        [sys.executable, "-m", "modelcheck", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return done.stdout + b"\n--stderr--\n" + done.stderr + f"\nexit {done.returncode}".encode()
+
+
+@pytest.mark.parametrize("args", CLI_COMMANDS, ids=lambda a: " ".join(a[1:3]))
+def test_cli_output_bytes_do_not_depend_on_workers_or_hash_seed(args: list[str]) -> None:
+    args = [*args, "--no-timing"] if "--no-timing" not in args else args
+    outputs = {
+        (seed, workers): _run([*args, "--workers", workers], seed)
+        for seed in ("0", "1")
+        for workers in ("1", "2")
+    }
+    first = outputs["0", "1"]
+    assert first.count(b"exit ") == 1 and b"error" not in first
+    assert all(out == first for out in outputs.values()), "output differs"
+
+
+# -- refusals -------------------------------------------------------------------------------
+
+
+def test_refuses_other_strategies_liveness_stores_and_checkpoints(tmp_path: Path) -> None:
+    model = TwoPhase(rms=3)
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"strategy": "dfs"},
+            "--workers 2 explores breadth-first: it cannot be used with --strategy dfs",
+        ),
+        (
+            {"strategy": "simulate"},
+            "--workers 2 explores breadth-first: it cannot be used with --strategy simulate",
+        ),
+        (
+            {"store": "fingerprint"},
+            "--workers 2 keeps the states themselves: it cannot be used with --store fingerprint",
+        ),
+        (
+            {"checkpoint": tmp_path / "cp"},
+            "--workers 2 does not save checkpoints: run with --workers 1 to use --checkpoint",
+        ),
+    ]
+    for options, message in cases:
+        with pytest.raises(UsageError) as info:
+            check(model, workers=2, **options)
+        assert str(info.value) == message
+    with pytest.raises(UsageError) as info:
+        check(model, workers=0)
+    assert str(info.value) == "workers must be at least 1, not 0"
+    with pytest.raises(UsageError) as info:
+        check(LossyPing(), workers=2)
+    assert str(info.value) == (
+        "--workers 2 cannot judge liveness properties (answered): their graph must be in one "
+        "process; run with --workers 1"
+    )
+    # One worker is the sequential search: everything goes.
+    assert check(model, strategy="dfs", workers=1).complete
+
+
+def test_refuses_where_processes_cannot_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with pytest.raises(UsageError) as info:
+        check(TwoPhase(rms=3), workers=2)
+    assert str(info.value) == (
+        "--workers 2 needs the 'fork' start method for processes, which this platform does "
+        "not have: run with --workers 1"
+    )
+    assert check(TwoPhase(rms=3), workers=1).complete
+
+
+def test_cli_refusals_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(capsys, "check", "models/intro/lossy_ping.py:LossyPing", "--workers", "2")
+    assert run.code == 2 and run.out == ""
+    assert run.err == (
+        "error: --workers 2 cannot judge liveness properties (answered): their graph must be "
+        "in one process; run with --workers 1\n"
+    )
+    run = run_cli(
+        capsys, "check", "models/classic/two_phase.py", "--strategy", "dfs", "--workers", "3"
+    )
+    assert run.code == 2
+    assert run.err == (
+        "error: --workers 3 explores breadth-first: it cannot be used with --strategy dfs\n"
+    )
+    run = run_cli(capsys, "check", "models/classic/two_phase.py", "--workers", "0")
+    assert run.code == 2 and run.err.startswith("error: Invalid value for '--workers'")
+    assert run.err.count("\n") == 1
+
+
+# -- errors in the model, raised in a worker ------------------------------------------------
+
+
+class Raising(GraphModel):
+    """A graph whose ``actions`` raise at ``boom``, or whose invariant raises at ``bad_eval``,
+    or whose successor at ``unhashable`` is a list."""
+
+    def __init__(self, *args: Any, boom: int = -1, bad_eval: int = -1, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.boom = boom
+        self.bad_eval = bad_eval
+
+    def actions(self, state: Any) -> list[tuple[Any, Any]]:
+        if state == self.boom:
+            raise ValueError(f"boom at {state}")
+        return super().actions(state)
+
+    def properties(self) -> list[Property]:
+        def safe(s: Any) -> bool:
+            if s == self.bad_eval:
+                raise ZeroDivisionError("cannot judge")
+            return s not in self.bad
+
+        props = [Property("safe", "always", safe)]
+        if self.goal is not None:
+            goal = self.goal
+            props.append(Property("goal", "sometimes", lambda s: s in goal))
+        return props
+
+
+#: A chain of levels wide enough that each worker owns some of every level.
+WIDE = {v: [v + 10, v + 11, (v * 7) % 40 + 40] for v in range(60)}
+
+
+def _error(model: Model[Any], **options: Any) -> tuple[type, str, str | None]:
+    with pytest.raises(ModelcheckError) as info:
+        check(model, **options)
+    exc = info.value
+    trace = exc.trace if isinstance(exc, ModelError) else None
+    return type(exc), exc.message, None if trace is None else trace.path
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Raising(WIDE, boom=35),
+        Raising(WIDE, bad_eval=52),
+        Raising({0: [1, 2], 1: [3], 2: [4]}, bad={3}, bad_eval=4),  # the violation comes first
+        Raising({0: [1, 2], 1: [4], 2: [3]}, bad={3}, bad_eval=4),  # the error comes first
+        Raising({0: [1, 2], 1: [3], 2: [4]}, boom=2, bad={3}),  # stops before expanding 2
+        Raising({0: [1, 2], 1: [3], 2: [4]}, boom=1, bad={4}),
+    ],
+    ids=["actions", "invariant", "violation first", "error first", "stop first", "raise first"],
+)
+def test_a_model_error_in_a_worker_is_the_sequential_one(model: Raising) -> None:
+    try:
+        sequential = check(model)
+    except ModelcheckError:
+        expected = _error(model)
+        assert _error(model, workers=2) == expected
+        assert _error(model, workers=3) == expected
+    else:
+        assert signature(check(model, workers=2)) == signature(sequential)
+
+
+def test_an_error_after_a_property_is_decided_is_not_raised() -> None:
+    # goal is decided at 3 (from 1); the sequential search never judges it on 4 (from 2),
+    # but still judges it on 5, the next successor of 1.
+    class GoalRaising(GraphModel):
+        def properties(self) -> list[Property]:
+            def goal(s: Any) -> bool:
+                if s == 4:
+                    raise ValueError("not judged by the sequential search")
+                return bool(s == 3)
+
+            return [Property("goal", "sometimes", goal)]
+
+    model = GoalRaising({0: [1, 2], 1: [3, 5], 2: [4]})
+    assert signature(check(model, workers=2)) == signature(check(model))
+    sibling = GoalRaising({0: [1, 2], 1: [3, 4], 2: [5]})
+    assert _error(sibling, workers=2) == _error(sibling)
+
+
+class Killed(GraphModel):
+    """Kills the worker process that expands state 30."""
+
+    def actions(self, state: Any) -> list[tuple[Any, Any]]:
+        if state == 30 and multiprocessing.current_process().name.startswith("modelcheck-"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().actions(state)
+
+
+def test_a_worker_that_dies_is_reported_in_one_line() -> None:
+    with pytest.raises(parallel.WorkerFailed) as info:
+        check(Killed(WIDE), workers=2)
+    assert re.fullmatch(
+        r"worker process [01] died \(exit code -9, killed: out of memory\?\)", info.value.message
+    )
+
+
+class Point(NamedTuple):
+    x: int
+    y: int
+
+
+def test_states_that_do_not_pickle_are_refused() -> None:
+    class Local(NamedTuple):  # defined here: pickle cannot find it by name
+        n: int
+
+    class Counter(Model[Any]):
+        def init_states(self) -> list[Any]:
+            return [Local(0)]
+
+        def actions(self, s: Any) -> list[tuple[Any, Any]]:
+            return [(k, Local((s.n * 3 + k) % 200)) for k in range(3)]
+
+    assert check(Counter()).distinct == 200
+    with pytest.raises(ModelError) as info:
+        check(Counter(), workers=2)
+    assert info.value.message.startswith(
+        "with --workers, states move between processes and must pickle; a Local does not"
+    )
+
+
+def test_named_tuple_states_move_between_workers() -> None:
+    class Walk(Model[Point]):
+        def init_states(self) -> list[Point]:
+            return [Point(0, 0)]
+
+        def actions(self, s: Point) -> list[tuple[Any, Point]]:
+            return [(d, Point(s.x + dx, s.y + dy)) for d, dx, dy in ((0, 1, 0), (1, 0, 1))]
+
+        def properties(self) -> list[Property]:
+            return [Property("bounded", "always", lambda s: s.x + s.y < 30)]
+
+    assert signature(check(Walk(), workers=2)) == signature(check(Walk()))
+
+
+# -- who owns a state ----------------------------------------------------------------------
+
+
+def _partition(model: Model[Any], workers: int = 2) -> Any:
+    search = Search(model, "bfs", Limits(), False, None)
+    search.add_initial_states()
+    return parallel.choose_partition(search, workers)
+
+
+def test_two_phase_states_are_owned_by_the_tms_fields() -> None:
+    # The RMs' steps, most of them, leave the TM's state and prepared set alone: successors
+    # mostly stay with the worker that found them.
+    state = ((0, 1, 2), 0, 0b101, 0b11)
+    part = _partition(TwoPhase(rms=8))  # the benchmark's
+    assert part is not None and part(state) == (0, 0b101)
+    assert _partition(GraphModel({0: [1], 1: [0]})) is None  # not a tuple: the whole state
+
+
+def test_results_do_not_depend_on_who_owns_what(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = HastyTwoPhase(rms=4)
+    expected = signature(check(model, keep_going=True))
+    assert signature(check(model, workers=2, keep_going=True)) == expected
+    for part in (None, itemgetter(0), lambda s: 0, lambda s: s[0][0]):
+        monkeypatch.setattr(parallel, "choose_partition", lambda search, workers, p=part: p)
+        assert signature(check(model, workers=2, keep_going=True)) == expected
+
+
+def test_a_part_that_does_not_apply_falls_back_to_the_whole_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mixed = GraphModel({v: [v + 1, (v * 5) % 30] for v in range(30)}, bad={29})
+    monkeypatch.setattr(parallel, "choose_partition", lambda search, workers: itemgetter(1, 2))
+    assert signature(check(mixed, workers=2)) == signature(check(mixed))
+
+
+# -- time limit, Ctrl-C ---------------------------------------------------------------------
+
+
+def test_a_time_limit_stops_the_workers() -> None:
+    result = check(TwoPhase(rms=7), workers=2, time_limit=0.5)
+    assert result.stopped == "time-limit" and not result.complete
+    assert 0 < result.distinct < 296_448 and result.generated >= result.distinct
+    assert [p.status for p in result.properties] == ["unknown", "unknown"]
+
+
+def test_ctrl_c_reports_what_was_explored_and_ends_the_workers() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelcheck", "check", "models/classic/two_phase.py"]
+        + ["-p", "rms=8", "--workers", "2", "--no-timing"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # Ctrl-C reaches the whole process group, as in a terminal
+    )
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert b"interrupted" in out.splitlines()[0], (out, err)
+    assert b"Traceback" not in err
+    assert proc.returncode == 3
+    # The workers are gone with it.
+    left = subprocess.run(
+        ["pgrep", "-g", str(proc.pid)], capture_output=True, text=True, check=False
+    )
+    assert left.stdout.strip() == ""
+
+
+# -- random transition systems --------------------------------------------------------------
+
+
+@st.composite
+def runs(draw: st.DrawFn) -> tuple[GraphModel, dict[str, Any]]:
+    n = draw(st.integers(min_value=1, max_value=24))
+    nodes = st.integers(min_value=0, max_value=n - 1)
+    edges = {v: draw(st.lists(nodes, max_size=4)) for v in range(n)}
+    init = draw(st.lists(nodes, min_size=1, max_size=3))
+    bad = draw(st.sets(nodes, max_size=3))
+    goal = draw(st.one_of(st.none(), st.sets(nodes, max_size=2)))
+    model = GraphModel(edges, init=init, bad=bad, goal=goal)
+    options = {
+        "keep_going": draw(st.booleans()),
+        "deadlock": draw(st.booleans()),
+        "max_states": draw(st.one_of(st.none(), st.integers(min_value=1, max_value=n + 2))),
+        "max_depth": draw(st.one_of(st.none(), st.integers(min_value=1, max_value=8))),
+    }
+    return model, options
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs(), st.sampled_from([2, 3]))
+def test_random_systems_give_the_same_result_with_workers(
+    run: tuple[GraphModel, dict[str, Any]], workers: int
+) -> None:
+    model, options = run
+    assert signature(check(model, workers=workers, **options)) == signature(check(model, **options))

@@ -1,0 +1,383 @@
+"""Partial-order reduction: the same verdicts with it as without, on random actor systems and
+on every actor model; hand-checked counts; what a model declares, held to; the refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.por import cases, safety_only
+from modelcheck import ModelError, UsageError, check, replay, sometimes
+from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors.por import expands_everything
+from models.classic.two_phase import TwoPhase
+from models.crdt.replicated import ReplicatedGCounter
+from models.election.bully import BullyElection
+from models.messaging.fifo_order import SendOrder
+from models.messaging.late_reply import TaggedReply, UntaggedReply
+from tests.cli_helpers import run_cli
+from tests.por_systems import NodeSpec, PropSpec, RandomSystem, make, systems
+
+
+def _statuses(model: Any, **options: Any) -> list[str]:
+    return [p.status for p in check(model, keep_going=True, **options).properties]
+
+
+# -- the same verdicts ---------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems(), st.sampled_from(["bfs", "dfs"]), st.booleans())
+def test_verdicts_agree_on_random_actor_systems(
+    model: RandomSystem, strategy: str, deadlock: bool
+) -> None:
+    full = check(model, strategy=strategy, keep_going=True, deadlock=deadlock, max_states=5_000)
+    assume(full.complete)
+    reduced = check(model, strategy=strategy, keep_going=True, deadlock=deadlock, por=True)
+    # Every verdict: each invariant, each "sometimes" reached or not, and deadlocks.
+    assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
+    assert reduced.complete and reduced.distinct <= full.distinct
+    for prop in reduced.properties:  # every trace is a run of the model
+        if prop.trace is not None:
+            again = replay(model, prop.trace.path)
+            assert [s.state for s in again.steps] == [s.state for s in prop.trace.steps]
+
+
+@pytest.mark.parametrize(
+    ("cls", "params"),
+    [pytest.param(cls, params, id=f"{cls.__name__}-{params}") for cls, params in cases()],
+)
+def test_verdicts_agree_on_every_actor_model(
+    cls: type[ActorSystem], params: dict[str, Any]
+) -> None:
+    """Every actor system in models/ (its safety properties: --por does not judge liveness),
+    with its defaults and the bigger configurations of the benchmark."""
+    variant, _ = safety_only(cls)
+    model = variant(**params)
+    if type(model).actions is not ActorSystem.actions:
+        with pytest.raises(UsageError, match="overrides actions"):
+            check(model, por=True)
+        return
+    full = check(model, keep_going=True)
+    reduced = check(model, keep_going=True, por=True)
+    assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
+    assert reduced.distinct <= full.distinct
+    if expands_everything(model) is not None:
+        assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated)
+
+
+def test_the_declared_models_show_the_reduction() -> None:
+    assert check(UntaggedReply(calls=6), keep_going=True, por=True).distinct == 382  # of 943
+    assert check(TaggedReply(calls=6), keep_going=True, por=True).distinct == 336  # of 586
+
+
+# -- counts by hand ------------------------------------------------------------------------
+
+
+def test_send_order_counts_by_hand() -> None:
+    # SendOrder(): s1 starts with 1 -> receiver and go -> s2 in flight; s2, on go, sends 2.
+    # Without the reduction, 7 states: W0; W1 (receiver got 1); W2 (s2 got go); W3 (both:
+    # from W1 or W2); W4 (receiver got 2 first, from W2); W5 = log (1, 2); W6 = log (2, 1),
+    # the violation. Generated: 1 + 2 (W0) + 1 (W1) + 2 (W2) + 1 (W3) + 1 (W4) = 8.
+    # With it: in W0 the receiver (read by the property) and s2 have a step. s2's closure is
+    # {s2}: only s1 sends to it and s1 never acts again; nobody reads s2: W0 -> W2 alone.
+    # W2, W3 and W4 have only the receiver's steps: all taken. States W0 W2 W3 W4 W5 W6: 6;
+    # generated 1 + 1 + 2 + 1 + 1 = 6. (The receiver's closure in W0 holds s2, which may send
+    # to it on an empty channel: all of W0's steps, no reduction.)
+    full = check(SendOrder(), keep_going=True)
+    reduced = check(SendOrder(), keep_going=True, por=True)
+    assert (full.distinct, full.generated) == (7, 8)
+    assert (reduced.distinct, reduced.generated, reduced.depth) == (6, 6, 4)
+    trace = reduced.verdict("in_send_order").trace
+    assert trace is not None
+    assert [str(s.action) for s in trace.steps[1:]] == [
+        "deliver(s1, s2, go)",
+        "deliver(s2, receiver, 2)",
+        "deliver(s1, receiver, 1)",
+    ]
+
+
+def _spec(**fields: Any) -> NodeSpec:
+    base: dict[str, Any] = {
+        "init_sends": (),
+        "init_timers": (),
+        "forward": ((), (), ()),
+        "keep": frozenset(),
+        "timer_on": None,
+        "timer_sends": (),
+        "ticks": False,
+    }
+    return NodeSpec(**{**base, **fields})
+
+
+#: ``a`` forwards to ``d`` what it gets, depending on how much it has had (so the order of
+#: arrivals at ``a`` matters); ``d`` is the only node a property reads.
+_FORWARDS = _spec(forward=(("d",), ("d",), ("d",)))
+#: ``d`` heard something and the last thing it heard was 0: only if ``a`` got 2 first.
+_HEARD_0 = (PropSpec("sometimes", ("d",), 3, 0),)
+
+
+def test_a_node_that_may_send_on_an_empty_channel_joins_the_closure() -> None:
+    # b sends 0 to a at once; c's timer sends 2 to a. a forwards the first it gets when
+    # (count + value) is even: 0 first -> forwards 1, then not 2; 2 first -> forwards 0.
+    # Nobody reads a or c, so {a} alone would pass the visibility test; but c may put 2 on
+    # the empty channel c -> a, so a's closure holds c. Taking a's step alone would lose
+    # "2 first": 5 states, and the example below unreached.
+    specs = (
+        _FORWARDS,
+        _spec(init_sends=(("a", 0, 1),)),
+        _spec(init_timers=("t0",), timer_sends=(("a", 2),)),
+        _spec(),
+    )
+    model = make(specs, {"a": ("d",), "b": ("a",), "c": ("a",), "d": ()}, _HEARD_0)
+    full = check(model, keep_going=True)
+    reduced = check(model, keep_going=True, por=True)
+    assert full.status("p0") == reduced.status("p0") == "reached"
+    assert (full.distinct, full.generated, reduced.distinct, reduced.generated) == (12, 16, 8, 8)
+
+
+def test_on_the_unordered_network_a_message_in_flight_shields_nothing() -> None:
+    # b sends 0 to a, and its timer sends 2 to a. Under FIFO, 0 is ahead of 2 for good: a's
+    # step alone is persistent. Unordered, 2 may overtake 0 once sent: b joins a's closure.
+    specs = (
+        _FORWARDS,
+        _spec(init_sends=(("a", 0, 1),), init_timers=("t0",), timer_sends=(("a", 2),)),
+        _spec(),
+        _spec(),
+    )
+    edges = {"a": ("d",), "b": ("a",), "c": (), "d": ()}
+    fifo = make(specs, edges, _HEARD_0)
+    unordered = make(specs, edges, _HEARD_0, network="unordered")
+    assert _statuses(fifo) == _statuses(fifo, por=True) == ["unreached"]
+    assert _statuses(unordered) == _statuses(unordered, por=True) == ["reached"]
+    assert check(unordered, por=True).distinct == 8  # of 12
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_every_cycle_has_a_fully_expanded_state(strategy: str) -> None:
+    # a's timer "tick" fires forever, counting round mod 3; b's timer fires once; a
+    # property reads b. Nobody reads a or sends to it: a's tick alone is a persistent,
+    # invisible set. Taken alone forever, b would never fire (a's three states, b's example
+    # unreached); the proviso expands every step where a tick closes the cycle.
+    # bfs: (a0,b0) -> (a1,b0) -> (a2,b0); there the tick leads back to (a0,b0), numbered
+    # before it: both steps, (a0,b0) and (a2,b1); then a ticks alone: (a0,b1), (a1,b1).
+    # 6 states (all of them); generated 1 + 1 + 1 + 2 + 1 + 1 + 1 = 8 (10 without).
+    specs = (_spec(ticks=True), _spec(init_timers=("t0",)))
+    model = make(specs, {}, (PropSpec("sometimes", ("b",), 1, 1),))
+    reduced = check(model, strategy=strategy, keep_going=True, por=True)
+    assert reduced.status("p0") == "reached"
+    assert (reduced.distinct, reduced.generated) == (6, 8)
+    assert check(model, keep_going=True).generated == 10
+
+
+class Flag(Actor[bool]):
+    """Raises its flag when its timer fires."""
+
+    def init(self, me: str, out: Out) -> bool:
+        out.set_timer("raise")
+        return False
+
+    def on_timeout(self, me: str, state: bool, timer: Hashable, out: Out) -> bool:
+        return True
+
+
+class Flags(ActorSystem):
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": Flag(), "b": Flag()}
+
+    def talks_to(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    @sometimes(reads=("a", "b"))
+    def b_first(self, w: World) -> bool:
+        return not self.state_of(w, "a") and self.state_of(w, "b")
+
+
+def test_a_step_that_a_property_sees_is_never_left_for_later() -> None:
+    # a's and b's timers commute (nobody sends), and {a} alone is persistent; but the
+    # property reads a, and a's step changes a's state: taking it first would lose the
+    # state where b's flag is up and a's is not. So both steps, all 4 states.
+    full, reduced = check(Flags(), keep_going=True), check(Flags(), keep_going=True, por=True)
+    assert full.status("b_first") == reduced.status("b_first") == "reached"
+    assert reduced.distinct == full.distinct == 4
+
+
+def test_under_faults_every_step_is_expanded() -> None:
+    model = TaggedReply(crashes=1)
+    assert expands_everything(model) == "faults: crashes=1"
+    full, reduced = check(model, keep_going=True), check(model, keep_going=True, por=True)
+    assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated) == (30, 71)
+
+
+def test_the_fingerprint_store_and_depth_first_search_reduce_too() -> None:
+    exact = check(UntaggedReply(calls=4), keep_going=True, por=True)
+    compact = check(UntaggedReply(calls=4), keep_going=True, por=True, store="fingerprint")
+    assert (compact.distinct, compact.generated) == (exact.distinct, exact.generated)
+    assert [p.status for p in compact.properties] == [p.status for p in exact.properties]
+    dfs = check(UntaggedReply(calls=4), keep_going=True, por=True, strategy="dfs")
+    assert [p.status for p in dfs.properties] == [p.status for p in exact.properties]
+
+
+# -- what a model declares, held to --------------------------------------------------------
+
+
+class Pinger(Actor[int]):
+    """Counts what it hears; when its timer fires, sends to ``b``."""
+
+    def init(self, me: str, out: Out) -> int:
+        out.set_timer("go")
+        return 0
+
+    def on_timeout(self, me: str, state: int, timer: Hashable, out: Out) -> int:
+        out.send("b", "hi")
+        return state
+
+    def on_message(self, me: str, state: int, sender: str, msg: Any, out: Out) -> int:
+        return state + 1
+
+
+class Undeclared(ActorSystem):
+    """``a`` sends to ``b``, which its ``talks_to`` does not allow."""
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": Pinger(), "b": Pinger()}
+
+    def talks_to(self) -> dict[str, tuple[str, ...]]:
+        return {"a": (), "b": ()}
+
+    @sometimes(reads="b")
+    def b_heard(self, w: World) -> bool:
+        return bool(self.state_of(w, "b"))
+
+
+def test_a_send_outside_talks_to_is_a_model_error_with_its_trace() -> None:
+    with pytest.raises(ModelError) as info:
+        check(Undeclared(), por=True)
+    assert str(info.value) == (
+        "a sent to b, but Undeclared.talks_to() does not let it (a may send to: nobody)"
+    )
+    trace = info.value.trace
+    assert trace is not None
+    assert [str(s.action) for s in trace.steps[1:]] == ["timeout(a, go)"]
+    assert check(Undeclared()).status("b_heard") == "reached"  # without --por: not used
+
+
+class ReadsTooMuch(Undeclared):
+    """Its property reads ``a`` too, and declares only ``b``."""
+
+    def talks_to(self) -> None:
+        return None
+
+    @sometimes(reads=("b",))
+    def b_heard(self, w: World) -> bool:
+        return bool(self.state_of(w, "b")) and self.state_of(w, "a") == 0
+
+
+def test_a_property_that_reads_an_undeclared_node_is_a_model_error() -> None:
+    with pytest.raises(ModelError) as info:
+        check(ReadsTooMuch(), por=True)
+    assert str(info.value) == (
+        "property 'b_heard' read the state of node 'a', but declares reads=('b',): "
+        "add 'a' to its reads"
+    )
+    assert info.value.trace is not None
+
+
+class ReadsTheNetwork(Undeclared):
+    def talks_to(self) -> None:
+        return None
+
+    @sometimes(reads=("b",))
+    def b_heard(self, w: World) -> bool:
+        return not w.chans
+
+
+def test_a_property_with_reads_may_not_read_the_messages_in_flight() -> None:
+    with pytest.raises(ModelError, match="read the messages in flight, but declares"):
+        check(ReadsTheNetwork(), por=True)
+
+
+class Quitter(Actor[int]):
+    def init(self, me: str, out: Out) -> int:
+        out.set_timer("quit")
+        return 0
+
+    def on_timeout(self, me: str, state: int, timer: Hashable, out: Out) -> int:
+        out.stop()
+        return state
+
+
+class Linker(Actor[int]):
+    def init(self, me: str, out: Out) -> int:
+        out.set_timer("link")
+        return 0
+
+    def on_timeout(self, me: str, state: int, timer: Hashable, out: Out) -> int:
+        out.link("a")
+        return state
+
+
+def _system(behaviour: Actor[int]) -> ActorSystem:
+    class System(ActorSystem):
+        def actors(self) -> dict[str, Actor[Any]]:
+            return {"a": Pinger(), "b": behaviour}
+
+        @sometimes(reads=("a",))
+        def a_heard(self, w: World) -> bool:
+            return bool(self.state_of(w, "a"))
+
+    return System()
+
+
+def test_exits_and_links_are_refused_with_the_trace_that_reached_them() -> None:
+    with pytest.raises(ModelError) as info:
+        check(_system(Quitter()), por=True)
+    assert str(info.value) == (
+        "partial-order reduction does not support processes that exit, and b's process exits "
+        "here "
+        "(out.stop, out.kill or an exit signal): run without --por"
+    )
+    assert info.value.trace is not None
+    assert str(info.value.trace.steps[-1].action) == "timeout(b, quit)"
+    with pytest.raises(ModelError, match="does not support links"):
+        check(_system(Linker()), por=True)
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+
+class SymmetricOrder(SendOrder):
+    def canonical(self, state: World) -> World:
+        return state
+
+
+def test_refused_where_it_does_not_apply() -> None:
+    refusals = [
+        (TwoPhase(), {}, "applies to actor systems (modelcheck.actors.ActorSystem), and "),
+        (BullyElection(), {}, "BullyElection overrides actions()"),
+        (ReplicatedGCounter(), {}, "not supported with liveness properties (converges)"),
+        (SendOrder(), {"strategy": "simulate"}, "applies to bfs and dfs, not simulate"),
+        (SymmetricOrder(), {"symmetry": True}, "symmetry and partial-order reduction do not"),
+        (SendOrder(), {"workers": 2}, "runs in one process"),
+    ]
+    for model, options, message in refusals:
+        with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            check(model, por=True, **options)
+
+
+def test_the_cli_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(capsys, "check", "models/classic/two_phase.py", "--por")
+    assert run.code == 2 and run.out == ""
+    assert run.err.splitlines() == [
+        "error: partial-order reduction applies to actor systems "
+        "(modelcheck.actors.ActorSystem), and TwoPhase is not one: run without --por"
+    ]
+    run = run_cli(
+        capsys, "check", "models/messaging/late_reply.py:UntaggedReply", "--por", "--no-timing"
+    )
+    assert run.code == 1
+    assert run.out.startswith("UntaggedReply (calls=2): 9 distinct states, 9 generated")
