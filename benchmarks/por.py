@@ -86,7 +86,8 @@ class Row:
             self.reduced_seconds = time.perf_counter() - start
         except UsageError as exc:
             self.refused = exc.message
-        self.why_not = "" if self.refused else expands_everything(model) or ""
+        why = expands_everything(model) if isinstance(model, ActorSystem) else None
+        self.why_not = "" if self.refused else why or ""
 
     @property
     def same(self) -> bool:

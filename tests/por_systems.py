@@ -103,7 +103,7 @@ class RandomSystem(ActorSystem):
         def judge(w: World) -> bool:
             states = [self.state_of(w, name) for name in p.reads]
             if p.template == 0:  # how many messages the nodes counted in all
-                return sum(s[0] for s in states) != p.target
+                return bool(sum(s[0] for s in states) != p.target)
             if p.template == 1:  # every node's last value is the target
                 return not all(s[1] == p.target for s in states)
             if p.template == 2:  # one counted twice, and the other's last value is the target
