@@ -64,12 +64,7 @@ class StateStore:
 
     def path_to(self, number: int) -> list[int]:
         """The numbers of the states from an initial state to ``number``, in order."""
-        path = []
-        while number >= 0:
-            path.append(number)
-            number = self.parent[number]
-        path.reverse()
-        return path
+        return _path_to(self.parent, number)
 
 
 class FingerprintStore:
@@ -125,12 +120,7 @@ class FingerprintStore:
 
     def path_to(self, number: int) -> list[int]:
         """The numbers of the states from an initial state to ``number``, in order."""
-        path = []
-        while number >= 0:
-            path.append(number)
-            number = self.parent[number]
-        path.reverse()
-        return path
+        return _path_to(self.parent, number)
 
     def path_states(
         self,
@@ -161,3 +151,13 @@ class FingerprintStore:
     def nbytes(self) -> int:
         """Bytes held for the stored states (arrays as allocated)."""
         return sys.getsizeof(self.fps) + sys.getsizeof(self.parent) + self._sorted.nbytes
+
+
+def _path_to(parent: array[int], number: int) -> list[int]:
+    """Follow parent links (-1 ends them) back from ``number``; return the path in order."""
+    path = []
+    while number >= 0:
+        path.append(number)
+        number = parent[number]
+    path.reverse()
+    return path
