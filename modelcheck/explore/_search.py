@@ -186,9 +186,10 @@ class Search:
         else:
             from modelcheck.fingerprint import fingerprint
 
-            fps = list(store.fps)
-            fp = fingerprint(state)
-            number = fps.index(fp) if fp in fps else None
+            try:
+                number = store.fps.index(fingerprint(state))
+            except ValueError:
+                number = None
         return None if number is None else self.trace_to(number)
 
     # -- during the search ----------------------------------------------------------------
@@ -220,6 +221,22 @@ class Search:
         if self.progress is not None and now >= self._next_report:
             self._next_report = now + _PROGRESS_EVERY
             self.progress(Progress(len(self.store), self.generated, depth, queue, now - self.start))
+        return False
+
+    def between_states(self, depth: int, queue: int, position: tuple[int, ...]) -> bool:
+        """:meth:`tick`, at a point where no state is half expanded, plus the checkpoint:
+        save when one is due or the search stops here (``position`` is where to go on); True
+        if the search must stop (the time limit, or a Ctrl-C that asked for a save)."""
+        checkpoint = self.checkpoint
+        if self.tick(depth, queue):
+            if checkpoint is not None:
+                self.save(position, self.generated)
+            return True
+        if checkpoint is not None and checkpoint.due():
+            self.save(position, self.generated)
+            if checkpoint.stop_asked:
+                self.stopped = "interrupted"
+                return True
         return False
 
     def add_initial_states(self) -> bool:

@@ -34,7 +34,6 @@ def run_bfs(search: Search) -> int:
     generated = search.generated
     n = len(states)
     i, level, level_end = start
-    checkpoint = search.checkpoint
     stop = False
     try:
         while i < n:
@@ -42,15 +41,8 @@ def run_bfs(search: Search) -> int:
                 level, level_end = level + 1, n
             if not i & TICK_MASK:
                 search.generated = generated
-                if search.tick(level, n - i):
-                    if checkpoint is not None:
-                        search.save((i, level, level_end), generated)
+                if search.between_states(level, n - i, (i, level, level_end)):
                     break
-                if checkpoint is not None and checkpoint.due():
-                    search.save((i, level, level_end), generated)
-                    if checkpoint.stop_asked:
-                        search.stopped = "interrupted"
-                        break
             state = states[i]
             before = generated
             if level == max_depth:
@@ -114,7 +106,6 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
     edges = graph.off[-1]
     n = len(states)
     i, level, level_end = start
-    checkpoint = search.checkpoint
     stop = False
     label = None
     try:
@@ -123,15 +114,8 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                 level, level_end = level + 1, n
             if not i & TICK_MASK:
                 search.generated = generated
-                if search.tick(level, n - i):
-                    if checkpoint is not None:
-                        search.save((i, level, level_end), generated)
+                if search.between_states(level, n - i, (i, level, level_end)):
                     break
-                if checkpoint is not None and checkpoint.due():
-                    search.save((i, level, level_end), generated)
-                    if checkpoint.stop_asked:
-                        search.stopped = "interrupted"
-                        break
             state = states[i]
             before = generated
             if level == max_depth:
