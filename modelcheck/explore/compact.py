@@ -57,7 +57,7 @@ def run_compact_bfs(search: Search) -> int:
                 return 1
         except Exception as exc:
             search.fail(exc, -1)
-        frontier = [_first_state(search, number) for number in range(len(store))]
+        frontier = _initial_frontier(search, store)
         following = []  # the next level's states, found so far
         base, level, start = 0, 1, 0
     actions = search.actions
@@ -192,8 +192,15 @@ def _first_of_each(fps: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any,
     return first
 
 
-def _first_state(search: Search, number: int) -> Any:
-    """The initial state stored as ``number`` (initial states are few: found again)."""
-    store = search.store
-    assert isinstance(store, FingerprintStore)
-    return store.path_states(number, search.inits, search.actions, search.canon)[0]
+def _initial_frontier(search: Search, store: FingerprintStore) -> list[Any]:
+    """The stored initial states, in their numbers' order: the initial states (made
+    canonical) whose fingerprints the store took, repeats skipped as it skipped them."""
+    canon = search.canon
+    frontier: list[Any] = []
+    for state in search.inits:
+        if len(frontier) == len(store):
+            break
+        state = canon(state) if canon is not None else state
+        if fingerprint(state) == store.fps[len(frontier)]:
+            frontier.append(state)
+    return frontier
