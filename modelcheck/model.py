@@ -65,6 +65,10 @@ class Model(Parameterized, Generic[S]):
 
     def __init__(self, **params: object) -> None:
         self.params: dict[str, object] = resolve_params(type(self), params)
+        # Each value also as a plain instance attribute: it shadows the Param descriptor
+        # (which has no __set__), so reading ``self.rms`` in actions() costs a dict look-up,
+        # not a descriptor call.
+        vars(self).update(self.params)
         self.setup()
 
     # -- what a model defines -------------------------------------------------------------
