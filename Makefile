@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.liveness
 	$(BIN)/python -m benchmarks.paxos_commit
 	$(BIN)/python -m benchmarks.store
+	$(BIN)/python -m benchmarks.fingerprint
 	$(BIN)/python -m benchmarks.parallel
 
 # Regression specs (specs/*.toml): the fast ones also run in `make test`; the slow ones

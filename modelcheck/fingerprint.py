@@ -6,9 +6,10 @@ bytes of a BLAKE2b digest of the value's pickle, made without the pickle memo (s
 equal values pickle alike however their parts are shared). That is fixed for every value
 a state may hold (see :mod:`modelcheck.values`) but a frozenset, whose pickle lists its
 elements in iteration order: equal frozensets built in other orders may pickle otherwise.
-States with frozensets in them (the rare case, found by looking for the FROZENSET opcode
-in the pickle) are encoded element-sorted instead, which is slower but the same for equal
-values.
+A value with frozensets in it is pickled in its canonical form instead (``_canonical``:
+each frozenset's elements in a fixed order); a value without any is its own canonical
+form, so the two ways agree, and which one a state takes is only a matter of speed: the
+types of states once found holding a frozenset are walked straight away.
 
 Values that are equal but of different types (``1``, ``1.0`` and ``True``) have different
 fingerprints, where the exact store counts them as one state.
@@ -26,7 +27,10 @@ True
 from __future__ import annotations
 
 import dataclasses
+import enum
 import io
+import marshal
+import operator
 import pickle
 import pickletools
 from hashlib import blake2b
@@ -57,45 +61,97 @@ def _pickle(value: Any) -> bytes:
     return _BUFFER.getvalue()
 
 
+#: The types of the states found holding a frozenset: their states are walked at once.
+_WALKED: set[type] = set()
+
+
 def fingerprint(value: Any) -> int:
     """The value's stable 64-bit fingerprint, an int in [0, 2**64)."""
-    try:
-        data = _pickle(value)
-    except pickle.PicklingError:
-        data = _FROZENSET  # many frozensets (see below): encode it element-sorted
-    if _FROZENSET in data and _has_frozenset(data):
-        # CPython's pickler in fast mode counts each frozenset as one level deeper and never
-        # back, refusing at 50: start a new one, and sort the elements ourselves anyway.
-        _PICKLER[0] = _new_pickler()
-        data = _sorted_encoding(value)
+    kind = type(value)
+    if kind in _WALKED:
+        data = _pickle(_canonical(value))
+    else:
+        try:
+            data = _pickle(value)
+        except (pickle.PicklingError, ValueError):
+            data = _FROZENSET
+        if _FROZENSET in data:
+            # Perhaps a frozenset (the byte may also stand in a number or a string): walk
+            # this value and, from now on, every value of its type. CPython's pickler in
+            # fast mode counts each frozenset one level deeper and never back, and past 50
+            # refuses, or takes a part seen twice for a cycle: start a new one.
+            _PICKLER[0] = _new_pickler()
+            _WALKED.add(kind)
+            data = _pickle(_canonical(value))
     return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
 
 
-def _has_frozenset(data: bytes) -> bool:
-    """True if ``data`` pickles a frozenset (or is the marker above). The FROZENSET byte
-    can also be part of an int's or a string's encoding: look at the opcodes themselves."""
-    if data == _FROZENSET:
-        return True
-    return any(op.code == "\x91" for op, _arg, _pos in pickletools.genops(data))
+class _Mark:
+    """Tags a canonical form's parts: a frozenset's elements, a typed tuple's or a
+    dataclass's fields. Pickled by reference, so a tag never equals a model's value."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __reduce__(self) -> str:
+        return self._name
 
 
-def _sorted_encoding(value: Any) -> bytes:
-    """An encoding equal for equal values, with frozensets' elements in sorted order."""
-    if isinstance(value, frozenset):
-        parts = sorted(_sorted_encoding(item) for item in value)
-        return b"S%d:" % len(parts) + b"".join(b"%d:%s" % (len(p), p) for p in parts)
+_SET = _Mark("_SET")
+_TYPED = _Mark("_TYPED")
+_ATOMS = frozenset({int, str, bytes, bool, float, type(None)})
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` itself if it holds no frozenset; otherwise a value that pickles alike for
+    equal values: each frozenset replaced by its elements in a fixed order (by each one's
+    own encoding, a total order) behind a tag, and each tuple subclass or dataclass that
+    holds one by its type and fields."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is frozenset:
+        parts = [_canonical(item) for item in value]
+        parts.sort(key=_order_key)
+        return (_SET, *parts)
     if isinstance(value, tuple):
-        parts = [_sorted_encoding(item) for item in value]
-        name = type(value).__qualname__.encode()
-        return b"T%s:%d:" % (name, len(parts)) + b"".join(b"%d:%s" % (len(p), p) for p in parts)
+        for item in value:
+            if type(item) not in _ATOMS:
+                break
+        else:
+            return value
+        items = [_canonical(item) for item in value]
+        if all(map(operator.is_, items, value)):
+            return value
+        return tuple(items) if kind is tuple else (_TYPED, kind, tuple(items))
+    if isinstance(value, enum.Enum):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = [_sorted_encoding(getattr(value, f.name)) for f in dataclasses.fields(value)]
-        name = type(value).__qualname__.encode()
-        return b"D%s:%d:" % (name, len(fields)) + b"".join(b"%d:%s" % (len(p), p) for p in fields)
+        old = [getattr(value, f.name) for f in dataclasses.fields(value)]
+        fields = [_canonical(field) for field in old]
+        if all(map(operator.is_, fields, old)):
+            return value
+        return (_TYPED, kind, tuple(fields))
     data = _pickle(value)
     if _FROZENSET in data and _has_frozenset(data):
         raise ModelError(
             f"a {type(value).__name__} in a state holds a frozenset the fingerprint store "
             "cannot encode stably: use the exact store"
         )
-    return b"P" + data
+    return value
+
+
+def _order_key(part: Any) -> bytes:
+    """A frozenset element's place: its marshal encoding (version 0: no references, no
+    interning, so equal values encode alike) where it has one, else its pickle."""
+    try:
+        return marshal.dumps(part, 0)
+    except ValueError:
+        return b"\xff" + _pickle(part)
+
+
+def _has_frozenset(data: bytes) -> bool:
+    """True if ``data`` pickles a frozenset: looks at the opcodes themselves."""
+    return any(op.code == "\x91" for op, _arg, _pos in pickletools.genops(data))
