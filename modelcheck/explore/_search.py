@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model
-from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property
+from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import (
     Step,
@@ -54,6 +54,10 @@ class Limits:
             raise UsageError(f"time-limit must be positive, not {self.time_limit}")
 
 
+#: (position, predicate, is_always). A loop judges ``pred(state) is not is_always``: only
+#: the bool that decides nothing (True for an invariant, False for a ``sometimes``) lets a
+#: state pass, so a value that is not a bool counts as a decision, and
+#: :meth:`Search.result` then reports it as the model error it is (:func:`not_a_bool`).
 Check = tuple[int, Callable[[Any], Any], bool]
 
 
@@ -252,7 +256,7 @@ class Search:
                 continue
             number = store.add(state, -1)
             for pos, pred, is_always in self.checks:
-                if (not pred(state)) == is_always and self.hit(pos, number):
+                if pred(state) is not is_always and self.hit(pos, number):
                     return True
             if self.limits.max_states is not None and len(store) >= self.limits.max_states:
                 self.stopped = "max-states"
@@ -271,7 +275,13 @@ class Search:
         except ModelError as exc:
             raise ModelError(exc.message, trace) from None
         for prop in self.properties:
-            if prop.kind != DEADLOCK:
+            if prop.kind in (ALWAYS, SOMETIMES):
+                name = f"property '{prop.name}'"
+                value = call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
+                complaint = not_a_bool(prop.name, value)
+                if complaint is not None:
+                    raise ModelError(complaint, trace)
+            elif prop.kind != DEADLOCK:
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
 
@@ -413,7 +423,10 @@ class Search:
         if prop.kind == DEADLOCK:
             same = not expand(self.model, trace.final, trace)
         else:
-            value = bool(call_model(lambda: prop.predicate(trace.final), prop.name, trace))
+            value = call_model(lambda: prop.predicate(trace.final), prop.name, trace)
+            complaint = not_a_bool(prop.name, value)
+            if complaint is not None:
+                raise ModelError(complaint, trace)
             same = value == (prop.kind == SOMETIMES)
         if not same:
             raise NondeterminismError(

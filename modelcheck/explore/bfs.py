@@ -62,7 +62,7 @@ def run_bfs(search: Search) -> int:
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
                         for pos, pred, is_always in checks:
-                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                            if pred(nxt) is not is_always and search.hit(pos, n):
                                 stop = True
                         n += 1
                         if stop:
@@ -141,7 +141,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
                         for pos, pred, is_always in checks:
-                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                            if pred(nxt) is not is_always and search.hit(pos, n):
                                 stop = True
                         n += 1
                         if n >= max_states and not stop:

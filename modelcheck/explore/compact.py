@@ -156,7 +156,7 @@ def _judge(
             check_immutable(state, "state")
         stop = False
         for pos, pred, is_always in search.checks:
-            if (not pred(state)) == is_always and search.hit(pos, n + count):
+            if pred(state) is not is_always and search.hit(pos, n + count):
                 stop = True
         if not stop and n + count + 1 >= max_states:
             search.stopped = "max-states"

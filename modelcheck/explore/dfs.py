@@ -67,7 +67,7 @@ def run_dfs(search: Search) -> int:
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
                         for pos, pred, is_always in checks:
-                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                            if pred(nxt) is not is_always and search.hit(pos, n):
                                 stop = True
                         fresh.append(n)
                         n += 1

@@ -47,7 +47,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from itertools import compress, count
+from itertools import compress, count, repeat
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext
 from multiprocessing.process import BaseProcess
@@ -575,9 +575,7 @@ class _Worker:
 
 def _first_hit(pred: Callable[[Any], Any], is_always: bool, states: list[Any]) -> int:
     """The index of the first state that decides the property (-1: none), in C loops."""
-    flags: Iterator[Any] = map(pred, states)
-    if is_always:
-        flags = map(operator.not_, flags)
+    flags: Iterator[bool] = map(operator.is_not, map(pred, states), repeat(is_always))
     return next(compress(count(), flags), -1)
 
 
@@ -588,7 +586,7 @@ def _first_raise(
     property before: (index, exception), or (index of the hit, None)."""
     for i, state in enumerate(states):
         try:
-            if (not pred(state)) == is_always:
+            if pred(state) is not is_always:
                 return i, None
         except Exception as exc:
             return i, exc

@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from modelcheck.errors import UsageError
+from modelcheck.errors import ModelError, UsageError
 from modelcheck.model import Model, format_label
-from modelcheck.properties import ALWAYS, SOMETIMES, Property
+from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
 
@@ -56,7 +56,8 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         for _ in range(depth):
             seen.add(state)
             for pos, prop in props:
-                if pos not in found and bool(prop.predicate(state)) == (prop.kind == SOMETIMES):
+                if pos not in found and prop.predicate(state) is not (prop.kind == ALWAYS):
+                    _require_bool(model, prop, state, path)
                     found[pos] = list(path)
                     stop = stop or (prop.kind == ALWAYS and not search.keep_going)
             if stop:
@@ -93,6 +94,13 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
     )
+
+
+def _require_bool(model: Model[Any], prop: Property, state: Any, path: list[int]) -> None:
+    """A property judged to decide at ``state`` must have returned a bool there."""
+    complaint = not_a_bool(prop.name, prop.predicate(state))
+    if complaint is not None:
+        raise ModelError(complaint, replay(model, path))
 
 
 def _hits(prop: Property, state: Any) -> bool:
