@@ -12,7 +12,7 @@ from modelcheck.errors import UsageError
 from modelcheck.model import Model
 from modelcheck.result import CheckResult, Progress
 
-from ._search import Limits, Search
+from ._search import Limits, Search, check_seconds
 from .bfs import run_bfs
 from .checkpoint import Checkpointer
 from .compact import run_compact_bfs
@@ -77,6 +77,7 @@ def check(
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
     check_workers(strategy, workers, store, checkpoint is not None)
+    check_seconds("checkpoint-every", checkpoint_every)
     if por and workers > 1:
         raise UsageError("partial-order reduction runs in one process: leave out workers")
     saver = None

@@ -3,6 +3,7 @@ and the assembly of the result with rebuilt, replayed traces."""
 
 from __future__ import annotations
 
+import math
 import resource
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
 from .store import FingerprintStore, StateStore
 
-__all__ = ["VALIDATE_FIRST", "Limits", "Search"]
+__all__ = ["VALIDATE_FIRST", "Limits", "Search", "check_seconds"]
 
 #: The first this many distinct states are checked deeply for immutability.
 VALIDATE_FIRST = 1000
@@ -50,8 +51,20 @@ class Limits:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1, not {value}")
-        if self.time_limit is not None and self.time_limit <= 0:
-            raise UsageError(f"time-limit must be positive, not {self.time_limit}")
+        if self.time_limit is not None:
+            check_seconds("time-limit", self.time_limit)
+
+
+def check_seconds(name: str, value: float) -> None:
+    """A duration option must be a positive, finite number of seconds (not nan, not inf).
+
+    >>> check_seconds("time-limit", float("nan"))
+    Traceback (most recent call last):
+    ...
+    modelcheck.errors.UsageError: time-limit must be a positive, finite number of seconds, not nan
+    """
+    if not 0 < value < math.inf:
+        raise UsageError(f"{name} must be a positive, finite number of seconds, not {value}")
 
 
 #: (position, predicate, is_always). A loop judges ``pred(state) is not is_always``: only

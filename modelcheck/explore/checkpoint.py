@@ -50,11 +50,10 @@ class Saved:
 
 
 class Checkpointer:
-    """Saves a search to ``folder`` every ``every`` seconds, and on a first Ctrl-C."""
+    """Saves a search to ``folder`` every ``every`` seconds (positive and finite, as
+    :func:`modelcheck.check` makes sure), and on a first Ctrl-C."""
 
     def __init__(self, folder: str | os.PathLike[str], every: float, run: dict[str, Any]):
-        if every <= 0:
-            raise UsageError(f"checkpoint-every must be positive, not {every}")
         self.folder = Path(folder)
         self.every = every
         self.run = run
