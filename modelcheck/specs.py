@@ -209,6 +209,32 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     skipped: bool = False
+    model: str = ""
+
+    @property
+    def missing(self) -> list[str]:
+        """The properties the spec expects that the model does not have (after a run)."""
+        if self.error is not None or self.skipped:
+            return []
+        got = {v.name for v in self.verdicts}
+        return [name for name in self.spec.expect or {} if name not in got]
+
+    @property
+    def failure(self) -> str | None:
+        """Why the spec could not be judged: the run's error, or a property it expects that
+        the model does not have (a spec about another model, or a property renamed)."""
+        if self.error is not None:
+            return self.error
+        missing = self.missing
+        if not missing:
+            return None
+        names = ", ".join(f"'{name}'" for name in missing)
+        what = "property" if len(missing) == 1 else "properties"
+        has = ", ".join(v.name for v in self.verdicts) or "none"
+        return (
+            f"expects {what} {names}, which {self.model} does not have (its properties: {has}; "
+            "regress --update drops the expectation)"
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -242,7 +268,7 @@ class Outcome:
         """``ok``, ``mismatch``, ``error`` or ``skipped``."""
         if self.skipped:
             return "skipped"
-        if self.error is not None:
+        if self.failure is not None:
             return "error"
         return "mismatch" if self.mismatches else "ok"
 
@@ -423,7 +449,15 @@ def _outcome(spec: Spec, result: CheckResult, seconds: float) -> Outcome:
         )
         for p in result.properties
     )
-    return Outcome(spec, verdicts, result.distinct, result.generated, result.depth, seconds)
+    return Outcome(
+        spec,
+        verdicts,
+        result.distinct,
+        result.generated,
+        result.depth,
+        seconds,
+        model=result.model,
+    )
 
 
 def default_jobs() -> int:

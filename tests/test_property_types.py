@@ -122,7 +122,6 @@ def test_the_cli_says_it_in_one_line_and_exits_2(
     run = run_cli(capsys, "check", str(tmp_path / "quiet.py"), "--no-timing")
     assert run.code == 2, run
     assert run.err.splitlines()[0] == (
-        "error: property 'fine' returned None, not a bool (a missing return?): "
-        "return True or False"
+        "error: property 'fine' returned None, not a bool (a missing return?): return True or False"
     )
     assert "Traceback" not in run.err

@@ -51,7 +51,7 @@ def _columns(outcome: Outcome) -> tuple[str, str]:
     expected = _tally(list((spec.expect or {}).values())) or "nothing recorded"
     if outcome.skipped:
         return expected, "skipped: slow (--slow runs it)"
-    if outcome.error is not None:
+    if outcome.failure is not None:
         return expected, "error (below)"
     mismatches = outcome.mismatches
     got = _tally([v.status for v in outcome.verdicts])
@@ -81,8 +81,8 @@ def _side(mismatch: Mismatch, value: str | int | None) -> str:
 def format_details(outcome: Outcome) -> list[str]:
     """For a spec that failed or could not run: what differs, and how to reproduce it."""
     spec = outcome.spec
-    if outcome.error is not None:
-        return [f"{spec.display}: error: {outcome.error}"]
+    if outcome.failure is not None:
+        return [f"{spec.display}: error: {outcome.failure}"]
     mismatches = outcome.mismatches
     if not mismatches:
         return []
