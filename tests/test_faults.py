@@ -3,8 +3,6 @@ out of memory, a memory bound, and --out files written whole or not at all."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.cli_helpers import run_cli

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, NondeterminismError, UsageError
-from modelcheck.model import Model
+from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import (
@@ -29,12 +29,28 @@ from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
 from .store import FingerprintStore, StateStore
 
-__all__ = ["VALIDATE_FIRST", "Limits", "Search", "check_seconds"]
+__all__ = [
+    "SAMPLE_FIRST",
+    "SAMPLE_MASK",
+    "TICK_MASK",
+    "VALIDATE_FIRST",
+    "Limits",
+    "Search",
+    "check_seconds",
+    "initial_states_twice",
+    "nondeterminism",
+]
 
 #: The first this many distinct states are checked deeply for immutability.
 VALIDATE_FIRST = 1000
 #: How often (in expanded states) the search looks at the clock.
 TICK_MASK = 1023
+#: The states whose ``actions()`` are run twice more and compared, to catch a model that is
+#: not a function of its state (``random``, a global counter): the first SAMPLE_FIRST by
+#: number, then every state whose number is a multiple of SAMPLE_MASK + 1. The sample
+#: depends only on the numbering, never on a seed or the clock.
+SAMPLE_FIRST = 100
+SAMPLE_MASK = 255
 _PROGRESS_EVERY = 0.5
 
 
@@ -258,7 +274,7 @@ class Search:
 
     def add_initial_states(self) -> bool:
         """Store and check the initial states; True if the search must stop already."""
-        self.inits = initial_states(self.model)
+        self.inits = initial_states_twice(self.model)
         store = self.store
         for choice, state in enumerate(self.inits):
             self.generated += 1
@@ -298,10 +314,30 @@ class Search:
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
 
+    def recheck(self, number: int, state: Any) -> None:
+        """State ``number`` is in the sample (:data:`SAMPLE_FIRST`, :data:`SAMPLE_MASK`):
+        run the model's ``actions()`` on it twice and compare; a difference is a
+        :class:`NondeterminismError` with the trace to the state, whatever the verdicts."""
+        problem = nondeterminism(self.model, state)
+        if problem is not None:
+            raise NondeterminismError(problem, self._trace_if_any(number))
+
+    def _trace_if_any(self, number: int) -> Trace | None:
+        """The trace to state ``number``, or as much of it as a nondeterministic model lets
+        be rebuilt."""
+        try:
+            return self.trace_to(number)
+        except ModelError as exc:
+            return exc.trace
+
     def fail(self, exc: Exception, number: int) -> NoReturn:
         """An exception escaped the fast loop while expanding state ``number`` (-1: the
         initial states). Re-run that step carefully to raise a precise, traced error."""
         if isinstance(exc, ModelError) and exc.trace is not None:
+            raise exc
+        if isinstance(exc, NondeterminismError):  # found by a sample, maybe by a worker
+            if number >= 0:
+                exc.trace = self._trace_if_any(number)
             raise exc
         if number < 0:
             for choice, state in enumerate(initial_states(self.model)):
@@ -447,6 +483,35 @@ class Search:
                 "it must depend only on the state",
                 trace,
             )
+
+
+def initial_states_twice(model: Model[Any]) -> list[Any]:
+    """The model's initial states, asked for twice: both answers must be the same."""
+    inits = initial_states(model)
+    if initial_states(model) != inits:
+        raise NondeterminismError(
+            "the model is nondeterministic: init_states() gave other states when run again"
+        )
+    return inits
+
+
+def nondeterminism(model: Model[Any], state: Any) -> str | None:
+    """Run ``model.actions(state)`` twice: None if both gave the same steps (labels and
+    successors, in order), else a one-line description of the first difference."""
+    first = list(model.actions(state))
+    second = list(model.actions(state))
+    if first == second:
+        return None
+    what = "the model is nondeterministic: actions() run twice on the same state gave"
+    for k, (one, two) in enumerate(zip(first, second, strict=False)):
+        if one != two:
+            if not (isinstance(one, tuple) and isinstance(two, tuple)):
+                return f"{what} other steps (step {k})"
+            if one[0] != two[0]:
+                labels = f"{format_label(one[0])} then {format_label(two[0])}"
+                return f"{what} other steps (step {k}: {labels})"
+            return f"{what} other successors (step {k}: {format_label(one[0])})"
+    return f"{what} {len(first)} steps, then {len(second)}"
 
 
 def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:

@@ -13,7 +13,7 @@ import sys
 from modelcheck.errors import ModelError
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
 from .liveness import Graph
 
 __all__ = ["run_bfs"]
@@ -43,6 +43,9 @@ def run_bfs(search: Search) -> int:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
+                search.recheck(i, states[i])
+            elif i < SAMPLE_FIRST or not i & SAMPLE_MASK:
+                search.recheck(i, states[i])
             state = states[i]
             before = generated
             if level == max_depth:
@@ -116,6 +119,9 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
+                search.recheck(i, states[i])
+            elif i < SAMPLE_FIRST or not i & SAMPLE_MASK:
+                search.recheck(i, states[i])
             state = states[i]
             before = generated
             if level == max_depth:

@@ -29,7 +29,7 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
 from .store import FingerprintStore
 
 __all__ = ["run_compact_bfs"]
@@ -94,6 +94,8 @@ def run_compact_bfs(search: Search) -> int:
                         break
                     if checkpoint is not None and checkpoint.stop_asked:
                         break
+                if number < SAMPLE_FIRST or not number & SAMPLE_MASK:
+                    search.recheck(number, frontier[k])
                 before = generated
                 for _label, nxt in actions(frontier[k]):
                     generated += 1

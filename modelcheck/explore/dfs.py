@@ -12,7 +12,7 @@ from typing import Any
 
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
 
 __all__ = ["run_dfs"]
 
@@ -46,6 +46,8 @@ def run_dfs(search: Search) -> int:
                 if search.tick(deepest, len(stack)):
                     break
             state = states[i]
+            if i < SAMPLE_FIRST or not i & SAMPLE_MASK:
+                search.recheck(i, state)
             d = depth_of[i]
             before = generated
             if d >= max_depth:

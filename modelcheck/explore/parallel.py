@@ -57,11 +57,11 @@ from typing import Any, Final, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from modelcheck.errors import ModelcheckError, ModelError, UsageError
+from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.result import CheckResult, Progress
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search, nondeterminism
 
 __all__ = ["WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
 
@@ -417,6 +417,10 @@ class _Worker:
                         timeout = number
                         break
                 j += 1
+                if number < SAMPLE_FIRST or not number & SAMPLE_MASK:
+                    problem = nondeterminism(self.search.model, state)
+                    if problem is not None:
+                        raise NondeterminismError(problem)
                 base = number << _POS_BITS
                 key = base - 1
                 for key, (_label, nxt) in enumerate(actions(state), base):

@@ -22,13 +22,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from modelcheck.errors import ModelError, UsageError
+from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
 
-from ._search import Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, Search, initial_states_twice, nondeterminism
 
 __all__ = ["shrink", "simulate"]
 
@@ -46,7 +46,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     found: dict[int, list[int]] = {}
     seen: set[Any] = set()
     steps = longest = 0
-    inits = initial_states(model)
+    inits = initial_states_twice(model)
     actions = model.actions
     stop = False
     for _ in range(runs):
@@ -62,6 +62,8 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
                     stop = stop or (prop.kind == ALWAYS and not search.keep_going)
             if stop:
                 break
+            if steps < SAMPLE_FIRST or not steps & SAMPLE_MASK:
+                _recheck(model, state, path)
             options = list(actions(state))
             if not options:
                 break
@@ -94,6 +96,17 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
     )
+
+
+def _recheck(model: Model[Any], state: Any, path: list[int]) -> None:
+    """:meth:`Search.recheck` for a walk: the trace is the walk's, as far as it replays."""
+    problem = nondeterminism(model, state)
+    if problem is not None:
+        try:
+            trace: Trace | None = replay(model, path)
+        except ModelcheckError:
+            trace = None
+        raise NondeterminismError(problem, trace)
 
 
 def _require_bool(model: Model[Any], prop: Property, state: Any, path: list[int]) -> None:
