@@ -355,6 +355,8 @@ def check(
         command = _replay_command(ref, model)
         text = format_result(result, model, timing=timing, replay_command=command, node=node)
         click.echo(text, nl=False)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if out:
         click.echo(f"wrote {', '.join(str(Path(out) / name) for name in files)}", err=True)
         if not drawn:

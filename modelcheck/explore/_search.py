@@ -450,7 +450,13 @@ class Search:
             properties=tuple(verdicts),
             store="fingerprint" if isinstance(self.store, FingerprintStore) else "exact",
             store_bytes=self.store.nbytes() if isinstance(self.store, FingerprintStore) else None,
+            warnings=self.warnings(),
         )
+
+    def warnings(self) -> tuple[str, ...]:
+        """What went wrong around the search without changing its verdicts."""
+        checkpoint = self.checkpoint
+        return (checkpoint.failed,) if checkpoint is not None and checkpoint.failed else ()
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
         """Judge the liveness properties on the complete graph (interrupted: none judged)."""
