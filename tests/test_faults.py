@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import modelcheck.explore.checkpoint as checkpoint
 from modelcheck import check
 from models.classic.two_phase import TwoPhase
 from tests.cli_helpers import run_cli
@@ -69,7 +68,7 @@ def test_a_checkpoint_that_cannot_be_written_is_a_warning_of_the_result(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
-    monkeypatch.setattr(checkpoint.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
     folder = tmp_path / "ck"
     result = check(TwoPhase(rms=5), checkpoint=folder, checkpoint_every=0.000001)
     assert result.complete and result.distinct == 8_832
