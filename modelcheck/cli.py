@@ -22,6 +22,7 @@ from modelcheck import __version__
 from modelcheck.actors import BUDGETS, ActorSystem
 from modelcheck.errors import ModelcheckError, ModelCodeError, ModelError, UsageError
 from modelcheck.explore import check as run_check
+from modelcheck.explore.memory import parse_size
 from modelcheck.loader import ModelRef, find_model_files, instantiate, load_models, resolve
 from modelcheck.model import Model
 from modelcheck.params import parse_assignments
@@ -138,6 +139,23 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     return params
 
 
+class _Size(click.ParamType[int]):
+    """A size in bytes, written like 2G, 500M or 64K."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except UsageError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+_SIZE = _Size()
+
+
 @cli.command()
 @click.argument("target", metavar="PATH[:NAME]")
 @_param_option
@@ -155,6 +173,12 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
     help="Stop after this many seconds.",
+)
+@click.option(
+    "--max-memory",
+    type=_SIZE,
+    metavar="SIZE",
+    help="Stop when the process (and its workers) holds more memory than SIZE (2G, 500M).",
 )
 @click.option(
     "--continue",
@@ -256,6 +280,7 @@ def check(
     max_depth: int | None,
     max_states: int | None,
     time_limit: float | None,
+    max_memory: int | None,
     keep_going: bool,
     deadlock: bool | None,
     fmt: str,
@@ -293,6 +318,7 @@ def check(
             "max_depth": max_depth,
             "max_states": max_states,
             "time_limit": time_limit,
+            "max_memory": max_memory,
             "keep_going": keep_going,
             "deadlock": deadlock,
             "symmetry": symmetry,
@@ -325,6 +351,7 @@ def check(
                 max_depth=max_depth,
                 max_states=max_states,
                 time_limit=time_limit,
+                max_memory=max_memory,
                 keep_going=keep_going,
                 deadlock=deadlock,
                 symmetry=symmetry,

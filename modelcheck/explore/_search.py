@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from modelcheck.errors import ModelError, NondeterminismError, UsageError
+from modelcheck.errors import ModelError, NondeterminismError, OutOfMemory, UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
@@ -27,6 +27,7 @@ from modelcheck.values import check_immutable
 
 from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
+from .memory import held
 from .store import FingerprintStore, StateStore
 
 __all__ = [
@@ -61,9 +62,10 @@ class Limits:
     max_depth: int | None = None
     max_states: int | None = None
     time_limit: float | None = None
+    max_memory: int | None = None  # bytes of resident memory
 
     def __post_init__(self) -> None:
-        for name in ("max_depth", "max_states"):
+        for name in ("max_depth", "max_states", "max_memory"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1, not {value}")
@@ -246,15 +248,27 @@ class Search:
         return False
 
     def tick(self, depth: int, queue: int) -> bool:
-        """Look at the clock: True if the time limit is up. Reports progress now and then."""
+        """Look at the clock and the memory: True if the time limit is up or the process
+        holds more than ``max_memory``. Reports progress now and then."""
         now = time.perf_counter()
         if now >= self._deadline:
             self.stopped = "time-limit"
+            return True
+        if self.over_memory():
             return True
         if self.progress is not None and now >= self._next_report:
             self._next_report = now + _PROGRESS_EVERY
             self.progress(Progress(len(self.store), self.generated, depth, queue, now - self.start))
         return False
+
+    def over_memory(self, pids: Sequence[int] = ()) -> bool:
+        """True (and the search stopped at ``max-memory``) if this process and ``pids``
+        together hold more resident memory than the bound."""
+        bound = self.limits.max_memory
+        if bound is None or held(pids) <= bound:
+            return False
+        self.stopped = "max-memory"
+        return True
 
     def between_states(self, depth: int, queue: int, position: tuple[int, ...]) -> bool:
         """:meth:`tick`, at a point where no state is half expanded, plus the checkpoint:
@@ -335,6 +349,8 @@ class Search:
         initial states). Re-run that step carefully to raise a precise, traced error."""
         if isinstance(exc, ModelError) and exc.trace is not None:
             raise exc
+        if isinstance(exc, MemoryError):  # the engine's or the model's: no one's bug
+            raise OutOfMemory(f"out of memory after {len(self.store):,} states") from None
         if isinstance(exc, NondeterminismError):  # found by a sample, maybe by a worker
             if number >= 0:
                 exc.trace = self._trace_if_any(number)
@@ -455,8 +471,16 @@ class Search:
 
     def warnings(self) -> tuple[str, ...]:
         """What went wrong around the search without changing its verdicts."""
+        found = []
+        if self.stopped == "out-of-memory":
+            found.append(
+                f"out of memory after {len(self.store):,} states: the statistics are partial "
+                "(--max-memory stops a search before that)"
+            )
         checkpoint = self.checkpoint
-        return (checkpoint.failed,) if checkpoint is not None and checkpoint.failed else ()
+        if checkpoint is not None and checkpoint.failed:
+            found.append(checkpoint.failed)
+        return tuple(found)
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
         """Judge the liveness properties on the complete graph (interrupted: none judged)."""

@@ -81,6 +81,8 @@ def run_bfs(search: Search) -> int:
             i += 1
     except KeyboardInterrupt:
         search.stopped = "interrupted"
+    except MemoryError:
+        search.stopped = "out-of-memory"
     except Exception as exc:
         search.generated = generated
         search.fail(exc, i)
@@ -168,6 +170,8 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
             i += 1
     except KeyboardInterrupt:
         search.stopped = "interrupted"
+    except MemoryError:
+        search.stopped = "out-of-memory"
     except TypeError as exc:
         if labelled and not _hashable(label):
             raise ModelError(

@@ -110,6 +110,9 @@ def run_compact_bfs(search: Search) -> int:
         except KeyboardInterrupt:
             search.stopped = "interrupted"
             break
+        except MemoryError:
+            search.stopped = "out-of-memory"
+            break
         except Exception as exc:
             search.generated = generated
             search.fail(exc, number)

@@ -94,6 +94,8 @@ def run_dfs(search: Search) -> int:
                 break
     except KeyboardInterrupt:
         search.stopped = "interrupted"
+    except MemoryError:
+        search.stopped = "out-of-memory"
     except Exception as exc:
         search.generated = generated
         search.fail(exc, i)

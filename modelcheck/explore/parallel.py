@@ -798,6 +798,9 @@ class _Coordinator:
                 search.stopped = "time-limit"
                 search.generated = self.generated
                 return self.level
+            if search.over_memory([p.pid for p in self.procs if p.pid is not None]):
+                search.generated = self.generated
+                return self.level
             last = self.level == max_depth
             live = [pos for pos, _pred, _always in search.checks]
             expanded: list[_Expanded] = self._broadcast("expand", self.deadline)

@@ -50,6 +50,8 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     actions = model.actions
     stop = False
     for _ in range(runs):
+        if search.over_memory():
+            break
         choice = rng.randrange(len(inits))
         state, path = inits[choice], [choice]
         steps += 1
@@ -91,7 +93,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         generated=steps,
         depth=longest,
         complete=False,
-        stopped="violation" if stop else "simulation",
+        stopped="violation" if stop else search.stopped or "simulation",
         seconds=time.perf_counter() - search.start,
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
