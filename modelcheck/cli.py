@@ -33,7 +33,7 @@ from modelcheck.render import (
     result_to_json,
     trace_to_json,
 )
-from modelcheck.render.bundle import itf_meta, search_stats, trace_files
+from modelcheck.render.bundle import itf_meta, search_stats, trace_files, write_all
 from modelcheck.render.chart import chart_dot
 from modelcheck.render.draw import INSTALL_HINT
 from modelcheck.render.itf import trace_to_itf
@@ -918,12 +918,7 @@ def _write_files(folder: Path, files: dict[str, str | bytes], force: bool) -> No
                     "another --out folder"
                 )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
-            if isinstance(content, bytes):
-                (folder / name).write_bytes(content)
-            else:
-                (folder / name).write_text(content, encoding="utf-8")
+        write_all(folder, files)
     except OSError as exc:
         raise UsageError(f"--out {folder}: {exc.strerror or exc}") from None
 

@@ -207,3 +207,22 @@ def test_a_size_that_is_not_one_is_refused(
 )
 def test_sizes_are_read_as_people_write_them(text: str, size: int) -> None:
     assert parse_size(text) == size
+
+
+def test_out_files_are_written_whole_or_not_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    hasty = ("check", "models/classic/two_phase_hasty.py", "--no-timing", "--out", str(out))
+    first = run_cli(capsys, *hasty)
+    assert first.code == 1, first
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "result.json" in before and "TCConsistent.txt" in before
+    # The second file's temporary file is /dev/full: writing it fails with ENOSPC.
+    (out / "result.json").write_text("old\n")
+    (out / f".TCConsistent.txt.{os.getpid()}.tmp").symlink_to("/dev/full")
+    again = run_cli(capsys, *hasty, "--force")
+    assert again.code == 2, again
+    assert again.err == f"error: --out {out}: No space left on device\n"
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == {**before, "result.json": b"old\n"}  # nothing renamed, nothing left over
