@@ -9,11 +9,15 @@ bound before every property was decided.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -42,7 +46,7 @@ from modelcheck.render.mermaid import mermaid
 from modelcheck.render.nodeview import format_node_trace
 from modelcheck.render.regress import format_changes, format_details, format_summary, format_table
 from modelcheck.render.savetest import regression_test
-from modelcheck.result import CheckResult, Progress, PropertyResult, Status
+from modelcheck.result import EXIT_UNKNOWN, CheckResult, Progress, PropertyResult, Status
 from modelcheck.specs import Outcome, default_jobs, find_specs, run_specs, updated_text
 from modelcheck.trace import Trace, judge, replay
 from modelcheck.values import format_value, to_plain
@@ -53,7 +57,10 @@ EXIT_ERROR = 2
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the CLI and exit with its code; user mistakes are one line on stderr, exit 2."""
+    """Run the CLI and exit with its code; user mistakes are one line on stderr, exit 2.
+    SIGTERM is taken as a Ctrl-C: a search stops with its partial statistics (exit 3)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         code = cli.main(
             args=list(argv) if argv is not None else None,
@@ -73,7 +80,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: whatever a Ctrl-C does now (stop the search, or ask it to save and stop);
+    where Ctrl-C is ignored (a worker process), end the process as SIGTERM always did."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -786,6 +807,8 @@ def regress(
         fixable = [o for o in outcomes if o.status == "mismatch" or (o.error is None and o.missing)]
         rest = {o.status for o in outcomes if o not in fixable}
         code = _update_specs(fixable, EXIT_ERROR if "error" in rest else 0)
+    if code == 0 and "interrupted" in statuses:
+        code = EXIT_UNKNOWN  # like a check stopped by Ctrl-C: not every spec was judged
     if junit:
         try:
             Path(junit).parent.mkdir(parents=True, exist_ok=True)

@@ -49,40 +49,47 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     inits = initial_states_twice(model)
     actions = model.actions
     stop = False
-    for _ in range(runs):
-        if search.over_memory():
-            break
-        choice = rng.randrange(len(inits))
-        state, path = inits[choice], [choice]
-        steps += 1
-        for _ in range(depth):
-            seen.add(state)
-            for pos, prop in props:
-                if pos not in found and prop.predicate(state) is not (prop.kind == ALWAYS):
-                    _require_bool(model, prop, state, path)
-                    found[pos] = list(path)
-                    stop = stop or (prop.kind == ALWAYS and not search.keep_going)
-            if stop:
+    try:
+        for _ in range(runs):
+            if search.over_memory():
                 break
-            if steps < SAMPLE_FIRST or not steps & SAMPLE_MASK:
-                _recheck(model, state, path)
-            options = list(actions(state))
-            if not options:
-                break
-            choice = rng.randrange(len(options))
-            state = options[choice][1]
-            path.append(choice)
+            choice = rng.randrange(len(inits))
+            state, path = inits[choice], [choice]
             steps += 1
-        longest = max(longest, len(path))
-        if stop or len(found) == len(props):
-            break
+            for _ in range(depth):
+                seen.add(state)
+                for pos, prop in props:
+                    if pos not in found and prop.predicate(state) is not (prop.kind == ALWAYS):
+                        _require_bool(model, prop, state, path)
+                        found[pos] = list(path)
+                        stop = stop or (prop.kind == ALWAYS and not search.keep_going)
+                if stop:
+                    break
+                if steps < SAMPLE_FIRST or not steps & SAMPLE_MASK:
+                    _recheck(model, state, path)
+                options = list(actions(state))
+                if not options:
+                    break
+                choice = rng.randrange(len(options))
+                state = options[choice][1]
+                path.append(choice)
+                steps += 1
+            longest = max(longest, len(path))
+            if stop or len(found) == len(props):
+                break
+    except KeyboardInterrupt:  # the walks so far stand, with what they found
+        search.stopped = "interrupted"
     verdicts = []
     for pos, prop in enumerate(search.properties):
         status: Status = "unknown"
         trace = None
         if pos in found:
             kind = prop.kind
-            trace = verify(model, shrink(model, found[pos], partial(_hits, prop)))
+            hits = partial(_hits, prop)
+            if search.stopped == "interrupted":  # no time to shrink: the walk, cut
+                trace = verify(model, _cut(replay(model, found[pos]), hits))
+            else:
+                trace = verify(model, shrink(model, found[pos], hits))
             status = "reached" if kind == SOMETIMES else "violated"
         verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description))
     return CheckResult(
