@@ -474,6 +474,8 @@ def _check_folder(
             command = _replay_command(ref, model)
             text = format_result(result, model, timing=timing, replay_command=command)
             click.echo(text, nl=False)
+        if result.stopped == "interrupted":  # Ctrl-C stops the folder, not just this model
+            break
     if fmt == "json":
         click.echo(json.dumps(reports, indent=2))
     else:

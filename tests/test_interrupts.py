@@ -135,3 +135,13 @@ def test_regress_prints_the_table_with_the_specs_not_run(
         "",
         "3 specs: 0 ok, 3 not run (interrupted)",
     ]
+
+
+def test_check_folder_stops_at_the_model_interrupted(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "models" / "endless_too.py").write_text(ENDLESS.replace("Endless", "EndlessToo"))
+    code, out, err = _interrupt(project, ["check", "models", "--no-timing"], signal.SIGINT)
+    assert (code, err) == (3, ""), (out, err)
+    lines = out.splitlines()
+    assert lines[0].startswith("Endless: ") and lines[0].endswith(", bfs, interrupted")
+    assert "EndlessToo" not in out
