@@ -331,18 +331,11 @@ class Search:
     def recheck(self, number: int, state: Any) -> None:
         """State ``number`` is in the sample (:data:`SAMPLE_FIRST`, :data:`SAMPLE_MASK`):
         run the model's ``actions()`` on it twice and compare; a difference is a
-        :class:`NondeterminismError` with the trace to the state, whatever the verdicts."""
+        :class:`NondeterminismError`, whatever the verdicts. Called inside a loop's
+        ``try``: :meth:`fail` adds the trace, or finds a more precise error first."""
         problem = nondeterminism(self.model, state)
         if problem is not None:
-            raise NondeterminismError(problem, self._trace_if_any(number))
-
-    def _trace_if_any(self, number: int) -> Trace | None:
-        """The trace to state ``number``, or as much of it as a nondeterministic model lets
-        be rebuilt."""
-        try:
-            return self.trace_to(number)
-        except ModelError as exc:
-            return exc.trace
+            raise NondeterminismError(problem)
 
     def fail(self, exc: Exception, number: int) -> NoReturn:
         """An exception escaped the fast loop while expanding state ``number`` (-1: the
@@ -353,7 +346,12 @@ class Search:
             raise OutOfMemory(f"out of memory after {len(self.store):,} states") from None
         if isinstance(exc, NondeterminismError):  # found by a sample, maybe by a worker
             if number >= 0:
-                exc.trace = self._trace_if_any(number)
+                try:
+                    exc.trace = self.trace_to(number)
+                except ModelError as partial:  # as much as the model lets be rebuilt
+                    exc.trace = partial.trace
+                else:  # successors that differ from call to call: mutable ones, say?
+                    self._check_successors(exc.trace)
             raise exc
         if number < 0:
             for choice, state in enumerate(initial_states(self.model)):
@@ -361,13 +359,18 @@ class Search:
             trace = None
         else:
             trace = self.trace_to(number)
-            for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
-                self.check_state(nxt, trace.extend(choice, label, nxt))
+            self._check_successors(trace)
         raise NondeterminismError(
             f"the model raised {type(exc).__name__}: {exc} during the search, but not when "
             "re-run from the same state",
             trace,
         ) from exc
+
+    def _check_successors(self, trace: Trace) -> None:
+        """Expand the last state of ``trace`` carefully: every step a pair, every successor
+        hashable, immutable and judged by every property (a precise error if not)."""
+        for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
+            self.check_state(nxt, trace.extend(choice, label, nxt))
 
     def save(self, position: tuple[Any, ...], generated: int, **extra: Any) -> None:
         """Write a checkpoint: the strategy goes on from ``position`` on resuming."""
