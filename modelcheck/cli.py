@@ -9,11 +9,15 @@ bound before every property was decided.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -22,6 +26,7 @@ from modelcheck import __version__
 from modelcheck.actors import BUDGETS, ActorSystem
 from modelcheck.errors import ModelcheckError, ModelCodeError, ModelError, UsageError
 from modelcheck.explore import check as run_check
+from modelcheck.explore.memory import parse_size
 from modelcheck.loader import ModelRef, find_model_files, instantiate, load_models, resolve
 from modelcheck.model import Model
 from modelcheck.params import parse_assignments
@@ -32,7 +37,7 @@ from modelcheck.render import (
     result_to_json,
     trace_to_json,
 )
-from modelcheck.render.bundle import itf_meta, search_stats, trace_files
+from modelcheck.render.bundle import itf_meta, search_stats, trace_files, write_all
 from modelcheck.render.chart import chart_dot
 from modelcheck.render.draw import INSTALL_HINT
 from modelcheck.render.itf import trace_to_itf
@@ -41,7 +46,7 @@ from modelcheck.render.mermaid import mermaid
 from modelcheck.render.nodeview import format_node_trace
 from modelcheck.render.regress import format_changes, format_details, format_summary, format_table
 from modelcheck.render.savetest import regression_test
-from modelcheck.result import CheckResult, Progress, PropertyResult, Status
+from modelcheck.result import EXIT_UNKNOWN, CheckResult, Progress, PropertyResult, Status
 from modelcheck.specs import Outcome, default_jobs, find_specs, run_specs, updated_text
 from modelcheck.trace import Trace, judge, replay
 from modelcheck.values import format_value, to_plain
@@ -52,7 +57,10 @@ EXIT_ERROR = 2
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the CLI and exit with its code; user mistakes are one line on stderr, exit 2."""
+    """Run the CLI and exit with its code; user mistakes are one line on stderr, exit 2.
+    SIGTERM is taken as a Ctrl-C: a search stops with its partial statistics (exit 3)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         code = cli.main(
             args=list(argv) if argv is not None else None,
@@ -72,7 +80,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: whatever a Ctrl-C does now (stop the search, or ask it to save and stop);
+    where Ctrl-C is ignored (a worker process), end the process as SIGTERM always did."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,6 +160,23 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     return params
 
 
+class _Size(click.ParamType[int]):
+    """A size in bytes, written like 2G, 500M or 64K."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except UsageError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+_SIZE = _Size()
+
+
 @cli.command()
 @click.argument("target", metavar="PATH[:NAME]")
 @_param_option
@@ -155,6 +194,12 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
     help="Stop after this many seconds.",
+)
+@click.option(
+    "--max-memory",
+    type=_SIZE,
+    metavar="SIZE",
+    help="Stop when the process (and its workers) holds more memory than SIZE (2G, 500M).",
 )
 @click.option(
     "--continue",
@@ -256,6 +301,7 @@ def check(
     max_depth: int | None,
     max_states: int | None,
     time_limit: float | None,
+    max_memory: int | None,
     keep_going: bool,
     deadlock: bool | None,
     fmt: str,
@@ -293,6 +339,7 @@ def check(
             "max_depth": max_depth,
             "max_states": max_states,
             "time_limit": time_limit,
+            "max_memory": max_memory,
             "keep_going": keep_going,
             "deadlock": deadlock,
             "symmetry": symmetry,
@@ -325,6 +372,7 @@ def check(
                 max_depth=max_depth,
                 max_states=max_states,
                 time_limit=time_limit,
+                max_memory=max_memory,
                 keep_going=keep_going,
                 deadlock=deadlock,
                 symmetry=symmetry,
@@ -355,6 +403,8 @@ def check(
         command = _replay_command(ref, model)
         text = format_result(result, model, timing=timing, replay_command=command, node=node)
         click.echo(text, nl=False)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if out:
         click.echo(f"wrote {', '.join(str(Path(out) / name) for name in files)}", err=True)
         if not drawn:
@@ -424,6 +474,8 @@ def _check_folder(
             command = _replay_command(ref, model)
             text = format_result(result, model, timing=timing, replay_command=command)
             click.echo(text, nl=False)
+        if result.stopped == "interrupted":  # Ctrl-C stops the folder, not just this model
+            break
     if fmt == "json":
         click.echo(json.dumps(reports, indent=2))
     else:
@@ -752,7 +804,13 @@ def regress(
     statuses = {o.status for o in outcomes}
     code = EXIT_ERROR if "error" in statuses else 1 if "mismatch" in statuses else 0
     if update:
-        code = _update_specs([o for o in outcomes if o.status == "mismatch"], code)
+        # An expectation of a property the model no longer has is an error that --update
+        # fixes, by dropping it.
+        fixable = [o for o in outcomes if o.status == "mismatch" or (o.error is None and o.missing)]
+        rest = {o.status for o in outcomes if o not in fixable}
+        code = _update_specs(fixable, EXIT_ERROR if "error" in rest else 0)
+    if code == 0 and "interrupted" in statuses:
+        code = EXIT_UNKNOWN  # like a check stopped by Ctrl-C: not every spec was judged
     if junit:
         try:
             Path(junit).parent.mkdir(parents=True, exist_ok=True)
@@ -885,12 +943,7 @@ def _write_files(folder: Path, files: dict[str, str | bytes], force: bool) -> No
                     "another --out folder"
                 )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
-            if isinstance(content, bytes):
-                (folder / name).write_bytes(content)
-            else:
-                (folder / name).write_text(content, encoding="utf-8")
+        write_all(folder, files)
     except OSError as exc:
         raise UsageError(f"--out {folder}: {exc.strerror or exc}") from None
 

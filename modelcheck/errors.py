@@ -18,6 +18,7 @@ __all__ = [
     "ModelLoadError",
     "ModelcheckError",
     "NondeterminismError",
+    "OutOfMemory",
     "ParameterError",
     "UsageError",
 ]
@@ -79,3 +80,11 @@ class NondeterminismError(ModelError):
     look for iteration over a set or dict of strings, randomness, or state kept outside the
     state value (on ``self`` or in globals).
     """
+
+
+class OutOfMemory(ModelcheckError):
+    """The search ran out of memory where it could not stop with partial statistics (in a
+    worker process). Not a verdict: exit code 3, like a search stopped at a bound; bound the
+    memory with ``--max-memory``, or use ``--store fingerprint``."""
+
+    exit_code = 3

@@ -53,6 +53,7 @@ __all__ = [
     "eventually_always",
     "infinitely_often",
     "leads_to",
+    "not_a_bool",
     "sometimes",
 ]
 
@@ -115,6 +116,33 @@ class Property:
     ) -> Property:
         """The property "whenever ``p`` holds, ``q`` holds then or later"."""
         return cls(name, LEADS_TO, lambda s: (bool(p(s)), bool(q(s))), description)
+
+
+def not_a_bool(name: str, value: object) -> str | None:
+    """The one-line complaint about a property ``name`` that returned ``value``, or None
+    when ``value`` is a bool. A property must return ``True`` or ``False``: anything else
+    (a string, ``None``, a list, a generator, a numpy bool) would be judged by its truth
+    value without a word.
+
+    >>> not_a_bool("safe", True) is None
+    True
+    >>> not_a_bool("safe", None)
+    "property 'safe' returned None, not a bool (a missing return?): return True or False"
+    >>> not_a_bool("safe", "ok")
+    "property 'safe' returned a str, not a bool: return True or False"
+    """
+    if type(value) is bool:
+        return None
+    kind = type(value)
+    if value is None:
+        what = "None"
+    else:
+        what = kind.__qualname__
+        if kind.__module__ != "builtins":
+            what = f"{kind.__module__}.{what}"
+        what = f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
+    hint = " (a missing return?)" if value is None else ""
+    return f"property '{name}' returned {what}, not a bool{hint}: return True or False"
 
 
 class Marker(Protocol):

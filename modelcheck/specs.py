@@ -43,6 +43,7 @@ import difflib
 import json
 import os
 import re
+import signal
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -194,12 +195,13 @@ class Mismatch:
     got: str | int | None
 
 
-OutcomeStatus = Literal["ok", "mismatch", "error", "skipped"]
+OutcomeStatus = Literal["ok", "mismatch", "error", "skipped", "interrupted"]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What running a spec gave: verdicts and counts, or an error, or nothing (skipped)."""
+    """What running a spec gave: verdicts and counts, or an error, or nothing (skipped, or
+    not run because a Ctrl-C stopped the run: ``interrupted``)."""
 
     spec: Spec
     verdicts: tuple[Verdict, ...] = ()
@@ -209,6 +211,33 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     skipped: bool = False
+    model: str = ""
+    interrupted: bool = False
+
+    @property
+    def missing(self) -> list[str]:
+        """The properties the spec expects that the model does not have (after a run)."""
+        if self.error is not None or self.skipped or self.interrupted:
+            return []
+        got = {v.name for v in self.verdicts}
+        return [name for name in self.spec.expect or {} if name not in got]
+
+    @property
+    def failure(self) -> str | None:
+        """Why the spec could not be judged: the run's error, or a property it expects that
+        the model does not have (a spec about another model, or a property renamed)."""
+        if self.error is not None:
+            return self.error
+        missing = self.missing
+        if not missing:
+            return None
+        names = ", ".join(f"'{name}'" for name in missing)
+        what = "property" if len(missing) == 1 else "properties"
+        has = ", ".join(v.name for v in self.verdicts) or "none"
+        return (
+            f"expects {what} {names}, which {self.model} does not have (its properties: {has}; "
+            "regress --update drops the expectation)"
+        )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -219,7 +248,7 @@ class Outcome:
     def mismatches(self) -> list[Mismatch]:
         """Every expectation that differs: properties in the model's order, then properties
         the model no longer has, then counts."""
-        if self.error is not None or self.skipped:
+        if self.error is not None or self.skipped or self.interrupted:
             return []
         expect = self.spec.expect or {}
         out = [
@@ -239,10 +268,12 @@ class Outcome:
 
     @property
     def status(self) -> OutcomeStatus:
-        """``ok``, ``mismatch``, ``error`` or ``skipped``."""
+        """``ok``, ``mismatch``, ``error``, ``skipped`` or ``interrupted``."""
         if self.skipped:
             return "skipped"
-        if self.error is not None:
+        if self.interrupted:
+            return "interrupted"
+        if self.failure is not None:
             return "error"
         return "mismatch" if self.mismatches else "ok"
 
@@ -409,6 +440,8 @@ def run_spec(spec: Spec) -> Outcome:
         at = exc.location if isinstance(exc, ModelCodeError) else None
         error = exc.message + (f" (at {at})" if at else "")
         return Outcome(spec, seconds=time.perf_counter() - start, error=error)
+    if result.stopped == "interrupted":  # the check took the Ctrl-C: the whole run stops
+        raise KeyboardInterrupt
     return _outcome(spec, result, time.perf_counter() - start)
 
 
@@ -423,7 +456,15 @@ def _outcome(spec: Spec, result: CheckResult, seconds: float) -> Outcome:
         )
         for p in result.properties
     )
-    return Outcome(spec, verdicts, result.distinct, result.generated, result.depth, seconds)
+    return Outcome(
+        spec,
+        verdicts,
+        result.distinct,
+        result.generated,
+        result.depth,
+        seconds,
+        model=result.model,
+    )
 
 
 def default_jobs() -> int:
@@ -441,10 +482,16 @@ def run_specs(specs: Sequence[Spec], jobs: int) -> Iterator[Outcome]:
     last; the order of the outcomes does not depend on that.
     """
     if jobs <= 1 or len(specs) <= 1:
-        yield from (run_spec(spec) for spec in specs)
+        for i, spec in enumerate(specs):
+            try:
+                outcome = run_spec(spec)
+            except KeyboardInterrupt:
+                yield from (Outcome(rest, interrupted=True) for rest in specs[i:])
+                return
+            yield outcome
         return
     by_size = sorted(range(len(specs)), key=lambda i: -specs[i].counts.get("distinct", 0))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(specs))) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), initializer=_quiet) as pool:
         futures = {i: pool.submit(run_spec, specs[i]) for i in by_size}
         for i in range(len(specs)):
             try:
@@ -452,6 +499,31 @@ def run_specs(specs: Sequence[Spec], jobs: int) -> Iterator[Outcome]:
             except BrokenProcessPool:
                 error = "the worker process running it died (out of memory?)"
                 yield Outcome(specs[i], error=error)
+            except KeyboardInterrupt:
+                _stop(pool)
+                for j in range(i, len(specs)):
+                    future = futures[j]
+                    done = future.done() and not future.cancelled() and not future.exception()
+                    yield future.result() if done else Outcome(specs[j], interrupted=True)
+                return
+
+
+def _quiet() -> None:
+    """In a worker process: Ctrl-C is the parent's to handle (it stops the workers), and
+    SIGTERM ends the process as it always does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the specs not started and end the worker processes running the others."""
+    # The executor has no public way to end its workers before Python 3.14.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join()
 
 
 # -- updating --------------------------------------------------------------------------

@@ -237,7 +237,7 @@ def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
 
     Returns ``(property, step or None)`` pairs in the model's property order.
     """
-    from modelcheck.properties import ALWAYS, SOMETIMES
+    from modelcheck.properties import ALWAYS, SOMETIMES, not_a_bool
 
     props = call_model(lambda: list(model.properties()), "properties()")
     verdicts: list[tuple[Any, int | None]] = []
@@ -253,7 +253,10 @@ def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
                 prop.name,
                 upto,
             )
-            if bool(value) == want:
+            complaint = not_a_bool(prop.name, value)
+            if complaint is not None:
+                raise ModelError(complaint, upto)
+            if value == want:
                 first = number
                 break
         verdicts.append((prop, first))

@@ -242,15 +242,39 @@ def test_a_verdict_that_moves_is_named_with_its_trace(
     assert lines[4] == "  expect.small: expected holds, got violated (3 steps, path 0.0.0.0)"
 
 
-def test_a_property_added_or_removed_is_a_mismatch(
+def test_a_property_the_spec_does_not_name_is_a_mismatch(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _spec(project, "counter.toml", GOOD.replace('top = "reached"', 'gone = "holds"'))
+    _spec(project, "counter.toml", GOOD.replace('top = "reached"\n', ""))
     run = run_cli(capsys, "regress", "specs/", "--no-timing")
     assert run.code == 1, run
-    assert run.out.splitlines()[1] == (
-        "FAIL  specs/counter.toml  top (none), gone holds  top reached, gone (none)       4"
+    assert run.out.splitlines()[1] == ("FAIL  specs/counter.toml  top (none)  top reached       4")
+
+
+def test_a_property_the_model_does_not_have_is_an_error_update_drops(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = _spec(project, "counter.toml", GOOD.replace('top = "reached"', 'gone = "holds"'))
+    run = run_cli(capsys, "regress", "specs/", "--no-timing")
+    assert run.code == 2, run
+    lines = run.out.splitlines()
+    assert lines[1] == "ERROR  specs/counter.toml  1 holds, 1 violated  error (below)       -"
+    assert lines[3] == (
+        "specs/counter.toml: error: expects property 'gone', which Counter does not have "
+        "(its properties: small, top; regress --update drops the expectation)"
     )
+    assert lines[-1] == "1 spec: 0 ok, 1 error"
+    updated = run_cli(capsys, "regress", "specs/", "--no-timing", "--update")
+    assert updated.code == 0, updated
+    assert updated.out.splitlines()[-5:] == [
+        "update specs/counter.toml:",
+        '  expect.top: (none) -> "reached"',
+        '  expect.gone: "holds" -> (removed)',
+        "",
+        "updated 1 spec",
+    ]
+    assert "gone" not in spec.read_text()
+    assert run_cli(capsys, "regress", "specs/", "--no-timing").code == 0
 
 
 def test_a_model_that_fails_to_load_is_an_error_row_and_exit_2(

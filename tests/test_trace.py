@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from modelcheck import Model, NondeterminismError, UsageError, always, check, replay
-from modelcheck.trace import parse_path
+from modelcheck.trace import parse_path, rebuild
 from tests.graph_model import GraphModel
 
 
@@ -58,8 +58,17 @@ class _Drifting(Model[int]):
 
 
 def test_a_model_whose_successors_drift_is_reported_as_nondeterministic() -> None:
+    # The search re-runs actions() on its first states and finds it at once...
     with pytest.raises(NondeterminismError) as info:
         check(_Drifting())
+    assert str(info.value) == (
+        "the model is nondeterministic: actions() run twice on the same state gave other "
+        "successors (step 0: step)"
+    )
+    assert info.value.trace is not None and info.value.trace.path == "0"
+    # ...and a trace rebuilt from stored states finds it too, naming the step.
+    with pytest.raises(NondeterminismError) as info:
+        rebuild(_Drifting(), [0, 5])
     assert str(info.value) == (
         "step 1 of the trace cannot be rebuilt: re-running actions() on the state before "
         "it no longer gives the state found during the search"

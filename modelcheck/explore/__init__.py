@@ -12,7 +12,7 @@ from modelcheck.errors import UsageError
 from modelcheck.model import Model
 from modelcheck.result import CheckResult, Progress
 
-from ._search import Limits, Search
+from ._search import Limits, Search, check_seconds
 from .bfs import run_bfs
 from .checkpoint import Checkpointer
 from .compact import run_compact_bfs
@@ -33,6 +33,7 @@ def check(
     max_depth: int | None = None,
     max_states: int | None = None,
     time_limit: float | None = None,
+    max_memory: int | None = None,
     keep_going: bool = False,
     deadlock: bool | None = None,
     symmetry: bool = False,
@@ -51,7 +52,10 @@ def check(
 
     ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
     the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
-    ``max_states`` and ``time_limit`` (seconds) bound it. ``deadlock`` overrides the
+    ``max_states``, ``time_limit`` (seconds) and ``max_memory`` (bytes of resident memory,
+    of the workers too, looked at every 1,024 states or, with workers, every level) bound
+    it; a search that runs out of memory stops too (``stopped == "out-of-memory"``), with
+    the partial statistics. ``deadlock`` overrides the
     model's own setting (report states with no successor). ``symmetry`` stores one state
     per symmetry class the model declares (:meth:`~modelcheck.Model.canonical`); traces
     stay concrete runs. ``por`` (actor systems, safety properties) explores at each state
@@ -77,6 +81,7 @@ def check(
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
     check_workers(strategy, workers, store, checkpoint is not None)
+    check_seconds("checkpoint-every", checkpoint_every)
     if por and workers > 1:
         raise UsageError("partial-order reduction runs in one process: leave out workers")
     saver = None
@@ -102,7 +107,7 @@ def check(
     search = Search(
         model,
         strategy,
-        Limits(max_depth, max_states, time_limit),
+        Limits(max_depth, max_states, time_limit, max_memory),
         keep_going,
         progress,
         deadlock,

@@ -3,15 +3,16 @@ and the assembly of the result with rebuilt, replayed traces."""
 
 from __future__ import annotations
 
+import math
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from modelcheck.errors import ModelError, NondeterminismError, UsageError
-from modelcheck.model import Model
-from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property
+from modelcheck.errors import ModelError, NondeterminismError, OutOfMemory, UsageError
+from modelcheck.model import Model, format_label
+from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import (
     Step,
@@ -26,14 +27,31 @@ from modelcheck.values import check_immutable
 
 from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
+from .memory import held
 from .store import FingerprintStore, StateStore
 
-__all__ = ["VALIDATE_FIRST", "Limits", "Search"]
+__all__ = [
+    "SAMPLE_FIRST",
+    "SAMPLE_MASK",
+    "TICK_MASK",
+    "VALIDATE_FIRST",
+    "Limits",
+    "Search",
+    "check_seconds",
+    "initial_states_twice",
+    "nondeterminism",
+]
 
 #: The first this many distinct states are checked deeply for immutability.
 VALIDATE_FIRST = 1000
 #: How often (in expanded states) the search looks at the clock.
 TICK_MASK = 1023
+#: The states whose ``actions()`` are run twice more and compared, to catch a model that is
+#: not a function of its state (``random``, a global counter): the first SAMPLE_FIRST by
+#: number, then every state whose number is a multiple of SAMPLE_MASK + 1. The sample
+#: depends only on the numbering, never on a seed or the clock.
+SAMPLE_FIRST = 100
+SAMPLE_MASK = 255
 _PROGRESS_EVERY = 0.5
 
 
@@ -44,16 +62,33 @@ class Limits:
     max_depth: int | None = None
     max_states: int | None = None
     time_limit: float | None = None
+    max_memory: int | None = None  # bytes of resident memory
 
     def __post_init__(self) -> None:
-        for name in ("max_depth", "max_states"):
+        for name in ("max_depth", "max_states", "max_memory"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1, not {value}")
-        if self.time_limit is not None and self.time_limit <= 0:
-            raise UsageError(f"time-limit must be positive, not {self.time_limit}")
+        if self.time_limit is not None:
+            check_seconds("time-limit", self.time_limit)
 
 
+def check_seconds(name: str, value: float) -> None:
+    """A duration option must be a positive, finite number of seconds (not nan, not inf).
+
+    >>> check_seconds("time-limit", float("nan"))
+    Traceback (most recent call last):
+    ...
+    modelcheck.errors.UsageError: time-limit must be a positive, finite number of seconds, not nan
+    """
+    if not 0 < value < math.inf:
+        raise UsageError(f"{name} must be a positive, finite number of seconds, not {value}")
+
+
+#: (position, predicate, is_always). A loop judges ``pred(state) is not is_always``: only
+#: the bool that decides nothing (True for an invariant, False for a ``sometimes``) lets a
+#: state pass, so a value that is not a bool counts as a decision, and
+#: :meth:`Search.result` then reports it as the model error it is (:func:`not_a_bool`).
 Check = tuple[int, Callable[[Any], Any], bool]
 
 
@@ -213,15 +248,27 @@ class Search:
         return False
 
     def tick(self, depth: int, queue: int) -> bool:
-        """Look at the clock: True if the time limit is up. Reports progress now and then."""
+        """Look at the clock and the memory: True if the time limit is up or the process
+        holds more than ``max_memory``. Reports progress now and then."""
         now = time.perf_counter()
         if now >= self._deadline:
             self.stopped = "time-limit"
+            return True
+        if self.over_memory():
             return True
         if self.progress is not None and now >= self._next_report:
             self._next_report = now + _PROGRESS_EVERY
             self.progress(Progress(len(self.store), self.generated, depth, queue, now - self.start))
         return False
+
+    def over_memory(self, pids: Sequence[int] = ()) -> bool:
+        """True (and the search stopped at ``max-memory``) if this process and ``pids``
+        together hold more resident memory than the bound."""
+        bound = self.limits.max_memory
+        if bound is None or held(pids) <= bound:
+            return False
+        self.stopped = "max-memory"
+        return True
 
     def between_states(self, depth: int, queue: int, position: tuple[int, ...]) -> bool:
         """:meth:`tick`, at a point where no state is half expanded, plus the checkpoint:
@@ -241,7 +288,7 @@ class Search:
 
     def add_initial_states(self) -> bool:
         """Store and check the initial states; True if the search must stop already."""
-        self.inits = initial_states(self.model)
+        self.inits = initial_states_twice(self.model)
         store = self.store
         for choice, state in enumerate(self.inits):
             self.generated += 1
@@ -252,7 +299,7 @@ class Search:
                 continue
             number = store.add(state, -1)
             for pos, pred, is_always in self.checks:
-                if (not pred(state)) == is_always and self.hit(pos, number):
+                if pred(state) is not is_always and self.hit(pos, number):
                     return True
             if self.limits.max_states is not None and len(store) >= self.limits.max_states:
                 self.stopped = "max-states"
@@ -271,14 +318,40 @@ class Search:
         except ModelError as exc:
             raise ModelError(exc.message, trace) from None
         for prop in self.properties:
-            if prop.kind != DEADLOCK:
+            if prop.kind in (ALWAYS, SOMETIMES):
+                name = f"property '{prop.name}'"
+                value = call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
+                complaint = not_a_bool(prop.name, value)
+                if complaint is not None:
+                    raise ModelError(complaint, trace)
+            elif prop.kind != DEADLOCK:
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
+
+    def recheck(self, number: int, state: Any) -> None:
+        """State ``number`` is in the sample (:data:`SAMPLE_FIRST`, :data:`SAMPLE_MASK`):
+        run the model's ``actions()`` on it twice and compare; a difference is a
+        :class:`NondeterminismError`, whatever the verdicts. Called inside a loop's
+        ``try``: :meth:`fail` adds the trace, or finds a more precise error first."""
+        problem = nondeterminism(self.model, state)
+        if problem is not None:
+            raise NondeterminismError(problem)
 
     def fail(self, exc: Exception, number: int) -> NoReturn:
         """An exception escaped the fast loop while expanding state ``number`` (-1: the
         initial states). Re-run that step carefully to raise a precise, traced error."""
         if isinstance(exc, ModelError) and exc.trace is not None:
+            raise exc
+        if isinstance(exc, MemoryError):  # the engine's or the model's: no one's bug
+            raise OutOfMemory(f"out of memory after {len(self.store):,} states") from None
+        if isinstance(exc, NondeterminismError):  # found by a sample, maybe by a worker
+            if number >= 0:
+                try:
+                    exc.trace = self.trace_to(number)
+                except ModelError as partial:  # as much as the model lets be rebuilt
+                    exc.trace = partial.trace
+                else:  # successors that differ from call to call: mutable ones, say?
+                    self._check_successors(exc.trace)
             raise exc
         if number < 0:
             for choice, state in enumerate(initial_states(self.model)):
@@ -286,13 +359,18 @@ class Search:
             trace = None
         else:
             trace = self.trace_to(number)
-            for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
-                self.check_state(nxt, trace.extend(choice, label, nxt))
+            self._check_successors(trace)
         raise NondeterminismError(
             f"the model raised {type(exc).__name__}: {exc} during the search, but not when "
             "re-run from the same state",
             trace,
         ) from exc
+
+    def _check_successors(self, trace: Trace) -> None:
+        """Expand the last state of ``trace`` carefully: every step a pair, every successor
+        hashable, immutable and judged by every property (a precise error if not)."""
+        for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
+            self.check_state(nxt, trace.extend(choice, label, nxt))
 
     def save(self, position: tuple[Any, ...], generated: int, **extra: Any) -> None:
         """Write a checkpoint: the strategy goes on from ``position`` on resuming."""
@@ -391,7 +469,21 @@ class Search:
             properties=tuple(verdicts),
             store="fingerprint" if isinstance(self.store, FingerprintStore) else "exact",
             store_bytes=self.store.nbytes() if isinstance(self.store, FingerprintStore) else None,
+            warnings=self.warnings(),
         )
+
+    def warnings(self) -> tuple[str, ...]:
+        """What went wrong around the search without changing its verdicts."""
+        found = []
+        if self.stopped == "out-of-memory":
+            found.append(
+                f"out of memory after {len(self.store):,} states: the statistics are partial "
+                "(--max-memory stops a search before that)"
+            )
+        checkpoint = self.checkpoint
+        if checkpoint is not None and checkpoint.failed:
+            found.append(checkpoint.failed)
+        return tuple(found)
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
         """Judge the liveness properties on the complete graph (interrupted: none judged)."""
@@ -413,7 +505,10 @@ class Search:
         if prop.kind == DEADLOCK:
             same = not expand(self.model, trace.final, trace)
         else:
-            value = bool(call_model(lambda: prop.predicate(trace.final), prop.name, trace))
+            value = call_model(lambda: prop.predicate(trace.final), prop.name, trace)
+            complaint = not_a_bool(prop.name, value)
+            if complaint is not None:
+                raise ModelError(complaint, trace)
             same = value == (prop.kind == SOMETIMES)
         if not same:
             raise NondeterminismError(
@@ -421,6 +516,35 @@ class Search:
                 "it must depend only on the state",
                 trace,
             )
+
+
+def initial_states_twice(model: Model[Any]) -> list[Any]:
+    """The model's initial states, asked for twice: both answers must be the same."""
+    inits = initial_states(model)
+    if initial_states(model) != inits:
+        raise NondeterminismError(
+            "the model is nondeterministic: init_states() gave other states when run again"
+        )
+    return inits
+
+
+def nondeterminism(model: Model[Any], state: Any) -> str | None:
+    """Run ``model.actions(state)`` twice: None if both gave the same steps (labels and
+    successors, in order), else a one-line description of the first difference."""
+    first = list(model.actions(state))
+    second = list(model.actions(state))
+    if first == second:
+        return None
+    what = "the model is nondeterministic: actions() run twice on the same state gave"
+    for k, (one, two) in enumerate(zip(first, second, strict=False)):
+        if one != two:
+            if not (isinstance(one, tuple) and isinstance(two, tuple)):
+                return f"{what} other steps (step {k})"
+            if one[0] != two[0]:
+                labels = f"{format_label(one[0])} then {format_label(two[0])}"
+                return f"{what} other steps (step {k}: {labels})"
+            return f"{what} other successors (step {k}: {format_label(one[0])})"
+    return f"{what} {len(first)} steps, then {len(second)}"
 
 
 def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:

@@ -13,7 +13,7 @@ import sys
 from modelcheck.errors import ModelError
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
 from .liveness import Graph
 
 __all__ = ["run_bfs"]
@@ -43,6 +43,9 @@ def run_bfs(search: Search) -> int:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
+                search.recheck(i, states[i])
+            elif i < SAMPLE_FIRST or not i & SAMPLE_MASK:
+                search.recheck(i, states[i])
             state = states[i]
             before = generated
             if level == max_depth:
@@ -62,7 +65,7 @@ def run_bfs(search: Search) -> int:
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
                         for pos, pred, is_always in checks:
-                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                            if pred(nxt) is not is_always and search.hit(pos, n):
                                 stop = True
                         n += 1
                         if stop:
@@ -78,6 +81,8 @@ def run_bfs(search: Search) -> int:
             i += 1
     except KeyboardInterrupt:
         search.stopped = "interrupted"
+    except MemoryError:
+        search.stopped = "out-of-memory"
     except Exception as exc:
         search.generated = generated
         search.fail(exc, i)
@@ -116,6 +121,9 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
+                search.recheck(i, states[i])
+            elif i < SAMPLE_FIRST or not i & SAMPLE_MASK:
+                search.recheck(i, states[i])
             state = states[i]
             before = generated
             if level == max_depth:
@@ -141,7 +149,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
                         for pos, pred, is_always in checks:
-                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                            if pred(nxt) is not is_always and search.hit(pos, n):
                                 stop = True
                         n += 1
                         if n >= max_states and not stop:
@@ -162,6 +170,8 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
             i += 1
     except KeyboardInterrupt:
         search.stopped = "interrupted"
+    except MemoryError:
+        search.stopped = "out-of-memory"
     except TypeError as exc:
         if labelled and not _hashable(label):
             raise ModelError(

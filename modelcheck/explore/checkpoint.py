@@ -16,6 +16,7 @@ statistics are reported as ``interrupted``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -50,16 +51,17 @@ class Saved:
 
 
 class Checkpointer:
-    """Saves a search to ``folder`` every ``every`` seconds, and on a first Ctrl-C."""
+    """Saves a search to ``folder`` every ``every`` seconds (positive and finite, as
+    :func:`modelcheck.check` makes sure), and on a first Ctrl-C."""
 
     def __init__(self, folder: str | os.PathLike[str], every: float, run: dict[str, Any]):
-        if every <= 0:
-            raise UsageError(f"checkpoint-every must be positive, not {every}")
         self.folder = Path(folder)
         self.every = every
         self.run = run
         self.saves = 0
         self.stop_asked = False
+        #: Why checkpoints stopped being written (None while they are).
+        self.failed: str | None = None
         self._next = time.monotonic() + every
         self._old_handler: Any = None
 
@@ -100,17 +102,35 @@ class Checkpointer:
 
     def due(self) -> bool:
         """True when the next checkpoint is due (or a Ctrl-C asked for one)."""
-        return self.stop_asked or time.monotonic() >= self._next
+        return self.stop_asked or (self.failed is None and time.monotonic() >= self._next)
 
     def save(self, saved: Saved) -> None:
-        """Write ``saved`` atomically: a temporary file, then a rename."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Write ``saved`` atomically: a temporary file, then a rename.
+
+        The disk is the engine's, not the model's: if writing fails (a full disk, a folder
+        that cannot be made), the temporary file is removed, :attr:`failed` says why, and
+        no more checkpoints are written; the search itself goes on.
+        """
+        if self.failed is not None:
+            return
         temporary = self.folder / (CHECKPOINT_FILE + ".tmp")
-        with temporary.open("wb") as f:
-            pickle.dump((_VERSION, saved), f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self.file)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as f:
+                pickle.dump((_VERSION, saved), f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, self.file)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            reason = exc.strerror or str(exc)
+            kept = ", the last one kept" if self.saves else ""
+            self.failed = (
+                f"could not write checkpoint: {reason}; the search went on without "
+                f"checkpoints{kept}"
+            )
+            return
         self.saves += 1
         self._next = time.monotonic() + self.every
 

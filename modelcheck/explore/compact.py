@@ -29,7 +29,7 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
 from .store import FingerprintStore
 
 __all__ = ["run_compact_bfs"]
@@ -94,6 +94,8 @@ def run_compact_bfs(search: Search) -> int:
                         break
                     if checkpoint is not None and checkpoint.stop_asked:
                         break
+                if number < SAMPLE_FIRST or not number & SAMPLE_MASK:
+                    search.recheck(number, frontier[k])
                 before = generated
                 for _label, nxt in actions(frontier[k]):
                     generated += 1
@@ -107,6 +109,9 @@ def run_compact_bfs(search: Search) -> int:
                         break  # nothing after a deadlock is looked at, as in the exact search
         except KeyboardInterrupt:
             search.stopped = "interrupted"
+            break
+        except MemoryError:
+            search.stopped = "out-of-memory"
             break
         except Exception as exc:
             search.generated = generated
@@ -156,7 +161,7 @@ def _judge(
             check_immutable(state, "state")
         stop = False
         for pos, pred, is_always in search.checks:
-            if (not pred(state)) == is_always and search.hit(pos, n + count):
+            if pred(state) is not is_always and search.hit(pos, n + count):
                 stop = True
         if not stop and n + count + 1 >= max_states:
             search.stopped = "max-states"

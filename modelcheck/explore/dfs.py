@@ -12,7 +12,7 @@ from typing import Any
 
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
 
 __all__ = ["run_dfs"]
 
@@ -46,6 +46,8 @@ def run_dfs(search: Search) -> int:
                 if search.tick(deepest, len(stack)):
                     break
             state = states[i]
+            if i < SAMPLE_FIRST or not i & SAMPLE_MASK:
+                search.recheck(i, state)
             d = depth_of[i]
             before = generated
             if d >= max_depth:
@@ -67,7 +69,7 @@ def run_dfs(search: Search) -> int:
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
                         for pos, pred, is_always in checks:
-                            if (not pred(nxt)) == is_always and search.hit(pos, n):
+                            if pred(nxt) is not is_always and search.hit(pos, n):
                                 stop = True
                         fresh.append(n)
                         n += 1
@@ -92,6 +94,8 @@ def run_dfs(search: Search) -> int:
                 break
     except KeyboardInterrupt:
         search.stopped = "interrupted"
+    except MemoryError:
+        search.stopped = "out-of-memory"
     except Exception as exc:
         search.generated = generated
         search.fail(exc, i)

@@ -62,6 +62,7 @@ from modelcheck.properties import (
     INFINITELY_OFTEN,
     LEADS_TO,
     Property,
+    not_a_bool,
 )
 from modelcheck.trace import Step, Trace, call_model, expand, initial_states
 
@@ -370,6 +371,7 @@ def _problem(
         raise
     n = len(states)
     everything = bytearray(b"\1") * n
+    _require_bools(prop, values, trace_to)
     if prop.kind == LEADS_TO:
         for number, value in enumerate(values):
             if not (isinstance(value, tuple) and len(value) == 2):
@@ -390,6 +392,29 @@ def _problem(
     if prop.kind == EVENTUALLY_ALWAYS:
         return _Problem(prop, everything, everything, not_p, list(range(n)))
     raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
+
+
+def _require_bools(prop: Property, values: list[Any], trace_to: Callable[[int], Trace]) -> None:
+    """Every value a liveness predicate returned must be a bool (for ``leads_to``, a pair
+    of them): a model error at the first state where it is not."""
+    if prop.kind == LEADS_TO:
+        bad = (
+            v
+            for v, value in enumerate(values)
+            if isinstance(value, tuple)
+            and len(value) == 2
+            and {type(value[0]), type(value[1])} != {bool}
+        )
+    elif set(map(type, values)) <= {bool}:
+        return
+    else:
+        bad = (v for v, value in enumerate(values) if type(value) is not bool)
+    number = next(bad, None)
+    if number is not None:
+        value = values[number]
+        parts = value if prop.kind == LEADS_TO else (value,)
+        complaint = next(c for c in (not_a_bool(prop.name, p) for p in parts) if c is not None)
+        raise ModelError(complaint, trace_to(number))
 
 
 class _Analysis:

@@ -47,7 +47,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from itertools import compress, count
+from itertools import compress, count, repeat
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkContext
 from multiprocessing.process import BaseProcess
@@ -57,11 +57,11 @@ from typing import Any, Final, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from modelcheck.errors import ModelcheckError, ModelError, UsageError
+from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.result import CheckResult, Progress
 from modelcheck.values import check_immutable
 
-from ._search import TICK_MASK, VALIDATE_FIRST, Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search, nondeterminism
 
 __all__ = ["WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
 
@@ -417,6 +417,10 @@ class _Worker:
                         timeout = number
                         break
                 j += 1
+                if number < SAMPLE_FIRST or not number & SAMPLE_MASK:
+                    problem = nondeterminism(self.search.model, state)
+                    if problem is not None:
+                        raise NondeterminismError(problem)
                 base = number << _POS_BITS
                 key = base - 1
                 for key, (_label, nxt) in enumerate(actions(state), base):
@@ -575,9 +579,7 @@ class _Worker:
 
 def _first_hit(pred: Callable[[Any], Any], is_always: bool, states: list[Any]) -> int:
     """The index of the first state that decides the property (-1: none), in C loops."""
-    flags: Iterator[Any] = map(pred, states)
-    if is_always:
-        flags = map(operator.not_, flags)
+    flags: Iterator[bool] = map(operator.is_not, map(pred, states), repeat(is_always))
     return next(compress(count(), flags), -1)
 
 
@@ -588,7 +590,7 @@ def _first_raise(
     property before: (index, exception), or (index of the hit, None)."""
     for i, state in enumerate(states):
         try:
-            if (not pred(state)) == is_always:
+            if pred(state) is not is_always:
                 return i, None
         except Exception as exc:
             return i, exc
@@ -794,6 +796,9 @@ class _Coordinator:
         while True:
             if time.perf_counter() >= self.deadline:
                 search.stopped = "time-limit"
+                search.generated = self.generated
+                return self.level
+            if search.over_memory([p.pid for p in self.procs if p.pid is not None]):
                 search.generated = self.generated
                 return self.level
             last = self.level == max_depth

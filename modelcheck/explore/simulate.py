@@ -22,13 +22,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from modelcheck.errors import UsageError
+from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model, format_label
-from modelcheck.properties import ALWAYS, SOMETIMES, Property
+from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
 
-from ._search import Search
+from ._search import SAMPLE_FIRST, SAMPLE_MASK, Search, initial_states_twice, nondeterminism
 
 __all__ = ["shrink", "simulate"]
 
@@ -46,38 +46,50 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     found: dict[int, list[int]] = {}
     seen: set[Any] = set()
     steps = longest = 0
-    inits = initial_states(model)
+    inits = initial_states_twice(model)
     actions = model.actions
     stop = False
-    for _ in range(runs):
-        choice = rng.randrange(len(inits))
-        state, path = inits[choice], [choice]
-        steps += 1
-        for _ in range(depth):
-            seen.add(state)
-            for pos, prop in props:
-                if pos not in found and bool(prop.predicate(state)) == (prop.kind == SOMETIMES):
-                    found[pos] = list(path)
-                    stop = stop or (prop.kind == ALWAYS and not search.keep_going)
-            if stop:
+    try:
+        for _ in range(runs):
+            if search.over_memory():
                 break
-            options = list(actions(state))
-            if not options:
-                break
-            choice = rng.randrange(len(options))
-            state = options[choice][1]
-            path.append(choice)
+            choice = rng.randrange(len(inits))
+            state, path = inits[choice], [choice]
             steps += 1
-        longest = max(longest, len(path))
-        if stop or len(found) == len(props):
-            break
+            for _ in range(depth):
+                seen.add(state)
+                for pos, prop in props:
+                    if pos not in found and prop.predicate(state) is not (prop.kind == ALWAYS):
+                        _require_bool(model, prop, state, path)
+                        found[pos] = list(path)
+                        stop = stop or (prop.kind == ALWAYS and not search.keep_going)
+                if stop:
+                    break
+                if steps < SAMPLE_FIRST or not steps & SAMPLE_MASK:
+                    _recheck(model, state, path)
+                options = list(actions(state))
+                if not options:
+                    break
+                choice = rng.randrange(len(options))
+                state = options[choice][1]
+                path.append(choice)
+                steps += 1
+            longest = max(longest, len(path))
+            if stop or len(found) == len(props):
+                break
+    except KeyboardInterrupt:  # the walks so far stand, with what they found
+        search.stopped = "interrupted"
     verdicts = []
     for pos, prop in enumerate(search.properties):
         status: Status = "unknown"
         trace = None
         if pos in found:
             kind = prop.kind
-            trace = verify(model, shrink(model, found[pos], partial(_hits, prop)))
+            hits = partial(_hits, prop)
+            if search.stopped == "interrupted":  # no time to shrink: the walk, cut
+                trace = verify(model, _cut(replay(model, found[pos]), hits))
+            else:
+                trace = verify(model, shrink(model, found[pos], hits))
             status = "reached" if kind == SOMETIMES else "violated"
         verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description))
     return CheckResult(
@@ -88,11 +100,29 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         generated=steps,
         depth=longest,
         complete=False,
-        stopped="violation" if stop else "simulation",
+        stopped="violation" if stop else search.stopped or "simulation",
         seconds=time.perf_counter() - search.start,
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
     )
+
+
+def _recheck(model: Model[Any], state: Any, path: list[int]) -> None:
+    """:meth:`Search.recheck` for a walk: the trace is the walk's, as far as it replays."""
+    problem = nondeterminism(model, state)
+    if problem is not None:
+        try:
+            trace: Trace | None = replay(model, path)
+        except ModelcheckError:
+            trace = None
+        raise NondeterminismError(problem, trace)
+
+
+def _require_bool(model: Model[Any], prop: Property, state: Any, path: list[int]) -> None:
+    """A property judged to decide at ``state`` must have returned a bool there."""
+    complaint = not_a_bool(prop.name, prop.predicate(state))
+    if complaint is not None:
+        raise ModelError(complaint, replay(model, path))
 
 
 def _hits(prop: Property, state: Any) -> bool:

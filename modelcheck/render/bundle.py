@@ -3,9 +3,12 @@ ITF, Mermaid, the chart as DOT, SVG and PNG, and the HTML report."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from modelcheck.model import Model
@@ -26,6 +29,7 @@ __all__ = [
     "stats_table",
     "trace_document",
     "trace_files",
+    "write_all",
 ]
 
 
@@ -35,6 +39,29 @@ class TraceFiles:
 
     files: dict[str, str | bytes] = field(default_factory=dict)
     drawn: bool = True
+
+
+def write_all(folder: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write ``files`` (name: content, text as UTF-8) into ``folder``, all of them whole or
+    none: each goes to a temporary file in the folder first, and only when every one is
+    written are they renamed into place. On a failure (an OSError, or an interrupt) the
+    temporary files are removed, the files that were there are left as they were, and the
+    error is raised."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Path]] = []
+    try:
+        for name, content in files.items():
+            temporary = folder / f".{name}.{os.getpid()}.tmp"
+            written.append((temporary, folder / name))
+            with temporary.open("wb") as f:
+                f.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+        for temporary, final in written:
+            os.replace(temporary, final)
+    except BaseException:
+        for temporary, _ in written:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        raise
 
 
 def search_stats(result: CheckResult, timing: bool) -> dict[str, Any]:

@@ -35,6 +35,8 @@ def result_to_json(
         out["collision_probability"] = result.collision_probability
     out["complete"] = result.complete
     out["stopped"] = result.stopped
+    if result.warnings:
+        out["warnings"] = list(result.warnings)
     out["properties"] = {
         p.name: {
             "kind": p.kind,

@@ -52,8 +52,10 @@ def junit_xml(outcomes: Sequence[Outcome], *, timing: bool = True) -> str:
                 message += f" (and {len(outcome.mismatches) - 1} more)"
             ET.SubElement(case, "failure", {"message": message}).text = details
         elif outcome.status == "error":
-            ET.SubElement(case, "error", {"message": outcome.error or ""}).text = details
+            ET.SubElement(case, "error", {"message": outcome.failure or ""}).text = details
         elif outcome.status == "skipped":
             ET.SubElement(case, "skipped", {"message": "slow spec: regress --slow runs it"})
+        elif outcome.status == "interrupted":
+            ET.SubElement(case, "skipped", {"message": "not run: the run was interrupted"})
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

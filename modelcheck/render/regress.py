@@ -10,7 +10,7 @@ from modelcheck.specs import STATUSES, Mismatch, Outcome
 
 __all__ = ["format_changes", "format_details", "format_summary", "format_table"]
 
-_MARK = {"ok": "ok", "mismatch": "FAIL", "error": "ERROR", "skipped": "skip"}
+_MARK = {"ok": "ok", "mismatch": "FAIL", "error": "ERROR", "skipped": "skip", "interrupted": "stop"}
 _ROW_ITEMS = 2  # differences shown in a row; the details below the table list them all
 
 
@@ -33,7 +33,7 @@ def format_table(outcomes: Sequence[Outcome], *, timing: bool = True) -> list[st
             f"{outcome.distinct:,}" if ran else "-",
         ]
         if timing:
-            row.append(f"{outcome.seconds:.2f}" if not outcome.skipped else "-")
+            row.append(f"{outcome.seconds:.2f}" if ran or outcome.error else "-")
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     right = {4, 5}
@@ -51,7 +51,9 @@ def _columns(outcome: Outcome) -> tuple[str, str]:
     expected = _tally(list((spec.expect or {}).values())) or "nothing recorded"
     if outcome.skipped:
         return expected, "skipped: slow (--slow runs it)"
-    if outcome.error is not None:
+    if outcome.interrupted:
+        return expected, "not run: interrupted"
+    if outcome.failure is not None:
         return expected, "error (below)"
     mismatches = outcome.mismatches
     got = _tally([v.status for v in outcome.verdicts])
@@ -81,8 +83,8 @@ def _side(mismatch: Mismatch, value: str | int | None) -> str:
 def format_details(outcome: Outcome) -> list[str]:
     """For a spec that failed or could not run: what differs, and how to reproduce it."""
     spec = outcome.spec
-    if outcome.error is not None:
-        return [f"{spec.display}: error: {outcome.error}"]
+    if outcome.failure is not None:
+        return [f"{spec.display}: error: {outcome.failure}"]
     mismatches = outcome.mismatches
     if not mismatches:
         return []
@@ -128,6 +130,8 @@ def format_summary(
         parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     if "skipped" in statuses:
         parts.append(f"{statuses.count('skipped')} skipped (slow; --slow runs them)")
+    if "interrupted" in statuses:
+        parts.append(f"{statuses.count('interrupted')} not run (interrupted)")
     line = f"{n} spec{'s' if n != 1 else ''}: {', '.join(parts)}"
     if seconds is not None:
         line += f"; {seconds:.2f} s with {jobs} job{'s' if jobs != 1 else ''}"

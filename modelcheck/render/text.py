@@ -19,6 +19,8 @@ _STOPPED = {
     "max-states": "stopped at the state bound",
     "time-limit": "stopped at the time limit",
     "interrupted": "interrupted",
+    "max-memory": "stopped at the memory bound",
+    "out-of-memory": "out of memory",
     "simulation": "random walks (a simulation proves nothing: what it did not refute is unknown)",
 }
 
