@@ -202,7 +202,10 @@ class Browser:
         """Poll until ``expression`` is truthy; its value."""
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except CdpError:  # e.g. while the page is being replaced
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:

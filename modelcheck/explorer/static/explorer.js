@@ -150,7 +150,10 @@
   }
   function tree(node) {
     var item = el("li", node.changed ? "changed" : "");
-    if (node.key !== null) { item.appendChild(el("span", "key", node.key + (node.children ? "" : " = "))); }
+    if (node.key !== null) {
+      item.appendChild(el("span", "key", node.key));
+      if (!node.children) { item.appendChild(document.createTextNode(" = ")); }
+    }
     if (node.children) {
       var list = el("ul");
       node.children.forEach(function (child) { list.appendChild(tree(child)); });
