@@ -10,6 +10,7 @@ Skipped, saying why, only where no Chromium is installed."""
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,3 +230,16 @@ def test_markup_in_states_and_labels_is_shown_as_text(browser: Browser) -> None:
         assert browser.evaluate("document.body.hasAttribute('data-pwned')") is False
         assert browser.evaluate("document.title").startswith("Evil - ")
     assert browser.problems() == []
+
+
+def test_the_screenshot_command_draws_the_readme_picture(tmp_path: Path) -> None:
+    from tests.explorer_screenshot import HEIGHT, WIDTH, screenshot
+
+    shot = tmp_path / "explorer.png"
+    screenshot(shot)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (WIDTH, HEIGHT)
+    committed = Path(__file__).parent.parent / "docs" / "explorer.png"
+    assert struct.unpack(">II", committed.read_bytes()[16:24]) == (WIDTH, HEIGHT)
+    assert len(data) > 50_000  # the page with its chart, not a blank one

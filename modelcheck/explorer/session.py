@@ -186,11 +186,12 @@ class Explorer:
             if cached is not None:
                 loaded.charts.move_to_end(place.path)
                 return cached
-            trace = self._trace(place, place.path)
-            try:
-                answer = {"svg": inline_svg(draw_svg(chart_dot(loaded.model, trace, None)))}
-            except DotMissing:
-                answer = {"none": NO_DOT}
+            source = chart_dot(loaded.model, self._trace(place, place.path), None)
+        try:  # Graphviz runs without the lock: the next click need not wait for it
+            answer = {"svg": inline_svg(draw_svg(source))}
+        except DotMissing:
+            answer = {"none": NO_DOT}
+        with self._lock:
             loaded.charts[place.path] = answer
             while len(loaded.charts) > 64:
                 loaded.charts.popitem(last=False)
