@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -155,6 +156,32 @@ def test_find_a_path_from_here() -> None:
     )
     assert reached[0] == 200 and reached[1]["status"] == "reached"
     assert reached[1]["path"].startswith("0.2.")
+
+
+def test_find_a_lasso_or_nothing_from_here() -> None:
+    with serving(HORDE, {"partitions": "1"}) as server:
+        words = urlencode([("model", HORDE), ("p", "partitions=1"), ("path", "0.2")])
+        lasso = request(server, "/api/find?" + words, {"property": "settles"})
+        never = request(server, "/api/find?" + words, {"property": "loser_exits"})
+    assert lasso == (
+        200,
+        {
+            "status": "violated",
+            "property": "settles",
+            "path": "0.2.0.0.0.0",
+            "at": 5,
+            "message": "counterexample for settles: 4 steps from here; the state stays "
+            "forever (from step 5)",
+        },
+    )
+    assert never == (
+        200,
+        {
+            "status": "unreached",
+            "property": "loser_exits",
+            "message": "loser_exits is true on none of the 16 states reachable from here",
+        },
+    )
 
 
 def test_find_stops_at_its_bound(tmp_path: Path) -> None:
@@ -383,6 +410,16 @@ def test_explore_prints_the_address_and_serves_until_interrupted() -> None:
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0
     assert err == "(Ctrl-C stops the explorer)\nstopped\n"
+
+
+def test_explore_on_a_port_that_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = run_cli(capsys, "explore", HORDE, "--port", str(port), "--no-browser")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 def test_explore_refuses_mistakes_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:

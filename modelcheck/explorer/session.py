@@ -221,8 +221,8 @@ class Explorer:
             counted = f"{result.distinct:,} state{'s' if result.distinct != 1 else ''}"
             if verdict.trace is None:
                 if result.complete:
-                    how = "holds on" if verdict.status == "holds" else "is not reached in"
-                    answer["message"] = f"{name} {how} all {counted} reachable from here"
+                    how = "holds on all" if verdict.status == "holds" else "is true on none of the"
+                    answer["message"] = f"{name} {how} {counted} reachable from here"
                 else:
                     bound = (
                         f"{self.find_seconds:g} s"
