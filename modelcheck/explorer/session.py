@@ -89,6 +89,7 @@ class _Node:
     text: str
     state: Any
     plain: dict[str, Any]
+    changes: list[str]
     values: dict[str, Any] | None = None
     successors: list[tuple[Any, Any]] | None = None
 
@@ -100,6 +101,7 @@ class _Loaded:
     ref: ModelRef
     model: Model[Any]
     props: list[Property]
+    command: str
     inits: list[Any] | None = None
     charts: OrderedDict[tuple[int, ...], dict[str, str]] = field(default_factory=OrderedDict)
 
@@ -150,21 +152,12 @@ class Explorer:
                     {
                         "choice": choice,
                         "action": shown.text,
-                        "changes": _changes(here.plain, shown.plain) or ["(no change)"],
+                        "changes": shown.changes,
                         "taken": choice == following,
                     }
                 )
-            steps = [
-                {
-                    "action": node.text,
-                    "changes": []
-                    if n == 0
-                    else _changes(nodes[n - 1].plain, node.plain) or ["(no change)"],
-                }
-                for n, node in enumerate(nodes)
-            ]
+            steps = [{"action": node.text, "changes": node.changes} for node in nodes]
             properties = self._judged(loaded, nodes[: place.at + 1], not successors)
-            model = loaded.model
             upto = ".".join(map(str, place.path[: place.at + 1]))
             return {
                 "model": _describe(loaded, place),
@@ -172,10 +165,10 @@ class Explorer:
                 "at": place.at,
                 "steps": steps,
                 "state": state_tree(here.plain, before),
-                "changes": [] if before is None else _changes(before, here.plain),
+                "changes": here.changes,
                 "successors": options,
                 "properties": properties,
-                "replay": f"{model_command(loaded.ref, model)} --path {upto}",
+                "replay": f"{loaded.command} --path {upto}",
             }
 
     def chart(self, place: Place) -> dict[str, str]:
@@ -266,7 +259,7 @@ class Explorer:
             self._refs.setdefault(loaded.ref.spec, loaded.ref)
             self._models.setdefault(
                 place.key,
-                _Loaded(loaded.ref, loaded.model, self._properties(loaded.model)),
+                self._loaded(loaded.ref, loaded.model),
             )
         trace = loaded.trace
         return {
@@ -291,14 +284,14 @@ class Explorer:
                 f"this explorer serves {served} (and the models of trace files opened in it), "
                 f"not '{place.spec}': start 'modelcheck explore' on that model"
             )
-        model = instantiate(ref, dict(place.params))
-        loaded = _Loaded(ref, model, self._properties(model))
+        loaded = self._loaded(ref, instantiate(ref, dict(place.params)))
         self._models[place.key] = loaded
         return loaded
 
     @staticmethod
-    def _properties(model: Model[Any]) -> list[Property]:
-        return call_model(lambda: list(model.properties()), "properties()")
+    def _loaded(ref: ModelRef, model: Model[Any]) -> _Loaded:
+        props = call_model(lambda: list(model.properties()), "properties()")
+        return _Loaded(ref, model, props, model_command(ref, model))
 
     def _node(self, place: Place, path: tuple[int, ...]) -> _Node:
         """The state ``path`` reaches (computed from the longest known prefix)."""
@@ -316,7 +309,7 @@ class Explorer:
                     f"path starts with initial state {path[0]}, but the model has "
                     f"{len(loaded.inits)}"
                 )
-            node = self._make(loaded.model, None, loaded.inits[path[0]])
+            node = self._make(loaded.model, None, loaded.inits[path[0]], None)
         else:
             options = self._successors(place, path[:-1])
             if not path[-1] < len(options):
@@ -326,16 +319,19 @@ class Explorer:
                     f"has {many} action{'s' if many != 1 else ''}"
                 )
             label, state = options[path[-1]]
-            node = self._make(loaded.model, label, state)
+            node = self._make(loaded.model, label, state, self._node(place, path[:-1]).plain)
         self._nodes[key] = node
         while len(self._nodes) > _KEEP:
             self._nodes.popitem(last=False)
         return node
 
     @staticmethod
-    def _make(model: Model[Any], label: Any, state: Any) -> _Node:
+    def _make(model: Model[Any], label: Any, state: Any, before: dict[str, Any] | None) -> _Node:
+        """A node; ``before`` is the plain state of the step before (None: an initial state)."""
         text = "initial state" if label is None else format_label(label)
-        return _Node(label, text, state, plain_state(model, state))
+        plain = plain_state(model, state)
+        changes = [] if before is None else _changes(before, plain) or ["(no change)"]
+        return _Node(label, text, state, plain, changes)
 
     def _successors(self, place: Place, path: tuple[int, ...]) -> list[tuple[Any, Any]]:
         node = self._node(place, path)
