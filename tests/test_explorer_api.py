@@ -3,6 +3,7 @@ the ``explore`` command that starts it."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from modelcheck import check
+from modelcheck.explorer import page_url
 from modelcheck.loader import instantiate, resolve
 from modelcheck.render.bundle import trace_document
 from tests.cli_helpers import run_cli
@@ -254,9 +256,26 @@ def test_a_file_that_is_not_a_trace_is_named_as_the_user_named_it(tmp_path: Path
     assert no_name == (400, {"error": 'expected {"name": file name, "text": content}'})
 
 
+def test_the_bare_address_leads_to_the_start() -> None:
+    with serving(HORDE, FAULTS, path="0.2") as server:
+        status, page = request(server, f"/?token={server.token}", token=None)
+        start = page_url(server)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request("GET", f"/?token={server.token}")
+        answer = connection.getresponse()
+        connection.close()
+    assert answer.status == 303
+    assert f"http://127.0.0.1:{server.port}{answer.headers['Location']}" == start
+    assert start == (
+        f"http://127.0.0.1:{server.port}/?token={server.token}&model=models%2Fregistry"
+        "%2Fhorde_registry.py%3AHordeRegistry&p=partitions%3D1&p=heals%3D1&path=0.2&at=1"
+    )
+    assert status == 200 and "static/explorer.js" in page  # urllib followed the redirect
+
+
 def test_the_page_and_its_assets_are_served_with_the_token() -> None:
     with serving(HORDE, FAULTS) as server:
-        status, page = request(server, f"/?token={server.token}", token=None)
+        status, page = request(server, f"/?token={server.token}&model=x", token=None)
         script = request(server, f"/static/explorer.js?token={server.token}", token=None)
         style = request(server, "/static/explorer.css")
         missing = request(server, "/static/../session.py")

@@ -4,7 +4,8 @@
 It binds 127.0.0.1 only. Every request must carry the random token the address was printed
 with (``?token=`` or the ``X-Token`` header), else 403. Answers:
 
-- ``GET /`` the page; ``GET /static/NAME`` its script and style;
+- ``GET /?model=...`` the page (without ``model``: a redirect to where the explorer
+  starts); ``GET /static/NAME`` its script and style;
 - ``GET /api/view?model=SPEC&p=K=V...&path=0.1.2&at=2`` what the page shows at that step;
 - ``GET /api/chart?...`` the chart of the path (SVG), drawn once per path;
 - ``POST /api/find?...`` with ``{"property": NAME}``: a bounded search from the step;
@@ -152,6 +153,11 @@ class _Handler(BaseHTTPRequestHandler):
             if path in {p for _, p in _ROUTES}:
                 raise _Refused(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not for {path}")
             raise _Refused(HTTPStatus.NOT_FOUND, f"no such page: {path}")
+        if path == "/" and "model" not in query:  # the bare address: the starting place
+            self._redirect(
+                page_url(self.server).removeprefix(f"http://127.0.0.1:{self.server.port}")
+            )
+            return None
         if path == "/":
             return self._static("index.html")
         if path == "/api/open":
@@ -202,6 +208,12 @@ class _Handler(BaseHTTPRequestHandler):
         if name == "index.html":  # its script and style are asked for with the token too
             data = data.replace(b"__TOKEN__", self.server.token.encode("ascii"))
         return data, kind, HTTPStatus.OK
+
+    def _redirect(self, where: str) -> None:
+        self.send_response(HTTPStatus.SEE_OTHER)
+        self.send_header("Location", where)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _json(self, doc: Any, status: HTTPStatus = HTTPStatus.OK) -> None:
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
