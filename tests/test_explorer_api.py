@@ -234,6 +234,30 @@ def test_open_a_saved_counterexample(tmp_path: Path) -> None:
     assert view["model"]["params"] == ["partitions=1"] and view["properties"][0]["bad"]
 
 
+def test_open_a_lasso_of_another_model(tmp_path: Path) -> None:
+    ping = "models/intro/lossy_ping.py:LossyPing"
+    model = instantiate(resolve(ping), {})
+    prop = check(model).verdict("answered")
+    text = json.dumps(trace_document(model, prop, ping, {}))
+    with serving(HORDE, FAULTS) as server:
+        before = request(server, "/api/view?" + _query("0", model=ping))
+        opened = request(server, "/api/open", {"name": "answered.json", "text": text})
+        after = request(server, "/api/view?" + _query("0.0.1", model=ping))
+    assert before[0] == 400 and before[1]["error"].startswith("this explorer serves ")
+    assert opened == (
+        200,
+        {
+            "spec": ping,
+            "params": [],
+            "path": "0.0.1",
+            "at": 2,
+            "message": "opened answered.json: eventually answered violated, 2 steps; "
+            "steps 1 to 2 repeat forever",
+        },
+    )
+    assert after[0] == 200 and after[1]["model"]["title"] == "LossyPing"
+
+
 def test_a_file_that_is_not_a_trace_is_named_as_the_user_named_it(tmp_path: Path) -> None:
     with serving(HORDE, FAULTS) as server:
         not_json = request(server, "/api/open", {"name": "../notes.json", "text": "{"})
@@ -346,7 +370,7 @@ def test_without_the_token_every_request_gets_403(where: str) -> None:
         (
             "/api/view?" + urlencode([("model", HORDE), ("p", "nodes")]),
             None,
-            (400, "parameter 'nodes' must be written name=value"),
+            (400, "parameter 'nodes' must be written name=value, e.g. -p rms=5"),
         ),
         ("/nope", None, (404, "no such page: /nope")),
         ("/api/view", {"a": 1}, (405, "POST is not for /api/view")),

@@ -29,6 +29,7 @@ from modelcheck.errors import ModelcheckError, UsageError
 from modelcheck.explore import check
 from modelcheck.loader import ModelRef, instantiate
 from modelcheck.model import Model, format_label
+from modelcheck.params import parse_assignments
 from modelcheck.properties import ALWAYS, LIVENESS, SOMETIMES, Property
 from modelcheck.render._states import plain_state
 from modelcheck.render.chart import chart_dot
@@ -58,14 +59,7 @@ class Place:
     @staticmethod
     def parse(spec: str, params: Sequence[str], path: str | None, at: str | None) -> Place:
         """A place from the URL's words; a malformed one is a :class:`UsageError`."""
-        pairs: list[tuple[str, str]] = []
-        for word in params:
-            name, sep, value = word.partition("=")
-            if not sep or not name.strip():
-                raise UsageError(f"parameter '{word}' must be written name=value")
-            if any(name == seen for seen, _ in pairs):
-                raise UsageError(f"parameter '{name}' is given twice")
-            pairs.append((name.strip(), value))
+        pairs = tuple(parse_assignments(params).items())
         choices = parse_path(path) if path else (0,)
         if at is None or at == "":
             step = len(choices) - 1
@@ -73,7 +67,7 @@ class Place:
             step = int(at)
         else:
             raise UsageError(f"step '{at}' is not a step of the path (0 to {len(choices) - 1})")
-        return Place(spec, tuple(pairs), choices, step)
+        return Place(spec, pairs, choices, step)
 
     @property
     def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -262,13 +256,21 @@ class Explorer:
                 self._loaded(loaded.ref, loaded.model),
             )
         trace = loaded.trace
+        n = len(trace)
+        loop = ""
+        if trace.loop is not None:
+            loop = (
+                "; the last state stays forever"
+                if trace.loop == n
+                else f"; steps {trace.loop + 1} to {n} repeat forever"
+            )
         return {
             "spec": loaded.ref.spec,
             "params": [f"{k}={v}" for k, v in words.items()],
             "path": trace.path,
             "at": len(trace),
             "message": f"opened {name}: {loaded.prop.kind} {loaded.prop.name} "
-            f"{loaded.prop.status}, {len(trace)} step{'s' if len(trace) != 1 else ''}",
+            f"{loaded.prop.status}, {n} step{'s' if n != 1 else ''}{loop}",
         }
 
     # -- what they share ------------------------------------------------------------------
