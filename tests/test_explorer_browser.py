@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from modelcheck import check
-from modelcheck.explorer import page_url
+from modelcheck.explorer import Place, page_url
 from modelcheck.loader import instantiate, resolve
 from modelcheck.render.bundle import trace_document
 from tests.cdp import BROWSER, Browser, CdpError
@@ -229,7 +229,15 @@ def test_markup_in_states_and_labels_is_shown_as_text(browser: Browser) -> None:
         )
         assert browser.evaluate("document.body.hasAttribute('data-pwned')") is False
         assert browser.evaluate("document.title").startswith("Evil - ")
-    assert browser.problems() == []
+        assert browser.problems() == []
+
+        # an address with a path the model does not have: the message, not a blank page
+        start = server.explorer.start
+        browser.goto(page_url(server, Place(start.spec, start.params, (0, 5), 1)))
+        browser.wait_for("document.body.dataset.ready === 'error'")
+        assert _texts(browser, "#error") == [
+            "path step 1 takes action 5, but the state there has 1 action"
+        ]
 
 
 def test_the_screenshot_command_draws_the_readme_picture(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@
   var chartPath = null;  // the path whose chart is shown
   var selected = 0;      // the enabled step the keyboard points at
   var started = 0;
+  var ticket = 0;        // the number of the latest request for a view
   window.explorerTimes = [];  // milliseconds from a click or key to the page showing it
 
   function $(id) { return document.getElementById(id); }
@@ -62,8 +63,10 @@
 
   function go(pl, push) {
     started = performance.now();
+    var mine = ++ticket;
     document.body.dataset.ready = "loading";
     return api("GET", "/api/view", pl).then(function (doc) {
+      if (mine !== ticket) { return; }  // a later click is on its way: it wins
       place = pl;
       view = doc;
       var q = query(pl);
@@ -76,7 +79,7 @@
       window.explorerTimes.push(performance.now() - started);
       document.body.dataset.ready = doc.path + "@" + doc.at;
       loadChart();
-    }).catch(problem);
+    }).catch(function (err) { if (mine === ticket) { problem(err); } });
   }
   function jump(at) {
     if (!place || at < 0 || at >= place.path.length || at === place.at) { return; }
