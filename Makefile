@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
-.PHONY: regress regress-slow chromium chart
+.PHONY: regress regress-slow chromium chart explorer-screenshot
 
 setup: $(STAMP) graphviz-dot
 
@@ -44,6 +44,11 @@ chart: $(STAMP)
 	  cp $$tmp/answers_are_right.png $(CHART_PNG); status=$$?; rm -rf $$tmp; \
 	  test $$status -eq 0 && echo "wrote $(CHART_PNG)"; exit $$status
 
+# The explorer's screenshot in the README: the real app in headless Chromium.
+EXPLORER_PNG ?= docs/explorer.png
+explorer-screenshot: $(STAMP) chromium
+	$(BIN)/python -m tests.explorer_screenshot $(EXPLORER_PNG)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.store
 	$(BIN)/python -m benchmarks.fingerprint
 	$(BIN)/python -m benchmarks.parallel
+	$(BIN)/python -m benchmarks.explorer
 
 # Regression specs (specs/*.toml): the fast ones also run in `make test`; the slow ones
 # (slow = true, e.g. TwoPhase with 7 and 8 resource managers) only here.

@@ -39,6 +39,7 @@ from modelcheck.render import (
 )
 from modelcheck.render.bundle import itf_meta, search_stats, trace_files, write_all
 from modelcheck.render.chart import chart_dot
+from modelcheck.render.command import model_command
 from modelcheck.render.draw import INSTALL_HINT
 from modelcheck.render.itf import trace_to_itf
 from modelcheck.render.junit import junit_xml
@@ -49,7 +50,7 @@ from modelcheck.render.savetest import regression_test
 from modelcheck.result import EXIT_UNKNOWN, CheckResult, Progress, PropertyResult, Status
 from modelcheck.specs import Outcome, default_jobs, find_specs, run_specs, updated_text
 from modelcheck.trace import Trace, judge, replay
-from modelcheck.values import format_value, to_plain
+from modelcheck.values import to_plain
 
 __all__ = ["cli", "main"]
 
@@ -600,6 +601,85 @@ def replay_path(
     return 1 if violated else 0
 
 
+@cli.command(name="explore")
+@click.argument("target", metavar="PATH[:NAME]")
+@_param_option
+@_fault_options
+@click.option(
+    "--path",
+    "path",
+    metavar="PATH",
+    help="Start at this path (the encoding printed with a trace, e.g. 0.3.1).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    help="Listen on this port of 127.0.0.1 (default: a free one).",
+)
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    default=200_000,
+    show_default=True,
+    help="'Find a path from here' explores at most N states.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="'Find a path from here' stops after this long.",
+)
+@click.option("--no-browser", is_flag=True, help="Only print the address; open no browser.")
+def explore(
+    target: str,
+    assignments: tuple[str, ...],
+    path: str | None,
+    port: int,
+    max_states: int,
+    time_limit: float,
+    no_browser: bool,
+    **faults: Any,
+) -> int:
+    """Walk the state space in a browser: a local web app (127.0.0.1, a random token).
+
+    See every enabled step with what it would change, take one, go back, jump; the chart
+    and the state grow with the path; properties are judged on each state; a saved
+    counterexample can be opened and branched off. Ctrl-C stops it.
+    """
+    import webbrowser
+
+    from modelcheck.explorer import Explorer, make_server, page_url
+
+    try:
+        ref = resolve(target)
+        params = _with_faults(ref, dict(parse_assignments(assignments)), faults)
+        explorer = Explorer(
+            ref,
+            {name: str(value) for name, value in params.items()},
+            path=path,
+            find_states=max_states,
+            find_seconds=time_limit,
+        )
+        server = make_server(explorer, port)
+    except ModelcheckError as exc:
+        return _report_error(exc, None)
+    url = page_url(server)
+    click.echo(f"exploring {ref.spec} at {url}")
+    click.echo("(Ctrl-C stops the explorer)", err=True)
+    if not no_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+    return 0
+
+
 @cli.command(name="render")
 @click.argument("trace_file", metavar="TRACE.json", type=click.Path(dir_okay=False))
 @click.option(
@@ -894,15 +974,7 @@ def _report_error(exc: ModelcheckError, model: Model[Any] | None) -> int:
 
 
 def _replay_command(ref: ModelRef | None, model: Model[Any]) -> str | None:
-    if ref is None:
-        return None
-    several = len(load_models(ref.path)) > 1
-    words = ["modelcheck", "replay", ref.spec if several else ref.path]
-    defaults = {name: p.default for name, p in type(model).declared_params().items()}
-    for name, value in model.params.items():
-        if value != defaults.get(name):
-            words.append(f"-p {name}={format_value(to_plain(value))}")
-    return " ".join(words)
+    return None if ref is None else model_command(ref, model)
 
 
 def _out_files(
