@@ -16,12 +16,27 @@
 
 -define(COOKIE, probe_cookie).
 -define(WAIT, 5000).
+-define(SCENARIOS, [fifo, down_after_messages, connection_loss, nodedown_nodeup,
+                    partition_sends_lost, reconnect_on_send, global_random_exit_name,
+                    global_random_notify_name, global_notify_all_name, pg_partition,
+                    overlap_on, overlap_off]).
 
-main([Scenario, Runs, Tag]) ->
+main([Which, Runs, Tag]) ->
     try
         emit(#{otp => list_to_binary(erlang:system_info(otp_release)),
                version => list_to_binary(otp_version())}),
-        [run(list_to_atom(Scenario), I, Tag) || I <- lists:seq(1, list_to_integer(Runs))],
+        Scenarios = case Which of
+                        "all" -> ?SCENARIOS;
+                        _ -> [list_to_atom(Which)]
+                    end,
+        N = list_to_integer(Runs),
+        %% The scenarios run side by side (each on its own nodes, one run after another):
+        %% most of a run is waiting, for nodes to boot and for timeouts.
+        Self = self(),
+        Workers = [{S, spawn_link(fun() ->
+                                         Self ! {self(), [run(S, I, Tag) || I <- lists:seq(1, N)]}
+                                 end)} || S <- Scenarios],
+        [[emit(Line) || Line <- receive {Pid, Lines} -> Lines end] || {_, Pid} <- Workers],
         halt(0)
     catch Class:Reason:Stack ->
         io:format(standard_error, "otp_probe: ~p:~p ~p~n", [Class, Reason, Stack]),
@@ -37,8 +52,10 @@ otp_version() ->
     end.
 
 run(Scenario, I, Tag) ->
-    Observed = scenario(Scenario, I, Tag),
-    emit(Observed#{scenario => Scenario, run => I}).
+    Observed = scenario(Scenario, I, Tag ++ "_" ++ short(Scenario)),
+    Observed#{scenario => Scenario, run => I}.
+
+short(Scenario) -> [C || C <- atom_to_list(Scenario), C =/= $_].
 
 %% -- scenarios ------------------------------------------------------------------------------
 
@@ -249,7 +266,8 @@ event({What, Detail}) -> [What, Detail].
 %% Start a node per letter and connect them all (a cluster, as most begin).
 start(Letters, Tag, I, Extra) ->
     Dir = filename:dirname(code:which(?MODULE)),
-    Nodes = [begin
+    Self = self(),
+    Starting = [spawn_link(fun() -> Self ! {self(), begin
          Name = lists:flatten(io_lib:format("~s_~s_~b", [L, Tag, I])),
          {ok, Peer, Node} = peer:start(#{
              name => Name, host => "127.0.0.1", longnames => true,
@@ -257,8 +275,10 @@ start(Letters, Tag, I, Extra) ->
              args => ["-kernel", "inet_dist_use_interface", "{127,0,0,1}",
                       "-kernel", "logger_level", "none",
                       "-setcookie", atom_to_list(?COOKIE), "-pa", Dir | Extra]}),
+         unlink(Peer),
          {L, Peer, Node}
-     end || L <- Letters],
+     end} end) || L <- Letters],
+    Nodes = [receive {Pid, Started} -> Started end || Pid <- Starting],
     [true = peer:call(P, net_kernel, connect_node, [N]) || {X, P, _} <- Nodes,
                                                            {Y, _, N} <- Nodes, X < Y],
     [ok = peer:call(P, global, sync, []) || {_, P, _} <- Nodes],
