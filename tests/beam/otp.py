@@ -14,7 +14,7 @@ import pytest
 
 from modelcheck.otp import ErlangMissing, Otp, find_otp
 
-__all__ = ["OTP", "RUNS", "header", "observe", "report", "requires_otp", "summary"]
+__all__ = ["OTP", "RUNS", "header", "note", "observe", "report", "requires_otp", "summary"]
 
 #: Runs of each scenario on real nodes (each starts fresh nodes: about a second a run).
 RUNS = 6
@@ -57,6 +57,11 @@ def report(rule: str, outcomes: Counter[str]) -> None:
     runs = sum(outcomes.values())
     seen = "; ".join(f"{n} x {what}" for what, n in sorted(outcomes.items()))
     _REPORT.setdefault(rule, f"{rule}: {runs} runs: {seen}")
+
+
+def note(rule: str, text: str) -> None:
+    """Record a line for the end of the run: ``rule: text``."""
+    _REPORT.setdefault(rule, f"{rule}: {text}")
 
 
 def header() -> str:
