@@ -85,10 +85,12 @@ class Schedule:
 
 @dataclass(frozen=True)
 class RunResult:
-    """One run: ``diverged`` is None when it reproduced the trace; otherwise the checkpoint
-    (its index) whose view did not match, with the real view and the model's."""
+    """One run: ``views`` are what the real nodes showed at each checkpoint; ``diverged`` is
+    None when the run reproduced the trace, otherwise the first checkpoint (its index) whose
+    view the model does not reach, with that view and the model's there."""
 
     run: int
+    views: tuple[View, ...]
     diverged: int | None
     real: View | None = None
     model: View | None = None
@@ -201,8 +203,9 @@ def _judge(model: Model[Any], schedule: Schedule, run: dict[str, Any]) -> RunRes
         raise OtpRunError(f"run {run['run']}: {len(real)} views for {len(schedule.checkpoints)}")
     for index, (checkpoint, seen) in enumerate(zip(schedule.checkpoints, real, strict=True)):
         if seen not in _settled_views(model, checkpoint.state):
-            return RunResult(run["run"], index, seen, model_view(model, checkpoint.state))
-    return RunResult(run["run"], None)
+            wanted = model_view(model, checkpoint.state)
+            return RunResult(run["run"], tuple(real), index, seen, wanted)
+    return RunResult(run["run"], tuple(real), None)
 
 
 def replay_on_otp(model: Model[Any], trace: Trace, *, runs: int, otp: Otp, tag: str) -> OtpReplay:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck.model import Model
-from modelcheck.otp.replay import OtpReplay, View
+from modelcheck.otp.replay import OtpReplay, View, model_view
 from modelcheck.result import PropertyResult
 
 __all__ = ["format_otp_replay", "format_view"]
@@ -41,6 +41,16 @@ def format_otp_replay(model: Model[Any], prop: PropertyResult, replay: OtpReplay
             continue
         mark = f"forced: {forced[number]}" if number in forced else "recorded"
         lines.append(f"  {number:>2}  {step.action:<{width}}  {mark}")
+    first_run = replay.runs[0]
+    lines.append(
+        f"  what the model shows, and the nodes in run {first_run.run}, after each forced step:"
+    )
+    for checkpoint, real in zip(schedule.checkpoints, first_run.views, strict=True):
+        where = "start" if checkpoint.step == 0 else f"step {checkpoint.step}"
+        lines += [
+            f"  {where:>7}  model: {format_view(model_view(model, checkpoint.state))}",
+            f"  {'':>7}  nodes: {format_view(real)}",
+        ]
     diverged = [r for r in replay.runs if r.diverged is not None]
     if diverged:
         at: dict[int, int] = {}
