@@ -18,17 +18,17 @@
 %% Output: {"otp": RELEASE, "version": OTP_VERSION}, then per run {"run": I, "initial":
 %% VIEW, "steps": [VIEW, ...]}, a VIEW after the start and after each step: {NODE: {"process": idle | registering | registered
 %% | refused | killed | notified, "holder": NODE | "none", "nodes": [NODE, ...]}} for the
-%% nodes that are up. Runs go four at a time.
+%% nodes that are up. Runs go ten at a time.
 -module(global_replay).
 -export([main/1, proc/1]).
 
 -define(COOKIE, replay_cookie).
--define(BATCH, 4).
+-define(BATCH, 10).
 
 main([Letters, Method, Runs, Tag | Steps]) ->
     try
-        emit(#{otp => list_to_binary(erlang:system_info(otp_release)),
-               version => list_to_binary(otp_version())}),
+        otp_nodes:emit(#{otp => list_to_binary(erlang:system_info(otp_release)),
+                         version => list_to_binary(otp_nodes:otp_version())}),
         Nodes = [list_to_atom([L]) || L <- Letters],
         Schedule = [parse(S) || S <- Steps],
         Ids = lists:seq(1, list_to_integer(Runs)),
@@ -44,16 +44,8 @@ batches(Ids, Fun) ->
     {Now, Later} = lists:split(min(?BATCH, length(Ids)), Ids),
     Self = self(),
     Pids = [spawn_link(fun() -> Self ! {self(), Fun(I)} end) || I <- Now],
-    [emit(receive {Pid, Line} -> Line end) || Pid <- Pids],
+    [otp_nodes:emit(receive {Pid, Line} -> Line end) || Pid <- Pids],
     batches(Later, Fun).
-
-otp_version() ->
-    File = filename:join([code:root_dir(), "releases", erlang:system_info(otp_release),
-                          "OTP_VERSION"]),
-    case file:read_file(File) of
-        {ok, Bin} -> string:trim(binary_to_list(Bin));
-        _ -> erlang:system_info(otp_release)
-    end.
 
 parse("heal") -> heal;
 parse("register:" ++ [L]) -> {register, list_to_atom([L])};
@@ -65,7 +57,7 @@ parse("partition:" ++ Groups) ->
 %% -- one run ----------------------------------------------------------------------------------
 
 run(Letters, Method, Schedule, Tag, I) ->
-    Nodes = start(Letters, Tag, I),
+    Nodes = otp_nodes:start(Letters, Tag, I, ?COOKIE, []),
     Procs = maps:from_list([{L, peer:call(P, erlang, spawn, [?MODULE, proc, [Method]])}
                             || {L, P, _} <- Nodes]),
     State = #{nodes => Nodes, procs => Procs, up => Letters, answers => #{}},
@@ -74,7 +66,7 @@ run(Letters, Method, Schedule, Tag, I) ->
                                             S2 = step(Step, S),
                                             {view(S2), S2}
                                     end, State, Schedule),
-    [catch peer:stop(P) || {L, P, _} <- Nodes, lists:member(L, maps:get(up, Final))],
+    otp_nodes:stop([N || N = {L, _, _} <- Nodes, lists:member(L, maps:get(up, Final))]),
     #{run => I, initial => Initial, steps => Views}.
 
 step({partition, Groups}, S) ->
@@ -87,8 +79,7 @@ step({cut, X, Y}, S) ->
     S;
 step(heal, S = #{nodes := Nodes, up := Up}) ->
     Live = [N || N = {L, _, _} <- Nodes, lists:member(L, Up)],
-    [true = peer:call(P, erlang, set_cookie, [N, ?COOKIE]) || {_, P, _} <- Live,
-                                                             {_, _, N} <- Live],
+    otp_nodes:heal(Live, ?COOKIE),
     [peer:call(P, net_kernel, connect_node, [N]) || {X, P, _} <- Live, {Y, _, N} <- Live, X < Y],
     [peer:call(P, global, sync, []) || {_, P, _} <- Live],
     timer:sleep(200),
@@ -112,7 +103,8 @@ view(#{nodes := Nodes, procs := Procs, up := Up, answers := Answers}) ->
     maps:from_list(
       [{L, #{process => process(P, maps:get(L, Procs), maps:get(L, Answers, idle)),
              holder => holder(peer:call(P, global, whereis_name, [n])),
-             nodes => lists:sort([letter(N) || N <- peer:call(P, erlang, nodes, [])])}}
+             nodes => lists:sort([otp_nodes:letter(N)
+                                  || N <- peer:call(P, erlang, nodes, [])])}}
        || {L, P, _} <- Nodes, lists:member(L, Up)]).
 
 process(Peer, Pid, Answer) ->
@@ -132,7 +124,7 @@ process(Peer, Pid, Answer) ->
     end.
 
 holder(undefined) -> none;
-holder(Pid) -> letter(node(Pid)).
+holder(Pid) -> otp_nodes:letter(node(Pid)).
 
 %% The node's process: registers n when told to, and remembers a conflict notice.
 proc(Method) -> proc(Method, false).
@@ -154,51 +146,11 @@ proc(Method, Told) ->
 
 %% -- nodes ------------------------------------------------------------------------------------
 
-start(Letters, Tag, I) ->
-    Self = self(),
-    Starting = [spawn_link(fun() ->
-        Name = lists:flatten(io_lib:format("~s_~s_~b", [L, Tag, I])),
-        {ok, Peer, Node} = peer:start(#{
-            name => Name, host => "127.0.0.1", longnames => true, connection => standard_io,
-            args => ["-kernel", "inet_dist_use_interface", "{127,0,0,1}",
-                     "-kernel", "logger_level", "none",
-                     "-setcookie", atom_to_list(?COOKIE),
-                     "-pa", filename:dirname(code:which(?MODULE))]}),
-        unlink(Peer),
-        Self ! {self(), {L, Peer, Node}}
-    end) || L <- Letters],
-    Nodes = [receive {Pid, Started} -> Started end || Pid <- Starting],
-    [true = peer:call(P, net_kernel, connect_node, [N]) || {X, P, _} <- Nodes,
-                                                           {Y, _, N} <- Nodes, X < Y],
-    [ok = peer:call(P, global, sync, []) || {_, P, _} <- Nodes],
-    Nodes.
-
 peer_of(#{nodes := Nodes}, L) -> {L, P, _} = lists:keyfind(L, 1, Nodes), P.
 
+%% A link to a node that is down already has nothing to cut.
 cut(#{nodes := Nodes, up := Up}, X, Y) ->
     case lists:member(X, Up) andalso lists:member(Y, Up) of
         false -> ok;
-        true ->
-            {_, PX, NX} = lists:keyfind(X, 1, Nodes),
-            {_, PY, NY} = lists:keyfind(Y, 1, Nodes),
-            true = peer:call(PX, erlang, set_cookie, [NY, wrong_x]),
-            true = peer:call(PY, erlang, set_cookie, [NX, wrong_y]),
-            peer:call(PX, erlang, disconnect_node, [NY]),
-            ok
+        true -> otp_nodes:cut(Nodes, X, Y)
     end.
-
-letter(Node) -> list_to_atom([hd(atom_to_list(Node))]).
-
-%% -- JSON ---------------------------------------------------------------------------------------
-
-emit(Term) -> io:put_chars([json(Term), $\n]).
-
-json(true) -> "true";
-json(false) -> "false";
-json(N) when is_integer(N) -> integer_to_list(N);
-json(A) when is_atom(A) -> json(atom_to_binary(A));
-json(B) when is_binary(B) -> [$", B, $"];
-json(L) when is_list(L) -> [$[, lists:join($,, [json(X) || X <- L]), $]];
-json(M) when is_map(M) ->
-    Pairs = lists:sort([{atom_to_binary(K), V} || {K, V} <- maps:to_list(M)]),
-    [${, lists:join($,, [[json(K), $:, json(V)] || {K, V} <- Pairs]), $}].

@@ -22,7 +22,10 @@ from typing import Any
 
 from modelcheck.errors import ModelcheckError
 
-__all__ = ["ErlangMissing", "Otp", "OtpRunError", "find_otp", "parse_lines"]
+__all__ = ["LIBRARY", "ErlangMissing", "Otp", "OtpRunError", "find_otp", "parse_lines"]
+
+#: What every driver may call (starting nodes, partitions, JSON lines): compiled with it.
+LIBRARY = Path(__file__).with_name("otp_nodes.erl")
 
 _VERSION = (
     "R = erlang:system_info(otp_release), "
@@ -62,10 +65,12 @@ class Otp:
             raise OtpRunError(f"erlc {source.name} failed: {' '.join(first) or 'no output'}")
 
     def run(self, source: Path, args: list[str], *, timeout: float = 600.0) -> list[dict[str, Any]]:
-        """Compile the driver ``source`` into a temporary folder, run ``main(args)`` on a
-        controller node, and return the JSON objects it printed (the first: its OTP)."""
+        """Compile the driver ``source`` (with :data:`LIBRARY`) into a temporary folder, run
+        ``main(args)`` on a controller node, and return the JSON objects it printed (the
+        first: its OTP)."""
         module = source.stem
         with tempfile.TemporaryDirectory(prefix="modelcheck-otp-") as tmp:
+            self.compile(LIBRARY, Path(tmp))
             self.compile(source, Path(tmp))
             quoted = ", ".join(json.dumps(a) for a in args)
             env = dict(os.environ, ERL_EPMD_ADDRESS="127.0.0.1")

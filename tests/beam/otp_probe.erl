@@ -1,12 +1,12 @@
 %% Runs BEAM scenarios on real Erlang nodes and prints what they did, one JSON object a line.
 %%
-%% Compiled at test time (erlc) into a temporary folder; the controller runs
-%%   erl -noshell -pa DIR -eval 'otp_probe:main(["SCENARIO", "RUNS", "TAG"])'
-%% and starts every node with peer:start(... connection => standard_io ...), so the
-%% controller is never a distribution peer that could reconnect two sides of a partition.
-%% Every node listens on 127.0.0.1 only. A partition is held by giving each side a different
-%% wrong cookie for the other, then disconnecting; a heal restores the cookies (the next
-%% send, or net_kernel:connect_node/1, reconnects).
+%% Compiled at test time (erlc), with modelcheck's otp_nodes.erl, into a temporary folder;
+%% the controller runs
+%%   erl -noshell -pa DIR -eval 'otp_probe:main(["SCENARIO" | "all", "RUNS", "TAG"])'
+%% and starts every node with otp_nodes:start/5 (peer over stdio, so the controller is never
+%% a distribution peer that could reconnect two sides of a partition; every node on
+%% 127.0.0.1; a partition held by per-side wrong cookies; a heal restores the cookies and the
+%% next send, or net_kernel:connect_node/1, reconnects).
 %%
 %% The first line is {"otp": RELEASE, "version": OTP_VERSION}; then one line per run:
 %% {"scenario": S, "run": I, ...what was observed...}. Nodes are named by a letter (a, b, c)
@@ -23,8 +23,8 @@
 
 main([Which, Runs, Tag]) ->
     try
-        emit(#{otp => list_to_binary(erlang:system_info(otp_release)),
-               version => list_to_binary(otp_version())}),
+        otp_nodes:emit(#{otp => list_to_binary(erlang:system_info(otp_release)),
+                         version => list_to_binary(otp_nodes:otp_version())}),
         Scenarios = case Which of
                         "all" -> ?SCENARIOS;
                         _ -> [list_to_atom(Which)]
@@ -36,19 +36,12 @@ main([Which, Runs, Tag]) ->
         Workers = [{S, spawn_link(fun() ->
                                          Self ! {self(), [run(S, I, Tag) || I <- lists:seq(1, N)]}
                                  end)} || S <- Scenarios],
-        [[emit(Line) || Line <- receive {Pid, Lines} -> Lines end] || {_, Pid} <- Workers],
+        [[otp_nodes:emit(Line) || Line <- receive {Pid, Lines} -> Lines end]
+         || {_, Pid} <- Workers],
         halt(0)
     catch Class:Reason:Stack ->
         io:format(standard_error, "otp_probe: ~p:~p ~p~n", [Class, Reason, Stack]),
         halt(1)
-    end.
-
-otp_version() ->
-    File = filename:join([code:root_dir(), "releases", erlang:system_info(otp_release),
-                          "OTP_VERSION"]),
-    case file:read_file(File) of
-        {ok, Bin} -> string:trim(binary_to_list(Bin));
-        _ -> erlang:system_info(otp_release)
     end.
 
 run(Scenario, I, Tag) ->
@@ -263,32 +256,13 @@ event({What, Detail}) -> [What, Detail].
 
 %% -- controller helpers ---------------------------------------------------------------------
 
-%% Start a node per letter and connect them all (a cluster, as most begin).
-start(Letters, Tag, I, Extra) ->
-    Dir = filename:dirname(code:which(?MODULE)),
-    Self = self(),
-    Starting = [spawn_link(fun() -> Self ! {self(), begin
-         Name = lists:flatten(io_lib:format("~s_~s_~b", [L, Tag, I])),
-         {ok, Peer, Node} = peer:start(#{
-             name => Name, host => "127.0.0.1", longnames => true,
-             connection => standard_io,
-             args => ["-kernel", "inet_dist_use_interface", "{127,0,0,1}",
-                      "-kernel", "logger_level", "none",
-                      "-setcookie", atom_to_list(?COOKIE), "-pa", Dir | Extra]}),
-         unlink(Peer),
-         {L, Peer, Node}
-     end} end) || L <- Letters],
-    Nodes = [receive {Pid, Started} -> Started end || Pid <- Starting],
-    [true = peer:call(P, net_kernel, connect_node, [N]) || {X, P, _} <- Nodes,
-                                                           {Y, _, N} <- Nodes, X < Y],
-    [ok = peer:call(P, global, sync, []) || {_, P, _} <- Nodes],
-    Nodes.
+start(Letters, Tag, I, Extra) -> otp_nodes:start(Letters, Tag, I, ?COOKIE, Extra).
 
-stop(Nodes) -> [peer:stop(P) || {_, P, _} <- Nodes], ok.
+stop(Nodes) -> otp_nodes:stop(Nodes).
 
 node_name(Nodes, L) -> {L, _, N} = lists:keyfind(L, 1, Nodes), N.
 
-letter(Node) -> list_to_atom([hd(atom_to_list(Node))]).
+letter(Node) -> otp_nodes:letter(Node).
 
 spawn_on(Peer, M, F, Args) -> peer:call(Peer, erlang, spawn, [M, F, Args]).
 
@@ -318,18 +292,9 @@ partition(Nodes, Groups) ->
     [cut(Nodes, X, Y) || G1 <- Groups, G2 <- Groups, G1 < G2, X <- G1, Y <- G2],
     ok.
 
-cut(Nodes, X, Y) ->
-    {_, PX, NX} = lists:keyfind(X, 1, Nodes),
-    {_, PY, NY} = lists:keyfind(Y, 1, Nodes),
-    true = peer:call(PX, erlang, set_cookie, [NY, wrong_x]),
-    true = peer:call(PY, erlang, set_cookie, [NX, wrong_y]),
-    peer:call(PX, erlang, disconnect_node, [NY]),
-    ok.
+cut(Nodes, X, Y) -> otp_nodes:cut(Nodes, X, Y).
 
-heal(Nodes) ->
-    [true = peer:call(P, erlang, set_cookie, [N, ?COOKIE]) || {_, P, _} <- Nodes,
-                                                              {_, _, N} <- Nodes],
-    ok.
+heal(Nodes) -> otp_nodes:heal(Nodes, ?COOKIE).
 
 links(Nodes) ->
     maps:from_list([{L, lists:sort([letter(N) || N <- peer:call(P, erlang, nodes, [])])}
@@ -365,27 +330,3 @@ holder(Pid) -> letter(node(Pid)).
 
 permutations([]) -> [[]];
 permutations(L) -> [[H | T] || H <- L, T <- permutations(L -- [H])].
-
-%% -- JSON -----------------------------------------------------------------------------------
-
-emit(Term) -> io:put_chars([json(Term), $\n]).
-
-json(true) -> "true";
-json(false) -> "false";
-json(null) -> "null";
-json(N) when is_integer(N) -> integer_to_list(N);
-json(A) when is_atom(A) -> json(atom_to_binary(A));
-json(B) when is_binary(B) -> [$", escape(binary_to_list(B)), $"];
-json(L) when is_list(L) -> [$[, lists:join($,, [json(X) || X <- L]), $]];
-json(M) when is_map(M) ->
-    Pairs = lists:sort([{key(K), V} || {K, V} <- maps:to_list(M)]),
-    [${, lists:join($,, [[json(K), $:, json(V)] || {K, V} <- Pairs]), $}].
-
-key(K) when is_atom(K) -> atom_to_binary(K);
-key(K) when is_binary(K) -> K.
-
-escape(S) -> [esc(C) || C <- S].
-esc($") -> "\\\"";
-esc($\\) -> "\\\\";
-esc(C) when C < 32 -> io_lib:format("\\u~4.16.0b", [C]);
-esc(C) -> C.

@@ -94,6 +94,17 @@ def test_split_brain_without_heal_reproduces_on_otp(
 
 
 @requires_otp
+def test_a_node_crash_is_forced() -> None:
+    assert OTP is not None
+    model = GlobalRegistry(crashes=1)
+    trace = follow(model, ["timeout(a, start)", "crash(b)", "signal(a, nodedown(b))"])
+    replay = replay_on_otp(model, trace, runs=2, otp=OTP, tag=f"k{os.getpid()}")
+    assert replay.schedule.forced == ["register:a", "crash:b"]
+    assert replay.reproduced == 2
+    assert replay.runs[0].views[-1] == {"a": {"process": "registered", "holder": "a", "nodes": []}}
+
+
+@requires_otp
 def test_a_trace_the_nodes_do_not_follow_diverges() -> None:
     assert OTP is not None
     model = GlobalRegistry(nodes=3, cuts=1)
