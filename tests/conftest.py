@@ -10,10 +10,3 @@ from hypothesis import settings
 settings.register_profile("deterministic", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
-
-
-def pytest_report_header() -> str:
-    """Which Erlang/OTP the BEAM conformance tests run on (or why they are skipped)."""
-    from tests.beam.otp import header
-
-    return header()
