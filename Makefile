@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
-.PHONY: regress regress-slow chromium chart explorer-screenshot
+.PHONY: regress regress-slow chromium chart explorer-screenshot erlang
 
 setup: $(STAMP) graphviz-dot
 
@@ -27,13 +27,19 @@ demo: setup
 	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got $$status"; exit 1; }
 	@echo "== the counterexample is in demo-out/: TCConsistent.txt to read, TCConsistent.html or .png to look at; replay it with the command above =="
 
-test: setup chromium lint typecheck unit
+test: setup chromium erlang lint typecheck unit
 
 # Headless Chromium runs the HTML report's test; install it where it is missing and we may
 # (the test is skipped, saying why, where it cannot be installed).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  sh .ci/install-chromium.sh
+
+# Real Erlang/OTP nodes run the BEAM conformance tests (tests/beam/); install Erlang where
+# it is missing and we may (the tests are skipped, saying why, where it cannot be installed).
+erlang:
+	@command -v erl >/dev/null 2>&1 && command -v erlc >/dev/null 2>&1 || \
+	  sh .ci/install-erlang.sh
 
 # The chart in the README: the late reply's counterexample, drawn by `check --out`.
 CHART_PNG ?= docs/late_reply.png

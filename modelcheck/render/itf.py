@@ -30,6 +30,7 @@ from typing import Any
 
 from modelcheck.errors import UsageError
 from modelcheck.model import Model
+from modelcheck.render.json import step_fields
 from modelcheck.trace import Trace, call_model
 
 __all__ = ["ITF_SPEC", "Record", "decode_value", "encode_state", "encode_value", "trace_to_itf"]
@@ -151,7 +152,9 @@ def encode_state(model: Model[Any], state: Any) -> dict[str, Any]:
 def trace_to_itf(model: Model[Any], trace: Trace, meta: Mapping[str, Any]) -> dict[str, Any]:
     """The ITF document of ``trace``; ``meta`` becomes the trace's ``#meta`` object.
 
-    Each state's own ``#meta`` holds its index, the choice taken (the path) and the action.
+    Each state's own ``#meta`` holds its index, the choice taken (the path), the action (its
+    text) and what the step was as plain data (``what``: kind, node, message or signal,
+    fault; see :func:`modelcheck.render.json.step_fields`).
     """
     shown = [encode_state(model, step.state) for step in trace.steps]
     names: list[str] = []
@@ -166,6 +169,7 @@ def trace_to_itf(model: Model[Any], trace: Trace, meta: Mapping[str, Any]) -> di
         state_meta: dict[str, Any] = {"index": number, "choice": step.choice}
         if step.action is not None:
             state_meta["action"] = step.action
+        state_meta["what"] = step_fields(model, step.label)
         state: dict[str, Any] = {"#meta": state_meta}
         for name in names:
             state[name] = fields[name] if name in fields else _empty_like(sample[name])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelcheck.actors import ActorSystem
+from modelcheck.actors.steps import describe
 from modelcheck.model import Model
 from modelcheck.render._states import plain_state
 from modelcheck.result import CheckResult
 from modelcheck.trace import Trace
 from modelcheck.values import to_plain
 
-__all__ = ["result_to_json", "trace_to_json"]
+__all__ = ["result_to_json", "step_fields", "trace_to_json"]
 
 
 def result_to_json(
@@ -50,12 +52,29 @@ def result_to_json(
     return out
 
 
+def step_fields(model: Model[Any], label: Any) -> dict[str, Any]:
+    """What a step was, as plain data: for an actor system its kind, node, message or signal
+    and fault (:func:`modelcheck.actors.steps.describe`); for any other model ``{"kind":
+    "action", "name": ..., "args": [...]}`` (``{"kind": "init"}`` for the initial state).
+
+    >>> step_fields(Model(), ("Send", 1, frozenset({2})))
+    {'kind': 'action', 'name': 'Send', 'args': [1, [2]]}
+    """
+    if isinstance(model, ActorSystem) or label is None:
+        return describe(label)
+    if isinstance(label, tuple) and label and isinstance(label[0], str):
+        return {"kind": "action", "name": label[0], "args": [to_plain(a) for a in label[1:]]}
+    return {"kind": "action", "name": to_plain(label), "args": []}
+
+
 def trace_to_json(model: Model[Any], trace: Trace) -> list[dict[str, Any]]:
-    """The steps of a trace: number, action (null for the initial state), choice, state."""
+    """The steps of a trace: number, action (its text; null for the initial state), what
+    the step was (``what``: :func:`step_fields`), choice, state."""
     return [
         {
             "step": number,
             "action": step.action,
+            "what": step_fields(model, step.label),
             "choice": step.choice,
             "state": plain_state(model, step.state),
         }

@@ -15,6 +15,7 @@ from modelcheck.loader import ModelRef, instantiate, resolve
 from modelcheck.model import Model
 from modelcheck.render._states import plain_state
 from modelcheck.render.itf import encode_state
+from modelcheck.render.json import step_fields
 from modelcheck.result import PropertyResult
 from modelcheck.trace import Trace, call_model, replay
 
@@ -38,6 +39,9 @@ class SavedTrace:
     note: str
     search: dict[str, Any] = field(default_factory=dict)
     states: list[dict[str, Any]] = field(default_factory=list)
+    #: What each step was (``what``), as the file records it; None in files written before
+    #: steps carried it.
+    steps: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def _from_json(file: Path, doc: dict[str, Any]) -> SavedTrace:
         note=str(doc.get("note") or ""),
         search=doc.get("search") or {},
         states=[s.get("state", {}) for s in steps],
+        steps=_whats(file, [s.get("what") for s in steps]),
     )
 
 
@@ -123,7 +128,22 @@ def _from_itf(file: Path, doc: dict[str, Any]) -> SavedTrace:
         note=str(ours.get("note") or ""),
         search=ours.get("search") or {},
         states=[{k: v for k, v in s.items() if k != "#meta"} for s in states],
+        steps=_whats(file, [(s.get("#meta") or {}).get("what") for s in states]),
     )
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as it reads back from a JSON file."""
+    return json.loads(json.dumps(value))
+
+
+def _whats(file: Path, whats: list[Any]) -> list[dict[str, Any]] | None:
+    """The steps' ``what`` objects: all of them, or None when the file has none (older)."""
+    if all(w is None for w in whats):
+        return None
+    if not all(isinstance(w, dict) and isinstance(w.get("kind"), str) for w in whats):
+        raise UsageError(f"{file}: a step's 'what' must be an object with a 'kind'")
+    return whats
 
 
 def _params(file: Path, params: Any) -> dict[str, Any]:
@@ -200,4 +220,11 @@ def _compare(saved: SavedTrace, model: Model[Any], trace: Trace) -> None:
             raise UsageError(
                 f"{saved.file}: step {number} of the replayed path differs from the saved "
                 "state (the model changed since the trace was saved?)"
+            )
+        if saved.steps is not None and saved.steps[number] != _as_json(
+            step_fields(model, step.label)
+        ):
+            raise UsageError(
+                f"{saved.file}: step {number} of the replayed path is not the saved step "
+                f"({step.action}; the model changed since the trace was saved?)"
             )

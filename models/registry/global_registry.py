@@ -569,6 +569,8 @@ class GlobalRegistry(ActorSystem):
     resolve = Param("random_exit_name", help="the resolve function on a clash", choices=METHODS)
     network = FIFO_ONLY
     fairness = (weak("deliver", "signal", "timeout", per=fair_step),)
+    #: ``modelcheck otp-replay`` runs this model's traces on real nodes running :global.
+    otp_counterpart = "global"
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {node: GlobalNode(self.resolve) for node in NODES[: self.nodes]}

@@ -1,0 +1,194 @@
+"""``modelcheck otp-replay``: :global's counterexamples run on real Erlang nodes.
+
+The split-brain traces of the 2-node model (a partition, a registration on each side, and
+for each resolver the heal that resolves the clash) reproduce in at least 19 of 20 runs;
+a trace the real nodes do not follow (a single cut, which OTP 25's
+prevent_overlapping_partitions turns into isolated nodes) is reported as diverged; a model
+or step without a real counterpart, and a machine without Erlang, are one-line errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from modelcheck.otp.replay import replay_on_otp, schedule_of
+from modelcheck.render.otp import format_otp_replay
+from modelcheck.result import PropertyResult
+from modelcheck.trace import follow
+from models.registry.global_registry import GlobalRegistry
+from tests.beam.otp import OTP, note, requires_otp
+from tests.cli_helpers import run_cli
+
+ROOT = Path(__file__).parent.parent.parent
+
+#: Each resolver and the example that shows what it does after the heal.
+RESOLVERS = {
+    "random_exit_name": "killed_by_resolver",
+    "random_notify_name": "loser_runs_on",
+    "notify_all_name": "name_orphaned",
+}
+
+
+def _saved(capsys: pytest.CaptureFixture[str], out: Path, *params: str, expect: int = 1) -> Path:
+    args = [a for p in params for a in ("-p", p)]
+    run = run_cli(
+        capsys,
+        "check",
+        "models/registry/global_registry.py",
+        *args,
+        "--continue",
+        "--no-timing",
+        "--out",
+        str(out),
+    )
+    assert run.code == expect, run.err
+    return out
+
+
+@requires_otp
+@pytest.mark.parametrize("method", list(RESOLVERS))
+def test_split_brain_reproduces_on_otp(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    out = _saved(capsys, tmp_path, "partitions=1", "heals=1", f"resolve={method}")
+    example = RESOLVERS[method]
+    run = run_cli(capsys, "otp-replay", str(out / f"{example}.json"))
+    assert OTP is not None
+    lines = run.out.splitlines()
+    last = lines[-1]
+    note(f"otp-replay {example} ({method})", last)
+    reproduced = int(last.split(" in ")[1].split("/")[0])
+    assert last == f"reproduced on OTP {OTP.version} in {reproduced}/20 runs"
+    assert reproduced >= 19, run.out
+    assert run.code == (0 if reproduced == 20 else 1)
+    assert [" ".join(line.split()) for line in lines[2:7]] == [
+        "0 start a, b",
+        "1 partition([a], [b]) forced: partition:a|b",
+        "2 signal(a, nodedown(b)) recorded",
+        "3 signal(b, nodedown(a)) recorded",
+        "4 timeout(a, start) forced: register:a",
+    ]
+
+
+@requires_otp
+def test_split_brain_without_heal_reproduces_on_otp(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """one_holder's counterexample (5 steps, the same for every resolver): both hold n."""
+    monkeypatch.chdir(ROOT)
+    out = _saved(capsys, tmp_path, "partitions=1")
+    run = run_cli(capsys, "otp-replay", str(out / "one_holder.json"))
+    assert OTP is not None
+    last = run.out.splitlines()[-1]
+    note("otp-replay one_holder (split brain, no heal)", last)
+    reproduced = int(last.split(" in ")[1].split("/")[0])
+    assert last == f"reproduced on OTP {OTP.version} in {reproduced}/20 runs"
+    assert reproduced >= 19, run.out
+    assert run.code == (0 if reproduced == 20 else 1)
+
+
+@requires_otp
+def test_a_node_crash_is_forced() -> None:
+    assert OTP is not None
+    model = GlobalRegistry(crashes=1)
+    trace = follow(model, ["timeout(a, start)", "crash(b)", "signal(a, nodedown(b))"])
+    replay = replay_on_otp(model, trace, runs=2, otp=OTP, tag=f"k{os.getpid()}")
+    assert replay.schedule.forced == ["register:a", "crash:b"]
+    assert replay.reproduced == 2
+    assert replay.runs[0].views[-1] == {"a": {"process": "registered", "holder": "a", "nodes": []}}
+
+
+@requires_otp
+def test_a_trace_the_nodes_do_not_follow_diverges() -> None:
+    assert OTP is not None
+    model = GlobalRegistry(nodes=3, cuts=1)
+    trace = follow(model, ["cut(a, b)", "signal(a, nodedown(b))", "signal(b, nodedown(a))"])
+    replay = replay_on_otp(model, trace, runs=2, otp=OTP, tag=f"d{os.getpid()}")
+    prop = PropertyResult(name="cut", kind="trace", status="unknown", trace=trace)  # type: ignore[arg-type]
+    text = format_otp_replay(model, prop, replay)
+    assert text.splitlines()[-4:] == [
+        "diverged at step 1 (cut(a, b)) in 2 of 2 runs; run 1:",
+        "  model: a: idle, n -> none, connected to c; b: idle, n -> none, connected to c; "
+        "c: idle, n -> none, connected to a b",
+        "  nodes: a: idle, n -> none, connected to none; b: idle, n -> none, connected to none; "
+        "c: idle, n -> none, connected to none",
+        f"reproduced on OTP {OTP.version} in 0/2 runs",
+    ]
+
+
+def test_a_model_without_a_real_counterpart_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    check = run_cli(
+        capsys,
+        "check",
+        "models/messaging/late_reply.py:UntaggedReply",
+        "--no-timing",
+        "--out",
+        str(tmp_path),
+    )
+    assert check.code == 1
+    run = run_cli(capsys, "otp-replay", str(tmp_path / "answers_are_right.json"))
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        "error: UntaggedReply has no real counterpart to replay on: otp-replay runs :global's "
+        "model (models/registry/global_registry.py:GlobalRegistry)\n"
+    )
+
+
+def test_a_step_without_a_real_counterpart_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    out = _saved(capsys, tmp_path, "drops=1")
+    run = run_cli(capsys, "otp-replay", str(out / "one_holder.json"))
+    assert (run.code, run.out) == (2, "")
+    assert run.err.count("\n") == 1
+    assert run.err.startswith("error: step ")
+    assert run.err.endswith(
+        "cannot be forced on real nodes: otp-replay forces partitions, cuts, heals, node "
+        "crashes and registrations\n"
+    )
+    assert "(drop(a, b, " in run.err
+
+
+def test_without_erlang_it_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    out = _saved(capsys, tmp_path, "partitions=1")
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    run = run_cli(capsys, "otp-replay", str(out / "one_holder.json"))
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        "error: Erlang/OTP is not installed here (no erl or erlc on the PATH): install it, "
+        "e.g. apt-get install erlang-nox\n"
+    )
+
+
+def test_the_schedule_forces_faults_and_registrations_only() -> None:
+    model = GlobalRegistry(partitions=1, heals=1)
+    trace = follow(
+        model,
+        [
+            "partition([a], [b])",
+            "signal(a, nodedown(b))",
+            "timeout(a, start)",
+            "heal()",
+        ],
+    )
+    schedule = schedule_of(model, trace)
+    assert schedule.forced == ["partition:a|b", "register:a", "heal"]
+    assert [(c.step, c.recorded) for c in schedule.checkpoints] == [
+        (0, ()),
+        (1, (2,)),
+        (3, ()),
+        (4, ()),
+    ]
