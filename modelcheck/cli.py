@@ -557,13 +557,23 @@ def replay_path(
     help="Write the trace as text, JSON, ITF, Mermaid, a chart (DOT, SVG, PNG) and HTML to DIR.",
 )
 @click.option("--force", is_flag=True, help="With --out, overwrite files already there.")
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Run the model file the trace names even if it is outside the current folder "
+    "(only for trace files you trust: loading a model runs its code).",
+)
 @_node_option
-def render_trace(trace_file: str, out: str | None, force: bool, node: str | None) -> int:
+def render_trace(
+    trace_file: str, out: str | None, force: bool, allow_outside: bool, node: str | None
+) -> int:
     """Show a saved trace again, and with --out draw it in every format.
 
     TRACE.json is a PROPERTY.json or PROPERTY.itf.json that 'check --out' wrote. The model is
     loaded again from the PATH:NAME and parameters recorded in it, and the trace replayed by
-    its path; a file that no longer matches its model is an error (exit 2).
+    its path; a file that no longer matches its model is an error (exit 2). The file is
+    validated before anything is loaded, and a model file outside the current folder is
+    not run without --allow-outside.
     """
     from modelcheck.render.saved import load_saved
 
@@ -571,7 +581,7 @@ def render_trace(trace_file: str, out: str | None, force: bool, node: str | None
     files: dict[str, str | bytes] = {}
     drawn = True
     try:
-        loaded = load_saved(Path(trace_file))
+        loaded = load_saved(Path(trace_file), allow_outside)
         model = loaded.model
         if node is not None:
             _check_node(model, node)
