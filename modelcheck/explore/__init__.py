@@ -94,7 +94,7 @@ def check(
             "max_depth": max_depth,
             "max_states": max_states,
         }
-        saver = Checkpointer(checkpoint, checkpoint_every, run)
+        saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
         if not resume:
             saver.refuse_to_overwrite()
     elif resume:
