@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -22,7 +22,7 @@ from modelcheck.trace import (
     rebuild,
     verify,
 )
-from modelcheck.values import check_immutable
+from modelcheck.values import check_depth, check_immutable
 
 from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
@@ -239,6 +239,23 @@ class Search:
                 return True
         return False
 
+    def actions_for(self, stored: int) -> Callable[[Any], Any]:
+        """The successor function a loop should use while ``stored`` states are stored: among
+        the first :data:`VALIDATE_FIRST`, one that checks each successor's nesting before the
+        loop hashes it (a value nested deep enough crashes ``hash``); then the plain one.
+        Loops ask again when they look at the clock, so the check costs nothing later."""
+        actions = self.actions
+        if stored >= VALIDATE_FIRST:
+            return actions
+
+        def checked(state: Any) -> Iterator[Any]:
+            for item in actions(state):
+                if isinstance(item, tuple) and len(item) == 2:
+                    check_depth(item[1], "state")
+                yield item
+
+        return checked
+
     def add_initial_states(self) -> bool:
         """Store and check the initial states; True if the search must stop already."""
         self.inits = initial_states(self.model)
@@ -262,6 +279,10 @@ class Search:
     def check_state(self, state: Any, trace: Trace) -> None:
         """Check a state is a hashable immutable value, and every property evaluates on it."""
         try:
+            check_depth(state, "state")  # first: hashing a deep value recurses
+        except ModelError as exc:
+            raise ModelError(exc.message, trace) from None
+        try:
             hash(state)
         except TypeError as exc:
             message = f"a state is not hashable ({exc}): states must be immutable"
@@ -282,17 +303,24 @@ class Search:
             raise exc
         if number < 0:
             for choice, state in enumerate(initial_states(self.model)):
-                self.check_state(state, Trace((Step(choice, None, state),)))
+                self._check_again(state, Trace((Step(choice, None, state),)))
             trace = None
         else:
             trace = self.trace_to(number)
             for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
-                self.check_state(nxt, trace.extend(choice, label, nxt))
+                self._check_again(nxt, trace.extend(choice, label, nxt))
         raise NondeterminismError(
             f"the model raised {type(exc).__name__}: {exc} during the search, but not when "
             "re-run from the same state",
             trace,
         ) from exc
+
+    def _check_again(self, state: Any, trace: Trace) -> None:
+        """:meth:`check_state`, then the model's ``canonical()`` if the search uses it."""
+        self.check_state(state, trace)
+        canon = self.canon
+        if canon is not None:
+            call_model(lambda: canon(state), "canonical()", trace)
 
     def save(self, position: tuple[Any, ...], generated: int, **extra: Any) -> None:
         """Write a checkpoint: the strategy goes on from ``position`` on resuming."""

@@ -28,7 +28,7 @@ def run_bfs(search: Search) -> int:
         return 1
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.actions
+    actions = search.actions_for(len(states))
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
@@ -43,6 +43,7 @@ def run_bfs(search: Search) -> int:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
+                actions = search.actions_for(n)
             state = states[i]
             before = generated
             if level == max_depth:
@@ -96,7 +97,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
     graph = search.graph or graph  # a resumed search goes on with the saved graph
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.actions
+    actions = search.actions_for(len(states))
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
@@ -116,6 +117,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
+                actions = search.actions_for(n)
             state = states[i]
             before = generated
             if level == max_depth:

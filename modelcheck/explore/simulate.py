@@ -20,15 +20,16 @@ import resource
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
-from modelcheck.errors import UsageError
+from modelcheck.errors import ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property
 from modelcheck.result import CheckResult, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
+from modelcheck.values import check_depth, check_immutable
 
-from ._search import Search
+from ._search import VALIDATE_FIRST, Search
 
 __all__ = ["shrink", "simulate"]
 
@@ -49,28 +50,35 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     inits = initial_states(model)
     actions = model.actions
     stop = False
-    for _ in range(runs):
-        choice = rng.randrange(len(inits))
-        state, path = inits[choice], [choice]
-        steps += 1
-        for _ in range(depth):
-            seen.add(state)
-            for pos, prop in props:
-                if pos not in found and bool(prop.predicate(state)) == (prop.kind == SOMETIMES):
-                    found[pos] = list(path)
-                    stop = stop or (prop.kind == ALWAYS and not search.keep_going)
-            if stop:
-                break
-            options = list(actions(state))
-            if not options:
-                break
-            choice = rng.randrange(len(options))
-            state = options[choice][1]
-            path.append(choice)
+    path: list[int] = []
+    try:
+        for _ in range(runs):
+            choice = rng.randrange(len(inits))
+            state, path = inits[choice], [choice]
             steps += 1
-        longest = max(longest, len(path))
-        if stop or len(found) == len(props):
-            break
+            for _ in range(depth):
+                if len(seen) < VALIDATE_FIRST:  # before hashing: a deep value crashes hash
+                    check_depth(state, "state")
+                    check_immutable(state, "state")
+                seen.add(state)
+                for pos, prop in props:
+                    if pos not in found and bool(prop.predicate(state)) == (prop.kind == SOMETIMES):
+                        found[pos] = list(path)
+                        stop = stop or (prop.kind == ALWAYS and not search.keep_going)
+                if stop:
+                    break
+                options = list(actions(state))
+                if not options:
+                    break
+                choice = rng.randrange(len(options))
+                state = options[choice][1]
+                path.append(choice)
+                steps += 1
+            longest = max(longest, len(path))
+            if stop or len(found) == len(props):
+                break
+    except Exception as exc:
+        _fail(search, path, exc)
     verdicts = []
     for pos, prop in enumerate(search.properties):
         status: Status = "unknown"
@@ -93,6 +101,22 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
     )
+
+
+def _fail(search: Search, path: list[int], exc: Exception) -> NoReturn:
+    """An exception escaped a walk along ``path``: re-run its last step carefully to raise a
+    precise error with the trace that reached it."""
+    if isinstance(exc, ModelError) and exc.trace is not None:
+        raise exc
+    trace = replay(search.model, path)
+    search.check_state(trace.final, trace)
+    for choice, (label, nxt) in enumerate(expand(search.model, trace.final, trace)):
+        search.check_state(nxt, trace.extend(choice, label, nxt))
+    raise NondeterminismError(
+        f"the model raised {type(exc).__name__}: {exc} during the simulation, but not when "
+        "re-run from the same state",
+        trace,
+    ) from exc
 
 
 def _hits(prop: Property, state: Any) -> bool:
