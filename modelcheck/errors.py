@@ -19,6 +19,7 @@ __all__ = [
     "ModelcheckError",
     "NondeterminismError",
     "ParameterError",
+    "TimeLimitError",
     "UsageError",
 ]
 
@@ -79,3 +80,10 @@ class NondeterminismError(ModelError):
     look for iteration over a set or dict of strings, randomness, or state kept outside the
     state value (on ``self`` or in globals).
     """
+
+
+class TimeLimitError(ModelcheckError):
+    """The time limit passed inside model code where no partial result can be reported
+    (a simulation): exit code 3, like a search stopped at a bound."""
+
+    exit_code = 3

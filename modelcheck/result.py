@@ -74,6 +74,8 @@ class CheckResult:
     with the initial level as 1. ``store`` is ``exact`` or ``fingerprint``; with the
     fingerprint store, ``store_bytes`` is what the stored states took and
     :attr:`collision_probability` estimates the chance that two states were taken for one.
+    ``stop_note`` says more about a stop when there is more to say (the time limit passed
+    inside model code, and where).
     """
 
     model: str
@@ -89,6 +91,7 @@ class CheckResult:
     properties: tuple[PropertyResult, ...] = field(default=())
     store: str = "exact"
     store_bytes: int | None = None
+    stop_note: str = ""
 
     def status(self, name: str) -> Status:
         """The status of the property called ``name``."""

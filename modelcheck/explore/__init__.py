@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from modelcheck.errors import UsageError
+from modelcheck.errors import TimeLimitError, UsageError
 from modelcheck.model import Model
 from modelcheck.result import CheckResult, Progress
 
@@ -20,6 +21,7 @@ from .dfs import run_dfs
 from .parallel import check_workers, run_parallel
 from .simulate import simulate
 from .store import StateStore
+from .watchdog import TimeUp, Watch, watchdog
 
 __all__ = ["STRATEGIES", "Limits", "StateStore", "check"]
 
@@ -113,13 +115,33 @@ def check(
         por,
     )
     if strategy == "simulate":
-        return simulate(search, seed=seed, runs=runs, depth=depth)
+        with watchdog(time_limit) as watch:
+            try:
+                result = simulate(search, seed=seed, runs=runs, depth=depth)
+            except TimeUp:
+                raise TimeLimitError(watch.note + ": the simulation stopped there") from None
+        return _timed_out(result, watch)
     if workers > 1:
-        return run_parallel(search, workers)
+        with watchdog(time_limit) as watch:
+            result = run_parallel(search, workers)
+        return _timed_out(result, watch)
     explore = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
-    with saver if saver is not None else contextlib.nullcontext(), _fewer_collections():
+    with (
+        saver if saver is not None else contextlib.nullcontext(),
+        _fewer_collections(),
+        watchdog(time_limit) as watch,
+    ):
         depth = explore(search)
-    return search.result(depth)
+    if watch.fired:
+        search.stopped = "time-limit"
+    return _timed_out(search.result(depth), watch)
+
+
+def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:
+    """``result`` marked as stopped by the time limit if the watchdog fired."""
+    if not watch.fired:
+        return result
+    return dataclasses.replace(result, stopped="time-limit", stop_note=watch.note)
 
 
 @contextlib.contextmanager

@@ -35,6 +35,8 @@ def result_to_json(
         out["collision_probability"] = result.collision_probability
     out["complete"] = result.complete
     out["stopped"] = result.stopped
+    if result.stop_note:
+        out["stop_note"] = result.stop_note
     out["properties"] = {
         p.name: {
             "kind": p.kind,
