@@ -8,7 +8,9 @@ bound before every property was decided.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import sys
 import time
@@ -22,6 +24,7 @@ from modelcheck import __version__
 from modelcheck.actors import BUDGETS, ActorSystem
 from modelcheck.errors import ModelcheckError, ModelCodeError, ModelError, UsageError
 from modelcheck.explore import check as run_check
+from modelcheck.explore.parallel import MAX_WORKERS
 from modelcheck.loader import ModelRef, find_model_files, instantiate, load_models, resolve
 from modelcheck.model import Model
 from modelcheck.params import parse_assignments
@@ -43,7 +46,7 @@ from modelcheck.render.regress import format_changes, format_details, format_sum
 from modelcheck.render.savetest import regression_test
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.specs import Outcome, default_jobs, find_specs, run_specs, updated_text
-from modelcheck.trace import Trace, judge, replay
+from modelcheck.trace import Trace, call_model, judge, replay
 from modelcheck.values import format_value, to_plain
 
 __all__ = ["cli", "main"]
@@ -72,7 +75,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 130
+    except OSError as exc:  # the output could not be written: a full disk, a closed pipe
+        code = _output_failed(exc)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _output_failed(exc: OSError) -> int:
+    """Say in one line that writing failed; point stdout at the null device so that the
+    interpreter's last flush does not fail again with a traceback-like report."""
+    where = exc.filename or "the output"
+    try:
+        sys.stderr.write(f"error: cannot write {where}: {exc.strerror or exc}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing left to flush
+    return EXIT_ERROR
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -287,6 +310,11 @@ def check(
     """
     ref = model = None
     saved = None
+    if workers > MAX_WORKERS:
+        click.echo(
+            f"--workers {workers}: using {MAX_WORKERS}, the most modelcheck starts", err=True
+        )
+        workers = MAX_WORKERS
     if Path(target).is_dir():
         options = {
             "strategy": strategy,
@@ -341,6 +369,13 @@ def check(
             )
         if node is not None:
             _check_node(model, node)
+        timing = not no_timing
+        # Rendered before anything is written: model code (show()) runs here too.
+        if fmt == "json":
+            report = json.dumps(result_to_json(result, model, timing=timing), indent=2) + "\n"
+        else:
+            command = _replay_command(ref, model)
+            report = format_result(result, model, timing=timing, replay_command=command, node=node)
         files, drawn = _out_files(result, model, not no_timing, ref) if out else ({}, True)
         if out:
             _write_files(Path(out), files, force)
@@ -348,13 +383,7 @@ def check(
             saved = _save_test(Path(save_test), ref, model, result, force)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    timing = not no_timing
-    if fmt == "json":
-        click.echo(json.dumps(result_to_json(result, model, timing=timing), indent=2))
-    else:
-        command = _replay_command(ref, model)
-        text = format_result(result, model, timing=timing, replay_command=command, node=node)
-        click.echo(text, nl=False)
+    click.echo(report, nl=False)
     if out:
         click.echo(f"wrote {', '.join(str(Path(out) / name) for name in files)}", err=True)
         if not drawn:
@@ -467,7 +496,8 @@ def list_models(path: str) -> int:
                 options = ", ".join(f"--{b}" for b in BUDGETS)
                 click.echo(f"    actor system: --network, {options} apply")
             try:
-                props = instantiate(ModelRef(str(file), cls), {}).properties()
+                model = instantiate(ModelRef(str(file), cls), {})
+                props = call_model(model.properties, "properties()")
                 listed = ", ".join(f"{p.kind} {p.name}" for p in props) or "none"
                 click.echo(f"    properties: {listed}")
             except ModelcheckError as exc:
@@ -836,7 +866,7 @@ def _report_error(exc: ModelcheckError, model: Model[Any] | None) -> int:
         click.echo(f"the trace that reached it (path {trace.path}):", err=True)
         try:
             lines = format_trace(model, trace)
-        except ModelcheckError:
+        except (ModelcheckError, RecursionError):  # a state too deep to show
             lines = [
                 f"  {i}  {step.action or 'initial state'}" for i, step in enumerate(trace.steps)
             ]
