@@ -65,7 +65,7 @@ def _key(header: bytes) -> bytes:
 
 def write_checkpoint(f: IO[bytes], run: dict[str, Any], saved: object) -> None:
     """Write ``saved`` (pickled) to the open file ``f`` under the header of ``run``."""
-    header = json.dumps(run, sort_keys=True, default=repr).encode()
+    header = json.dumps(run, default=repr).encode()
     digest = hashlib.blake2b(key=_key(header), digest_size=_DIGEST_SIZE)
     f.write(MAGIC + header + b"\n")
     where = f.tell()

@@ -28,8 +28,9 @@ from modelcheck.trace import Trace, call_model, parse_path, replay
 
 __all__ = ["MAX_NESTING", "Loaded", "SavedTrace", "load_saved", "read_saved"]
 
-#: How deeply a trace file's JSON may nest (a state of nested tuples included).
-MAX_NESTING = 200
+#: How deeply a trace file's JSON may nest: a state nested as deep as a search allows
+#: (``values.MAX_DEPTH``) takes up to three JSON levels a level (an ITF map).
+MAX_NESTING = 400
 _KINDS = frozenset({ALWAYS, SOMETIMES, DEADLOCK, "trace"}) | LIVENESS
 _STATUSES = ("holds", "violated", "reached", "unreached", "unknown")
 _SEARCH_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
