@@ -169,21 +169,27 @@ def check_depth(value: object, where: str) -> None:
     ...
     modelcheck.errors.ModelError: state nests containers more than 100 levels deep: ...
     """
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, tuple | frozenset | list | set):
-            children: Any = item
-        elif isinstance(item, dict):
-            children = [*item.keys(), *item.values()]
-        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-            children = [getattr(item, f.name) for f in dataclasses.fields(item)]
-        else:
-            continue
-        if depth > MAX_DEPTH:
-            raise ModelError(
-                f"{where} nests containers more than {MAX_DEPTH} levels deep: modelcheck "
-                "refuses deeper values (hashing and comparing them recurses); use a flat "
-                "tuple, not nested pairs"
-            )
-        stack.extend((child, depth + 1) for child in children)
+    level: list[object] = [value]
+    depth = 0
+    while level:  # one level of containers at a time: no recursion, little allocation
+        below: list[object] = []
+        for item in level:
+            if isinstance(item, _ATOMS):
+                continue
+            if isinstance(item, tuple | frozenset | list | set):
+                below.extend(item)
+            elif isinstance(item, dict):
+                below.extend(item.keys())
+                below.extend(item.values())
+            elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+                below.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+            else:
+                continue
+            if depth == MAX_DEPTH:  # a container below MAX_DEPTH levels of them
+                raise ModelError(
+                    f"{where} nests containers more than {MAX_DEPTH} levels deep: modelcheck "
+                    "refuses deeper values (hashing and comparing them recurses); use a flat "
+                    "tuple, not nested pairs"
+                )
+        depth += 1
+        level = below
