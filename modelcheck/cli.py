@@ -8,6 +8,7 @@ bound before every property was decided.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from modelcheck.actors import BUDGETS, ActorSystem
 from modelcheck.errors import ModelcheckError, ModelCodeError, ModelError, UsageError
 from modelcheck.explore import check as run_check
 from modelcheck.explore.memory import parse_size
+from modelcheck.explore.parallel import MAX_WORKERS
 from modelcheck.loader import ModelRef, find_model_files, instantiate, load_models, resolve
 from modelcheck.model import Model
 from modelcheck.params import parse_assignments
@@ -49,7 +51,7 @@ from modelcheck.render.regress import format_changes, format_details, format_sum
 from modelcheck.render.savetest import regression_test
 from modelcheck.result import EXIT_UNKNOWN, CheckResult, Progress, PropertyResult, Status
 from modelcheck.specs import Outcome, default_jobs, find_specs, run_specs, updated_text
-from modelcheck.trace import Trace, judge, replay
+from modelcheck.trace import Trace, call_model, judge, replay
 from modelcheck.values import to_plain
 
 __all__ = ["cli", "main"]
@@ -81,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 130
+    except OSError as exc:  # the output could not be written: a full disk, a closed pipe
+        code = _output_failed(exc)
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
@@ -96,6 +100,24 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
         return
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _output_failed(exc: OSError) -> int:
+    """Say in one line that writing failed; point stdout at the null device so that the
+    interpreter's last flush does not fail again with a traceback-like report."""
+    where = exc.filename or "the output"
+    try:
+        sys.stderr.write(f"error: cannot write {where}: {exc.strerror or exc}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing left to flush
+    return EXIT_ERROR
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -334,6 +356,11 @@ def check(
     """
     ref = model = None
     saved = None
+    if workers > MAX_WORKERS:
+        click.echo(
+            f"--workers {workers}: using {MAX_WORKERS}, the most modelcheck starts", err=True
+        )
+        workers = MAX_WORKERS
     if Path(target).is_dir():
         options = {
             "strategy": strategy,
@@ -390,6 +417,13 @@ def check(
             )
         if node is not None:
             _check_node(model, node)
+        timing = not no_timing
+        # Rendered before anything is written: model code (show()) runs here too.
+        if fmt == "json":
+            report = json.dumps(result_to_json(result, model, timing=timing), indent=2) + "\n"
+        else:
+            command = _replay_command(ref, model)
+            report = format_result(result, model, timing=timing, replay_command=command, node=node)
         files, drawn = _out_files(result, model, not no_timing, ref) if out else ({}, True)
         if out:
             _write_files(Path(out), files, force)
@@ -397,13 +431,7 @@ def check(
             saved = _save_test(Path(save_test), ref, model, result, force)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    timing = not no_timing
-    if fmt == "json":
-        click.echo(json.dumps(result_to_json(result, model, timing=timing), indent=2))
-    else:
-        command = _replay_command(ref, model)
-        text = format_result(result, model, timing=timing, replay_command=command, node=node)
-        click.echo(text, nl=False)
+    click.echo(report, nl=False)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if out:
@@ -520,7 +548,8 @@ def list_models(path: str) -> int:
                 options = ", ".join(f"--{b}" for b in BUDGETS)
                 click.echo(f"    actor system: --network, {options} apply")
             try:
-                props = instantiate(ModelRef(str(file), cls), {}).properties()
+                model = instantiate(ModelRef(str(file), cls), {})
+                props = call_model(model.properties, "properties()")
                 listed = ", ".join(f"{p.kind} {p.name}" for p in props) or "none"
                 click.echo(f"    properties: {listed}")
             except ModelcheckError as exc:
@@ -689,13 +718,23 @@ def explore(
     help="Write the trace as text, JSON, ITF, Mermaid, a chart (DOT, SVG, PNG) and HTML to DIR.",
 )
 @click.option("--force", is_flag=True, help="With --out, overwrite files already there.")
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Run the model file the trace names even if it is outside the current folder "
+    "(only for trace files you trust: loading a model runs its code).",
+)
 @_node_option
-def render_trace(trace_file: str, out: str | None, force: bool, node: str | None) -> int:
+def render_trace(
+    trace_file: str, out: str | None, force: bool, allow_outside: bool, node: str | None
+) -> int:
     """Show a saved trace again, and with --out draw it in every format.
 
     TRACE.json is a PROPERTY.json or PROPERTY.itf.json that 'check --out' wrote. The model is
     loaded again from the PATH:NAME and parameters recorded in it, and the trace replayed by
-    its path; a file that no longer matches its model is an error (exit 2).
+    its path; a file that no longer matches its model is an error (exit 2). The file is
+    validated before anything is loaded, and a model file outside the current folder is
+    not run without --allow-outside.
     """
     from modelcheck.render.saved import load_saved
 
@@ -703,7 +742,7 @@ def render_trace(trace_file: str, out: str | None, force: bool, node: str | None
     files: dict[str, str | bytes] = {}
     drawn = True
     try:
-        loaded = load_saved(Path(trace_file))
+        loaded = load_saved(Path(trace_file), allow_outside)
         model = loaded.model
         if node is not None:
             _check_node(model, node)
@@ -1003,7 +1042,7 @@ def _report_error(exc: ModelcheckError, model: Model[Any] | None) -> int:
         click.echo(f"the trace that reached it (path {trace.path}):", err=True)
         try:
             lines = format_trace(model, trace)
-        except ModelcheckError:
+        except (ModelcheckError, RecursionError):  # a state too deep to show
             lines = [
                 f"  {i}  {step.action or 'initial state'}" for i, step in enumerate(trace.steps)
             ]

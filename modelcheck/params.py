@@ -16,6 +16,8 @@ modelcheck.errors.ParameterError: parameter 'nodes' of Ring takes an integer, no
 from __future__ import annotations
 
 import difflib
+import math
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
@@ -95,6 +97,8 @@ class Param(Generic[T]):
             value = float(value)
         if type(value) is not self.type:
             raise ParameterError(f"{where} takes {_TYPE_WORDS[self.type]}, not {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(f"{where} takes a finite number, not {value}")
         if self.choices is not None and value not in self.choices:
             options = ", ".join(_show(c) for c in self.choices)
             raise ParameterError(f"{where} must be one of {options}, not {_show(value)}")
@@ -118,6 +122,12 @@ class Param(Generic[T]):
         try:
             return self.type(text.strip())
         except ValueError:
+            digits = text.strip().lstrip("+-")
+            if self.type is int and digits.isdigit():  # more digits than Python converts
+                raise ParameterError(
+                    f"{where} takes an integer of at most {sys.get_int_max_str_digits()} "
+                    f"digits, not one of {len(digits)}"
+                ) from None
             raise ParameterError(f"{where} takes {word}, not {text!r}") from None
 
 

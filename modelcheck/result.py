@@ -75,7 +75,8 @@ class CheckResult:
     fingerprint store, ``store_bytes`` is what the stored states took and
     :attr:`collision_probability` estimates the chance that two states were taken for one.
     ``warnings`` are one-line notes on what went wrong around the search without changing
-    its verdicts (a checkpoint that could not be written).
+    its verdicts (a checkpoint that could not be written). ``stop_note`` says more about a
+    stop when there is more to say (the time limit passed inside model code, and where).
     """
 
     model: str
@@ -92,6 +93,7 @@ class CheckResult:
     store: str = "exact"
     store_bytes: int | None = None
     warnings: tuple[str, ...] = ()
+    stop_note: str = ""
 
     def status(self, name: str) -> Status:
         """The status of the property called ``name``."""

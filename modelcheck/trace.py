@@ -33,6 +33,7 @@ from modelcheck.errors import (
     UsageError,
 )
 from modelcheck.model import Model, format_label
+from modelcheck.values import check_depth
 
 __all__ = [
     "Step",
@@ -96,6 +97,10 @@ class Trace:
         return Trace((*self.steps, Step(choice, label, state)))
 
 
+#: Longer numbers in a path are refused before conversion (no state has 10**18 actions).
+_MAX_CHOICE_DIGITS = 18
+
+
 def parse_path(text: str) -> tuple[int, ...]:
     """Parse a path encoding; a malformed one is a :class:`UsageError`.
 
@@ -103,8 +108,15 @@ def parse_path(text: str) -> tuple[int, ...]:
     (0, 3, 1)
     """
     parts = text.strip().split(".")
-    if not text.strip() or not all(p.isdigit() for p in parts):
-        raise UsageError(f"path '{text}' must be dot-separated action numbers, like 0.2.1")
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if not text.strip() or not all(p.isascii() and p.isdigit() for p in parts):
+        raise UsageError(f"path '{shown}' must be dot-separated action numbers, like 0.2.1")
+    for number, part in enumerate(parts):
+        if len(part) > _MAX_CHOICE_DIGITS:
+            raise UsageError(
+                f"path '{shown}' has a number of {len(part)} digits at step {number}: no state "
+                "has that many actions"
+            )
     return tuple(int(p) for p in parts)
 
 
@@ -207,6 +219,7 @@ def replay(model: Model[Any], path: str | Sequence[int]) -> Trace:
         )
     trace = Trace((Step(choices[0], None, inits[choices[0]]),))
     for number, choice in enumerate(choices[1:], start=1):
+        _check_depth(trace)
         options = expand(model, trace.final, trace)
         if not 0 <= choice < len(options):
             raise UsageError(
@@ -215,7 +228,16 @@ def replay(model: Model[Any], path: str | Sequence[int]) -> Trace:
             )
         label, nxt = options[choice]
         trace = trace.extend(choice, label, nxt)
+    _check_depth(trace)
     return trace
+
+
+def _check_depth(trace: Trace) -> None:
+    """The last state of ``trace`` must not nest too deeply to be shown or compared."""
+    try:
+        check_depth(trace.final, "state")
+    except ModelError as exc:
+        raise ModelError(exc.message, trace) from None
 
 
 def verify(model: Model[Any], trace: Trace) -> Trace:

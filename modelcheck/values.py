@@ -19,11 +19,21 @@ import dataclasses
 import enum
 import json
 import re
+import sys
 from typing import Any
 
 from modelcheck.errors import ModelError
 
-__all__ = ["check_immutable", "format_value", "to_plain"]
+__all__ = ["MAX_DEPTH", "check_depth", "check_immutable", "format_value", "int_text", "to_plain"]
+
+#: Integers of at most this many bits convert to text under Python's default digit limit;
+#: :func:`to_plain` writes longer ones as strings of digits.
+_INT_BITS = 14_000
+
+#: How deeply a state may nest (a tuple in a tuple in ...). Deeper values are refused before
+#: anything recurses into them: Python hashes, compares, pickles and prints them recursively,
+#: and a few thousand levels raise RecursionError, a few hundred thousand crash the process.
+MAX_DEPTH = 100
 
 _BARE = re.compile(r"[A-Za-z0-9_.\-+/@#]+(\([A-Za-z0-9_.\-+/@#, ]*\))?")
 _ATOMS = (type(None), bool, int, float, str, bytes, enum.Enum)
@@ -70,12 +80,16 @@ def check_immutable(value: object, where: str) -> None:
 def to_plain(value: Any) -> Any:
     """Convert a state value to JSON-able data with a deterministic order.
 
-    Tuples become lists, frozensets sorted lists, dataclasses and NamedTuples dicts,
-    enums their names; a type may define ``__modelcheck_plain__(self)`` to choose its own
-    form; anything else unknown becomes its ``str``.
+    Integers of more than about 4,200 digits become strings of their digits (JSON readers
+    and Python refuse longer numbers). Tuples become lists, frozensets sorted lists,
+    dataclasses and NamedTuples dicts, enums their names; a type may define
+    ``__modelcheck_plain__(self)`` to choose its own form; anything else unknown becomes its
+    ``str``.
     """
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= _INT_BITS else int_text(value)
     if isinstance(value, float):
         return value
     if isinstance(value, enum.Enum):
@@ -101,6 +115,24 @@ def to_plain(value: Any) -> Any:
     return str(value)
 
 
+def int_text(value: int) -> str:
+    """The decimal digits of ``value``, however long: Python refuses to convert integers of
+    more than 4,300 digits by default (a guard for parsing untrusted text), but a state's
+    integers are the model's own.
+
+    >>> len(int_text(10**5000))
+    5001
+    """
+    if value.bit_length() <= _INT_BITS:
+        return str(value)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return str(value)
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
 def _order_key(plain: Any) -> str:
     return json.dumps(plain, sort_keys=True)
 
@@ -122,3 +154,42 @@ def format_value(plain: Any) -> str:
     if isinstance(plain, dict):
         return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in plain.items()) + "}"
     return str(plain)
+
+
+def check_depth(value: object, where: str) -> None:
+    """Raise :class:`ModelError` if ``value`` nests more than :data:`MAX_DEPTH` levels of
+    containers (tuples, frozensets, dataclasses, lists, sets, dicts) deep. Iterative: safe
+    on any depth.
+
+    >>> deep: object = ()
+    >>> for _ in range(MAX_DEPTH + 1):
+    ...     deep = (deep,)
+    >>> check_depth(deep, "state")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    modelcheck.errors.ModelError: state nests containers more than 100 levels deep: ...
+    """
+    level: list[object] = [value]
+    depth = 0
+    while level:  # one level of containers at a time: no recursion, little allocation
+        below: list[object] = []
+        for item in level:
+            if isinstance(item, _ATOMS):
+                continue
+            if isinstance(item, tuple | frozenset | list | set):
+                below.extend(item)
+            elif isinstance(item, dict):
+                below.extend(item.keys())
+                below.extend(item.values())
+            elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+                below.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+            else:
+                continue
+            if depth == MAX_DEPTH:  # a container below MAX_DEPTH levels of them
+                raise ModelError(
+                    f"{where} nests containers more than {MAX_DEPTH} levels deep: modelcheck "
+                    "refuses deeper values (hashing and comparing them recurses); use a flat "
+                    "tuple, not nested pairs"
+                )
+        depth += 1
+        level = below

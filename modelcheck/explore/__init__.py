@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from .dfs import run_dfs
 from .parallel import check_workers, run_parallel
 from .simulate import simulate
 from .store import StateStore
+from .watchdog import Watch, watchdog
 
 __all__ = ["STRATEGIES", "Limits", "StateStore", "check"]
 
@@ -99,7 +101,7 @@ def check(
             "max_depth": max_depth,
             "max_states": max_states,
         }
-        saver = Checkpointer(checkpoint, checkpoint_every, run)
+        saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
         if not resume:
             saver.refuse_to_overwrite()
     elif resume:
@@ -117,14 +119,31 @@ def check(
         resume,
         por,
     )
-    if strategy == "simulate":
-        return simulate(search, seed=seed, runs=runs, depth=depth)
+    if strategy == "simulate":  # a TimeUp ends the walks like a Ctrl-C: the walks so far
+        with watchdog(time_limit) as watch:
+            result = simulate(search, seed=seed, runs=runs, depth=depth)
+        return _timed_out(result, watch)
     if workers > 1:
-        return run_parallel(search, workers)
+        with watchdog(time_limit) as watch:
+            result = run_parallel(search, workers)
+        return _timed_out(result, watch)
     explore = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
-    with saver if saver is not None else contextlib.nullcontext(), _fewer_collections():
+    with (
+        saver if saver is not None else contextlib.nullcontext(),
+        _fewer_collections(),
+        watchdog(time_limit) as watch,
+    ):
         depth = explore(search)
-    return search.result(depth)
+    if watch.fired:
+        search.stopped = "time-limit"
+    return _timed_out(search.result(depth), watch)
+
+
+def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:
+    """``result`` marked as stopped by the time limit if the watchdog fired."""
+    if not watch.fired:
+        return result
+    return dataclasses.replace(result, stopped="time-limit", stop_note=watch.note)
 
 
 @contextlib.contextmanager

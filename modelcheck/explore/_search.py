@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -23,7 +23,7 @@ from modelcheck.trace import (
     rebuild,
     verify,
 )
-from modelcheck.values import check_immutable
+from modelcheck.values import check_depth, check_immutable
 
 from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
@@ -286,6 +286,23 @@ class Search:
                 return True
         return False
 
+    def actions_for(self, stored: int) -> Callable[[Any], Any]:
+        """The successor function a loop should use while ``stored`` states are stored: among
+        the first :data:`VALIDATE_FIRST`, one that checks each successor's nesting before the
+        loop hashes it (a value nested deep enough crashes ``hash``); then the plain one.
+        Loops ask again when they look at the clock, so the check costs nothing later."""
+        actions = self.actions
+        if stored >= VALIDATE_FIRST:
+            return actions
+
+        def checked(state: Any) -> Iterator[Any]:
+            for item in actions(state):
+                if isinstance(item, tuple) and len(item) == 2:
+                    check_depth(item[1], "state")
+                yield item
+
+        return checked
+
     def add_initial_states(self) -> bool:
         """Store and check the initial states; True if the search must stop already."""
         self.inits = initial_states_twice(self.model)
@@ -308,6 +325,10 @@ class Search:
 
     def check_state(self, state: Any, trace: Trace) -> None:
         """Check a state is a hashable immutable value, and every property evaluates on it."""
+        try:
+            check_depth(state, "state")  # first: hashing a deep value recurses
+        except ModelError as exc:
+            raise ModelError(exc.message, trace) from None
         try:
             hash(state)
         except TypeError as exc:
@@ -355,7 +376,7 @@ class Search:
             raise exc
         if number < 0:
             for choice, state in enumerate(initial_states(self.model)):
-                self.check_state(state, Trace((Step(choice, None, state),)))
+                self._check_again(state, Trace((Step(choice, None, state),)))
             trace = None
         else:
             trace = self.trace_to(number)
@@ -368,9 +389,17 @@ class Search:
 
     def _check_successors(self, trace: Trace) -> None:
         """Expand the last state of ``trace`` carefully: every step a pair, every successor
-        hashable, immutable and judged by every property (a precise error if not)."""
+        hashable, immutable and judged by every property (a precise error if not), and
+        through the model's ``canonical()`` if the search uses it."""
         for choice, (label, nxt) in enumerate(expand(self.model, trace.final, trace)):
-            self.check_state(nxt, trace.extend(choice, label, nxt))
+            self._check_again(nxt, trace.extend(choice, label, nxt))
+
+    def _check_again(self, state: Any, trace: Trace) -> None:
+        """:meth:`check_state`, then the model's ``canonical()`` if the search uses it."""
+        self.check_state(state, trace)
+        canon = self.canon
+        if canon is not None:
+            call_model(lambda: canon(state), "canonical()", trace)
 
     def save(self, position: tuple[Any, ...], generated: int, **extra: Any) -> None:
         """Write a checkpoint: the strategy goes on from ``position`` on resuming."""
@@ -521,6 +550,11 @@ class Search:
 def initial_states_twice(model: Model[Any]) -> list[Any]:
     """The model's initial states, asked for twice: both answers must be the same."""
     inits = initial_states(model)
+    for choice, state in enumerate(inits):  # before comparing: a deep value recurses
+        try:
+            check_depth(state, "state")
+        except ModelError as exc:
+            raise ModelError(exc.message, Trace((Step(choice, None, state),))) from None
     if initial_states(model) != inits:
         raise NondeterminismError(
             "the model is nondeterministic: init_states() gave other states when run again"

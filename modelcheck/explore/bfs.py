@@ -28,7 +28,7 @@ def run_bfs(search: Search) -> int:
         return 1
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.actions
+    actions = search.actions_for(len(states))
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
@@ -44,6 +44,7 @@ def run_bfs(search: Search) -> int:
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
                 search.recheck(i, states[i])
+                actions = search.actions_for(n)
             elif i < SAMPLE_FIRST or not i & SAMPLE_MASK:
                 search.recheck(i, states[i])
             state = states[i]
@@ -101,7 +102,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
     graph = search.graph or graph  # a resumed search goes on with the saved graph
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.actions
+    actions = search.actions_for(len(states))
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
@@ -122,6 +123,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
                 if search.between_states(level, n - i, (i, level, level_end)):
                     break
                 search.recheck(i, states[i])
+                actions = search.actions_for(n)
             elif i < SAMPLE_FIRST or not i & SAMPLE_MASK:
                 search.recheck(i, states[i])
             state = states[i]

@@ -1,8 +1,9 @@
 """Checkpoints: a breadth-first search saves its progress now and then, and resumes from it
 with exactly the counts of a run that was never stopped.
 
-A checkpoint is one pickle, ``checkpoint.pickle`` in the folder given, written to a
-temporary file and renamed over the old one, so a kill at any moment leaves the previous
+A checkpoint is one file, ``checkpoint.pickle`` in the folder given (its format, and how it is
+loaded without running code a crafted file might carry: :mod:`.checkpoint_format`), written
+to a temporary file and renamed over the old one, so a kill at any moment leaves the previous
 checkpoint whole. It holds what identifies the run (model, parameters, the options that
 change counts) and the search itself: the store, the queue position, the counts, the
 properties decided so far and, with liveness properties, the edges. It is taken at a
@@ -17,8 +18,8 @@ statistics are reported as ``interrupted``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import pickle
 import signal
 import threading
 import time
@@ -29,10 +30,11 @@ from typing import Any
 
 from modelcheck.errors import UsageError
 
+from .checkpoint_format import read_body, read_header, write_checkpoint
+
 __all__ = ["CHECKPOINT_FILE", "Checkpointer", "Saved"]
 
 CHECKPOINT_FILE = "checkpoint.pickle"
-_VERSION = 1
 
 
 @dataclass
@@ -54,10 +56,19 @@ class Checkpointer:
     """Saves a search to ``folder`` every ``every`` seconds (positive and finite, as
     :func:`modelcheck.check` makes sure), and on a first Ctrl-C."""
 
-    def __init__(self, folder: str | os.PathLike[str], every: float, run: dict[str, Any]):
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        every: float,
+        run: dict[str, Any],
+        model_type: type | None = None,
+    ):
+        if every <= 0:
+            raise UsageError(f"checkpoint-every must be positive, not {every}")
         self.folder = Path(folder)
         self.every = every
         self.run = run
+        self.model_type = model_type  # whose module's classes a checkpoint may hold
         self.saves = 0
         self.stop_asked = False
         #: Why checkpoints stopped being written (None while they are).
@@ -86,18 +97,19 @@ class Checkpointer:
             raise UsageError(f"{self.folder} holds no checkpoint ({CHECKPOINT_FILE})")
         try:
             with self.file.open("rb") as f:
-                version, saved = pickle.load(f)
-        except Exception as exc:
-            raise UsageError(f"{self.file} cannot be read: {type(exc).__name__}: {exc}") from None
-        if version != _VERSION or not isinstance(saved, Saved):
+                run, header = read_header(f, self.file)
+                for key, value in self.run.items():
+                    was = run.get(key)
+                    if was != json.loads(json.dumps(value, default=repr)):
+                        raise UsageError(
+                            f"the checkpoint in {self.folder} is of another run: {key} was "
+                            f"{was!r}, now {value!r}"
+                        )
+                saved = read_body(f, self.file, header, self.model_type)
+        except OSError as exc:
+            raise UsageError(f"{self.file} cannot be read: {exc.strerror or exc}") from None
+        if not isinstance(saved, Saved):
             raise UsageError(f"{self.file} was written by another version of modelcheck")
-        for key, value in self.run.items():
-            was = saved.run.get(key)
-            if was != value:
-                raise UsageError(
-                    f"the checkpoint in {self.folder} is of another run: {key} was {was!r}, "
-                    f"now {value!r}"
-                )
         return saved
 
     def due(self) -> bool:
@@ -117,7 +129,7 @@ class Checkpointer:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with temporary.open("wb") as f:
-                pickle.dump((_VERSION, saved), f, protocol=pickle.HIGHEST_PROTOCOL)
+                write_checkpoint(f, self.run, saved)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(temporary, self.file)

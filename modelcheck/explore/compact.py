@@ -60,7 +60,6 @@ def run_compact_bfs(search: Search) -> int:
         frontier = _initial_frontier(search, store)
         following = []  # the next level's states, found so far
         base, level, start = 0, 1, 0
-    actions = search.actions
     max_depth = search.limits.max_depth or 0
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
@@ -85,6 +84,7 @@ def run_compact_bfs(search: Search) -> int:
         dead = -1
         end = min(len(frontier), start + _CHUNK)
         number = base + start
+        actions = search.actions_for(len(store))
         try:
             for k in range(start, end):
                 number = base + k

@@ -26,7 +26,7 @@ def run_dfs(search: Search) -> int:
         search.fail(exc, -1)
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
-    actions = search.actions
+    actions = search.actions_for(0)
     bounded = search.limits.max_depth is not None
     max_depth = search.limits.max_depth or sys.maxsize
     max_states = search.limits.max_states or sys.maxsize
@@ -45,6 +45,7 @@ def run_dfs(search: Search) -> int:
                 search.generated = generated
                 if search.tick(deepest, len(stack)):
                     break
+                actions = search.actions_for(n)
             state = states[i]
             if i < SAMPLE_FIRST or not i & SAMPLE_MASK:
                 search.recheck(i, state)

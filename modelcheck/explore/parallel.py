@@ -63,7 +63,7 @@ from modelcheck.values import check_immutable
 
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search, nondeterminism
 
-__all__ = ["WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
+__all__ = ["MAX_WORKERS", "WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
 
 #: The start method the workers need: they inherit the model and the hash secret.
 START_METHOD: Final = "fork"
@@ -79,12 +79,18 @@ _MISSING = object()
 Keys = npt.NDArray[np.int64]
 
 
+#: The most worker processes a search starts: more only cost memory and forks.
+MAX_WORKERS = 64
+
+
 def check_workers(
     strategy: str, workers: int, store: str = "exact", checkpoint: bool = False
 ) -> None:
     """Refuse worker counts and options that cannot run in parallel (before the search)."""
     if workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
+    if workers > MAX_WORKERS:
+        raise UsageError(f"workers must be at most {MAX_WORKERS}, not {workers}")
     if workers == 1:
         return
     if strategy != "bfs":
@@ -281,7 +287,7 @@ def _changes(fields: list[Projection], parent: Any, child: Any) -> int:
 
 def _sample(search: Search) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """Some states of the model and some of its steps (parent, successor), deterministic."""
-    actions = search.actions
+    actions = search.actions_for(0)  # the sample is small: every successor checked
     inits = list(search.exact_store().states)
     successors: dict[Any, list[Any]] = {}
 
@@ -392,7 +398,7 @@ class _Worker:
         the others are batched for their owners. The sequential loop's style: one hash
         lookup per successor, the owner's hash only the first time a successor is met."""
         remember = self.known.setdefault
-        actions = self.search.actions
+        actions = self.search.actions_for(len(self.known))
         part = self.part
         workers, me = self.workers, self.me
         cand: list[Any] = []

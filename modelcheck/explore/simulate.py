@@ -20,15 +20,23 @@ import resource
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
+from modelcheck.values import check_depth, check_immutable
 
-from ._search import SAMPLE_FIRST, SAMPLE_MASK, Search, initial_states_twice, nondeterminism
+from ._search import (
+    SAMPLE_FIRST,
+    SAMPLE_MASK,
+    VALIDATE_FIRST,
+    Search,
+    initial_states_twice,
+    nondeterminism,
+)
 
 __all__ = ["shrink", "simulate"]
 
@@ -49,6 +57,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     inits = initial_states_twice(model)
     actions = model.actions
     stop = False
+    path: list[int] = []
     try:
         for _ in range(runs):
             if search.over_memory():
@@ -57,6 +66,9 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
             state, path = inits[choice], [choice]
             steps += 1
             for _ in range(depth):
+                if len(seen) < VALIDATE_FIRST:  # before hashing: a deep value crashes hash
+                    check_depth(state, "state")
+                    check_immutable(state, "state")
                 seen.add(state)
                 for pos, prop in props:
                     if pos not in found and prop.predicate(state) is not (prop.kind == ALWAYS):
@@ -79,6 +91,9 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
                 break
     except KeyboardInterrupt:  # the walks so far stand, with what they found
         search.stopped = "interrupted"
+        longest = max(longest, len(path))
+    except Exception as exc:
+        _fail(search, path, exc)
     verdicts = []
     for pos, prop in enumerate(search.properties):
         status: Status = "unknown"
@@ -123,6 +138,22 @@ def _require_bool(model: Model[Any], prop: Property, state: Any, path: list[int]
     complaint = not_a_bool(prop.name, prop.predicate(state))
     if complaint is not None:
         raise ModelError(complaint, replay(model, path))
+
+
+def _fail(search: Search, path: list[int], exc: Exception) -> NoReturn:
+    """An exception escaped a walk along ``path``: re-run its last step carefully to raise a
+    precise error with the trace that reached it."""
+    if isinstance(exc, ModelError) and exc.trace is not None:
+        raise exc
+    trace = replay(search.model, path)
+    search.check_state(trace.final, trace)
+    for choice, (label, nxt) in enumerate(expand(search.model, trace.final, trace)):
+        search.check_state(nxt, trace.extend(choice, label, nxt))
+    raise NondeterminismError(
+        f"the model raised {type(exc).__name__}: {exc} during the simulation, but not when "
+        "re-run from the same state",
+        trace,
+    ) from exc
 
 
 def _hits(prop: Property, state: Any) -> bool:

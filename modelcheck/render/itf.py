@@ -32,6 +32,7 @@ from modelcheck.errors import UsageError
 from modelcheck.model import Model
 from modelcheck.render.json import step_fields
 from modelcheck.trace import Trace, call_model
+from modelcheck.values import int_text
 
 __all__ = ["ITF_SPEC", "Record", "decode_value", "encode_state", "encode_value", "trace_to_itf"]
 
@@ -53,7 +54,7 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, Record):
         return {k: encode_value(v) for k, v in value.items()}
     if isinstance(value, int):
-        return {"#bigint": str(value)}
+        return {"#bigint": int_text(value)}
     if value is None:
         return {"tag": "None", "value": dict(_UNIT)}
     if isinstance(value, enum.Enum):
@@ -98,8 +99,11 @@ def decode_value(expr: Any) -> Any:
         key, inner = next(iter(expr.items()))
         if key == "#bigint":
             if not (isinstance(inner, str) and inner.lstrip("-").isdigit()):
-                raise UsageError(f"malformed #bigint: {json.dumps(inner)}")
-            return int(inner)
+                raise UsageError(f"malformed #bigint: {json.dumps(inner)[:40]}")
+            try:
+                return int(inner)
+            except ValueError:  # more digits than Python converts from untrusted text
+                raise UsageError(f"#bigint of {len(inner)} characters: too long") from None
         if key in ("#tup", "#set", "#map") and not isinstance(inner, list):
             raise UsageError(f"malformed {key}: {json.dumps(inner)}")
         if key == "#tup":

@@ -39,6 +39,8 @@ def result_to_json(
     out["stopped"] = result.stopped
     if result.warnings:
         out["warnings"] = list(result.warnings)
+    if result.stop_note:
+        out["stop_note"] = result.stop_note
     out["properties"] = {
         p.name: {
             "kind": p.kind,

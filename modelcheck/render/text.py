@@ -45,6 +45,8 @@ def format_result(
         f"{result.model}{params}: {result.distinct:,} distinct {state_word}, "
         f"{result.generated:,} generated, depth {result.depth}, {result.strategy}, {done}"
     ]
+    if result.stop_note:
+        lines.append(f"  {result.stop_note}")
     if timing:
         lines.append(
             f"  {result.seconds:.2f} s, {result.states_per_second:,.0f} states/s, "
