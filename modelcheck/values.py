@@ -2,7 +2,8 @@
 
 States must be immutable and hashable, and compare by value. Allowed: None, bool, int,
 float, str, bytes, Enum members, tuples (and NamedTuples), frozensets, and frozen
-dataclasses of these.
+dataclasses of these that compare by value (not ``eq=False``: worker processes and
+checkpoints copy states, and a copy of a value compared by identity equals nothing).
 
 >>> to_plain(frozenset({"b", "a"}))
 ['a', 'b']
@@ -63,6 +64,12 @@ def check_immutable(value: object, where: str) -> None:
             raise ModelError(
                 f"{where} is a {type(value).__name__}, a dataclass that is not frozen: "
                 "declare it with @dataclass(frozen=True)"
+            )
+        if type(value).__eq__ is object.__eq__:
+            raise ModelError(
+                f"{where} is a {type(value).__name__}, a dataclass that compares by identity "
+                "(eq=False), so its copies (--workers, checkpoints) differ: drop eq=False, "
+                "or use an Enum or a NamedTuple"
             )
         for field in dataclasses.fields(value):
             check_immutable(getattr(value, field.name), f"{where}.{field.name}")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import modelcheck.explore.compact as compact
 import modelcheck.explore.store as store_module
-from modelcheck import CheckResult, UsageError, check
+from modelcheck import CheckResult, ModelError, Property, UsageError, check
 from modelcheck.fingerprint import fingerprint
 from models.classic.two_phase import TwoPhase
 from tests.cli_helpers import run_cli
@@ -164,14 +164,56 @@ def test_the_same_counts_verdicts_and_traces_as_the_exact_store(
 
 
 @settings(max_examples=100, deadline=None)
-@given(systems(), st.booleans(), st.sampled_from([None, 2]), st.sampled_from([1, 3, 1 << 16]))
+@given(
+    systems(),
+    st.booleans(),
+    st.sampled_from([None, 2]),
+    st.sampled_from([None, 2, 4]),
+    st.sampled_from([1, 3, 1 << 16]),
+)
 def test_the_same_deadlock_as_the_exact_store(
-    model: GraphModel, keep_going: bool, max_depth: int | None, chunk: int
+    model: GraphModel,
+    keep_going: bool,
+    max_depth: int | None,
+    max_states: int | None,
+    chunk: int,
 ) -> None:
-    options: dict[str, Any] = {"keep_going": keep_going, "deadlock": True, "max_depth": max_depth}
+    options: dict[str, Any] = {
+        "keep_going": keep_going,
+        "deadlock": True,
+        "max_depth": max_depth,
+        "max_states": max_states,
+    }
     exact = check(model, **options)
     with _chunks_of(chunk):
         assert _summary(check(model, store="fingerprint", **options)) == _summary(exact)
+
+
+@pytest.mark.parametrize("max_states", [3, 4])
+def test_a_deadlock_before_the_state_bound_is_reported(max_states: int) -> None:
+    # 0 -> 1 (a dead end), 2; 2 -> 3 -> 4 -> 5. The exact search expands 1, finds it dead,
+    # then stops at the bound while expanding 2 (the 4th state) or 3 (the 5th). With 3,
+    # the bound falls while expanding 0, before the dead end is looked at.
+    model = GraphModel({0: [1, 2], 2: [3], 3: [4], 4: [5]})
+    options: dict[str, Any] = {"deadlock": True, "keep_going": True, "max_states": max_states}
+    exact, compact_ = check(model, **options), check(model, store="fingerprint", **options)
+    assert _summary(compact_) == _summary(exact)
+    status = compact_.verdict("deadlock").status
+    assert (max_states, status) in ((3, "unknown"), (4, "violated"))
+
+
+class _Ratio(GraphModel):
+    def properties(self) -> list[Property]:
+        return [Property("ratio", "always", lambda n: 6 // (2 - n) > 0)]
+
+
+def test_a_property_that_raises_is_reported_with_its_trace() -> None:
+    with pytest.raises(ModelError) as info:
+        check(_Ratio({0: [1], 1: [2], 2: [3]}), store="fingerprint")
+    assert info.value.message == (
+        "property 'ratio' raised ZeroDivisionError: integer division or modulo by zero"
+    )
+    assert info.value.trace is not None and info.value.trace.path == "0.0.0"
 
 
 def test_a_violation_stops_with_the_exact_stores_counts_and_trace() -> None:

@@ -34,6 +34,7 @@ from models.limits.two_generals import TwoGenerals
 from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.graph_model import GraphModel
+from tests.small_states import AckedExchange, Counts, Exchange, HourClock, Tokens, Walk
 
 ROOT = Path(__file__).parent.parent
 
@@ -441,3 +442,35 @@ def test_random_systems_give_the_same_result_with_workers(
 ) -> None:
     model, options = run
     assert signature(check(model, workers=workers, **options)) == signature(check(model, **options))
+
+
+# -- small states: the partition keeps at least one field ------------------------------------
+
+SMALL_STATES: list[tuple[Model[Any], tuple[int, int, int]]] = [
+    (HourClock(), (60, 61, 60)),  # a NamedTuple of one field
+    (Exchange(), (784, 2352, 25)),  # two fields (one of them alone splits the states well)
+    (AckedExchange(), (1225, 4201, 25)),  # three fields
+    (Walk(), (1259, 2448, 69)),  # a frozen dataclass of two fields
+    (Tokens(), (256, 1264, 9)),  # a frozenset
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "counts"), SMALL_STATES, ids=[type(m).__name__ for m, _ in SMALL_STATES]
+)
+def test_states_of_few_fields_split_among_workers(
+    model: Model[Any], counts: tuple[int, int, int]
+) -> None:
+    one = check(model)
+    assert (one.distinct, one.generated, one.depth) == counts
+    assert signature(check(model, workers=2)) == signature(one)
+    assert signature(check(model, workers=3)) == signature(one)
+
+
+def test_the_partition_of_two_fields_keeps_one() -> None:
+    # Exchange's 'sent' alone splits the states evenly and changes on fewer steps than the
+    # pair: the chooser drops 'received', then must not try to drop 'sent' too.
+    search = Search(Exchange(), "bfs", Limits(), False, None)
+    search.add_initial_states()
+    part = parallel.choose_partition(search, 2)
+    assert part is not None and part(Counts((1, 2), (0, 1))) == ((1, 2), (1, 2))

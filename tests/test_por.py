@@ -3,6 +3,7 @@ on every actor model; hand-checked counts; what a model declares, held to; the r
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection, Hashable, Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.por import cases, safety_only
-from modelcheck import Model, ModelError, UsageError, check, replay, sometimes
+from modelcheck import Model, ModelError, UsageError, always, check, replay, sometimes
 from modelcheck.actors import Actor, ActorSystem, Out, World
 from modelcheck.actors.por import expands_everything
 from models.classic.two_phase import TwoPhase
@@ -299,6 +300,167 @@ class ReadsTheNetwork(Undeclared):
 def test_a_property_with_reads_may_not_read_the_messages_in_flight() -> None:
     with pytest.raises(ModelError, match="read the messages in flight, but declares"):
         check(ReadsTheNetwork(), por=True)
+
+
+class Phase(enum.Enum):
+    PENDING = 1
+    CRIT = 2
+    DONE = 3
+
+
+class Worker(Actor[Phase]):
+    """Enters its critical section when its timer fires, leaves it on the next one."""
+
+    def init(self, me: str, out: Out) -> Phase:
+        out.set_timer("enter")
+        return Phase.PENDING
+
+    def on_timeout(self, me: str, state: Phase, timer: Hashable, out: Out) -> Phase:
+        if timer == "enter":
+            out.set_timer("leave")
+            return Phase.CRIT
+        return Phase.DONE
+
+
+def _both_critical(model: ActorSystem, w: World, how: str) -> bool:
+    """Whether a and b are in their critical sections, b's state looked at as ``how`` says
+    (some ways see only whether it is a Phase: those say a alone is in)."""
+    if model.state_of(w, "a") is not Phase.CRIT:
+        return False
+    b = model.state_of(w, "b") if how in ONE_VALUE else None
+    if how == "is":
+        return b is Phase.CRIT
+    if how == "isinstance":
+        return isinstance(b, Phase)
+    if how == "match":
+        match b:
+            case Phase():
+                return True
+            case _:
+                return False
+    if how == "type":
+        return type(b) is Phase
+    if how == "repr":
+        return "CRIT" in repr(b)
+    if how == "id":
+        return id(b) == id(Phase.CRIT)
+    if how == "swallowed":
+        try:
+            return bool(b == Phase.CRIT)
+        except BaseException:
+            return False
+    if how == "unpacked":
+        _, b = w.states
+        return b is Phase.CRIT
+    if how == "sliced":
+        return Phase.CRIT in w.states[1:]
+    if how == "counted":
+        return w.states.count(Phase.CRIT) == 2
+    if how == "live_states":
+        return all(s is Phase.CRIT for s in model.live_states(w).values())
+    if how == "compared":
+        return w.states == (Phase.CRIT, Phase.CRIT)
+    if how == "world_repr":
+        return "CRIT: 2>, <Phase.CRIT" in repr(w)
+    assert how == "timers"
+    return isinstance(w.timers, tuple)
+
+
+#: Ways of looking at b's state once fetched, ways of getting at it through the world.
+ONE_VALUE = ["is", "isinstance", "match", "type", "repr", "id", "swallowed"]
+THROUGH_THE_WORLD = ["unpacked", "sliced", "counted", "live_states", "compared", "world_repr"]
+
+
+def _mutex(how: str) -> ActorSystem:
+    class Mutex(ActorSystem):
+        def actors(self) -> dict[str, Actor[Any]]:
+            return {"a": Worker(), "b": Worker()}
+
+        def talks_to(self) -> Mapping[str, Collection[str]] | None:
+            return {}
+
+        @always(reads=("a",))
+        def mutex(self, w: World) -> bool:
+            return not _both_critical(self, w, how)
+
+    return Mutex()
+
+
+@pytest.mark.parametrize("how", [*ONE_VALUE, *THROUGH_THE_WORLD, "timers"])
+def test_a_property_that_looks_at_an_undeclared_node_in_any_way_is_a_model_error(
+    how: str,
+) -> None:
+    # Without --por the property is violated in 2 steps (a enters, then b; or a alone, for
+    # the ways that only ask whether b's state is a Phase). With it, b's steps are invisible
+    # (nobody declares b) and go first: the state where both are in is never met, and
+    # judged on a stand-in for b's state the property held.
+    model = _mutex(how)
+    steps = 1 if how in ("isinstance", "match", "type", "timers") else 2
+    trace = check(model).verdict("mutex").trace
+    assert trace is not None and len(trace) == steps
+    with pytest.raises(ModelError) as info:
+        check(model, por=True)
+    what = {"timers": "the timers", "world_repr": "the messages in flight"}.get(
+        how, "the state of node 'b'"
+    )
+    assert info.value.message.startswith(
+        f"property 'mutex' read {what}, but declares reads=('a',): "
+    )
+    # Once a is in, after b's steps (b enters, leaves, then a enters).
+    assert info.value.trace is not None and info.value.trace.path == "0.1.1.0"
+
+
+class Declared(ActorSystem):
+    """Properties that read what they declare in many ways, all allowed."""
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": Worker(), "b": Worker()}
+
+    def talks_to(self) -> Mapping[str, Collection[str]] | None:
+        return {}
+
+    @always(reads=("a",))
+    def a_out(self, w: World) -> bool:
+        (first,) = w.states[:1]
+        stable = not w.links and w.down == 0 and w.cut == 0 and sum(w.used) == 0
+        return not (first is w.states[-2] is Phase.CRIT and len(w.states) == 2 and stable)
+
+    @always(reads=("a", "b"))
+    def not_both(self, w: World) -> bool:
+        same = hash(w.states) == hash(tuple(w.states)) and repr(w.states).startswith("(<")
+        return same and len(self.live_states(w)) == 2 and w.states != (Phase.CRIT,) * 2
+
+
+def test_a_property_may_read_what_it_declares_in_any_way() -> None:
+    full = check(Declared(), keep_going=True)
+    reduced = check(Declared(), keep_going=True, por=True)
+    assert [(p.status, len(p.trace or ())) for p in full.properties] == [
+        ("violated", 1),
+        ("violated", 2),
+    ]
+    assert [p.status for p in reduced.properties] == ["violated", "violated"]
+
+
+class PendingB(ActorSystem):
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": Worker(), "b": Worker()}
+
+    def talks_to(self) -> Mapping[str, Collection[str]] | None:
+        return {}
+
+    @always(reads=("a",))
+    def b_started(self, w: World) -> bool:
+        return self.state_of(w, "b") is not Phase.PENDING
+
+
+def test_a_property_that_compares_an_undeclared_node_by_identity_is_a_model_error() -> None:
+    assert check(PendingB()).status("b_started") == "violated"  # at the initial state
+    with pytest.raises(ModelError) as info:
+        check(PendingB(), por=True)
+    assert info.value.message == (
+        "property 'b_started' read the state of node 'b', but declares reads=('a',): "
+        "add 'b' to its reads"
+    )
 
 
 class Quitter(Actor[int]):

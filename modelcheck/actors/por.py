@@ -25,9 +25,14 @@ What a model declares, and how it is held to it:
 - ``talks_to()`` (:meth:`~modelcheck.actors.ActorSystem.talks_to`): who may send to whom
   (default: everyone to everyone). Every world the search computes is checked: a message
   in flight between two nodes the declaration does not connect is a model error.
-- ``reads`` of each property: the predicate is judged on a view of the world in which the
-  states of the other nodes, the messages in flight, signals, timers, monitors and node
-  subscriptions are poison: touching one is a model error naming the property.
+- ``reads`` of each property: the predicate is judged on a view of the world that hands
+  out the declared nodes' states and the fields no fault-free step changes, and nothing
+  else: getting at the state of another node, the messages in flight, signals, timers,
+  monitors or node subscriptions in any way Python code has (indexing, iterating,
+  unpacking, comparing, hashing, printing the world; so also before an ``is``, an
+  ``isinstance`` or a ``type()`` of it) is a model error naming the property, even where
+  the property catches it. What the view hands out are the world's own values, so a
+  judgement that touches nothing is the property's answer on the world itself.
 
 Why it is sound. Fault-free and with no exits or links, a step belongs to one node ``k``
 (a delivery to ``k``, a signal to ``k``, a timer of ``k``): it runs ``k``'s handler on
@@ -74,7 +79,8 @@ every refusal is the full graph's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, UsageError
@@ -133,31 +139,46 @@ def _no_reads(names: list[str]) -> str:
 
 class _Touched(BaseException):
     """A property touched what its ``reads`` leaves out (a BaseException, so that the
-    property's own ``except Exception`` cannot swallow it)."""
+    property's own ``except Exception`` cannot swallow it; one that swallows it anyway is
+    caught too: every touch is also written down, see :class:`_Watch`)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
+class _Watch:
+    """The touches of one property's judgements: each written down, then raised."""
+
+    __slots__ = ("touched",)
+
+    def __init__(self) -> None:
+        self.touched: list[str] = []
+
+    def touch(self, message: str) -> NoReturn:
+        self.touched.append(message)
+        raise _Touched(message)
+
+
 class _Unread:
-    """Stands in for what a property does not read: any use but ``is`` raises."""
+    """Stands in for what a property does not read, in the slots of the watched tuples
+    below: any use but ``is`` is a touch. Python code cannot get at one (the tuples' own
+    accessors stop it first); it is there for C code that reads a tuple's slots directly."""
 
-    __slots__ = ("_message",)
+    __slots__ = ("_message", "_watch")
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, watch: _Watch) -> None:
         object.__setattr__(self, "_message", message)
+        object.__setattr__(self, "_watch", watch)
 
     def _touch(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise _Touched(self._message)
+        self._watch.touch(self._message)
 
     def __getattr__(self, name: str) -> NoReturn:
-        raise _Touched(self._message)
-
-    def __repr__(self) -> str:
-        return "<not read>"
+        self._watch.touch(self._message)
 
 
+#: Special methods that use a value (all of a tuple's that read its items, too).
 _TOUCHING = (
     "__setattr__",
     "__delattr__",
@@ -179,6 +200,7 @@ _TOUCHING = (
     "__int__",
     "__float__",
     "__index__",
+    "__repr__",
     "__str__",
     "__format__",
     "__bytes__",
@@ -218,9 +240,109 @@ _TOUCHING = (
     "__reduce_ex__",
     "__copy__",
     "__deepcopy__",
+    "__getnewargs__",
+    "__sizeof__",
+    "__dir__",
+    "__instancecheck__",
+    "__subclasscheck__",
+    "__mro_entries__",
 )
 for _name in _TOUCHING:
     setattr(_Unread, _name, _Unread._touch)
+
+#: A tuple's methods that read every item: on a watched tuple, reading every item first.
+_WHOLE = (
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__hash__",
+    "__contains__",
+    "__add__",
+    "__mul__",
+    "__rmul__",
+    "__repr__",
+    "__str__",
+    "__format__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__getnewargs__",
+    "count",
+    "index",
+)
+
+
+class _Watched(tuple[Any, ...]):
+    """A tuple that lets a property fetch only some of its items: fetching another one, in
+    any way Python code has (indexing, slicing, iterating, unpacking, comparing, hashing,
+    printing, copying), is a touch. Subclassed per property: ``_allowed`` is a bit mask
+    of the items it may fetch, ``_messages`` what to say about each other item."""
+
+    __slots__ = ()
+    _allowed: int = 0
+    _messages: tuple[str, ...] = ()
+    _watch: _Watch
+
+    def _check(self, i: int) -> None:
+        if not self._allowed >> i & 1:
+            self._watch.touch(self._messages[i])
+
+    def _read_all(self) -> None:
+        for i in range(tuple.__len__(self)):
+            self._check(i)
+
+    def __getitem__(self, key: Any) -> Any:
+        if key.__class__ is int and key >= 0 and self._allowed >> key & 1:
+            return tuple.__getitem__(self, key)  # the usual case, first
+        size = tuple.__len__(self)
+        if isinstance(key, slice):
+            for i in range(size)[key]:
+                self._check(i)
+        else:
+            i = operator.index(key)
+            if -size <= i < size:
+                self._check(i % size)
+        return tuple.__getitem__(self, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(tuple.__len__(self)):
+            self._check(i)
+            yield tuple.__getitem__(self, i)
+
+    def __reversed__(self) -> Iterator[Any]:
+        for i in reversed(range(tuple.__len__(self))):
+            self._check(i)
+            yield tuple.__getitem__(self, i)
+
+
+def _whole(name: str) -> Callable[..., Any]:
+    method = getattr(tuple, name)
+
+    def read_all_then(self: _Watched, *args: Any, **kwargs: Any) -> Any:
+        self._read_all()  # raises unless every item may be read: then they all are real
+        return method(tuple(tuple.__iter__(self)), *args, **kwargs)
+
+    return read_all_then
+
+
+for _name in _WHOLE:
+    setattr(_Watched, _name, _whole(_name))
+
+
+class _WatchedWorld(_Watched, World):
+    """A world whose fields a property may fetch only in part (subclassed per property;
+    the other fields' attributes are touches too)."""
+
+    __slots__ = ()
+
+
+def _touching_field(watch: _Watch, message: str) -> property:
+    def get(self: Any) -> NoReturn:
+        watch.touch(message)
+
+    return property(get)
 
 
 class PartialOrder:
@@ -318,44 +440,74 @@ class PartialOrder:
 
     def predicate(self, prop: Property) -> Callable[[Any], Any]:
         """``prop``'s predicate as the reduced search must judge it: on a view of the world
-        holding only what its ``reads`` declares (unchanged when nothing is reduced)."""
+        holding only what its ``reads`` declares (unchanged when nothing is reduced).
+
+        The view's tuples (the world, its node states) hand out only what the property may
+        read: fetching anything else (another node's state, the messages in flight...) in
+        any way is a model error, even where the property would only have compared it by
+        identity (``is``), asked its type or caught the error. So the answer is a function
+        of the declared nodes' states and the stable fields alone, which steps of other
+        nodes do not change: the reduction keeps every verdict of it, and it is the
+        property's own answer on the real world."""
         pred = prop.predicate
         if not self.reduce or prop.reads is None:
             return pred
         names, read = self.model.node_names, self.reads[prop.name]
         declared = f"reads={prop.reads!r}"
-        poison = [
-            _Unread(
-                f"property '{prop.name}' read the state of node '{name}', but declares "
-                f"{declared}: add '{name}' to its reads"
-            )
+        watch = _Watch()
+        node_words = tuple(
+            f"property '{prop.name}' read the state of node '{name}', but declares "
+            f"{declared}: add '{name}' to its reads"
             for name in names
-        ]
+        )
         fields = World._fields
-        template: list[Any] = [
-            _Unread(
-                f"property '{prop.name}' read {_FIELD_WORDS.get(field, field)}, but declares "
-                f"{declared}: a property with reads may read only those nodes' states"
-            )
+        field_words = tuple(
+            f"property '{prop.name}' read {_FIELD_WORDS.get(field, field)}, but declares "
+            f"{declared}: a property with reads may read only those nodes' states"
             for field in fields
-        ]
+        )
         keep = [i for i, field in enumerate(fields) if field in _STABLE_FIELDS]
+        allowed = sum(1 << i for i in [0, *keep])  # the states (watched), the stable fields
+        world_attrs: dict[str, Any] = {
+            "__slots__": (),
+            "_allowed": allowed,
+            "_messages": field_words,
+            "_watch": watch,
+        }
+        for i, field in enumerate(fields):
+            if not allowed >> i & 1:
+                world_attrs[field] = _touching_field(watch, field_words[i])
+        view_type = type("WorldView", (_WatchedWorld,), world_attrs)
+        states_type = type(
+            "States",
+            (_Watched,),
+            {"__slots__": (), "_allowed": read, "_messages": node_words, "_watch": watch},
+        )
         unread = [i for i in range(len(names)) if not read >> i & 1]
+        poison = [_Unread(words, watch) for words in node_words]
+        template: list[Any] = [_Unread(words, watch) for words in field_words]
+        touched = watch.touched
         trace_of = self.trace_of
+        new = tuple.__new__
 
         def judged(w: World) -> Any:
             states = list(w[0])
             for i in unread:
-                if states[i] is not DEAD:
-                    states[i] = poison[i]
+                states[i] = poison[i]
             view = template.copy()
-            view[0] = tuple(states)
+            view[0] = new(states_type, states)
             for i in keep:
                 view[i] = w[i]
+            touched.clear()
             try:
-                return pred(tuple.__new__(World, view))
-            except _Touched as touched:
-                raise ModelError(touched.message, trace_of(w)) from None
+                answer = pred(new(view_type, view))
+            except (Exception, _Touched):
+                if not touched:
+                    raise
+                answer = None
+            if touched:  # raised, or caught by the property: a model error either way
+                raise ModelError(touched[0], trace_of(w)) from None
+            return answer
 
         return judged
 

@@ -135,13 +135,18 @@ def run_compact_bfs(search: Search) -> int:
             if dead >= 0 and search.hit(search.deadlock_pos, dead):  # type: ignore[arg-type]
                 break
             continue
-        kept = _judge(search, successors, new, at, max_states)
+        was_stopped = search.stopped is not None
+        kept = _judge(search, successors, new, parents, at, max_states)
         if kept:
             store.add_fingerprints([int(fps[j]) for j in kept], [parents[j] for j in kept])
             following.extend(successors[j] for j in kept)
-        if search.stopped is not None:
-            break
+        # Judging stopped the search at a successor of state parents[kept[-1]]: the exact
+        # search saw the deadlock first only if the dead state came before that one.
+        if not was_stopped and search.stopped is not None and dead > parents[kept[-1]]:
+            dead = -1
         if dead >= 0 and search.hit(search.deadlock_pos, dead):  # type: ignore[arg-type]
+            break
+        if search.stopped is not None:
             break
     if cut and search.stopped is None:
         search.stopped = "max-depth"
@@ -149,7 +154,12 @@ def run_compact_bfs(search: Search) -> int:
 
 
 def _judge(
-    search: Search, successors: list[Any], new: list[int], at: list[int], max_states: int
+    search: Search,
+    successors: list[Any],
+    new: list[int],
+    parents: list[int],
+    at: list[int],
+    max_states: int,
 ) -> list[int]:
     """Judge the new states in discovery order; return those kept: all of them, unless a
     violation or --max-states stops the search at one, where ``generated`` is then set
@@ -157,12 +167,15 @@ def _judge(
     n = len(search.store)
     for count, j in enumerate(new):
         state = successors[j]
-        if n + count < VALIDATE_FIRST:
-            check_immutable(state, "state")
         stop = False
-        for pos, pred, is_always in search.checks:
-            if pred(state) is not is_always and search.hit(pos, n + count):
-                stop = True
+        try:
+            if n + count < VALIDATE_FIRST:
+                check_immutable(state, "state")
+            for pos, pred, is_always in search.checks:
+                if pred(state) is not is_always and search.hit(pos, n + count):
+                    stop = True
+        except Exception as exc:  # judged again with the trace that reached it
+            search.fail(exc, parents[j])
         if not stop and n + count + 1 >= max_states:
             search.stopped = "max-states"
             stop = True

@@ -257,13 +257,13 @@ def choose_partition(search: Search, workers: int) -> Projection | None:
         return len(set(values)) >= 16 * workers and most <= 1.2 * len(states) / workers
 
     kept = (1 << len(names)) - 1
-    while True:
+    while kept.bit_count() > 1:  # at least one field stays
         now = crossing(kept)
         options = sorted(
             (crossing(kept & ~(1 << i)), i) for i in range(len(names)) if kept >> i & 1
         )
         drop = next((i for n, i in options if n < now and even(kept & ~(1 << i))), None)
-        if drop is None or kept.bit_count() == 1:
+        if drop is None:
             break
         kept &= ~(1 << drop)
     if kept == (1 << len(names)) - 1 or crossing(kept) > 0.75 * sum(masks.values()):
