@@ -36,6 +36,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar, cast, overload
 
+from modelcheck.docstrings import first_sentence
+
 __all__ = [
     "ALWAYS",
     "DEADLOCK",
@@ -186,17 +188,20 @@ A violation is a lasso whose loop has a state where it fails.
 
 
 def marked_properties(obj: object) -> list[Property]:
-    """The decorated property methods of a model instance, bound, in definition order."""
+    """The decorated property methods of a model instance, bound, in definition order; a
+    subclass removes an inherited one by setting its name to None. A property's description
+    is the first sentence of its docstring."""
     seen: dict[str, Property] = {}
     for klass in reversed(type(obj).__mro__):
         for attr, fn in vars(klass).items():
             mark = getattr(fn, _MARK, None)
             if mark is not None:
                 kind, name, reads = mark
-                doc = (fn.__doc__ or "").strip().splitlines()
                 seen[attr] = Property(
-                    name, kind, getattr(obj, attr), doc[0] if doc else "", _reads(obj, reads)
+                    name, kind, getattr(obj, attr), first_sentence(fn.__doc__), _reads(obj, reads)
                 )
+            elif fn is None:
+                seen.pop(attr, None)  # ``prop = None`` in a subclass removes the property
     return list(seen.values())
 
 
