@@ -49,18 +49,28 @@ class PropertyResult:
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot of a running search, handed to the progress callback."""
+    """A snapshot of a running search, handed to the progress callback.
+
+    A simulation sets ``walks`` (the random walks so far); ``generated`` then counts the
+    steps taken, ``distinct`` the states seen and ``depth`` the longest walk.
+    """
 
     distinct: int
     generated: int
     depth: int
     queue: int
     seconds: float
+    walks: int | None = None
 
     @property
     def states_per_second(self) -> float:
         """Distinct states found per second so far."""
         return self.distinct / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def steps_per_second(self) -> float:
+        """Steps (generated states) per second so far: a simulation's speed."""
+        return self.generated / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from typing import Any
 from modelcheck.errors import UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property
-from modelcheck.result import CheckResult, PropertyResult, Status
+from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
 
-from ._search import Search
+from ._search import _PROGRESS_EVERY, Search
 
 __all__ = ["shrink", "simulate"]
 
@@ -49,7 +49,11 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     inits = initial_states(model)
     actions = model.actions
     stop = False
-    for _ in range(runs):
+    report = search.start + _PROGRESS_EVERY
+    for walk in range(runs):
+        if search.progress is not None and (now := time.perf_counter()) >= report:
+            report = now + _PROGRESS_EVERY
+            search.progress(Progress(len(seen), steps, longest, 0, now - search.start, walk))
         choice = rng.randrange(len(inits))
         state, path = inits[choice], [choice]
         steps += 1
