@@ -8,8 +8,10 @@ bound before every property was decided.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +24,14 @@ from modelcheck import __version__
 from modelcheck.actors import BUDGETS, ActorSystem
 from modelcheck.errors import ModelcheckError, ModelCodeError, ModelError, UsageError
 from modelcheck.explore import check as run_check
-from modelcheck.loader import ModelRef, find_model_files, instantiate, load_models, resolve
+from modelcheck.loader import (
+    ModelRef,
+    find_model_files,
+    instantiate,
+    load_models,
+    resolve,
+    split_target,
+)
 from modelcheck.model import Model
 from modelcheck.params import parse_assignments
 from modelcheck.render import (
@@ -122,6 +131,10 @@ def _fault_options(fn: Any) -> Any:
     )(fn)
 
 
+#: The actor systems' parameters that are also options of their own (``--crashes 1``).
+_FAULT_FLAGS = frozenset({"network", *BUDGETS})
+
+
 def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) -> dict[str, Any]:
     """Fold ``--crashes 1`` and friends into the parameters of an actor system."""
     given = {name: value for name, value in faults.items() if value is not None}
@@ -138,7 +151,17 @@ def _with_faults(ref: ModelRef, params: dict[str, Any], faults: dict[str, Any]) 
     return params
 
 
-@cli.command()
+#: What ``check`` exits with, shown at the end of ``check --help``.
+_CHECK_EPILOG = """\b
+Exit codes:
+  0  every property holds (or was reached)
+  1  a property is violated (or a sometimes-property unreached)
+  2  an error: a mistake in the command or the model, or model code raised
+  3  unknown: nothing failed, but a bound (or a simulation) stopped before
+     every property was decided"""
+
+
+@cli.command(epilog=_CHECK_EPILOG)
 @click.argument("target", metavar="PATH[:NAME]")
 @_param_option
 @click.option(
@@ -281,13 +304,14 @@ def check(
     With --out DIR, every trace is also written as text, JSON, ITF (PROPERTY.itf.json),
     Mermaid (.mmd), a chart (.dot, .svg, .png) and a self-contained HTML report (.html).
 
-    PATH may be a folder: every model in it is checked with its defaults and the same
-    options (-p sets the parameters of the models that declare them; fault options apply
-    to actor systems), then a table sums up; the exit code is the worst of them.
+    PATH may be a folder, or a file that defines several models: every model in it is
+    checked with its defaults and the same options (-p sets the parameters of the models
+    that declare them; fault options apply to actor systems), then a table sums up; the
+    exit code is the worst of them.
     """
     ref = model = None
     saved = None
-    if Path(target).is_dir():
+    if _several_models(target):
         options = {
             "strategy": strategy,
             "max_depth": max_depth,
@@ -364,6 +388,21 @@ def check(
     return result.exit_code
 
 
+def _several_models(target: str) -> bool:
+    """True if ``check`` checks several models: ``target`` is a folder, or a file, not
+    named ``FILE:NAME``, that defines more than one (its load errors are left to
+    :func:`resolve`)."""
+    path, name = split_target(target)
+    if Path(target).is_dir():
+        return True
+    if name is not None or not Path(path).is_file() or Path(path).suffix != ".py":
+        return False
+    try:
+        return len(load_models(path)) > 1
+    except ModelcheckError:
+        return False
+
+
 #: Exit codes of a folder check, from best to worst: an error beats a failure, which beats
 #: an undecided property.
 _SEVERITY = (0, 3, 1, EXIT_ERROR)
@@ -383,7 +422,7 @@ def _check_folder(
 
     try:
         given = [flag for flag, value in unsupported.items() if value is not None]
-        if given:
+        if given and Path(folder).is_dir():
             raise UsageError(f"{given[0]} needs one model: name a file, not the folder {folder}")
         params = parse_assignments(assignments)
         refs = [
@@ -391,6 +430,8 @@ def _check_folder(
             for file in find_model_files(folder)
             for cls in load_models(file)
         ]
+        if given:
+            raise UsageError(f"{given[0]} needs one model: name one, as in {refs[0].spec}")
         if not refs:
             raise UsageError(f"{folder} holds no model (modelcheck list {folder} shows them)")
         unknown = sorted(set(params) - {n for r in refs for n in r.cls.declared_params()})
@@ -495,14 +536,20 @@ def list_models(path: str) -> int:
     help="itf: Informal Trace Format JSON; mermaid: a sequenceDiagram; dot: the chart.",
 )
 @_node_option
+@_fault_options
 def replay_path(
-    target: str, assignments: tuple[str, ...], path: str, fmt: str, node: str | None
+    target: str,
+    assignments: tuple[str, ...],
+    path: str,
+    fmt: str,
+    node: str | None,
+    **faults: Any,
 ) -> int:
     """Re-run a trace by its path and judge the properties along it."""
     model = None
     try:
         ref = resolve(target)
-        model = instantiate(ref, dict(parse_assignments(assignments)))
+        model = instantiate(ref, _with_faults(ref, parse_assignments(assignments), faults))
         trace = replay(model, path)
         verdicts = judge(model, trace)
         if node is not None:
@@ -536,9 +583,8 @@ def replay_path(
         }
         click.echo(json.dumps(doc, indent=2))
     else:
-        params = f" ({model.describe_params()})" if model.params else ""
         n = len(trace)
-        click.echo(f"{model.name}{params}: replayed {n} step{'s' if n != 1 else ''} of path {path}")
+        click.echo(f"{model.heading()}: replayed {n} step{'s' if n != 1 else ''} of path {path}")
         shown = format_node_trace(model, trace, node) if node else format_trace(model, trace)
         for line in shown:
             click.echo(line)
@@ -607,8 +653,7 @@ def _saved_text(
     """A saved trace as text: a heading line, then the trace as ``check`` shows it."""
     from modelcheck.render.text import _trace_section
 
-    params = f" ({model.describe_params()})" if model.params else ""
-    lines = [f"{model.name}{params}", *_trace_section(prop, model, command, node)]
+    lines = [model.heading(), *_trace_section(prop, model, command, node)]
     return "\n".join(lines) + "\n"
 
 
@@ -620,7 +665,7 @@ def _saved_text(
     required=True,
     type=click.Path(file_okay=False),
     metavar="DIR",
-    help="Write states.dot and states.svg to DIR.",
+    help="Write states.dot, states.svg and states.png to DIR.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files already there.")
 @click.option(
@@ -646,7 +691,7 @@ def graph_states(
     **faults: Any,
 ) -> int:
     """Draw the state graph of a small model, with the traces the check finds highlighted."""
-    from modelcheck.render.draw import DotMissing, draw_svg
+    from modelcheck.render.draw import DotMissing, draw, draw_svg
     from modelcheck.render.stategraph import state_graph_dot
     from modelcheck.statespace import state_graph
 
@@ -661,16 +706,16 @@ def graph_states(
         files: dict[str, str | bytes] = {"states.dot": source}
         try:
             files["states.svg"] = draw_svg(source)
+            files["states.png"] = draw(source, "png")
         except DotMissing:
             drawn = False
         _write_files(Path(out), files, force)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    params = f" ({model.describe_params()})" if model.params else ""
     edges = graph.number_of_edges()
     cut = "" if graph.graph["complete"] else f", cut at depth {max_depth}"
     click.echo(
-        f"{model.name}{params}: {len(graph)} state{'s' if len(graph) != 1 else ''}, "
+        f"{model.heading()}: {len(graph)} state{'s' if len(graph) != 1 else ''}, "
         f"{edges} transition{'s' if edges != 1 else ''}{cut}"
     )
     for prop in result.properties:
@@ -843,7 +888,9 @@ def _replay_command(ref: ModelRef | None, model: Model[Any]) -> str | None:
     defaults = {name: p.default for name, p in type(model).declared_params().items()}
     for name, value in model.params.items():
         if value != defaults.get(name):
-            words.append(f"-p {name}={format_value(to_plain(value))}")
+            shown = format_value(to_plain(value))
+            fault = isinstance(model, ActorSystem) and name in _FAULT_FLAGS
+            words.append(f"--{name} {shown}" if fault else f"-p {name}={shown}")
     return " ".join(words)
 
 
@@ -903,8 +950,10 @@ def _check_node(model: Model[Any], node: str) -> None:
             f"and {model.name} is not one"
         )
     if node not in model.node_index:
+        close = difflib.get_close_matches(node, model.node_names, n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise UsageError(
-            f"{model.name} has no node {node!r}: its nodes are {', '.join(model.node_names)}"
+            f"{model.name} has no node {node!r}: {hint}its nodes are {', '.join(model.node_names)}"
         )
 
 
@@ -963,7 +1012,8 @@ class _ProgressLine:
 
     def __call__(self, progress: Progress) -> None:
         if progress.seconds >= 1.0:
-            sys.stderr.write("\r" + format_progress(progress) + "\033[K")
+            width = shutil.get_terminal_size().columns - 1
+            sys.stderr.write("\r" + format_progress(progress)[:width] + "\033[K")
             sys.stderr.flush()
             self.shown = True
 
