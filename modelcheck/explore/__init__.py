@@ -77,6 +77,11 @@ def check(
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
     check_workers(strategy, workers, store, checkpoint is not None)
+    if workers > 1 and model.has_constraint():
+        raise UsageError(
+            f"{model.name} declares a state constraint, which runs in one process: "
+            "leave out workers"
+        )
     if por and workers > 1:
         raise UsageError("partial-order reduction runs in one process: leave out workers")
     saver = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import resource
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -110,6 +111,11 @@ class Search:
             self._use_symmetry()
         if por:
             self._use_por()
+        #: TLC's CONSTRAINT: states outside it are stored (for their traces) but not
+        #: expanded, and not counted as distinct.
+        self.constrained = model.has_constraint()
+        if self.constrained:
+            self._use_constraint()
         self.generated = 0
         self.stopped: str | None = None
         self.inits: list[Any] = []
@@ -166,6 +172,28 @@ class Search:
         ]
         self.actions = por.actions
 
+    def _use_constraint(self) -> None:
+        """TLC's CONSTRAINT: a state outside it is stored and judged but expands to nothing,
+        and is left out of the distinct count and the depth (:meth:`_inside_counts`)."""
+        if self.strategy != "bfs" or not isinstance(self.store, StateStore):
+            raise UsageError(
+                f"{self.model.name} declares a state constraint, which works with bfs and the "
+                "exact store: leave out --strategy and --store"
+            )
+        if self.liveness:
+            names = ", ".join(p.name for p in self.liveness)
+            raise UsageError(
+                f"{self.model.name} declares a state constraint, which liveness properties "
+                f"({names}) do not support yet: leave them out (--safety-only)"
+            )
+        inside = self.model.constraint
+        actions = self.actions
+
+        def constrained_actions(state: Any) -> Any:
+            return actions(state) if inside(state) else ()
+
+        self.actions = constrained_actions
+
     def _closes_cycle(self, state: Any, succ: Any) -> bool:
         """Whether the step ``state -> succ`` may close a cycle of the reduced graph: ``succ``
         is expanded already (breadth-first: numbered no later than ``state``) or, where
@@ -202,6 +230,8 @@ class Search:
         """
         if pos in self.found:
             return False
+        if pos == self.deadlock_pos and self.constrained and self._is_outside(number):
+            return False  # a state outside the constraint is not expanded, not deadlocked
         self.found[pos] = number
         self.checks = [c for c in self.checks if c[0] != pos]
         if pos == self.deadlock_pos:
@@ -331,7 +361,24 @@ class Search:
         assert isinstance(store, StateStore), "this strategy needs the exact store"
         return store
 
+    def _is_outside(self, number: int) -> bool:
+        return not self.model.constraint(self.exact_store().states[number])
+
     # -- after the search -----------------------------------------------------------------
+
+    def _inside_counts(self) -> tuple[int, int]:
+        """The number and the depth of the stored states inside the constraint: TLC neither
+        counts nor enqueues the others."""
+        store = self.exact_store()
+        inside = self.model.constraint
+        levels = array("i")
+        count = deepest = 0
+        for number, (state, up) in enumerate(zip(store.states, store.parent, strict=True)):
+            levels.append(1 if up < 0 else levels[up] + 1)
+            if inside(state):
+                count += 1
+                deepest = max(deepest, levels[number])
+        return count, deepest
 
     def trace_to(self, number: int) -> Trace:
         """The trace to state ``number``, rebuilt from the store (not yet replayed)."""
@@ -350,6 +397,9 @@ class Search:
         if self.liveness and complete:
             lasso = self._judge_liveness()
         seconds = self.prior_seconds + time.perf_counter() - self.start
+        distinct = len(self.store)
+        if self.constrained:
+            distinct, depth = self._inside_counts()
         verdicts = []
         for pos, prop in enumerate(self.properties):
             trace = None
@@ -381,7 +431,7 @@ class Search:
             model=self.model.name,
             params=dict(self.model.params),
             strategy=self.strategy,
-            distinct=len(self.store),
+            distinct=distinct,
             generated=self.generated,
             depth=depth,
             complete=complete,

@@ -1,0 +1,61 @@
+"""What TLA+ users missed (issue 17): state constraints with TLC's counting, step (action)
+properties, choosing the properties to check, per-property fairness."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelcheck import Model, always, check
+from modelcheck.errors import UsageError
+
+
+class Grid(Model[tuple[int, int]]):
+    """Two counters that only grow: ``Next == x' = x + 1 \\/ y' = y + 1``, unbounded but for
+    ``CONSTRAINT x + y <= 2``."""
+
+    def init_states(self) -> list[tuple[int, int]]:
+        return [(0, 0)]
+
+    def actions(self, s: tuple[int, int]) -> list[tuple[str, tuple[int, int]]]:
+        x, y = s
+        return [("IncX", (x + 1, y)), ("IncY", (x, y + 1))]
+
+    def constraint(self, s: tuple[int, int]) -> bool:
+        return s[0] + s[1] <= 2
+
+    @always
+    def below_three(self, s: tuple[int, int]) -> bool:
+        return s[0] + s[1] < 3
+
+
+class GridNoInvariant(Grid):
+    below_three = None  # type: ignore[assignment]
+
+
+def test_a_constraint_counts_as_tlc_does() -> None:
+    """TLC (ModelChecker.doNext): every successor counts as generated; one outside the
+    constraint is judged by the invariants but never enters the set of distinct states nor
+    the queue. Here the 6 states with x + y <= 2 are distinct; generated = 1 initial state +
+    2 successors of each of the 6; the depth is 3 (the states at x + y = 3 are not queued).
+    Filtering in actions() instead would generate 1 + 2 + 4 + 0 = 7."""
+    result = check(GridNoInvariant(), deadlock=True)
+    assert (result.distinct, result.generated, result.depth) == (6, 13, 3)
+    assert [(p.name, p.status) for p in result.properties] == [("deadlock", "holds")]
+    assert result.complete
+
+
+def test_an_invariant_is_judged_on_states_outside_the_constraint() -> None:
+    result = check(Grid())
+    verdict = result.verdict("below_three")
+    assert verdict.status == "violated"
+    assert verdict.trace is not None
+    assert [s.state for s in verdict.trace.steps] == [(0, 0), (1, 0), (2, 0), (3, 0)]
+
+
+def test_a_constraint_refuses_what_it_cannot_count() -> None:
+    with pytest.raises(UsageError, match="works with bfs and the exact store"):
+        check(GridNoInvariant(), strategy="dfs")
+    with pytest.raises(UsageError, match="works with bfs and the exact store"):
+        check(GridNoInvariant(), store="fingerprint")
+    with pytest.raises(UsageError, match="runs in one process"):
+        check(GridNoInvariant(), workers=2)
