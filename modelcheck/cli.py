@@ -270,6 +270,19 @@ Exit codes:
     metavar="FILE",
     help="Write a pytest test that replays each counterexample, to keep the bug fixed.",
 )
+@click.option(
+    "--property",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Judge only this property (repeatable); the others are left out.",
+)
+@click.option(
+    "--safety-only",
+    is_flag=True,
+    help="Leave out the liveness properties, so that --workers, --store fingerprint, "
+    "--symmetry, --por and simulate apply to the rest.",
+)
 @_node_option
 @_fault_options
 def check(
@@ -296,6 +309,8 @@ def check(
     checkpoint_every: float,
     workers: int,
     save_test: str | None,
+    only: tuple[str, ...],
+    safety_only: bool,
     node: str | None,
     **faults: Any,
 ) -> int:
@@ -326,6 +341,8 @@ def check(
             "runs": runs,
             "depth": depth,
             "workers": workers,
+            "properties": only or None,
+            "safety_only": safety_only,
         }
         unsupported = {
             "--out": out,
@@ -362,6 +379,8 @@ def check(
                 runs=runs,
                 depth=depth,
                 workers=workers,
+                properties=only or None,
+                safety_only=safety_only,
             )
         if node is not None:
             _check_node(model, node)

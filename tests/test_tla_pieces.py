@@ -7,6 +7,8 @@ import pytest
 
 from modelcheck import Model, always, check
 from modelcheck.errors import UsageError
+from models.classic.ewd840 import EWD840
+from tests.cli_helpers import run_cli
 
 
 class Grid(Model[tuple[int, int]]):
@@ -59,3 +61,44 @@ def test_a_constraint_refuses_what_it_cannot_count() -> None:
         check(GridNoInvariant(), store="fingerprint")
     with pytest.raises(UsageError, match="runs in one process"):
         check(GridNoInvariant(), workers=2)
+
+
+# -- choosing the properties -----------------------------------------------------------------
+
+
+def test_safety_only_lets_the_fast_modes_judge_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ewd840 = "models/classic/ewd840.py"
+    refused = run_cli(capsys, "check", ewd840, "--workers", "2", "--no-timing")
+    assert refused.code == 2
+    assert refused.err.endswith("run with --workers 1 (or --safety-only)\n")
+    run = run_cli(capsys, "check", ewd840, "--workers", "2", "--safety-only", "--no-timing")
+    assert (run.code, run.out) == (
+        0,
+        "EWD840 (n=3): 302 distinct states, 2,001 generated, depth 9, bfs, complete\n"
+        "  holds      always    TypeOK\n"
+        "  holds      always    TerminationDetection\n"
+        "  holds      always    Inv\n",
+    )
+    walks = check(EWD840(), strategy="simulate", runs=5, depth=10, safety_only=True)
+    assert [p.name for p in walks.properties] == ["TypeOK", "TerminationDetection", "Inv"]
+
+
+def test_property_names_the_ones_to_judge(capsys: pytest.CaptureFixture[str]) -> None:
+    result = check(EWD840(), properties=["Inv", "Liveness"], store="exact")
+    assert [(p.name, p.status) for p in result.properties] == [
+        ("Inv", "holds"),
+        ("Liveness", "holds"),
+    ]
+    run = run_cli(
+        capsys, "check", "models/classic/ewd840.py", "--property", "Inv", "--store", "fingerprint"
+    )
+    assert run.code == 0
+    assert run.out.splitlines()[-1] == "  holds      always    Inv"
+    wrong = run_cli(capsys, "check", "models/classic/ewd840.py", "--property", "TypeOk")
+    assert (wrong.code, wrong.err) == (
+        2,
+        "error: EWD840 has no property 'TypeOk': did you mean TypeOK? its properties are "
+        "TypeOK, TerminationDetection, Inv, Liveness\n",
+    )

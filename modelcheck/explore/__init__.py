@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from modelcheck.errors import UsageError
@@ -46,6 +46,8 @@ def check(
     runs: int = 100,
     depth: int = 100,
     workers: int = 1,
+    properties: Sequence[str] | None = None,
+    safety_only: bool = False,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
@@ -67,6 +69,10 @@ def check(
     the checkpoint there, with exactly the counts of a run never stopped.
     ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
     exact store): the same counts, verdicts and traces as one.
+    ``properties`` names the properties to judge (the others are left out, as if the model
+    did not declare them); ``safety_only`` leaves out the liveness properties, so that the
+    modes that cannot judge them (``workers``, the fingerprint store, ``symmetry``, ``por``,
+    simulation) apply to the rest.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
     replayed against the model. Liveness properties are judged after a complete search, on
@@ -98,6 +104,8 @@ def check(
             "keep_going": keep_going,
             "max_depth": max_depth,
             "max_states": max_states,
+            "properties": properties,
+            "safety_only": safety_only,
         }
         saver = Checkpointer(checkpoint, checkpoint_every, run)
         if not resume:
@@ -116,6 +124,8 @@ def check(
         saver,
         resume,
         por,
+        properties,
+        safety_only,
     )
     if strategy == "simulate":
         return simulate(search, seed=seed, runs=runs, depth=depth)

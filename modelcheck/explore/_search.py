@@ -3,10 +3,11 @@ and the assembly of the result with rebuilt, replayed traces."""
 
 from __future__ import annotations
 
+import difflib
 import resource
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -74,14 +75,19 @@ class Search:
         checkpoint: Checkpointer | None = None,
         resume: bool = False,
         por: bool = False,
+        only: Sequence[str] | None = None,
+        safety_only: bool = False,
     ) -> None:
         self.model = model
         self.strategy = strategy
         self.limits = limits
         self.keep_going = keep_going
         self.progress = progress
-        self.properties = _collect_properties(
-            model, model.deadlock if deadlock is None else deadlock
+        self.properties = _choose(
+            model,
+            _collect_properties(model, model.deadlock if deadlock is None else deadlock),
+            only,
+            safety_only,
         )
         self.found: dict[int, int] = {}
         self.checks: list[Check] = [
@@ -103,7 +109,7 @@ class Search:
                 names = ", ".join(p.name for p in self.liveness)
                 raise UsageError(
                     f"the fingerprint store cannot judge liveness properties ({names}): "
-                    "they need the whole graph, kept by the exact store"
+                    "they need the whole graph, kept by the exact store (or --safety-only)"
                 )
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
@@ -139,7 +145,7 @@ class Search:
             names = ", ".join(p.name for p in self.liveness)
             raise UsageError(
                 f"symmetry reduction is not supported with liveness properties ({names}): "
-                "run without --symmetry"
+                "run without --symmetry (or with --safety-only)"
             )
         canon = model.canonical
         actions = model.actions
@@ -162,7 +168,7 @@ class Search:
             names = ", ".join(p.name for p in self.liveness)
             raise UsageError(
                 f"partial-order reduction is not supported with liveness properties ({names}): "
-                "run without --por"
+                "run without --por (or with --safety-only)"
             )
         if self.canon is not None:
             raise UsageError("symmetry and partial-order reduction do not combine: use one")
@@ -481,6 +487,27 @@ def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
     if strategy != "bfs":
         raise UsageError(f"the fingerprint store works with bfs, not {strategy}")
     return FingerprintStore()
+
+
+def _choose(
+    model: Model[Any], props: list[Property], only: Sequence[str] | None, safety_only: bool
+) -> list[Property]:
+    """The properties ``--property NAME`` and ``--safety-only`` leave, in declared order
+    (deadlock detection stays as ``--deadlock`` says)."""
+    if only is not None:
+        names = [p.name for p in props]
+        for name in only:
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+                hint = f"did you mean {' or '.join(close)}? " if close else ""
+                raise UsageError(
+                    f"{model.name} has no property '{name}': {hint}its properties are "
+                    f"{', '.join(names)}"
+                )
+        props = [p for p in props if p.name in only or p.kind == DEADLOCK]
+    if safety_only:
+        props = [p for p in props if p.kind not in LIVENESS]
+    return props
 
 
 def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:

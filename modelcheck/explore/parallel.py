@@ -115,7 +115,7 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
         names = ", ".join(p.name for p in search.liveness)
         raise UsageError(
             f"--workers {workers} cannot judge liveness properties ({names}): their graph "
-            "must be in one process; run with --workers 1"
+            "must be in one process; run with --workers 1 (or --safety-only)"
         )
     try:
         if search.add_initial_states():

@@ -39,7 +39,10 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         raise UsageError("simulation needs --runs and --depth of at least 1")
     if search.liveness:
         names = ", ".join(p.name for p in search.liveness)
-        raise UsageError(f"simulation cannot judge liveness properties ({names})")
+        raise UsageError(
+            f"simulation cannot judge liveness properties ({names}): leave them out with "
+            "--safety-only"
+        )
     model = search.model
     rng = random.Random(seed)
     props = [(pos, p) for pos, p in enumerate(search.properties) if p.kind in (ALWAYS, SOMETIMES)]
