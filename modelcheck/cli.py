@@ -582,7 +582,7 @@ def replay_path(
                 rendered = (mermaid if fmt == "mermaid" else chart_dot)(model, trace, prop)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    violated = any(p.kind == "always" and step is not None for p, step in verdicts)
+    violated = any(p.kind in ("always", "step") and step is not None for p, step in verdicts)
     if fmt in ("itf", "mermaid", "dot"):
         click.echo(rendered, nl=False)
     elif fmt == "json":
@@ -876,7 +876,7 @@ class _SpecProgress:
 
 
 def _replay_status(kind: str, step: int | None) -> str:
-    if kind == "always":
+    if kind in ("always", "step"):
         return "holds" if step is None else "violated"
     return "unreached" if step is None else "reached"
 

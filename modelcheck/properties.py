@@ -15,6 +15,9 @@ loop that repeats forever:
 - ``infinitely_often(p)``: ``p`` holds again and again, forever (``[]<>p``).
 - ``eventually_always(p)``: from some point on, ``p`` holds forever (``<>[]p``).
 
+A step property (``always_step``, TLA+'s ``[][A]_v``) is judged on every step the search
+takes, old state, label and new state; a violation ends with the step that breaks it.
+
 A behaviour that reaches a state with no enabled action stays there forever (TLC's
 stuttering when deadlock checking is off) unless the model says otherwise
 (:attr:`modelcheck.Model.stuttering`).
@@ -47,10 +50,12 @@ __all__ = [
     "LEADS_TO",
     "LIVENESS",
     "SOMETIMES",
+    "STEP",
     "Property",
     "PropertyKind",
     "Reads",
     "always",
+    "always_step",
     "eventually",
     "eventually_always",
     "infinitely_often",
@@ -66,6 +71,7 @@ PropertyKind = Literal[
     "leads_to",
     "infinitely_often",
     "eventually_always",
+    "step",
 ]
 ALWAYS: PropertyKind = "always"
 SOMETIMES: PropertyKind = "sometimes"
@@ -74,6 +80,7 @@ EVENTUALLY: PropertyKind = "eventually"
 LEADS_TO: PropertyKind = "leads_to"
 INFINITELY_OFTEN: PropertyKind = "infinitely_often"
 EVENTUALLY_ALWAYS: PropertyKind = "eventually_always"
+STEP: PropertyKind = "step"
 #: The kinds judged on infinite behaviours, with lasso counterexamples.
 LIVENESS: frozenset[str] = frozenset({EVENTUALLY, LEADS_TO, INFINITELY_OFTEN, EVENTUALLY_ALWAYS})
 
@@ -103,7 +110,7 @@ class Property:
 
     name: str
     kind: PropertyKind
-    predicate: Callable[[Any], Any]
+    predicate: Callable[..., Any]
     description: str = ""
     reads: tuple[str, ...] | None = None
 
@@ -158,6 +165,14 @@ sometimes = _marker(SOMETIMES)
 sometimes.__doc__ = """Mark a model method ``(self, state) -> bool`` as a reachability goal.
 
 ``@sometimes`` or ``@sometimes(name="can_commit")``; reported with an example trace.
+"""
+always_step = _marker(STEP)
+always_step.__doc__ = """Mark a model method ``(self, old, label, new) -> bool`` as a step
+property: every step the model can take satisfies it (TLA+'s ``[][A]_v``, an action
+property; return True for the steps it does not constrain, as ``_v`` allows stuttering).
+
+``@always_step`` or ``@always_step(name="Monotonic")``; a violation is a shortest trace
+whose last step breaks it.
 """
 eventually = _marker(EVENTUALLY)
 eventually.__doc__ = """Mark a model method ``(self, state) -> bool`` as a liveness goal: every

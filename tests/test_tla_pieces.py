@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from modelcheck import Model, always, check
+from modelcheck import Model, always, always_step, check
 from modelcheck.errors import UsageError
+from modelcheck.render.text import format_result
 from models.classic.ewd840 import EWD840
 from tests.cli_helpers import run_cli
 
@@ -102,3 +103,88 @@ def test_property_names_the_ones_to_judge(capsys: pytest.CaptureFixture[str]) ->
         "error: EWD840 has no property 'TypeOk': did you mean TypeOK? its properties are "
         "TypeOK, TerminationDetection, Inv, Liveness\n",
     )
+
+
+# -- step properties --------------------------------------------------------------------------
+
+
+class Clock(Model[tuple[int, bool]]):
+    """A clock that ticks up to 3 and may be reset, once: ``[][hour' >= hour]_hour`` fails
+    only on the reset."""
+
+    def init_states(self) -> list[tuple[int, bool]]:
+        return [(0, False)]
+
+    def actions(self, s: tuple[int, bool]) -> list[tuple[str, tuple[int, bool]]]:
+        hour, was_reset = s
+        steps = [("Tick", (hour + 1, was_reset))] if hour < 3 else []
+        if hour >= 2 and not was_reset:
+            steps.append(("Reset", (0, True)))
+        return steps
+
+    @always_step
+    def never_back(self, old: tuple[int, bool], label: str, new: tuple[int, bool]) -> bool:
+        """The hour never goes back."""
+        return new[0] >= old[0]
+
+    @always
+    def bounded(self, s: tuple[int, bool]) -> bool:
+        return s[0] <= 3
+
+
+def test_a_step_property_is_violated_by_its_last_step() -> None:
+    result = check(Clock())
+    verdict = result.verdict("never_back")
+    assert (verdict.kind, verdict.status) == ("step", "violated")
+    assert verdict.trace is not None
+    assert verdict.trace.path == "0.0.0.1"
+    assert [s.action for s in verdict.trace.steps[1:]] == ["Tick", "Tick", "Reset"]
+    assert verdict.note == "never_back is false of the last step"
+    assert result.stopped == "violation"
+    assert result.status("bounded") == "unknown"
+    text = format_result(result, Clock(), timing=False)
+    assert text.startswith(
+        "Clock: 3 distinct states, 3 generated, depth 3, bfs, stopped at the first violation "
+        "(--continue explores on)\n"
+        "  violated   step      never_back  (3 steps)\n"
+        "  unknown    always    bounded\n"
+        "\n"
+        "counterexample for step never_back (violated): The hour never goes back.\n"
+    )
+    assert text.endswith(
+        "  3  Reset\n     state: [2, false] -> [0, true]\n"
+        "  (never_back is false of the last step)\n"
+    )
+
+
+def test_a_step_property_with_continue_and_in_replay(capsys: pytest.CaptureFixture[str]) -> None:
+    result = check(Clock(), keep_going=True)
+    assert [(p.name, p.status) for p in result.properties] == [
+        ("never_back", "violated"),
+        ("bounded", "holds"),
+    ]
+    assert (result.distinct, result.generated) == (8, 9)
+    replayed = run_cli(capsys, "replay", "tests/test_tla_pieces.py:Clock", "--path", "0.0.0.1")
+    assert replayed.code == 1
+    assert replayed.out.endswith(
+        "  violated   step      never_back at step 3\n  holds      always    bounded\n"
+    )
+
+
+class Ticking(Clock):
+    def actions(self, s: tuple[int, bool]) -> list[tuple[str, tuple[int, bool]]]:
+        return [("Tick", (s[0] + 1, s[1]))] if s[0] < 3 else []
+
+
+def test_a_step_property_that_holds_and_the_modes_that_refuse_it() -> None:
+    result = check(Ticking())
+    assert [(p.name, p.status) for p in result.properties] == [
+        ("never_back", "holds"),
+        ("bounded", "holds"),
+    ]
+    assert check(Ticking(), store="fingerprint").status("never_back") == "holds"
+    trace = check(Clock(), store="fingerprint").verdict("never_back").trace
+    assert trace is not None and trace.path == "0.0.0.1"
+    with pytest.raises(UsageError, match=r"does not judge step properties \(never_back\)"):
+        check(Clock(), workers=2)
+    assert check(Clock(), workers=2, properties=["bounded"]).status("bounded") == "holds"

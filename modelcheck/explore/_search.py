@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model
-from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property
+from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, STEP, Property
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import (
     Step,
@@ -113,6 +113,11 @@ class Search:
                 )
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
+        #: Step properties: the state whose step first broke each (by position).
+        self.step_found: dict[int, Any] = {}
+        self._step_stop = False
+        if any(p.kind == STEP for p in self.properties):
+            self._use_steps()
         if symmetry:
             self._use_symmetry()
         if por:
@@ -148,7 +153,7 @@ class Search:
                 "run without --symmetry (or with --safety-only)"
             )
         canon = model.canonical
-        actions = model.actions
+        actions = self.actions
 
         def canonical_actions(state: Any) -> list[tuple[Any, Any]]:
             return [(label, canon(nxt)) for label, nxt in actions(state)]
@@ -172,11 +177,39 @@ class Search:
             )
         if self.canon is not None:
             raise UsageError("symmetry and partial-order reduction do not combine: use one")
+        steps = [p.name for p in self.properties if p.kind == STEP]
+        if steps:
+            raise UsageError(
+                f"partial-order reduction does not judge step properties ({', '.join(steps)}): "
+                "run without --por (or leave them out with --property)"
+            )
         self.checks = [
             (pos, por.predicate(self.properties[pos]), is_always)
             for pos, _pred, is_always in self.checks
         ]
         self.actions = por.actions
+
+    def _use_steps(self) -> None:
+        """Judge the step properties on every step the search computes: the actions are
+        wrapped, and the first state (in the search's order) with a step that breaks one
+        is kept; without ``keep_going`` the search then stops, through
+        :class:`_StepViolated` (a KeyboardInterrupt, the one exception the loops stop on
+        without diagnosing it). :meth:`result` rebuilds the trace and adds the step."""
+        actions = self.actions
+        open_steps = [(pos, p.predicate) for pos, p in enumerate(self.properties) if p.kind == STEP]
+
+        def judged_actions(state: Any) -> Any:
+            pairs = list(actions(state))
+            for pos, pred in list(open_steps):
+                if not all(pred(state, label, nxt) for label, nxt in pairs):
+                    self.step_found[pos] = state
+                    open_steps.remove((pos, pred))
+                    if not self.keep_going:
+                        self._step_stop = True
+                        raise _StepViolated
+            return pairs
+
+        self.actions = judged_actions
 
     def _use_constraint(self) -> None:
         """TLC's CONSTRAINT: a state outside it is stored and judged but expands to nothing,
@@ -307,7 +340,7 @@ class Search:
         except ModelError as exc:
             raise ModelError(exc.message, trace) from None
         for prop in self.properties:
-            if prop.kind != DEADLOCK:
+            if prop.kind not in (DEADLOCK, STEP):
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
 
@@ -398,6 +431,8 @@ class Search:
 
     def result(self, depth: int) -> CheckResult:
         """Assemble the verdicts, each trace rebuilt and replayed before it is reported."""
+        if self._step_stop:
+            self.stopped = "violation"
         complete = self.stopped is None
         lasso: dict[str, Outcome | None] = {}
         if self.liveness and complete:
@@ -422,6 +457,11 @@ class Search:
                 else:
                     status = "violated"
                     trace, note = outcome.trace, outcome.note
+            elif prop.kind == STEP and pos in self.step_found:
+                trace = verify(self.model, self._step_trace(prop, self.step_found[pos]))
+                self._confirm(prop, trace)
+                status = "violated"
+                note = f"{prop.name} is false of the last step"
             elif pos in self.found:
                 trace = verify(self.model, self.trace_to(self.found[pos]))
                 self._confirm(prop, trace)
@@ -449,6 +489,22 @@ class Search:
             store_bytes=self.store.nbytes() if isinstance(self.store, FingerprintStore) else None,
         )
 
+    def _step_trace(self, prop: Property, state: Any) -> Trace:
+        """The trace to ``state``, then its first step (in action order) that breaks the
+        step property ``prop``. Under symmetry the trace ends in a member of ``state``'s
+        class, whose breaking step is looked for again."""
+        trace = self._trace_of(state)
+        assert trace is not None, "the state was stored when its step was judged"
+        final = trace.final
+        for choice, (label, nxt) in enumerate(expand(self.model, final, trace)):
+            if not prop.predicate(final, label, nxt):
+                return trace.extend(choice, label, nxt)
+        raise NondeterminismError(
+            f"step property '{prop.name}' failed on a step of this state during the search, "
+            "but on none when re-run: it must depend only on the step (and be symmetric)",
+            trace,
+        )
+
     def _judge_liveness(self) -> dict[str, Outcome | None]:
         """Judge the liveness properties on the complete graph (interrupted: none judged)."""
         store = self.exact_store()
@@ -468,6 +524,10 @@ class Search:
         """The replayed trace must show the same verdict the search found."""
         if prop.kind == DEADLOCK:
             same = not expand(self.model, trace.final, trace)
+        elif prop.kind == STEP:
+            old, last = trace.steps[-2].state, trace.steps[-1]
+            label, new = last.label, last.state
+            same = not call_model(lambda: prop.predicate(old, label, new), prop.name, trace)
         else:
             value = bool(call_model(lambda: prop.predicate(trace.final), prop.name, trace))
             same = value == (prop.kind == SOMETIMES)
@@ -477,6 +537,10 @@ class Search:
                 "it must depend only on the state",
                 trace,
             )
+
+
+class _StepViolated(KeyboardInterrupt):
+    """Raised from the wrapped actions to stop the search at a step property's violation."""
 
 
 def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
@@ -516,7 +580,7 @@ def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:
     for prop in props:
         if not isinstance(prop, Property):
             raise ModelError(f"properties() must return Property values, not {prop!r}")
-        if prop.kind not in (ALWAYS, SOMETIMES) and prop.kind not in LIVENESS:
+        if prop.kind not in (ALWAYS, SOMETIMES, STEP) and prop.kind not in LIVENESS:
             raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
         if prop.name in names or (prop.name == "deadlock" and deadlock):
             raise ModelError(f"two properties are called '{prop.name}': names must be unique")
