@@ -35,11 +35,14 @@ Use them as decorators on model methods, or build :class:`Property` values direc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast, overload
 
 from modelcheck.docstrings import first_sentence
+
+if TYPE_CHECKING:
+    from modelcheck.fairness import Fairness
 
 __all__ = [
     "ALWAYS",
@@ -113,6 +116,9 @@ class Property:
     predicate: Callable[..., Any]
     description: str = ""
     reads: tuple[str, ...] | None = None
+    #: A liveness property's own fairness conditions, instead of the model's (None: the
+    #: model's ``fairness_conditions()``).
+    fairness: tuple[Fairness, ...] | None = None
 
     @classmethod
     def leads_to(
@@ -128,7 +134,8 @@ class Property:
 
 class Marker(Protocol):
     """A property decorator: ``@always``, ``@always(name="TypeOK")`` or
-    ``@always(reads=("client",))`` (see :attr:`Property.reads`)."""
+    ``@always(reads=("client",))`` (see :attr:`Property.reads`); a liveness one may name
+    its own fairness, ``@eventually(fairness=[weak("Tick")])`` (:attr:`Property.fairness`)."""
 
     __name__: str
     __doc__: str | None
@@ -138,16 +145,28 @@ class Marker(Protocol):
 
     @overload
     def __call__(
-        self, *, name: str | None = None, reads: Reads | None = None
+        self,
+        *,
+        name: str | None = None,
+        reads: Reads | None = None,
+        fairness: Sequence[Fairness] | None = None,
     ) -> Callable[[F], F]: ...
 
 
 def _marker(kind: PropertyKind) -> Marker:
     def decorate(
-        fn: F | None = None, *, name: str | None = None, reads: Reads | None = None
+        fn: F | None = None,
+        *,
+        name: str | None = None,
+        reads: Reads | None = None,
+        fairness: Sequence[Fairness] | None = None,
     ) -> Any:
+        if fairness is not None and kind not in LIVENESS:
+            raise TypeError(f"@{kind} takes no fairness: only liveness properties assume one")
+
         def mark(f: F) -> F:
-            setattr(f, _MARK, (kind, name or f.__name__, reads))
+            own = tuple(fairness) if fairness is not None else None
+            setattr(f, _MARK, (kind, name or f.__name__, reads, own))
             return f
 
         return mark(fn) if fn is not None else mark
@@ -211,9 +230,14 @@ def marked_properties(obj: object) -> list[Property]:
         for attr, fn in vars(klass).items():
             mark = getattr(fn, _MARK, None)
             if mark is not None:
-                kind, name, reads = mark
+                kind, name, reads, fairness = mark
                 seen[attr] = Property(
-                    name, kind, getattr(obj, attr), first_sentence(fn.__doc__), _reads(obj, reads)
+                    name,
+                    kind,
+                    getattr(obj, attr),
+                    first_sentence(fn.__doc__),
+                    _reads(obj, reads),
+                    fairness,
                 )
             elif fn is None:
                 seen.pop(attr, None)  # ``prop = None`` in a subclass removes the property

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from modelcheck import Model, always, always_step, check
+from modelcheck import Model, always, always_step, check, eventually, strong, weak
 from modelcheck.errors import UsageError
 from modelcheck.render.text import format_result
 from models.classic.ewd840 import EWD840
+from models.intro.lossy_ping import FairLossyPing, LossyPing, State, message
 from tests.cli_helpers import run_cli
 
 
@@ -188,3 +189,43 @@ def test_a_step_property_that_holds_and_the_modes_that_refuse_it() -> None:
     with pytest.raises(UsageError, match=r"does not judge step properties \(never_back\)"):
         check(Clock(), workers=2)
     assert check(Clock(), workers=2, properties=["bounded"]).status("bounded") == "holds"
+
+
+# -- per-property fairness --------------------------------------------------------------------
+
+
+class PingTwoWays(LossyPing):
+    """The lossy ping with no fairness of its own: each liveness property names what it
+    assumes."""
+
+    fairness = ()  # type: ignore[assignment]
+
+    @eventually(fairness=(weak("send"), strong("deliver", per=message)))
+    def answered_on_a_fair_lossy_link(self, s: State) -> bool:
+        """The client hears back, if a message sent again and again gets through."""
+        return s.client == "done"
+
+    @eventually(fairness=(weak("send"), weak("deliver", per=message)))
+    def answered_on_a_weakly_fair_link(self, s: State) -> bool:
+        return s.client == "done"
+
+
+@pytest.mark.parametrize("strategy", ["bfs", "dfs"])
+def test_a_liveness_property_may_name_its_own_fairness(strategy: str) -> None:
+    result = check(PingTwoWays(), strategy=strategy)
+    assert [(p.name, p.status) for p in result.properties] == [
+        ("answered", "violated"),
+        ("answered_on_a_fair_lossy_link", "holds"),
+        ("answered_on_a_weakly_fair_link", "violated"),
+    ]
+    unfair = result.verdict("answered").trace
+    weakly = result.verdict("answered_on_a_weakly_fair_link").trace
+    assert unfair is not None and weakly is not None
+    assert (unfair.path, unfair.loop) == (weakly.path, weakly.loop) == ("0.0.1", 0)
+    assert [s.action for s in weakly.steps[1:]] == ["send(ping)", "drop(ping)"]
+    assert check(FairLossyPing()).status("answered") == "holds"
+
+
+def test_only_liveness_properties_take_fairness() -> None:
+    with pytest.raises(TypeError, match="@always takes no fairness"):
+        always(fairness=(weak("send"),))

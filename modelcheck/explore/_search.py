@@ -104,7 +104,8 @@ class Search:
         self.graph: Graph | None = None
         if self.liveness:
             fairness = call_model(model.fairness_conditions, "fairness_conditions()")
-            self.graph = Graph(labelled=bool(fairness))
+            own = any(p.fairness for p in self.liveness)
+            self.graph = Graph(labelled=bool(fairness) or own)
             if store != "exact":
                 names = ", ".join(p.name for p in self.liveness)
                 raise UsageError(
@@ -511,7 +512,10 @@ class Search:
         graph = self.graph
         try:
             if graph is None or len(graph) != len(store):
-                graph = collect_edges(self.model, store.states, store.index, self.trace_to)
+                labelled = self.graph.labelled if self.graph is not None else True
+                graph = collect_edges(
+                    self.model, store.states, store.index, self.trace_to, labelled
+                )
             inits = self.inits or initial_states(self.model)
             numbers = [store.index[s] for s in inits]
             return judge_liveness(
