@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
-.PHONY: regress regress-slow chromium chart
+.PHONY: regress regress-slow chromium chart package
 
 setup: $(STAMP) graphviz-dot
 
@@ -43,6 +43,12 @@ chart: $(STAMP)
 	    --out $$tmp >/dev/null 2>&1; \
 	  cp $$tmp/answers_are_right.png $(CHART_PNG); status=$$?; rm -rf $$tmp; \
 	  test $$status -eq 0 && echo "wrote $(CHART_PNG)"; exit $$status
+
+# The wheel and the sdist in dist/ (the wheel built from the sdist), with no network access:
+# build and setuptools are dev dependencies. tests/test_python_habits.py installs the wheel
+# in a fresh virtual environment and runs it.
+package: $(STAMP)
+	$(BIN)/python -m build --no-isolation --outdir dist .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

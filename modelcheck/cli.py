@@ -43,6 +43,7 @@ from modelcheck.render import (
 )
 from modelcheck.render.bundle import itf_meta, search_stats, trace_files
 from modelcheck.render.chart import chart_dot
+from modelcheck.render.colour import colour_error, colour_report, use_colour
 from modelcheck.render.draw import INSTALL_HINT
 from modelcheck.render.itf import trace_to_itf
 from modelcheck.render.junit import junit_xml
@@ -397,7 +398,7 @@ def check(
     else:
         command = _replay_command(ref, model)
         text = format_result(result, model, timing=timing, replay_command=command, node=node)
-        click.echo(text, nl=False)
+        click.echo(_coloured(text), nl=False)
     if out:
         click.echo(f"wrote {', '.join(str(Path(out) / name) for name in files)}", err=True)
         if not drawn:
@@ -483,7 +484,7 @@ def _check_folder(
         else:
             command = _replay_command(ref, model)
             text = format_result(result, model, timing=timing, replay_command=command)
-            click.echo(text, nl=False)
+            click.echo(_coloured(text), nl=False)
     if fmt == "json":
         click.echo(json.dumps(reports, indent=2))
     else:
@@ -609,7 +610,8 @@ def replay_path(
             click.echo(line)
         for p, step in verdicts:
             where = f" at step {step}" if step is not None else ""
-            click.echo(f"  {_replay_status(p.kind, step):<10} {p.kind:<10}{p.name}{where}")
+            line = f"  {_replay_status(p.kind, step):<10} {p.kind:<10}{p.name}{where}"
+            click.echo(_coloured(line))
     return 1 if violated else 0
 
 
@@ -881,8 +883,14 @@ def _replay_status(kind: str, step: int | None) -> str:
     return "unreached" if step is None else "reached"
 
 
+def _coloured(text: str) -> str:
+    """The report with its verdicts coloured, when stdout is a terminal and NO_COLOR unset."""
+    return colour_report(text) if use_colour(sys.stdout) else text
+
+
 def _report_error(exc: ModelcheckError, model: Model[Any] | None) -> int:
-    click.echo(f"error: {exc.message}", err=True)
+    line = f"error: {exc.message}"
+    click.echo(colour_error(line) if use_colour(sys.stderr) else line, err=True)
     if isinstance(exc, ModelCodeError) and exc.location:
         click.echo(f"  at {exc.location}", err=True)
     trace = exc.trace if isinstance(exc, ModelError) else None

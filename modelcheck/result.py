@@ -9,7 +9,7 @@ bound, or at another property's violation, before this one was decided).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from modelcheck.properties import PropertyKind
 from modelcheck.trace import Trace
@@ -99,6 +99,18 @@ class CheckResult:
     properties: tuple[PropertyResult, ...] = field(default=())
     store: str = "exact"
     store_bytes: int | None = None
+    #: The model that was checked, for showing the result in a notebook (its charts); not
+    #: compared, not shown by repr, not pickled.
+    checked: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "checked": None}
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the text report, and each trace's chart inline (with Graphviz)."""
+        from modelcheck.render.notebook import result_html
+
+        return result_html(self, self.checked)
 
     def status(self, name: str) -> Status:
         """The status of the property called ``name``."""

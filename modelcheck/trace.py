@@ -95,6 +95,12 @@ class Trace:
         """This trace with one more step."""
         return Trace((*self.steps, Step(choice, label, state)))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the steps, each action and the state after it."""
+        from modelcheck.render.notebook import trace_html
+
+        return trace_html(self)
+
 
 def parse_path(text: str) -> tuple[int, ...]:
     """Parse a path encoding; a malformed one is a :class:`UsageError`.

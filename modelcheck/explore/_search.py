@@ -488,6 +488,7 @@ class Search:
             properties=tuple(verdicts),
             store="fingerprint" if isinstance(self.store, FingerprintStore) else "exact",
             store_bytes=self.store.nbytes() if isinstance(self.store, FingerprintStore) else None,
+            checked=self.model,
         )
 
     def _step_trace(self, prop: Property, state: Any) -> Trace:

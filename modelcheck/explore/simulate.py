@@ -99,6 +99,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         seconds=time.perf_counter() - search.start,
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
+        checked=model,
     )
 
 
