@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
-.PHONY: regress regress-slow chromium chart package
+.PHONY: regress regress-slow chromium chart package docs
 
 setup: $(STAMP) graphviz-dot
 
@@ -49,6 +49,11 @@ chart: $(STAMP)
 # in a fresh virtual environment and runs it.
 package: $(STAMP)
 	$(BIN)/python -m build --no-isolation --outdir dist .
+
+# The documentation site in site/ (MkDocs, from docs/ and mkdocs.yml); --strict makes every
+# warning, such as a broken link, an error. tests/test_docs.py builds it and runs its examples.
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
