@@ -3,12 +3,15 @@ properties, choosing the properties to check, per-property fairness."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from modelcheck import Model, always, always_step, check, eventually, strong, weak
 from modelcheck.errors import UsageError
 from modelcheck.render.text import format_result
 from models.classic.ewd840 import EWD840
+from models.classic.two_phase import TwoPhase
 from models.intro.lossy_ping import FairLossyPing, LossyPing, State, message
 from tests.cli_helpers import run_cli
 
@@ -229,3 +232,27 @@ def test_a_liveness_property_may_name_its_own_fairness(strategy: str) -> None:
 def test_only_liveness_properties_take_fairness() -> None:
     with pytest.raises(TypeError, match="@always takes no fairness"):
         always(fairness=(weak("send"),))
+
+
+class TwoPhaseSteps(TwoPhase):
+    """TwoPhase with two step properties: a prepared RM never works again (holds), and the
+    TM never decides to abort (the first step from the initial state breaks it)."""
+
+    @always_step
+    def prepared_stays(self, old: Any, label: Any, new: Any) -> bool:
+        return all(not (a == 1 and b == 0) for a, b in zip(old[0], new[0], strict=True))
+
+    @always_step
+    def never_abort(self, old: Any, label: Any, new: Any) -> bool:
+        return label != "TMAbort"
+
+
+def test_step_properties_under_symmetry() -> None:
+    plain = check(TwoPhase(), symmetry=True)
+    both = check(TwoPhaseSteps(), symmetry=True, keep_going=True)
+    assert (both.distinct, both.generated) == (plain.distinct, plain.generated)
+    assert both.status("prepared_stays") == "holds"
+    trace = both.verdict("never_abort").trace
+    assert trace is not None and [s.action for s in trace.steps] == [None, "TMAbort"]
+    exact = check(TwoPhaseSteps(), properties=["never_abort"]).verdict("never_abort").trace
+    assert exact is not None and exact.path == trace.path == "0.0"
