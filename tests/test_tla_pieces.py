@@ -244,7 +244,7 @@ class TwoPhaseSteps(TwoPhase):
 
     @always_step
     def never_abort(self, old: Any, label: Any, new: Any) -> bool:
-        return label != "TMAbort"
+        return bool(label != "TMAbort")
 
 
 def test_step_properties_under_symmetry() -> None:
