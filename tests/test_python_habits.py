@@ -105,6 +105,9 @@ class Counter(Model):
 '''
 
 
+_CACHES = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
 def _run(*args: str | Path, cwd: Path) -> str:
     done = subprocess.run(
         [str(a) for a in args], cwd=cwd, capture_output=True, text=True, check=False
@@ -119,8 +122,13 @@ def test_the_sdist_builds_a_wheel_that_installs_and_runs_in_a_fresh_venv(tmp_pat
     from the sdist alone; a new virtual environment that sees this one's dependencies (a
     .pth file) but not the checkout gets the wheel (``pip install --no-deps``), and
     ``modelcheck check`` runs from there."""
+    source = tmp_path / "source"  # a copy: setuptools writes build/ beside pyproject.toml
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "modelcheck", source / "modelcheck", ignore=_CACHES)
     dist = tmp_path / "dist"
-    _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, ROOT, cwd=tmp_path)
+    _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, source, cwd=tmp_path)
     assert sorted(p.name for p in dist.iterdir()) == [
         "modelcheck-0.1.0-py3-none-any.whl",
         "modelcheck-0.1.0.tar.gz",
