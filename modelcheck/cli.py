@@ -1005,9 +1005,13 @@ def _save_test(
     """Write the ``--save-test`` file; return the line that tells what was done."""
     violated = [p for p in result.properties if p.status == "violated" and p.trace is not None]
     found = [p for p in violated if p.kind in ("always", "deadlock")]
-    # A liveness counterexample is a lasso: replaying its path cannot tell whether it loops.
-    left = [p.name for p in violated if p not in found]
-    note = f" (not saved, liveness: {', '.join(left)})" if left else ""
+    # A liveness counterexample is a lasso: replaying its path cannot tell whether it loops;
+    # a step property is not a property of the last state, which the saved tests judge.
+    live = [p.name for p in violated if p not in found and p.kind != "step"]
+    steps = [p.name for p in violated if p.kind == "step"]
+    left = [f"liveness: {', '.join(live)}"] if live else []
+    left += [f"step properties: {', '.join(steps)}"] if steps else []
+    note = f" (not saved, {'; '.join(left)})" if left else ""
     if not found:
         return f"no invariant or deadlock counterexample to save: {file} not written{note}"
     if file.exists() and not force:

@@ -3,6 +3,7 @@ properties, choosing the properties to check, per-property fairness."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -256,3 +257,16 @@ def test_step_properties_under_symmetry() -> None:
     assert trace is not None and [s.action for s in trace.steps] == [None, "TMAbort"]
     exact = check(TwoPhaseSteps(), properties=["never_abort"]).verdict("never_abort").trace
     assert exact is not None and exact.path == trace.path == "0.0"
+
+
+def test_save_test_says_a_step_counterexample_is_not_saved(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "test_clock.py"
+    run = run_cli(capsys, "check", "tests/test_tla_pieces.py:Clock", "--save-test", str(target))
+    assert run.code == 1
+    assert run.err == (
+        f"no invariant or deadlock counterexample to save: {target} not written "
+        "(not saved, step properties: never_back)\n"
+    )
+    assert not target.exists()
