@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
-.PHONY: regress regress-slow chromium chart explorer-screenshot erlang
+.PHONY: regress regress-slow chromium chart explorer-screenshot erlang package docs
 
 setup: $(STAMP) graphviz-dot
 
@@ -54,6 +54,17 @@ chart: $(STAMP)
 EXPLORER_PNG ?= docs/explorer.png
 explorer-screenshot: $(STAMP) chromium
 	$(BIN)/python -m tests.explorer_screenshot $(EXPLORER_PNG)
+
+# The wheel and the sdist in dist/ (the wheel built from the sdist), with no network access:
+# build and setuptools are dev dependencies. tests/test_python_habits.py installs the wheel
+# in a fresh virtual environment and runs it.
+package: $(STAMP)
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
+# The documentation site in site/ (MkDocs, from docs/ and mkdocs.yml); --strict makes every
+# warning, such as a broken link, an error. tests/test_docs.py builds it and runs its examples.
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ from modelcheck.params import Param
 from modelcheck.properties import (
     Property,
     always,
+    always_step,
     eventually,
     eventually_always,
     infinitely_often,
@@ -49,6 +50,7 @@ __all__ = [
     "Trace",
     "UsageError",
     "always",
+    "always_step",
     "assert_counts",
     "assert_holds",
     "assert_violated",

@@ -8,10 +8,12 @@ bound before every property was decided.
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -29,7 +31,14 @@ from modelcheck.errors import ModelcheckError, ModelCodeError, ModelError, Usage
 from modelcheck.explore import check as run_check
 from modelcheck.explore.memory import parse_size
 from modelcheck.explore.parallel import MAX_WORKERS
-from modelcheck.loader import ModelRef, find_model_files, instantiate, load_models, resolve
+from modelcheck.loader import (
+    ModelRef,
+    find_model_files,
+    instantiate,
+    load_models,
+    resolve,
+    split_target,
+)
 from modelcheck.model import Model
 from modelcheck.params import parse_assignments
 from modelcheck.render import (
@@ -41,6 +50,7 @@ from modelcheck.render import (
 )
 from modelcheck.render.bundle import itf_meta, search_stats, trace_files, write_all
 from modelcheck.render.chart import chart_dot
+from modelcheck.render.colour import colour_error, colour_report, use_colour
 from modelcheck.render.command import model_command
 from modelcheck.render.draw import INSTALL_HINT
 from modelcheck.render.itf import trace_to_itf
@@ -199,8 +209,17 @@ class _Size(click.ParamType[int]):
 
 _SIZE = _Size()
 
+#: What ``check`` exits with, shown at the end of ``check --help``.
+_CHECK_EPILOG = """\b
+Exit codes:
+  0  every property holds (or was reached)
+  1  a property is violated (or a sometimes-property unreached)
+  2  an error: a mistake in the command or the model, or model code raised
+  3  unknown: nothing failed, but a bound (or a simulation) stopped before
+     every property was decided"""
 
-@cli.command()
+
+@cli.command(epilog=_CHECK_EPILOG)
 @click.argument("target", metavar="PATH[:NAME]")
 @_param_option
 @click.option(
@@ -315,6 +334,19 @@ _SIZE = _Size()
     metavar="FILE",
     help="Write a pytest test that replays each counterexample, to keep the bug fixed.",
 )
+@click.option(
+    "--property",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Judge only this property (repeatable); the others are left out.",
+)
+@click.option(
+    "--safety-only",
+    is_flag=True,
+    help="Leave out the liveness properties, so that --workers, --store fingerprint, "
+    "--symmetry, --por and simulate apply to the rest.",
+)
 @_node_option
 @_fault_options
 def check(
@@ -342,6 +374,8 @@ def check(
     checkpoint_every: float,
     workers: int,
     save_test: str | None,
+    only: tuple[str, ...],
+    safety_only: bool,
     node: str | None,
     **faults: Any,
 ) -> int:
@@ -350,9 +384,10 @@ def check(
     With --out DIR, every trace is also written as text, JSON, ITF (PROPERTY.itf.json),
     Mermaid (.mmd), a chart (.dot, .svg, .png) and a self-contained HTML report (.html).
 
-    PATH may be a folder: every model in it is checked with its defaults and the same
-    options (-p sets the parameters of the models that declare them; fault options apply
-    to actor systems), then a table sums up; the exit code is the worst of them.
+    PATH may be a folder, or a file that defines several models: every model in it is
+    checked with its defaults and the same options (-p sets the parameters of the models
+    that declare them; fault options apply to actor systems), then a table sums up; the
+    exit code is the worst of them.
     """
     ref = model = None
     saved = None
@@ -361,7 +396,7 @@ def check(
             f"--workers {workers}: using {MAX_WORKERS}, the most modelcheck starts", err=True
         )
         workers = MAX_WORKERS
-    if Path(target).is_dir():
+    if _several_models(target):
         options = {
             "strategy": strategy,
             "max_depth": max_depth,
@@ -377,6 +412,8 @@ def check(
             "runs": runs,
             "depth": depth,
             "workers": workers,
+            "properties": only or None,
+            "safety_only": safety_only,
         }
         unsupported = {
             "--out": out,
@@ -414,6 +451,8 @@ def check(
                 runs=runs,
                 depth=depth,
                 workers=workers,
+                properties=only or None,
+                safety_only=safety_only,
             )
         if node is not None:
             _check_node(model, node)
@@ -431,7 +470,7 @@ def check(
             saved = _save_test(Path(save_test), ref, model, result, force)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    click.echo(report, nl=False)
+    click.echo(report if fmt == "json" else _coloured(report), nl=False)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if out:
@@ -441,6 +480,21 @@ def check(
     if saved is not None:
         click.echo(saved, err=True)
     return result.exit_code
+
+
+def _several_models(target: str) -> bool:
+    """True if ``check`` checks several models: ``target`` is a folder, or a file, not
+    named ``FILE:NAME``, that defines more than one (its load errors are left to
+    :func:`resolve`)."""
+    path, name = split_target(target)
+    if Path(target).is_dir():
+        return True
+    if name is not None or not Path(path).is_file() or Path(path).suffix != ".py":
+        return False
+    try:
+        return len(load_models(path)) > 1
+    except ModelcheckError:
+        return False
 
 
 #: Exit codes of a folder check, from best to worst: an error beats a failure, which beats
@@ -462,7 +516,7 @@ def _check_folder(
 
     try:
         given = [flag for flag, value in unsupported.items() if value is not None]
-        if given:
+        if given and Path(folder).is_dir():
             raise UsageError(f"{given[0]} needs one model: name a file, not the folder {folder}")
         params = parse_assignments(assignments)
         refs = [
@@ -470,6 +524,8 @@ def _check_folder(
             for file in find_model_files(folder)
             for cls in load_models(file)
         ]
+        if given:
+            raise UsageError(f"{given[0]} needs one model: name one, as in {refs[0].spec}")
         if not refs:
             raise UsageError(f"{folder} holds no model (modelcheck list {folder} shows them)")
         unknown = sorted(set(params) - {n for r in refs for n in r.cls.declared_params()})
@@ -502,7 +558,7 @@ def _check_folder(
         else:
             command = _replay_command(ref, model)
             text = format_result(result, model, timing=timing, replay_command=command)
-            click.echo(text, nl=False)
+            click.echo(_coloured(text), nl=False)
         if result.stopped == "interrupted":  # Ctrl-C stops the folder, not just this model
             break
     if fmt == "json":
@@ -577,14 +633,20 @@ def list_models(path: str) -> int:
     help="itf: Informal Trace Format JSON; mermaid: a sequenceDiagram; dot: the chart.",
 )
 @_node_option
+@_fault_options
 def replay_path(
-    target: str, assignments: tuple[str, ...], path: str, fmt: str, node: str | None
+    target: str,
+    assignments: tuple[str, ...],
+    path: str,
+    fmt: str,
+    node: str | None,
+    **faults: Any,
 ) -> int:
     """Re-run a trace by its path and judge the properties along it."""
     model = None
     try:
         ref = resolve(target)
-        model = instantiate(ref, dict(parse_assignments(assignments)))
+        model = instantiate(ref, _with_faults(ref, parse_assignments(assignments), faults))
         trace = replay(model, path)
         verdicts = judge(model, trace)
         if node is not None:
@@ -598,7 +660,7 @@ def replay_path(
                 rendered = (mermaid if fmt == "mermaid" else chart_dot)(model, trace, prop)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    violated = any(p.kind == "always" and step is not None for p, step in verdicts)
+    violated = any(p.kind in ("always", "step") and step is not None for p, step in verdicts)
     if fmt in ("itf", "mermaid", "dot"):
         click.echo(rendered, nl=False)
     elif fmt == "json":
@@ -618,15 +680,15 @@ def replay_path(
         }
         click.echo(json.dumps(doc, indent=2))
     else:
-        params = f" ({model.describe_params()})" if model.params else ""
         n = len(trace)
-        click.echo(f"{model.name}{params}: replayed {n} step{'s' if n != 1 else ''} of path {path}")
+        click.echo(f"{model.heading()}: replayed {n} step{'s' if n != 1 else ''} of path {path}")
         shown = format_node_trace(model, trace, node) if node else format_trace(model, trace)
         for line in shown:
             click.echo(line)
         for p, step in verdicts:
             where = f" at step {step}" if step is not None else ""
-            click.echo(f"  {_replay_status(p.kind, step):<10} {p.kind:<10}{p.name}{where}")
+            line = f"  {_replay_status(p.kind, step):<10} {p.kind:<10}{p.name}{where}"
+            click.echo(_coloured(line))
     return 1 if violated else 0
 
 
@@ -778,8 +840,7 @@ def _saved_text(
     """A saved trace as text: a heading line, then the trace as ``check`` shows it."""
     from modelcheck.render.text import _trace_section
 
-    params = f" ({model.describe_params()})" if model.params else ""
-    lines = [f"{model.name}{params}", *_trace_section(prop, model, command, node)]
+    lines = [model.heading(), *_trace_section(prop, model, command, node)]
     return "\n".join(lines) + "\n"
 
 
@@ -830,7 +891,7 @@ def otp_replay(trace_file: str, runs: int) -> int:
     required=True,
     type=click.Path(file_okay=False),
     metavar="DIR",
-    help="Write states.dot and states.svg to DIR.",
+    help="Write states.dot, states.svg and states.png to DIR.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files already there.")
 @click.option(
@@ -856,7 +917,7 @@ def graph_states(
     **faults: Any,
 ) -> int:
     """Draw the state graph of a small model, with the traces the check finds highlighted."""
-    from modelcheck.render.draw import DotMissing, draw_svg
+    from modelcheck.render.draw import DotMissing, draw, draw_svg
     from modelcheck.render.stategraph import state_graph_dot
     from modelcheck.statespace import state_graph
 
@@ -871,16 +932,16 @@ def graph_states(
         files: dict[str, str | bytes] = {"states.dot": source}
         try:
             files["states.svg"] = draw_svg(source)
+            files["states.png"] = draw(source, "png")
         except DotMissing:
             drawn = False
         _write_files(Path(out), files, force)
     except ModelcheckError as exc:
         return _report_error(exc, model)
-    params = f" ({model.describe_params()})" if model.params else ""
     edges = graph.number_of_edges()
     cut = "" if graph.graph["complete"] else f", cut at depth {max_depth}"
     click.echo(
-        f"{model.name}{params}: {len(graph)} state{'s' if len(graph) != 1 else ''}, "
+        f"{model.heading()}: {len(graph)} state{'s' if len(graph) != 1 else ''}, "
         f"{edges} transition{'s' if edges != 1 else ''}{cut}"
     )
     for prop in result.properties:
@@ -1028,13 +1089,19 @@ class _SpecProgress:
 
 
 def _replay_status(kind: str, step: int | None) -> str:
-    if kind == "always":
+    if kind in ("always", "step"):
         return "holds" if step is None else "violated"
     return "unreached" if step is None else "reached"
 
 
+def _coloured(text: str) -> str:
+    """The report with its verdicts coloured, when stdout is a terminal and NO_COLOR unset."""
+    return colour_report(text) if use_colour(sys.stdout) else text
+
+
 def _report_error(exc: ModelcheckError, model: Model[Any] | None) -> int:
-    click.echo(f"error: {exc.message}", err=True)
+    line = f"error: {exc.message}"
+    click.echo(colour_error(line) if use_colour(sys.stderr) else line, err=True)
     if isinstance(exc, ModelCodeError) and exc.location:
         click.echo(f"  at {exc.location}", err=True)
     trace = exc.trace if isinstance(exc, ModelError) else None
@@ -1106,8 +1173,10 @@ def _check_node(model: Model[Any], node: str) -> None:
             f"and {model.name} is not one"
         )
     if node not in model.node_index:
+        close = difflib.get_close_matches(node, model.node_names, n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise UsageError(
-            f"{model.name} has no node {node!r}: its nodes are {', '.join(model.node_names)}"
+            f"{model.name} has no node {node!r}: {hint}its nodes are {', '.join(model.node_names)}"
         )
 
 
@@ -1132,9 +1201,13 @@ def _save_test(
     """Write the ``--save-test`` file; return the line that tells what was done."""
     violated = [p for p in result.properties if p.status == "violated" and p.trace is not None]
     found = [p for p in violated if p.kind in ("always", "deadlock")]
-    # A liveness counterexample is a lasso: replaying its path cannot tell whether it loops.
-    left = [p.name for p in violated if p not in found]
-    note = f" (not saved, liveness: {', '.join(left)})" if left else ""
+    # A liveness counterexample is a lasso: replaying its path cannot tell whether it loops;
+    # a step property is not a property of the last state, which the saved tests judge.
+    live = [p.name for p in violated if p not in found and p.kind != "step"]
+    steps = [p.name for p in violated if p.kind == "step"]
+    left = [f"liveness: {', '.join(live)}"] if live else []
+    left += [f"step properties: {', '.join(steps)}"] if steps else []
+    note = f" (not saved, {'; '.join(left)})" if left else ""
     if not found:
         return f"no invariant or deadlock counterexample to save: {file} not written{note}"
     if file.exists() and not force:
@@ -1166,7 +1239,8 @@ class _ProgressLine:
 
     def __call__(self, progress: Progress) -> None:
         if progress.seconds >= 1.0:
-            sys.stderr.write("\r" + format_progress(progress) + "\033[K")
+            width = shutil.get_terminal_size().columns - 1
+            sys.stderr.write("\r" + format_progress(progress)[:width] + "\033[K")
             sys.stderr.flush()
             self.shown = True
 

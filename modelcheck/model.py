@@ -103,6 +103,20 @@ class Model(Parameterized, Generic[S]):
         """
         return state
 
+    def constraint(self, state: S) -> bool:
+        """TLC's ``CONSTRAINT`` (override to bound an unbounded model): a state where it is
+        false is outside the model. It is generated and judged against the invariants (a
+        violation there is reported, with its trace) but not counted as distinct and never
+        expanded, exactly as TLC does; so the counts equal TLC's with the same constraint,
+        where filtering in :meth:`actions` would change the generated count.
+        """
+        return True
+
+    @classmethod
+    def has_constraint(cls) -> bool:
+        """True if the model declares a state constraint (overrides :meth:`constraint`)."""
+        return cls.constraint is not Model.constraint
+
     @classmethod
     def has_symmetry(cls) -> bool:
         """True if the model declares a symmetry (overrides :meth:`canonical`)."""

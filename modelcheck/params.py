@@ -200,9 +200,10 @@ class Described:
 
     @classmethod
     def summary(cls) -> str:
-        """The first line of the class docstring."""
-        doc = (cls.__doc__ or "").strip()
-        return doc.splitlines()[0].strip() if doc else ""
+        """The first sentence of the class docstring (see :mod:`modelcheck.docstrings`)."""
+        from modelcheck.docstrings import first_sentence
+
+        return first_sentence(cls.__doc__)
 
 
 class Parameterized(Described):
@@ -214,6 +215,12 @@ class Parameterized(Described):
     def declared_params(cls) -> dict[str, Param[Any]]:
         """The parameters the class declares, in order."""
         return declared_params(cls)
+
+    def heading(self) -> str:
+        """The name, then the parameters in parentheses if any are shown: ``TwoPhase (rms=3)``,
+        or just ``D`` for a model without any (or with only quiet ones at their default)."""
+        params = self.describe_params()
+        return f"{self.name} ({params})" if params else self.name
 
     def describe_params(self) -> str:
         """``name=value`` pairs, comma separated, in declaration order (quiet parameters

@@ -15,6 +15,9 @@ loop that repeats forever:
 - ``infinitely_often(p)``: ``p`` holds again and again, forever (``[]<>p``).
 - ``eventually_always(p)``: from some point on, ``p`` holds forever (``<>[]p``).
 
+A step property (``always_step``, TLA+'s ``[][A]_v``) is judged on every step the search
+takes, old state, label and new state; a violation ends with the step that breaks it.
+
 A behaviour that reaches a state with no enabled action stays there forever (TLC's
 stuttering when deadlock checking is off) unless the model says otherwise
 (:attr:`modelcheck.Model.stuttering`).
@@ -32,9 +35,14 @@ Use them as decorators on model methods, or build :class:`Property` values direc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast, overload
+
+from modelcheck.docstrings import first_sentence
+
+if TYPE_CHECKING:
+    from modelcheck.fairness import Fairness
 
 __all__ = [
     "ALWAYS",
@@ -45,10 +53,12 @@ __all__ = [
     "LEADS_TO",
     "LIVENESS",
     "SOMETIMES",
+    "STEP",
     "Property",
     "PropertyKind",
     "Reads",
     "always",
+    "always_step",
     "eventually",
     "eventually_always",
     "infinitely_often",
@@ -65,6 +75,7 @@ PropertyKind = Literal[
     "leads_to",
     "infinitely_often",
     "eventually_always",
+    "step",
 ]
 ALWAYS: PropertyKind = "always"
 SOMETIMES: PropertyKind = "sometimes"
@@ -73,6 +84,7 @@ EVENTUALLY: PropertyKind = "eventually"
 LEADS_TO: PropertyKind = "leads_to"
 INFINITELY_OFTEN: PropertyKind = "infinitely_often"
 EVENTUALLY_ALWAYS: PropertyKind = "eventually_always"
+STEP: PropertyKind = "step"
 #: The kinds judged on infinite behaviours, with lasso counterexamples.
 LIVENESS: frozenset[str] = frozenset({EVENTUALLY, LEADS_TO, INFINITELY_OFTEN, EVENTUALLY_ALWAYS})
 
@@ -102,9 +114,12 @@ class Property:
 
     name: str
     kind: PropertyKind
-    predicate: Callable[[Any], Any]
+    predicate: Callable[..., Any]
     description: str = ""
     reads: tuple[str, ...] | None = None
+    #: A liveness property's own fairness conditions, instead of the model's (None: the
+    #: model's ``fairness_conditions()``).
+    fairness: tuple[Fairness, ...] | None = None
 
     @classmethod
     def leads_to(
@@ -147,7 +162,8 @@ def not_a_bool(name: str, value: object) -> str | None:
 
 class Marker(Protocol):
     """A property decorator: ``@always``, ``@always(name="TypeOK")`` or
-    ``@always(reads=("client",))`` (see :attr:`Property.reads`)."""
+    ``@always(reads=("client",))`` (see :attr:`Property.reads`); a liveness one may name
+    its own fairness, ``@eventually(fairness=[weak("Tick")])`` (:attr:`Property.fairness`)."""
 
     __name__: str
     __doc__: str | None
@@ -157,16 +173,28 @@ class Marker(Protocol):
 
     @overload
     def __call__(
-        self, *, name: str | None = None, reads: Reads | None = None
+        self,
+        *,
+        name: str | None = None,
+        reads: Reads | None = None,
+        fairness: Sequence[Fairness] | None = None,
     ) -> Callable[[F], F]: ...
 
 
 def _marker(kind: PropertyKind) -> Marker:
     def decorate(
-        fn: F | None = None, *, name: str | None = None, reads: Reads | None = None
+        fn: F | None = None,
+        *,
+        name: str | None = None,
+        reads: Reads | None = None,
+        fairness: Sequence[Fairness] | None = None,
     ) -> Any:
+        if fairness is not None and kind not in LIVENESS:
+            raise TypeError(f"@{kind} takes no fairness: only liveness properties assume one")
+
         def mark(f: F) -> F:
-            setattr(f, _MARK, (kind, name or f.__name__, reads))
+            own = tuple(fairness) if fairness is not None else None
+            setattr(f, _MARK, (kind, name or f.__name__, reads, own))
             return f
 
         return mark(fn) if fn is not None else mark
@@ -184,6 +212,14 @@ sometimes = _marker(SOMETIMES)
 sometimes.__doc__ = """Mark a model method ``(self, state) -> bool`` as a reachability goal.
 
 ``@sometimes`` or ``@sometimes(name="can_commit")``; reported with an example trace.
+"""
+always_step = _marker(STEP)
+always_step.__doc__ = """Mark a model method ``(self, old, label, new) -> bool`` as a step
+property: every step the model can take satisfies it (TLA+'s ``[][A]_v``, an action
+property; return True for the steps it does not constrain, as ``_v`` allows stuttering).
+
+``@always_step`` or ``@always_step(name="Monotonic")``; a violation is a shortest trace
+whose last step breaks it.
 """
 eventually = _marker(EVENTUALLY)
 eventually.__doc__ = """Mark a model method ``(self, state) -> bool`` as a liveness goal: every
@@ -214,17 +250,25 @@ A violation is a lasso whose loop has a state where it fails.
 
 
 def marked_properties(obj: object) -> list[Property]:
-    """The decorated property methods of a model instance, bound, in definition order."""
+    """The decorated property methods of a model instance, bound, in definition order; a
+    subclass removes an inherited one by setting its name to None. A property's description
+    is the first sentence of its docstring."""
     seen: dict[str, Property] = {}
     for klass in reversed(type(obj).__mro__):
         for attr, fn in vars(klass).items():
             mark = getattr(fn, _MARK, None)
             if mark is not None:
-                kind, name, reads = mark
-                doc = (fn.__doc__ or "").strip().splitlines()
+                kind, name, reads, fairness = mark
                 seen[attr] = Property(
-                    name, kind, getattr(obj, attr), doc[0] if doc else "", _reads(obj, reads)
+                    name,
+                    kind,
+                    getattr(obj, attr),
+                    first_sentence(fn.__doc__),
+                    _reads(obj, reads),
+                    fairness,
                 )
+            elif fn is None:
+                seen.pop(attr, None)  # ``prop = None`` in a subclass removes the property
     return list(seen.values())
 
 

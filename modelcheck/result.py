@@ -9,7 +9,7 @@ bound, or at another property's violation, before this one was decided).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from modelcheck.properties import PropertyKind
 from modelcheck.trace import Trace
@@ -49,18 +49,28 @@ class PropertyResult:
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot of a running search, handed to the progress callback."""
+    """A snapshot of a running search, handed to the progress callback.
+
+    A simulation sets ``walks`` (the random walks so far); ``generated`` then counts the
+    steps taken, ``distinct`` the states seen and ``depth`` the longest walk.
+    """
 
     distinct: int
     generated: int
     depth: int
     queue: int
     seconds: float
+    walks: int | None = None
 
     @property
     def states_per_second(self) -> float:
         """Distinct states found per second so far."""
         return self.distinct / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def steps_per_second(self) -> float:
+        """Steps (generated states) per second so far: a simulation's speed."""
+        return self.generated / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,18 @@ class CheckResult:
     store_bytes: int | None = None
     warnings: tuple[str, ...] = ()
     stop_note: str = ""
+    #: The model that was checked, for showing the result in a notebook (its charts); not
+    #: compared, not shown by repr, not pickled.
+    checked: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "checked": None}
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the text report, and each trace's chart inline (with Graphviz)."""
+        from modelcheck.render.notebook import result_html
+
+        return result_html(self, self.checked)
 
     def status(self, name: str) -> Status:
         """The status of the property called ``name``."""

@@ -120,6 +120,13 @@ OPTIONS: dict[str, Option] = {
         bool, "true or false", _any, lambda v: ["--deadlock" if v else "--no-deadlock"]
     ),
     "symmetry": Option(bool, "true or false", _any, lambda v: ["--symmetry"] if v else []),
+    "properties": Option(
+        list,
+        "a list of property names",
+        lambda v: bool(v) and all(isinstance(name, str) for name in v),
+        lambda v: [word for name in v for word in ("--property", name)],
+    ),
+    "safety_only": Option(bool, "true or false", _any, lambda v: ["--safety-only"] if v else []),
 }
 
 #: Where a spec's options differ from :func:`check`'s defaults: a spec judges every property.

@@ -96,6 +96,12 @@ class Trace:
         """This trace with one more step."""
         return Trace((*self.steps, Step(choice, label, state)))
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the steps, each action and the state after it."""
+        from modelcheck.render.notebook import trace_html
+
+        return trace_html(self)
+
 
 #: Longer numbers in a path are refused before conversion (no state has 10**18 actions).
 _MAX_CHOICE_DIGITS = 18
@@ -255,15 +261,19 @@ def verify(model: Model[Any], trace: Trace) -> Trace:
 
 
 def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
-    """For each ``always``/``sometimes`` property, the first step where it fails/holds.
+    """For each ``always``/``sometimes`` property, the first step where it fails/holds; for
+    each step property, the first step that breaks it.
 
     Returns ``(property, step or None)`` pairs in the model's property order.
     """
-    from modelcheck.properties import ALWAYS, SOMETIMES, not_a_bool
+    from modelcheck.properties import ALWAYS, SOMETIMES, STEP, not_a_bool
 
     props = call_model(lambda: list(model.properties()), "properties()")
     verdicts: list[tuple[Any, int | None]] = []
     for prop in props:
+        if prop.kind == STEP:
+            verdicts.append((prop, _first_broken_step(prop, trace)))
+            continue
         if prop.kind not in (ALWAYS, SOMETIMES):
             continue
         want = prop.kind == SOMETIMES
@@ -283,6 +293,20 @@ def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
                 break
         verdicts.append((prop, first))
     return verdicts
+
+
+def _first_broken_step(prop: Any, trace: Trace) -> int | None:
+    for number in range(1, len(trace.steps)):
+        old, step = trace.steps[number - 1].state, trace.steps[number]
+        upto = Trace(trace.steps[: number + 1])
+        value = call_model(
+            lambda o=old, s=step: prop.predicate(o, s.label, s.state),  # type: ignore[misc]
+            prop.name,
+            upto,
+        )
+        if not value:
+            return number
+    return None
 
 
 def follow(model: Model[Any], actions: Sequence[str], init: int = 0) -> Trace:

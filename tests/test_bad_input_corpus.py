@@ -227,8 +227,10 @@ MODEL_PATHS = [
     _c(
         "two models",
         "error: two.py defines 2 models (Good, Other): name one, as in two.py:Good\n",
-        "check",
+        "replay",
         "two.py",
+        "--path",
+        "0",
     ),
     _c(
         "unknown name",
@@ -929,7 +931,7 @@ SPECS = [
     _spec(
         "bad_option.toml",
         "unknown key 'options.speed' (known: strategy, max_depth, max_states, time_limit, "
-        "keep_going, deadlock, symmetry)",
+        "keep_going, deadlock, symmetry, properties, safety_only)",
     ),
     _spec("option_value.toml", "options.max_depth must be a positive integer, not -1"),
     _spec("bad_count.toml", "counts.distinct must be a whole number, not -3"),

@@ -37,7 +37,8 @@ def test_progress_line_on_a_terminal_after_a_second(
     run = run_cli(capsys, "check", "endless.py", "--time-limit", "1.8", "--no-timing")
     assert run.code == 3
     assert "stopped at the time limit" in run.out
-    assert "\r" in run.err and " distinct  " in run.err and " states/s  depth " in run.err
+    assert "\r" in run.err and " distinct (" in run.err and "/s)  " in run.err
+    assert " generated  depth " in run.err
     assert run.err.endswith("\r\x1b[K")
 
 

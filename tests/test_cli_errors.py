@@ -73,7 +73,7 @@ def test_no_model_in_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 
 def test_ambiguous_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     _write(tmp_path, "two.py", GOOD + "\n\nclass Other(Good):\n    pass\n")
-    assert _error(capsys, "check", "two.py") == [
+    assert _error(capsys, "replay", "two.py", "--path", "0") == [
         "error: two.py defines 2 models (Good, Other): name one, as in two.py:Good"
     ]
 

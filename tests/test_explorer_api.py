@@ -69,7 +69,7 @@ def test_the_view_of_the_initial_state() -> None:
         ("loser_exits", "sometimes", "false", False),
     ]
     assert view["replay"] == (
-        "modelcheck replay models/registry/horde_registry.py -p partitions=1 -p heals=1 --path 0"
+        "modelcheck replay models/registry/horde_registry.py --partitions 1 --heals 1 --path 0"
     )
     a = view["state"]["children"][0]
     assert a["key"] == "a" and "changed" not in a

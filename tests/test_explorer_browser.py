@@ -111,7 +111,7 @@ def test_a_path_with_a_partition_the_chart_the_state_and_back(browser: Browser) 
         assert _texts(browser, "#position") == ["step 6 of 6"]
         assert _texts(browser, "#properties tr.bad .pname") == ["one_holder"]
         assert _texts(browser, "#replay") == [
-            "modelcheck replay models/registry/horde_registry.py -p partitions=1 -p heals=1 "
+            "modelcheck replay models/registry/horde_registry.py --partitions 1 --heals 1 "
             f"--path {HORDE_PATH}"
         ]
         _chart_ready(browser, HORDE_PATH)

@@ -260,5 +260,5 @@ def test_the_cli_reports_the_store_and_refuses_liveness(
     assert live.code == 2
     assert live.err == (
         "error: the fingerprint store cannot judge liveness properties (elects_a_leader): "
-        "they need the whole graph, kept by the exact store\n"
+        "they need the whole graph, kept by the exact store (or --safety-only)\n"
     )

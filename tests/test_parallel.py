@@ -173,7 +173,7 @@ def test_refuses_other_strategies_liveness_stores_and_checkpoints(tmp_path: Path
         check(LossyPing(), workers=2)
     assert str(info.value) == (
         "--workers 2 cannot judge liveness properties (answered): their graph must be in one "
-        "process; run with --workers 1"
+        "process; run with --workers 1 (or --safety-only)"
     )
     # One worker is the sequential search: everything goes.
     assert check(model, strategy="dfs", workers=1).complete
@@ -195,7 +195,7 @@ def test_cli_refusals_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert run.code == 2 and run.out == ""
     assert run.err == (
         "error: --workers 2 cannot judge liveness properties (answered): their graph must be "
-        "in one process; run with --workers 1\n"
+        "in one process; run with --workers 1 (or --safety-only)\n"
     )
     run = run_cli(
         capsys, "check", "models/classic/two_phase.py", "--strategy", "dfs", "--workers", "3"

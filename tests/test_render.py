@@ -297,7 +297,8 @@ def test_node_needs_an_actor_system_and_one_of_its_nodes(
     run = run_cli(capsys, "replay", late, "--path", "0.0", "--node", "klient")
     assert (run.code, run.err) == (
         2,
-        "error: UntaggedReply has no node 'klient': its nodes are client, server\n",
+        "error: UntaggedReply has no node 'klient': did you mean client? "
+        "its nodes are client, server\n",
     )
 
 

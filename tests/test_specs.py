@@ -506,3 +506,18 @@ def test_options_reach_check_and_the_reproduce_command(
     run = run_cli(capsys, "regress", "specs/", "--no-timing", "--junit", "out/ci/report.xml")
     assert run.code == 1
     assert (project / "out" / "ci" / "report.xml").exists()
+
+
+def test_a_spec_may_choose_its_properties(project: Path) -> None:
+    only = GOOD.replace(
+        "[expect]", '[options]\nproperties = ["top"]\nsafety_only = true\n\n[expect]'
+    ).replace('small = "violated"   # on purpose\n', "")
+    spec = read_spec(_spec(project, "top.toml", only))
+    assert spec.command() == (
+        "modelcheck check models/counter.py:Counter -p limit=3 --continue --property top "
+        "--safety-only"
+    )
+    assert run_spec(spec).status == "ok"
+    bad = only.replace('properties = ["top"]', "properties = []")
+    with pytest.raises(UsageError, match=r"options\.properties must be a list of property names"):
+        read_spec(_spec(project, "bad.toml", bad))

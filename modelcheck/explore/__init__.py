@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from modelcheck.errors import UsageError
@@ -49,6 +49,8 @@ def check(
     runs: int = 100,
     depth: int = 100,
     workers: int = 1,
+    properties: Sequence[str] | None = None,
+    safety_only: bool = False,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
@@ -73,6 +75,10 @@ def check(
     the checkpoint there, with exactly the counts of a run never stopped.
     ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
     exact store): the same counts, verdicts and traces as one.
+    ``properties`` names the properties to judge (the others are left out, as if the model
+    did not declare them); ``safety_only`` leaves out the liveness properties, so that the
+    modes that cannot judge them (``workers``, the fingerprint store, ``symmetry``, ``por``,
+    simulation) apply to the rest.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
     replayed against the model. Liveness properties are judged after a complete search, on
@@ -84,6 +90,11 @@ def check(
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
     check_workers(strategy, workers, store, checkpoint is not None)
     check_seconds("checkpoint-every", checkpoint_every)
+    if workers > 1 and model.has_constraint():
+        raise UsageError(
+            f"{model.name} declares a state constraint, which runs in one process: "
+            "leave out workers"
+        )
     if por and workers > 1:
         raise UsageError("partial-order reduction runs in one process: leave out workers")
     saver = None
@@ -100,6 +111,8 @@ def check(
             "keep_going": keep_going,
             "max_depth": max_depth,
             "max_states": max_states,
+            "properties": properties,
+            "safety_only": safety_only,
         }
         saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
         if not resume:
@@ -118,6 +131,8 @@ def check(
         saver,
         resume,
         por,
+        properties,
+        safety_only,
     )
     if strategy == "simulate":  # a TimeUp ends the walks like a Ctrl-C: the walks so far
         with watchdog(time_limit) as watch:

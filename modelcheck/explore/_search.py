@@ -3,16 +3,26 @@ and the assembly of the result with rebuilt, replayed traces."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import resource
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, NondeterminismError, OutOfMemory, UsageError
 from modelcheck.model import Model, format_label
-from modelcheck.properties import ALWAYS, DEADLOCK, LIVENESS, SOMETIMES, Property, not_a_bool
+from modelcheck.properties import (
+    ALWAYS,
+    DEADLOCK,
+    LIVENESS,
+    SOMETIMES,
+    STEP,
+    Property,
+    not_a_bool,
+)
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import (
     Step,
@@ -108,14 +118,19 @@ class Search:
         checkpoint: Checkpointer | None = None,
         resume: bool = False,
         por: bool = False,
+        only: Sequence[str] | None = None,
+        safety_only: bool = False,
     ) -> None:
         self.model = model
         self.strategy = strategy
         self.limits = limits
         self.keep_going = keep_going
         self.progress = progress
-        self.properties = _collect_properties(
-            model, model.deadlock if deadlock is None else deadlock
+        self.properties = _choose(
+            model,
+            _collect_properties(model, model.deadlock if deadlock is None else deadlock),
+            only,
+            safety_only,
         )
         self.found: dict[int, int] = {}
         self.checks: list[Check] = [
@@ -132,19 +147,30 @@ class Search:
         self.graph: Graph | None = None
         if self.liveness:
             fairness = call_model(model.fairness_conditions, "fairness_conditions()")
-            self.graph = Graph(labelled=bool(fairness))
+            own = any(p.fairness for p in self.liveness)
+            self.graph = Graph(labelled=bool(fairness) or own)
             if store != "exact":
                 names = ", ".join(p.name for p in self.liveness)
                 raise UsageError(
                     f"the fingerprint store cannot judge liveness properties ({names}): "
-                    "they need the whole graph, kept by the exact store"
+                    "they need the whole graph, kept by the exact store (or --safety-only)"
                 )
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
+        #: Step properties: the state whose step first broke each (by position).
+        self.step_found: dict[int, Any] = {}
+        self._step_stop = False
+        if any(p.kind == STEP for p in self.properties):
+            self._use_steps()
         if symmetry:
             self._use_symmetry()
         if por:
             self._use_por()
+        #: TLC's CONSTRAINT: states outside it are stored (for their traces) but not
+        #: expanded, and not counted as distinct.
+        self.constrained = model.has_constraint()
+        if self.constrained:
+            self._use_constraint()
         self.generated = 0
         self.stopped: str | None = None
         self.inits: list[Any] = []
@@ -168,10 +194,10 @@ class Search:
             names = ", ".join(p.name for p in self.liveness)
             raise UsageError(
                 f"symmetry reduction is not supported with liveness properties ({names}): "
-                "run without --symmetry"
+                "run without --symmetry (or with --safety-only)"
             )
         canon = model.canonical
-        actions = model.actions
+        actions = self.actions
 
         def canonical_actions(state: Any) -> list[tuple[Any, Any]]:
             return [(label, canon(nxt)) for label, nxt in actions(state)]
@@ -191,15 +217,65 @@ class Search:
             names = ", ".join(p.name for p in self.liveness)
             raise UsageError(
                 f"partial-order reduction is not supported with liveness properties ({names}): "
-                "run without --por"
+                "run without --por (or with --safety-only)"
             )
         if self.canon is not None:
             raise UsageError("symmetry and partial-order reduction do not combine: use one")
+        steps = [p.name for p in self.properties if p.kind == STEP]
+        if steps:
+            raise UsageError(
+                f"partial-order reduction does not judge step properties ({', '.join(steps)}): "
+                "run without --por (or leave them out with --property)"
+            )
         self.checks = [
             (pos, por.predicate(self.properties[pos]), is_always)
             for pos, _pred, is_always in self.checks
         ]
         self.actions = por.actions
+
+    def _use_steps(self) -> None:
+        """Judge the step properties on every step the search computes: the actions are
+        wrapped, and the first state (in the search's order) with a step that breaks one
+        is kept; without ``keep_going`` the search then stops, through
+        :class:`_StepViolated` (a KeyboardInterrupt, the one exception the loops stop on
+        without diagnosing it). :meth:`result` rebuilds the trace and adds the step."""
+        actions = self.actions
+        open_steps = [(pos, p.predicate) for pos, p in enumerate(self.properties) if p.kind == STEP]
+
+        def judged_actions(state: Any) -> Any:
+            pairs = list(actions(state))
+            for pos, pred in list(open_steps):
+                if not all(pred(state, label, nxt) for label, nxt in pairs):
+                    self.step_found[pos] = state
+                    open_steps.remove((pos, pred))
+                    if not self.keep_going:
+                        self._step_stop = True
+                        raise _StepViolated
+            return pairs
+
+        self.actions = judged_actions
+
+    def _use_constraint(self) -> None:
+        """TLC's CONSTRAINT: a state outside it is stored and judged but expands to nothing,
+        and is left out of the distinct count and the depth (:meth:`_inside_counts`)."""
+        if self.strategy != "bfs" or not isinstance(self.store, StateStore):
+            raise UsageError(
+                f"{self.model.name} declares a state constraint, which works with bfs and the "
+                "exact store: leave out --strategy and --store"
+            )
+        if self.liveness:
+            names = ", ".join(p.name for p in self.liveness)
+            raise UsageError(
+                f"{self.model.name} declares a state constraint, which liveness properties "
+                f"({names}) do not support yet: leave them out (--safety-only)"
+            )
+        inside = self.model.constraint
+        actions = self.actions
+
+        def constrained_actions(state: Any) -> Any:
+            return actions(state) if inside(state) else ()
+
+        self.actions = constrained_actions
 
     def _closes_cycle(self, state: Any, succ: Any) -> bool:
         """Whether the step ``state -> succ`` may close a cycle of the reduced graph: ``succ``
@@ -237,6 +313,8 @@ class Search:
         """
         if pos in self.found:
             return False
+        if pos == self.deadlock_pos and self.constrained and self._is_outside(number):
+            return False  # a state outside the constraint is not expanded, not deadlocked
         self.found[pos] = number
         self.checks = [c for c in self.checks if c[0] != pos]
         if pos == self.deadlock_pos:
@@ -345,7 +423,7 @@ class Search:
                 complaint = not_a_bool(prop.name, value)
                 if complaint is not None:
                     raise ModelError(complaint, trace)
-            elif prop.kind != DEADLOCK:
+            elif prop.kind not in (DEADLOCK, STEP):
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
 
@@ -438,7 +516,24 @@ class Search:
         assert isinstance(store, StateStore), "this strategy needs the exact store"
         return store
 
+    def _is_outside(self, number: int) -> bool:
+        return not self.model.constraint(self.exact_store().states[number])
+
     # -- after the search -----------------------------------------------------------------
+
+    def _inside_counts(self) -> tuple[int, int]:
+        """The number and the depth of the stored states inside the constraint: TLC neither
+        counts nor enqueues the others."""
+        store = self.exact_store()
+        inside = self.model.constraint
+        levels = array("i")
+        count = deepest = 0
+        for number, (state, up) in enumerate(zip(store.states, store.parent, strict=True)):
+            levels.append(1 if up < 0 else levels[up] + 1)
+            if inside(state):
+                count += 1
+                deepest = max(deepest, levels[number])
+        return count, deepest
 
     def trace_to(self, number: int) -> Trace:
         """The trace to state ``number``, rebuilt from the store (not yet replayed)."""
@@ -452,11 +547,16 @@ class Search:
 
     def result(self, depth: int) -> CheckResult:
         """Assemble the verdicts, each trace rebuilt and replayed before it is reported."""
+        if self._step_stop:
+            self.stopped = "violation"
         complete = self.stopped is None
         lasso: dict[str, Outcome | None] = {}
         if self.liveness and complete:
             lasso = self._judge_liveness()
         seconds = self.prior_seconds + time.perf_counter() - self.start
+        distinct = len(self.store)
+        if self.constrained:
+            distinct, depth = self._inside_counts()
         verdicts = []
         for pos, prop in enumerate(self.properties):
             trace = None
@@ -473,6 +573,11 @@ class Search:
                 else:
                     status = "violated"
                     trace, note = outcome.trace, outcome.note
+            elif prop.kind == STEP and pos in self.step_found:
+                trace = verify(self.model, self._step_trace(prop, self.step_found[pos]))
+                self._confirm(prop, trace)
+                status = "violated"
+                note = f"{prop.name} is false of the last step"
             elif pos in self.found:
                 trace = verify(self.model, self.trace_to(self.found[pos]))
                 self._confirm(prop, trace)
@@ -488,7 +593,7 @@ class Search:
             model=self.model.name,
             params=dict(self.model.params),
             strategy=self.strategy,
-            distinct=len(self.store),
+            distinct=distinct,
             generated=self.generated,
             depth=depth,
             complete=complete,
@@ -499,6 +604,23 @@ class Search:
             store="fingerprint" if isinstance(self.store, FingerprintStore) else "exact",
             store_bytes=self.store.nbytes() if isinstance(self.store, FingerprintStore) else None,
             warnings=self.warnings(),
+            checked=self.model,
+        )
+
+    def _step_trace(self, prop: Property, state: Any) -> Trace:
+        """The trace to ``state``, then its first step (in action order) that breaks the
+        step property ``prop``. Under symmetry the trace ends in a member of ``state``'s
+        class, whose breaking step is looked for again."""
+        trace = self._trace_of(state)
+        assert trace is not None, "the state was stored when its step was judged"
+        final = trace.final
+        for choice, (label, nxt) in enumerate(expand(self.model, final, trace)):
+            if not prop.predicate(final, label, nxt):
+                return trace.extend(choice, label, nxt)
+        raise NondeterminismError(
+            f"step property '{prop.name}' failed on a step of this state during the search, "
+            "but on none when re-run: it must depend only on the step (and be symmetric)",
+            trace,
         )
 
     def warnings(self) -> tuple[str, ...]:
@@ -520,7 +642,10 @@ class Search:
         graph = self.graph
         try:
             if graph is None or len(graph) != len(store):
-                graph = collect_edges(self.model, store.states, store.index, self.trace_to)
+                labelled = self.graph.labelled if self.graph is not None else True
+                graph = collect_edges(
+                    self.model, store.states, store.index, self.trace_to, labelled
+                )
             inits = self.inits or initial_states(self.model)
             numbers = [store.index[s] for s in inits]
             return judge_liveness(
@@ -533,6 +658,10 @@ class Search:
         """The replayed trace must show the same verdict the search found."""
         if prop.kind == DEADLOCK:
             same = not expand(self.model, trace.final, trace)
+        elif prop.kind == STEP:
+            old, last = trace.steps[-2].state, trace.steps[-1]
+            label, new = last.label, last.state
+            same = not call_model(lambda: prop.predicate(old, label, new), prop.name, trace)
         else:
             value = call_model(lambda: prop.predicate(trace.final), prop.name, trace)
             complaint = not_a_bool(prop.name, value)
@@ -581,6 +710,10 @@ def nondeterminism(model: Model[Any], state: Any) -> str | None:
     return f"{what} {len(first)} steps, then {len(second)}"
 
 
+class _StepViolated(KeyboardInterrupt):
+    """Raised from the wrapped actions to stop the search at a step property's violation."""
+
+
 def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
     if kind == "exact":
         return StateStore()
@@ -591,13 +724,34 @@ def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
     return FingerprintStore()
 
 
+def _choose(
+    model: Model[Any], props: list[Property], only: Sequence[str] | None, safety_only: bool
+) -> list[Property]:
+    """The properties ``--property NAME`` and ``--safety-only`` leave, in declared order
+    (deadlock detection stays as ``--deadlock`` says)."""
+    if only is not None:
+        names = [p.name for p in props]
+        for name in only:
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+                hint = f"did you mean {' or '.join(close)}? " if close else ""
+                raise UsageError(
+                    f"{model.name} has no property '{name}': {hint}its properties are "
+                    f"{', '.join(names)}"
+                )
+        props = [p for p in props if p.name in only or p.kind == DEADLOCK]
+    if safety_only:
+        props = [p for p in props if p.kind not in LIVENESS]
+    return props
+
+
 def _collect_properties(model: Model[Any], deadlock: bool) -> list[Property]:
     props = list(call_model(model.properties, "properties()"))
     names: set[str] = set()
     for prop in props:
         if not isinstance(prop, Property):
             raise ModelError(f"properties() must return Property values, not {prop!r}")
-        if prop.kind not in (ALWAYS, SOMETIMES) and prop.kind not in LIVENESS:
+        if prop.kind not in (ALWAYS, SOMETIMES, STEP) and prop.kind not in LIVENESS:
             raise ModelError(f"property '{prop.name}' has unknown kind '{prop.kind}'")
         if prop.name in names or (prop.name == "deadlock" and deadlock):
             raise ModelError(f"two properties are called '{prop.name}': names must be unique")

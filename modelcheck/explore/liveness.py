@@ -133,10 +133,12 @@ def collect_edges(
     states: Sequence[Any],
     index: dict[Any, int],
     trace_to: Callable[[int], Trace],
+    labelled: bool,
 ) -> Graph:
     """The graph of a complete search that did not record it (depth-first search): every
-    stored state is expanded once more."""
-    graph = Graph(labelled=bool(model.fairness_conditions()))
+    stored state is expanded once more (with the labels' numbers when ``labelled``: some
+    fairness condition needs them)."""
+    graph = Graph(labelled=labelled)
     for number, state in enumerate(states):
         for label, nxt in expand(model, state):
             target = index.get(nxt)
@@ -323,16 +325,21 @@ def judge_liveness(
         raise ModelError(
             f"{model.name}.stuttering must be one of {', '.join(STUTTERING)}, not {stuttering!r}"
         )
-    conditions = tuple(call_model(model.fairness_conditions, "fairness_conditions()"))
-    for cond in conditions:
-        if not isinstance(cond, Fairness):
-            raise ModelError(
-                f"fairness conditions must be made with weak() or strong(), not {cond!r}"
-            )
-    fair = FairnessIndex(conditions, graph.labels)
-    analysis = _Analysis(model, graph, fair, stuttering)
+    declared = tuple(call_model(model.fairness_conditions, "fairness_conditions()"))
+    analyses: dict[tuple[int, ...], _Analysis] = {}  # by the conditions' identities
     verdicts: dict[str, Outcome | None] = {}
     for prop in props:
+        conditions = declared if prop.fairness is None else prop.fairness
+        for cond in conditions:
+            if not isinstance(cond, Fairness):
+                raise ModelError(
+                    f"fairness conditions must be made with weak() or strong(), not {cond!r}"
+                )
+        key = tuple(map(id, conditions))
+        analysis = analyses.get(key)
+        if analysis is None:
+            fair = FairnessIndex(conditions, graph.labels)
+            analysis = analyses[key] = _Analysis(model, graph, fair, stuttering)
         problem = _problem(prop, states, init_numbers, trace_to)
         lasso = analysis.find(problem, init_numbers)
         if lasso is None:

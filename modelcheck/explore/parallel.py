@@ -121,7 +121,13 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
         names = ", ".join(p.name for p in search.liveness)
         raise UsageError(
             f"--workers {workers} cannot judge liveness properties ({names}): their graph "
-            "must be in one process; run with --workers 1"
+            "must be in one process; run with --workers 1 (or --safety-only)"
+        )
+    steps = [p.name for p in search.properties if p.kind == "step"]
+    if steps:
+        raise UsageError(
+            f"--workers {workers} does not judge step properties ({', '.join(steps)}): run "
+            "with --workers 1 (or leave them out with --property)"
         )
     try:
         if search.add_initial_states():

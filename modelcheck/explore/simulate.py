@@ -25,11 +25,12 @@ from typing import Any, NoReturn
 from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
-from modelcheck.result import CheckResult, PropertyResult, Status
+from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
 from modelcheck.values import check_depth, check_immutable
 
 from ._search import (
+    _PROGRESS_EVERY,
     SAMPLE_FIRST,
     SAMPLE_MASK,
     VALIDATE_FIRST,
@@ -47,7 +48,10 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         raise UsageError("simulation needs --runs and --depth of at least 1")
     if search.liveness:
         names = ", ".join(p.name for p in search.liveness)
-        raise UsageError(f"simulation cannot judge liveness properties ({names})")
+        raise UsageError(
+            f"simulation cannot judge liveness properties ({names}): leave them out with "
+            "--safety-only"
+        )
     model = search.model
     rng = random.Random(seed)
     props = [(pos, p) for pos, p in enumerate(search.properties) if p.kind in (ALWAYS, SOMETIMES)]
@@ -58,10 +62,14 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     actions = model.actions
     stop = False
     path: list[int] = []
+    report = search.start + _PROGRESS_EVERY
     try:
-        for _ in range(runs):
+        for walk in range(runs):
             if search.over_memory():
                 break
+            if search.progress is not None and (now := time.perf_counter()) >= report:
+                report = now + _PROGRESS_EVERY
+                search.progress(Progress(len(seen), steps, longest, 0, now - search.start, walk))
             choice = rng.randrange(len(inits))
             state, path = inits[choice], [choice]
             steps += 1
@@ -119,6 +127,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         seconds=time.perf_counter() - search.start,
         peak_memory=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         properties=tuple(verdicts),
+        checked=model,
     )
 
 

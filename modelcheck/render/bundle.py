@@ -188,9 +188,7 @@ def trace_files(
     except DotMissing:
         out.drawn = False
     what = {"violated": "Counterexample", "reached": "Example"}.get(prop.status, "Trace")
-    title = f"{what} for {prop.kind} {prop.name}: {model.name}"
-    if model.params:
-        title += f" ({model.describe_params()})"
+    title = f"{what} for {prop.kind} {prop.name}: {model.heading()}"
     out.files[f"{stem}.html"] = html_report(
         model,
         trace,

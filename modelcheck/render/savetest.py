@@ -79,7 +79,7 @@ def regression_test(
         relative = Path(os.path.relpath(model_file.resolve(), test_file.resolve().parent))
     except ValueError:  # another drive, on Windows
         relative = model_file.resolve()
-    label = f"{model.name} ({model.describe_params()})" if model.params else model.name
+    label = model.heading()
     found = ", ".join(
         f"{p.name} in {len(p.trace)} step{'s' if len(p.trace) != 1 else ''}"
         for p in counterexamples

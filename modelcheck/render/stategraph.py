@@ -5,6 +5,7 @@ numbers; a state where an invariant fails is filled red."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import graphviz
@@ -26,6 +27,36 @@ def _label_text(shown: dict[str, Any], limit: int = 48) -> str:
         text = f"{key} = {format_value(value)}"
         lines.append(text if len(text) <= limit else text[: limit - 1] + "…")
     return "".join(graphviz.escape(line) + "\\l" for line in lines)
+
+
+#: Graphs with more states than this are laid out here, on a grid, not by ``dot``.
+GRID_ABOVE = 60
+_CHAR = 5.4  # the width of a Courier character at 9 pt
+_LINE = 10.0  # the height of a line of a state's label
+
+
+def _grid(dot: graphviz.Digraph, graph: nx.MultiDiGraph, labels: dict[int, str]) -> str:
+    """Pin every state on a grid: rows by breadth-first level, top to bottom, a level wider
+    than the grid wrapped onto the next rows; the grid about 16:10, so a large graph is not
+    one very long line (``dot`` drew TwoPhase with 3 RMs, 288 states, 26,514 pt wide).
+    Returns where the legend goes: above the first row."""
+    lines = [label.split("\\l") for label in labels.values()]
+    width = max(len(line) for parts in lines for line in parts) * _CHAR + 24
+    height = max(len(parts) for parts in lines) * _LINE + 60
+    columns = max(4, math.ceil(math.sqrt(len(graph) * height / width * 1.6)))
+    by_level: dict[int, list[int]] = {}
+    for number, level in graph.nodes(data="level"):
+        by_level.setdefault(level, []).append(number)
+    dot.attr(layout="neato", inputscale="72", splines="line", overlap="true")
+    row = 0
+    for level in sorted(by_level):
+        numbers = sorted(by_level[level])
+        for start in range(0, len(numbers), columns):
+            for column, number in enumerate(numbers[start : start + columns]):
+                x, y = column * width, -row * height
+                dot.node(str(number), pos=f"{x:.0f},{y:.0f}!")
+            row += 1
+    return f"0,{height:.0f}!"
 
 
 def state_graph_dot(model: Model[Any], graph: nx.MultiDiGraph, result: CheckResult | None) -> str:
@@ -68,14 +99,15 @@ def state_graph_dot(model: Model[Any], graph: nx.MultiDiGraph, result: CheckResu
         color="#566573",
     )
     dot.attr("edge", fontsize="8", fontname="Helvetica", color="#95a5a6", fontcolor="#566573")
+    labels: dict[int, str] = {}
     for number, data in graph.nodes(data=True):
-        label = graphviz.nohtml(
-            f"state {number}\\l" + _label_text(plain_state(model, data["state"]))
-        )
+        label = f"state {number}\\l" + _label_text(plain_state(model, data["state"]))
+        labels[number] = label
         attrs = {"fillcolor": marked.get(number, "white")}
         if data["initial"]:
             attrs.update(penwidth="2.5", color="#1f2d3d")
-        dot.node(str(number), label=label, id=f"state-{number}", **attrs)
+        dot.node(str(number), label=graphviz.nohtml(label), id=f"state-{number}", **attrs)
+    legend_at = _grid(dot, graph, labels) if len(graph) > GRID_ABOVE else None
     for a, b, key, data in graph.edges(keys=True, data=True):
         text = graphviz.escape(data["label"])
         if (a, b, key) in on_path:
@@ -107,6 +139,7 @@ def state_graph_dot(model: Model[Any], graph: nx.MultiDiGraph, result: CheckResu
             fontname="Helvetica",
             fontsize="10",
             id="legend",
+            **({"pos": legend_at} if legend_at else {}),
         )
     source: str = dot.source
     return source

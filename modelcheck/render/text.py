@@ -38,11 +38,10 @@ def format_result(
     ``replay_command`` is the command line prefix that replays a path (``--path`` is added).
     ``node`` (actor systems) shows each trace as that node sees it: only its steps.
     """
-    params = f" ({model.describe_params()})" if result.params else ""
     state_word = "state" if result.distinct == 1 else "states"
     done = "complete" if result.complete else _STOPPED.get(result.stopped or "", "incomplete")
     lines = [
-        f"{result.model}{params}: {result.distinct:,} distinct {state_word}, "
+        f"{model.heading()}: {result.distinct:,} distinct {state_word}, "
         f"{result.generated:,} generated, depth {result.depth}, {result.strategy}, {done}"
     ]
     if result.stop_note:
@@ -196,9 +195,52 @@ def _item(value: Any) -> str:
 
 
 def format_progress(progress: Progress) -> str:
-    """The live progress line: distinct, generated, states/s, depth, queue."""
+    """The live progress line, short enough for an 80-column terminal (at most 79
+    characters, so the cursor stays on it): a search's distinct states (and how many a
+    second), generated states, depth and queue; a simulation's walks, steps (and how many a
+    second), distinct states seen and longest walk.
+
+    >>> line = format_progress(Progress(99_999_999, 999_999_999, 999, 99_999_999, 99_999.0))
+    >>> line, len(line) <= 79
+    ('100M distinct (1000/s)  1.00G generated  depth 999  queue 100M  27:46:39', True)
+    >>> format_progress(Progress(1_234, 56_789, 40, 0, 3.0, walks=120))
+    '120 walks  56.8k steps (18.9k/s)  1234 distinct  longest 40  0:03'
+    """
+    clock = _clock(progress.seconds)
+    if progress.walks is not None:
+        return (
+            f"{_short(progress.walks)} walks  {_short(progress.generated)} steps "
+            f"({_short(progress.steps_per_second)}/s)  {_short(progress.distinct)} distinct  "
+            f"longest {progress.depth}  {clock}"
+        )
     return (
-        f"{progress.distinct:,} distinct  {progress.generated:,} generated  "
-        f"{progress.states_per_second:,.0f} states/s  depth {progress.depth}  "
-        f"queue {progress.queue:,}  {progress.seconds:.0f} s"
+        f"{_short(progress.distinct)} distinct ({_short(progress.states_per_second)}/s)  "
+        f"{_short(progress.generated)} generated  depth {progress.depth}  "
+        f"queue {_short(progress.queue)}  {clock}"
     )
+
+
+def _short(n: float) -> str:
+    """A count in at most five characters: ``9999``, ``12.3k``, ``123k``, ``4.56M``.
+
+    >>> [_short(x) for x in (0, 9_999, 12_345, 123_456, 999_999, 4_560_000, 1.5e10)]
+    ['0', '9999', '12.3k', '123k', '1.00M', '4.56M', '15.0G']
+    """
+    if n < 10_000:
+        return f"{n:.0f}"
+    unit, size = ("G", 1e9) if n >= 999.5e6 else ("M", 1e6) if n >= 999.5e3 else ("k", 1e3)
+    value = n / size
+    digits = 2 if value < 9.995 else 1 if value < 99.95 else 0
+    return f"{value:.{digits}f}{unit}"
+
+
+def _clock(seconds: float) -> str:
+    """Elapsed time as ``m:ss`` or ``h:mm:ss``.
+
+    >>> _clock(3.4), _clock(754), _clock(100_000)
+    ('0:03', '12:34', '27:46:40')
+    """
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"

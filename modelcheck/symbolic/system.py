@@ -49,6 +49,7 @@ from typing import Any, ClassVar, TypeVar
 
 import z3
 
+from modelcheck.docstrings import first_sentence
 from modelcheck.errors import ModelError
 from modelcheck.model import Model
 from modelcheck.params import Parameterized, resolve_params
@@ -345,7 +346,7 @@ class System(Parameterized):
     def invariants(self) -> list[Invariant]:
         """The invariants, in definition order."""
         return [
-            Invariant(attr, getattr(self, attr), _first_line(fn.__doc__), bool(goal))
+            Invariant(attr, getattr(self, attr), first_sentence(fn.__doc__), bool(goal))
             for attr, fn, goal in self._marked(_INVARIANT)
         ]
 
@@ -466,7 +467,7 @@ class System(Parameterized):
             getattr(self, attr),
             tuple(zip(names, sorts, strict=True)),
             modifies,
-            _first_line(fn.__doc__),
+            first_sentence(fn.__doc__),
         )
 
 
@@ -526,11 +527,6 @@ def _boolean(value: Any, ctx: Any, what: str) -> Formula:
             "system's sorts (sort.var, forall, exists), not z3.Int(...) or z3.BoolVal(...)"
         )
     return value
-
-
-def _first_line(doc: str | None) -> str:
-    text = (doc or "").strip()
-    return text.splitlines()[0].strip() if text else ""
 
 
 class _TraceView(Model[Any]):
