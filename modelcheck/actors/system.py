@@ -61,7 +61,8 @@ from modelcheck.params import Param
 from modelcheck.values import to_plain
 
 from .actor import (
-    KILL,
+    EXIT,
+    KILL_REASON,
     KILLED,
     LINK,
     MONITOR,
@@ -73,6 +74,7 @@ from .actor import (
     SUBSCRIBE,
     TIMER,
     Actor,
+    Boot,
     Out,
     Signal,
 )
@@ -235,9 +237,22 @@ class ActorSystem(Model[World]):
 
     # -- what a model defines -------------------------------------------------------------
 
+    def nodes(self) -> Mapping[str, Sequence[Actor[Any] | Boot]]:
+        """The nodes, by name, in a fixed order, each with the processes it boots (and
+        boots again, with a new incarnation, when it restarts), in order: an
+        :class:`Actor`, or a :class:`Boot` to register it under a name as it starts. The
+        first boot process of a node is the one a node's name addresses.
+
+        Handlers of a system declared this way get :class:`Pid` values as ``me``,
+        ``sender`` and ``who``. By default, the nodes of :meth:`actors`.
+        """
+        return {name: (actor,) for name, actor in self.actors().items()}
+
     def actors(self) -> Mapping[str, Actor[Any]]:
-        """The nodes, by name, in a fixed order, each with its behaviour."""
-        raise NotImplementedError(f"{type(self).__name__} must define actors()")
+        """The nodes, by name, in a fixed order, each with its one process's behaviour: the
+        simplest system (one process per node), whose handlers see node names as ``me``,
+        ``sender`` and ``who``. Define this or :meth:`nodes`."""
+        raise NotImplementedError(f"{type(self).__name__} must define actors() or nodes()")
 
     def talks_to(self) -> Mapping[str, Collection[str]] | None:
         """Who may send to whom: each node's name mapped to the nodes it may send messages
@@ -852,7 +867,7 @@ class ActorSystem(Model[World]):
                         nxt.links = nxt.links | {pair}
             elif kind == SUBSCRIBE:
                 nxt.subs |= 1 << i
-            elif kind == KILL:
+            elif kind == EXIT and op[2] == KILL_REASON:
                 j = op[1]
                 if nxt.alive(j) and nxt.connected(i, j):
                     self._post(nxt, i * n + j, Signal("kill", self.node_names[i]))
