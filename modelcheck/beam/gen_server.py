@@ -122,8 +122,8 @@ class GenCall:
     def __str__(self) -> str:
         return f"call({self.frm}, {_text(self.request)})"
 
-    def __modelcheck_plain__(self) -> str:
-        return str(self)
+    def __modelcheck_plain__(self) -> list[Any]:
+        return ["call", to_plain(self.frm), to_plain(self.request)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +135,8 @@ class GenCast:
     def __str__(self) -> str:
         return f"cast({_text(self.request)})"
 
-    def __modelcheck_plain__(self) -> str:
-        return str(self)
+    def __modelcheck_plain__(self) -> list[Any]:
+        return ["cast", to_plain(self.request)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +153,8 @@ class GenReply:
     def __repr__(self) -> str:
         return f"GenReply(#{self.ref}, {self.value!r})"
 
-    def __modelcheck_plain__(self) -> str:
-        return str(self)
+    def __modelcheck_plain__(self) -> list[Any]:
+        return ["reply", f"#{self.ref}", to_plain(self.value)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +164,7 @@ class CallTimeout:
     ref: int
 
     def __str__(self) -> str:
-        return f"call timeout #{self.ref}"
+        return f"call_timeout(#{self.ref})"
 
     def __modelcheck_plain__(self) -> str:
         return str(self)
