@@ -1,7 +1,7 @@
 """Actor systems with BEAM semantics, compiled down to an ordinary :class:`~modelcheck.Model`.
 
 Write each process's behaviour as an :class:`Actor`; declare the nodes and the processes
-each boots in an :class:`ActorSystem` (``nodes()``, or ``actors()`` for one process per
+each boots in an :class:`ActorSystem` (``cluster()``, or ``actors()`` for one process per
 node); check it like any model. Processes spawn, link, monitor and register names; pids
 (:class:`Pid`) are values. Networks (FIFO per pair, unordered, lossy,
 duplicating), monitors, links, node up/down events, crashes, restarts and partitions are the

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from modelcheck.actors import DEAD, ActorSystem, Signal, message_flow
+from modelcheck.actors import ActorSystem, Signal, message_flow
 from modelcheck.trace import Trace
 from modelcheck.values import format_value, to_plain
 
@@ -84,13 +84,7 @@ def sequence(system: ActorSystem, trace: Trace) -> Sequence:
     """The lanes, steps, statuses and messages of an actor trace."""
     nodes = system.node_names
     worlds = [step.state for step in trace.steps]
-    status = tuple(
-        tuple(
-            ("down" if w.down >> i & 1 else "dead") if w.states[i] is DEAD else "up"
-            for i in range(len(nodes))
-        )
-        for w in worlds
-    )
+    status = tuple(tuple(system.node_status(w, i) for i in range(len(nodes))) for w in worlds)
     steps = tuple(
         _step_info(number, step.label, step.action) for number, step in enumerate(trace.steps)
     )
