@@ -6,6 +6,7 @@ from __future__ import annotations
 from modelcheck.testing import assert_violated
 from models.groups.pg_partition import PgPartition, PgReconnect
 from models.messaging.gen_server_call import IdempotentCall, RetriedCall
+from models.supervision.horde_handoff import HordeHandoff
 from models.supervision.supervisor_restart import SupervisorRestart
 from tests.model_helpers import actions, counts, run, verdicts
 
@@ -100,3 +101,33 @@ def test_pg_views_merge_again_once_something_reconnects() -> None:
     result = run(PgReconnect(partitions=1, heals=1))
     assert counts(result) == (11003, 43272, 22)
     assert verdicts(result) == {"quiet_views_agree": "holds", "healed_views_agree": "holds"}
+
+
+def test_a_crash_hands_the_child_over() -> None:
+    # crash(a), crash(b) or crash(c); each sends DOWN noconnection to the two other
+    # members, heard in either order: 4 states after each crash (neither, one, the other,
+    # both). Only after crash(c) does a member start the worker (b: the ring over [a, b]).
+    # 1 + 3 * 4 = 13 states; 1 + 3 + 3 * (2 + 1 + 1) = 16 generated; depth 4.
+    result = run(HordeHandoff(crashes=1))
+    assert counts(result) == (13, 16, 4)
+    assert verdicts(result) == {"one_instance": "holds", "handed_over": "reached"}
+    assert actions(result, "handed_over") == [
+        "crash(c)",
+        'signal("<b.0>", "DOWN(<c.0>, noconnection)")',
+    ]
+
+
+def test_a_partition_or_a_restart_runs_the_child_twice() -> None:
+    result = run(HordeHandoff(partitions=1))
+    assert counts(result) == (121, 305, 8)
+    assert actions(result, "one_instance") == [
+        "partition([a, b], [c])",
+        'signal("<b.0>", "DOWN(<c.0>, noconnection)")',
+    ]
+    result = run(HordeHandoff(crashes=1, restarts=1))
+    assert counts(result) == (27, 41, 5)
+    assert actions(result, "one_instance") == [
+        "crash(c)",
+        'signal("<b.0>", "DOWN(<c.0>, noconnection)")',
+        "restart(c)",
+    ]
