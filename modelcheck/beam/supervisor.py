@@ -30,27 +30,24 @@ Simplified against OTP, on purpose:
   children are always started on the supervisor's node. Read the children from the state
   with :meth:`Supervisor.which_children`.
 
->>> from modelcheck.actors import Actor, Out, Pid
->>> class Worker(Actor[int]):
+>>> from modelcheck import check
+>>> from modelcheck.actors import Actor, ActorSystem
+>>> class Flaky(Actor[str]):  # exits with "crash" at any step after it starts
 ...     def init(self, me, out):
-...         return 0
->>> class Fake:  # what the world would answer: the next pids on node "a"
-...     def __init__(self): self.serial = 0
-...     def next_pid(self, out, node):
-...         self.serial += 1
-...         return Pid("a", self.serial)
->>> out = Out(["a"])
->>> out._reader = Fake()
->>> sup = Supervisor((Child("w1", Worker()), Child("w2", Worker())), max_restarts=1)
->>> state = sup.init(Pid("a", 0), out)
->>> sup.which_children(state)
-{'w1': <a.1>, 'w2': <a.2>}
->>> state = sup.on_exit(Pid("a", 0), state, Pid("a", 1), "boom", out)
->>> sup.which_children(state), state.restarts
-({'w1': <a.3>, 'w2': <a.2>}, 1)
->>> state = sup.on_exit(Pid("a", 0), state, Pid("a", 2), "boom", out)
->>> out.ops[-1]  # a second restart exceeds max_restarts=1: the supervisor exits
-(5, 'shutdown')
+...         out.set_timer("crash")
+...         return "up"
+...     def on_timeout(self, me, state, timer, out):
+...         out.stop("crash")
+...         return state
+>>> sup = Supervisor((Child("w", Flaky()),), max_restarts=1)
+>>> class OneChild(ActorSystem):
+...     def cluster(self):
+...         return {"a": (sup,)}
+>>> system = OneChild()
+>>> sup.which_children(system.state_of(system.init_states()[0], "a"))
+{'w': <a.1>}
+>>> check(system).distinct  # crash, restart, crash, give up: a line of 5 states
+5
 """
 
 from __future__ import annotations
