@@ -6,6 +6,7 @@ Each count is worked out by hand in the test's comment."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from modelcheck.actors import (
 )
 from modelcheck.errors import ModelError
 from modelcheck.params import Param
+from tests.cli_helpers import run_cli
 from tests.test_actors_fast import _agree
 
 Log = tuple[Any, ...]
@@ -467,6 +469,85 @@ def test_kills_hit_one_process_scoped_by_name() -> None:
     ]
 
 
+class Spawner(Actor[int]):
+    """Spawns a worker here when its timer fires (one that stops at once, if ``brief``)."""
+
+    def __init__(self, brief: bool) -> None:
+        self.brief = brief
+
+    def init(self, me: Any, out: Out) -> int:
+        out.set_timer("spawn")
+        return 0
+
+    def on_timeout(self, me: Any, state: int, timer: Hashable, out: Out) -> int:
+        out.spawn(Quick() if self.brief else Still())
+        return state + 1
+
+
+class Quick(Actor[int]):
+    def init(self, me: Any, out: Out) -> int:
+        out.stop()
+        return 0
+
+
+class TwoSpawners(ActorSystem):
+    brief = Param(False, help="the workers stop at once")
+
+    def cluster(self) -> Mapping[str, Sequence[Actor[Any] | Boot]]:
+        return {"a": [Spawner(self.brief)], "b": [Spawner(self.brief)]}
+
+
+def test_spawned_slots_are_canonical_and_dead_ones_go() -> None:
+    # S0; a spawned; b spawned; both spawned, whichever first (slots sorted by pid): 4.
+    system = TwoSpawners()
+    assert check(system).distinct == 4
+    ab = follow(system, ["timeout(<a.0>, spawn)", "timeout(<b.0>, spawn)"]).final
+    ba = follow(system, ["timeout(<b.0>, spawn)", "timeout(<a.0>, spawn)"]).final
+    assert ab == ba and ab.procs.spawned == ((Pid("a", 1), Still()), (Pid("b", 1), Still()))
+    # Workers that stop at once leave no slot behind, only the serials they used.
+    brief = TwoSpawners(brief=True)
+    done = follow(brief, ["timeout(<a.0>, spawn)", "timeout(<b.0>, spawn)"]).final
+    assert len(done.states) == 2 and done.procs.spawned == ()
+    assert done.procs.serials == ((0, 2), (1, 2))
+
+
+THREE = """
+from modelcheck.actors import Actor, ActorSystem
+
+
+class Still(Actor):
+    def init(self, me, out):
+        return 0
+
+
+class Three(ActorSystem):
+    def actors(self):
+        return {"a": Still(), "b": Still(), "c": Still()}
+"""
+
+
+def test_fault_scopes_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Three idle nodes, one crash: the start and a crashed world per node that may crash:
+    # 4 unscoped, 2 scoped to b; replay takes the same parameter (path 0.0: crash(b)).
+    target = tmp_path / "three.py"
+    target.write_text(THREE)
+    every = run_cli(capsys, "check", str(target), "--no-timing", "--crashes", "1")
+    assert every.out.startswith("Three (crashes=1): 4 distinct states"), every.err
+    scoped = run_cli(
+        capsys, "check", str(target), "--no-timing", "--crashes", "1", "-p", "crash_nodes=b"
+    )
+    assert scoped.out.startswith("Three (crashes=1, crash_nodes=b): 2 distinct states")
+    replayed = run_cli(
+        capsys, "replay", str(target), "--path", "0.0", "-p", "crashes=1", "-p", "crash_nodes=b"
+    )
+    assert replayed.code == 0 and "crash(b)" in replayed.out, replayed.err
+    wrong = run_cli(capsys, "check", str(target), "--crashes", "1", "-p", "crash_nodes=d")
+    assert wrong.code == 2
+    assert wrong.err == "error: crash_nodes names unknown node 'd' (nodes: a, b, c)\n"
+
+
 # -- one implementation ------------------------------------------------------------------------
 
 
@@ -480,6 +561,8 @@ def test_kills_hit_one_process_scoped_by_name() -> None:
         TwoSenders(),
         Reconnect(partitions=1, heals=1),
         Dice(drops=1),
+        TwoSpawners(),
+        TwoSpawners(brief=True),
     ],
     ids=lambda s: type(s).__name__,
 )

@@ -133,7 +133,11 @@ class FastPath(Rules):
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
-                    if posts is None or (hazard and to & self._cut_off(w, dst)):
+                    if (
+                        posts is None
+                        or (hazard and to & self._cut_off(w, dst))
+                        or (procs and states[k >> SHIFT] is DEAD)  # (a slot may go: tidy)
+                    ):
                         out.extend(self._deliver_slowly(w, k, chan, pos, step))
                         continue
                     if new is state:
