@@ -574,3 +574,25 @@ def test_a_world_is_hashable_and_equal_worlds_from_two_runs_are_equal() -> None:
     a, b = RemoteSpawn(), RemoteSpawn()
     wa: World = a.init_states()[0]
     assert wa == b.init_states()[0] and hash(wa) == hash(b.init_states()[0])
+
+
+def test_the_readme_example_of_processes_runs_as_the_readme_says() -> None:
+    # 4 states: the job in flight; delivered (reply, then DOWN, on one channel); the reply
+    # taken; the DOWN taken.
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    start = readme.index("```python", readme.index("### Processes on nodes")) + len("```python")
+    namespace: dict[str, Any] = {}
+    exec(readme[start : readme.index("```", start)], namespace)
+    system = namespace["Jobs"]()
+    assert check(system).distinct == 4
+    trace = follow(
+        system,
+        [
+            "deliver(<a.0>, <b.0>, job)",
+            "deliver(<b.0>, <a.0>, [done, job])",
+            "deliver(<b.0>, <a.0>, DOWN(<b.0>, normal))",
+        ],
+    )
+    assert system.processes(trace.final) == {
+        Pid("a", 0): (("done", "job"), ("DOWN", Pid("b", 0), "normal"))
+    }
