@@ -596,3 +596,49 @@ def test_the_readme_example_of_processes_runs_as_the_readme_says() -> None:
     assert system.processes(trace.final) == {
         Pid("a", 0): (("done", "job"), ("DOWN", Pid("b", 0), "normal"))
     }
+
+
+def test_partial_order_reduction_falls_back_for_clusters_and_refuses_spawns() -> None:
+    from modelcheck.actors.por import fallback_reason
+
+    assert fallback_reason(TwoSenders()) == (
+        "processes on nodes (cluster()): the reduction treats one process per node"
+    )
+
+    class SpawnsOne(ActorSystem):
+        def actors(self) -> Mapping[str, Actor[Any]]:
+            return {"a": Spawner(False), "b": Still()}
+
+    with pytest.raises(ModelError, match="does not support spawned or registered processes"):
+        check(SpawnsOne(), por=True)
+
+
+class Joiner(Actor[Log]):
+    """Subscribes to node events; on its timer, connects to ``b`` (net_kernel:connect_node)."""
+
+    def init(self, me: Any, out: Out) -> Log:
+        out.monitor_nodes()
+        out.set_timer("join")
+        return ()
+
+    on_nodedown = Logger.on_nodedown
+    on_nodeup = Logger.on_nodeup
+
+    def on_timeout(self, me: Any, state: Log, timer: Hashable, out: Out) -> Log:
+        out.connect("b")
+        return state
+
+
+class Join(ActorSystem):
+    def actors(self) -> Mapping[str, Actor[Any]]:
+        return {"a": Joiner(), "b": Logger(subscribe=True)}
+
+
+def test_connect_brings_a_healed_connection_back_and_does_nothing_while_cut() -> None:
+    system = Join(partitions=1, heals=1)
+    heard = ["signal(a, nodedown(b))", "signal(b, nodedown(a))"]
+    cut = follow(system, ["partition([a], [b])", *heard, "timeout(a, join)"])
+    assert "signals" not in system.show(cut.final)  # the network does not reach: nothing
+    joined = follow(system, ["partition([a], [b])", *heard, "heal()", "timeout(a, join)"])
+    assert system.show(joined.final)["signals"] == {"a": ["nodeup(b)"], "b": ["nodeup(a)"]}
+    assert "disconnected" not in system.show(joined.final)
