@@ -203,8 +203,8 @@ class ActorSystem(FastPath, Model[World]):
             else []
         )
         # What each handler did, by everything it can observe (see actions).
-        self._memo_deliveries: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._memo_timeouts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._memo_deliveries: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._memo_timeouts: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
         self._memo_parts: dict[Any, Any] = {}
         self._memo_ids: set[int] = set()
         self._memo_tables: dict[tuple[Any, ...], dict[Any, Any]] = {}
