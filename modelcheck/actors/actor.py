@@ -124,8 +124,10 @@ class Chose:
 
         return "chose " + ", ".join(format_value(to_plain(v)) for v in self.values)
 
-    def __modelcheck_plain__(self) -> str:
-        return str(self)
+    def __modelcheck_plain__(self) -> Any:
+        from modelcheck.values import to_plain
+
+        return {"chose": [to_plain(v) for v in self.values]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +139,8 @@ class Note:
     def __str__(self) -> str:
         return f"note: {self.text}"
 
-    def __modelcheck_plain__(self) -> str:
-        return str(self)
+    def __modelcheck_plain__(self) -> Any:
+        return {"note": self.text}
 
 
 class Actor(Generic[S]):
@@ -159,6 +161,15 @@ class Actor(Generic[S]):
     """
 
     trap_exit: ClassVar[bool] = False
+
+    #: An actor is a value (see :func:`modelcheck.values.check_immutable`).
+    __modelcheck_value__: ClassVar[bool] = True
+
+    def __modelcheck_plain__(self) -> Any:
+        from modelcheck.values import to_plain
+
+        fields = {name: to_plain(value) for name, value in sorted(vars(self).items())}
+        return {type(self).__name__: fields} if fields else type(self).__name__
 
     def __eq__(self, other: object) -> bool:
         return self is other or (type(other) is type(self) and vars(self) == vars(other))

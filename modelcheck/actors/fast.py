@@ -3,8 +3,9 @@
 A handler is a function of what it is given (``me``, its state, the sender and message,
 or the timer, and what ``out`` may read: the world's processes table), so each delivery
 and timeout runs its handler once per distinct input and remembers what it did as a
-:class:`_Step`, keyed by those values and the types of the message, timer and state (equal
-values of two types, say two NamedTuple messages with the same fields, stay apart). A step
+:class:`_Step`, per processes table (looked up once per world), keyed by those values
+and the types of the message, timer and state (equal values of two types, say two
+NamedTuple messages with the same fields, stay apart). A step
 whose handler only sends (to a node's name) and sets or cancels timers, none of it to a
 process it cannot reach, changes three parts of the world: the process states, the
 channels, the timers. What such an effect makes of a part is remembered per part (by its
@@ -91,8 +92,8 @@ class FastPath(Rules):
     """``actions``: the rules' steps, in the same order, most of them built from tables."""
 
     if TYPE_CHECKING:
-        _memo_deliveries: dict[tuple[Any, ...], tuple[Any, ...]]
-        _memo_timeouts: dict[tuple[Any, ...], tuple[Any, ...]]
+        _memo_deliveries: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
+        _memo_timeouts: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
         _memo_parts: dict[Any, Any]
         _memo_ids: set[int]
         _memo_tables: dict[tuple[Any, ...], dict[Any, Any]]
@@ -119,7 +120,7 @@ class FastPath(Rules):
         # a connection come up): a step that sends to one of those goes the general way.
         hazard = w[7] | w[8] | w[12] or DEAD in states
         if chans:
-            memo = self._memo_deliveries
+            memo = self._memo_deliveries.get(procs) or self._memo_deliveries.setdefault(procs, {})
             for k, chan in chans:
                 dst = k & MASK
                 if not chan or (
@@ -129,11 +130,15 @@ class FastPath(Rules):
                 state = states[dst]
                 for pos in _FIRST if fifo else self._choices(chan):
                     msg = chan[pos]
-                    known = memo.get((k, msg, type(msg), state, type(state), procs))
+                    known = memo.get((k, msg, type(msg), state, type(state)))
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
-                    if posts is None or (hazard and to & self._cut_off(w, dst)):
+                    if (
+                        posts is None
+                        or (hazard and to & self._cut_off(w, dst))
+                        or (procs and states[k >> SHIFT] is DEAD)  # (a slot may go: tidy)
+                    ):
                         out.extend(self._deliver_slowly(w, k, chan, pos, step))
                         continue
                     if new is state:
@@ -155,7 +160,7 @@ class FastPath(Rules):
                         (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
                     )
         if timers:
-            memo = self._memo_timeouts
+            memo = self._memo_timeouts.get(procs) or self._memo_timeouts.setdefault(procs, {})
             orders = self._orders
             for i, pending in timers:
                 order = orders.get(pending)
@@ -163,7 +168,7 @@ class FastPath(Rules):
                     order = orders[pending] = tuple(sorted(pending, key=self._key))
                 state = states[i]
                 for timer in order:
-                    known = memo.get((i, pending, timer, type(timer), state, type(state), procs))
+                    known = memo.get((i, pending, timer, type(timer), state, type(state)))
                     if known is None:
                         known = self._learn_timeout(w, i, pending, timer, state)
                     label, new, outcomes, posts, _, made_s, made_c, made_t, to, step = known
@@ -240,7 +245,8 @@ class FastPath(Rules):
                     self._table("timers", dst, timers, timers and _change_types(timers)),
                     self._targets(posts),
                 )
-        known = self._memo_deliveries[k, msg, type(msg), state, type(state), procs] = (*step, step)
+        memo = self._memo_deliveries.setdefault(procs, {})
+        known = memo[k, msg, type(msg), state, type(state)] = (*step, step)
         self._memo_count += 1
         return known
 
@@ -272,7 +278,8 @@ class FastPath(Rules):
                 self._table("timers", i, now, _timer_types(((i, now),))),
                 self._targets(posts),
             )
-        known = self._memo_timeouts[i, pending, timer, type(timer), state, type(state), procs] = (
+        memo = self._memo_timeouts.setdefault(procs, {})
+        known = memo[i, pending, timer, type(timer), state, type(state)] = (
             *step,
             step,
         )

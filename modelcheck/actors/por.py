@@ -10,13 +10,15 @@ model, replayed, though not always a shortest one.
 Applies to (otherwise refused, or falling back to every step):
 
 - an :class:`~modelcheck.actors.ActorSystem` that does not override ``actions()``, without
-  liveness properties (refused otherwise);
+  liveness properties (refused otherwise), with one process per node (``actors()``; a
+  ``cluster()`` system falls back to every step: the argument below is about nodes, and
+  treating a node's processes together is left for later);
 - without fault budgets (crashes, restarts, partitions, cuts, heals, drops, duplicates):
   with any, every step is expanded (:func:`fallback_reason` says why), since a fault
   touches every node and spends a budget the other faults share;
-- where no process exits and nobody links (``out.stop``, ``out.kill``, ``out.link``): found
-  while searching, that is a model error with the trace that reached it (run without
-  ``por``);
+- where no process exits, nobody links, spawns or registers (``out.stop``, ``out.kill``,
+  ``out.link``, ``out.spawn``, ``out.register``): found while searching, that is a model
+  error with the trace that reached it (run without ``por``);
 - when every safety property declares the nodes it reads (``@always(reads=...)``,
   :attr:`~modelcheck.Property.reads`); while one does not, every step is expanded.
 

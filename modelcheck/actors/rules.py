@@ -137,6 +137,9 @@ class Next:
         self._rest: list[Any] | None = None
 
     def world(self) -> World:
+        procs = self.procs
+        if procs and procs.spawned:
+            self.tidy(procs)
         states, chans = self.states, self.chans
         head = (
             states if type(states) is tuple else tuple(states),
@@ -144,6 +147,54 @@ class Next:
         )
         rest = self.w[2:] if self._rest is None else tuple(self._rest)
         return _new_world(World, head + rest)
+
+    def tidy(self, procs: Procs) -> None:
+        """Put the spawned processes' slots in a canonical order (by node name,
+        incarnation, serial) and drop the dead ones nothing refers to any more (no
+        message from them in flight), so that equal worlds are one state whatever order
+        processes were spawned in and however many have come and gone."""
+        spawned = procs.spawned
+        boot = len(self.states) - len(spawned)
+        states = self.states
+        chans = self.chans if type(self.chans) is dict else dict(self.chans)
+        senders = {k >> SHIFT for k in chans}
+        keep = [
+            j for j in range(len(spawned)) if states[boot + j] is not DEAD or boot + j in senders
+        ]
+        keep.sort(
+            key=lambda j: (spawned[j][0].node, spawned[j][0].incarnation, spawned[j][0].serial)
+        )
+        if keep == list(range(len(spawned))):
+            return
+        new = {boot + j: boot + place for place, j in enumerate(keep)}
+
+        def slot(s: int) -> int:
+            return new.get(s, s) if s >= boot else s
+
+        def key(k: int) -> int:
+            return slot(k >> SHIFT) << SHIFT | slot(k & MASK)
+
+        if self.log is not None:
+            self.log.append(("renumber", {k: key(k) for k in chans}))
+        self.states = list(states[:boot]) + [states[boot + j] for j in keep]
+        self.chans = {key(k): msgs for k, msgs in chans.items()}
+        self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
+        self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
+        self.monitors = frozenset((slot(a), slot(b)) for a, b in self.monitors)
+        self.links = frozenset(
+            (slot(a), slot(b)) if slot(a) < slot(b) else (slot(b), slot(a)) for a, b in self.links
+        )
+        subs = 0
+        rest = self.subs
+        while rest:
+            low = rest & -rest
+            subs |= 1 << slot(low.bit_length() - 1)
+            rest ^= low
+        self.subs = subs
+        self.set_procs(
+            spawned=tuple(spawned[j] for j in keep),
+            names=tuple((where, slot(held)) for where, held in procs.names),
+        )
 
     sysq = _lazy_field(2)
     timers = _lazy_field(3)

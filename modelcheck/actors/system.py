@@ -1,34 +1,25 @@
-"""ActorSystem: actors + a network + fault budgets, compiled down to an ordinary Model.
+"""ActorSystem: a cluster of nodes hosting processes + a network + fault budgets, compiled
+down to an ordinary Model.
 
-The global state is a :class:`World`: every node's state, the messages in flight, the
-runtime signals waiting for each node, timers, monitors, links, node subscriptions,
-crashed nodes, cut links and the faults used so far. Every step is one labelled action:
+The global state is a :class:`World` (:mod:`modelcheck.actors.world`): every process's
+state, the messages in flight per ordered pair of processes, the runtime signals waiting,
+timers, monitors, links, node subscriptions, names, crashed nodes, cut links, connections
+down, and the faults used so far. Every step is one labelled action (a process is named by
+its pid, or, in an ``actors()`` system, by its node's name):
 
 - ``deliver(src, dst, msg)``: the next message from ``src`` to ``dst`` arrives (any message
   in flight on the unordered network);
-- ``signal(node, DOWN(n2, noconnection))``: the runtime tells a node a monitor fired, a link
+- ``signal(p, DOWN(q, noconnection))``: the runtime tells a process a monitor fired, a link
   broke, or a node went down or came up;
-- ``timeout(node, timer)``: a set timer fires (at any later step; there are no clocks);
-- faults, each within its budget: ``crash(node)``, ``restart(node)``,
+- ``timeout(p, timer)``: a set timer fires (at any later step; there are no clocks);
+- faults, each within its budget: ``crash(node)``, ``restart(node)``, ``kill(p)``,
   ``partition([n1], [n2, n3])``, ``cut(n1, n3)`` (one link: non-transitive partitions),
-  ``heal()``, ``drop(src, dst, msg)``, ``duplicate(src, dst, msg)``.
+  ``heal()``, ``heal(n1, n3)``, ``drop(src, dst, msg)``, ``duplicate(src, dst, msg)``.
 
-BEAM semantics (see the project's reference notes): messages between one pair of nodes
-arrive in the order sent (``network="fifo"``, the default) and not otherwise; a message to
-a dead process is dropped; when a connection goes down the messages in flight across it are
-lost, monitors fire ``DOWN`` with ``noconnection``, links deliver ``EXIT`` with
-``noconnection``, and subscribers get ``nodedown`` — and ``nodeup`` when it comes back,
-always after the ``nodedown``. A node that crashes loses its volatile state and keeps only
-what its actor's ``durable`` returns. Monitors and links are not re-established.
-
-Handlers are functions of what they are given (see :class:`~modelcheck.actors.Actor`), and
-the framework relies on it for speed: each delivery and timeout runs its handler once per
-distinct input (node, state, sender and message, or timer) and remembers the result, and a
-step that only sends and sets or cancels timers is then applied by a few table look-ups
-over parts of the world (node states, channels, timers) that worlds share
-(``ActorSystem.actions``). Two-phase commit as actors, 162,074 states, costs about
-1.3 us per generated state, 2.1x to 2.4x the hand-packed transition system TwoPhase, where
-it took 3.9 us (6.5x) through the general machinery alone (``benchmarks/actors.py``).
+A handler that calls ``out.choose`` makes one step per option, the values in its label.
+The rules are :mod:`modelcheck.actors.rules`; the speed, :mod:`modelcheck.actors.fast`
+(two-phase commit as actors, 162,074 states, costs about 1.3 us per generated state,
+2.1x to 2.4x the hand-packed transition system TwoPhase; see ``benchmarks/actors.py``).
 
 >>> from modelcheck import check
 >>> from modelcheck.actors import Actor, ActorSystem
@@ -212,8 +203,8 @@ class ActorSystem(FastPath, Model[World]):
             else []
         )
         # What each handler did, by everything it can observe (see actions).
-        self._memo_deliveries: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._memo_timeouts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._memo_deliveries: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._memo_timeouts: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
         self._memo_parts: dict[Any, Any] = {}
         self._memo_ids: set[int] = set()
         self._memo_tables: dict[tuple[Any, ...], dict[Any, Any]] = {}

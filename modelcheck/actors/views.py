@@ -72,6 +72,11 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
 
     def record(step: int, world: Any, event: tuple[Any, ...]) -> None:
         kind, k = event[0], event[1]
+        if kind == "renumber":  # spawned processes' slots put in order (see Next.tidy)
+            moved = {k[old]: queue for old, queue in queues.items() if old in k}
+            queues.clear()
+            queues.update(moved)
+            return
         queue = queues.setdefault(k, [])
         if kind == "send":
             msg, fate, src, dst = event[2], event[3], event[4], event[5]
