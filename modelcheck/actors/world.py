@@ -60,12 +60,18 @@ class Procs(NamedTuple):
     ((node, name), slot) of registered processes; ``incarnations``: (node, incarnation),
     for nodes that restarted. Everything a handler may read of the world is here (see
     ``Out.whereis`` and ``Out.spawn``), so it is part of every remembered handler input.
+    And ``apart``: the node pairs (bits ``a * n + b``, ``a < b``) whose connection is down
+    though the network may reach (a cut drops a connection; after a heal it stays down
+    until a process reaches across). It lives here, not in a field of its own, so that a
+    world of a system that never partitions stays as small (and as quick to build and
+    hash) as before processes.
     """
 
     spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()
     serials: tuple[tuple[int, int], ...] = ()
     names: tuple[tuple[tuple[int, Any], int], ...] = ()
     incarnations: tuple[tuple[int, int], ...] = ()
+    apart: int = 0
 
 
 #: The ``procs`` of a world where nothing has been spawned, registered or restarted.
@@ -86,8 +92,7 @@ class World(NamedTuple):
     cut: int  # bitmask over node pairs: the network does not reach across
     durable: tuple[tuple[int, Any], ...]  # (boot slot, what survives a crash)
     used: tuple[int, ...]  # faults used, in BUDGETS order
-    procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations
-    apart: int  # bitmask over node pairs: the connection is down (cut, or not yet back)
+    procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations, connections
 
 
 def get(sparse: tuple[tuple[Any, Any], ...], key: Any, default: Any) -> Any:
