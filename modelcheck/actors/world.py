@@ -4,8 +4,9 @@ A :class:`World` is one state of the search: a flat NamedTuple whose parts are k
 (only non-empty channels, signal queues, timers) and shared between worlds, so that hashing
 and copying one stays cheap. Processes live in *slots*: a node's boot processes first, in
 the order the system declares them (slot ``i`` is node ``i`` in a one-process-per-node
-system), then spawned processes, in the order they were spawned. A slot is never reused;
-a process that exits leaves its slot ``DEAD``.
+system), then spawned processes, sorted by pid. A boot process that exits leaves its slot
+``DEAD`` (a restart fills it again); a spawned one that exits goes once nothing it sent is
+still in flight (``rules.Next.tidy``), and the later slots move down.
 
 Keys: a channel from slot ``s`` to slot ``d`` is ``s << SHIFT | d``; a runtime signal queue
 of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over node pairs
