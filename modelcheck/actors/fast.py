@@ -118,7 +118,7 @@ class FastPath(Rules):
         fifo = self.fifo
         # With a node down, a connection down or a process dead, a message may be lost (or
         # a connection come up): a step that sends to one of those goes the general way.
-        hazard = w[7] | w[8] | w[12] or DEAD in states
+        hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
         if chans:
             memo = self._memo_deliveries.get(procs) or self._memo_deliveries.setdefault(procs, {})
             for k, chan in chans:
@@ -329,8 +329,8 @@ class FastPath(Rules):
     def _cut_off(self, w: World, i: int) -> int:
         """The slots a message from process ``i`` does not reach in ``w``, as a bitmask:
         dead processes, and those on a node that is down, or whose connection is down."""
-        n, states, down, off = self.n, w[0], w[7], w[8] | w[12]
-        procs = w[11]
+        n, states, down, procs = self.n, w[0], w[7], w[11]
+        off = w[8] | (procs.apart if procs else 0)
         here = self._node_of(procs, i)
         mask = 0
         for j in range(len(states)):

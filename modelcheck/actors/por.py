@@ -90,7 +90,7 @@ __all__ = ["PartialOrder", "expands_everything", "fallback_reason"]
 
 #: World fields a property with ``reads`` may read besides its nodes' states: in a
 #: fault-free run where no process exits and nobody links, no step changes them.
-_STABLE_FIELDS = frozenset({"links", "down", "cut", "durable", "used", "procs", "apart"})
+_STABLE_FIELDS = frozenset({"links", "down", "cut", "durable", "used", "procs"})
 # Fields read by position on the hot path.
 assert World._fields[1:3] == ("chans", "sysq") and World._fields[5] == "links"
 

@@ -206,7 +206,17 @@ class Next:
     durable = _lazy_field(9)
     used = _lazy_field(10)
     procs = _lazy_field(11)
-    apart = _lazy_field(12)
+
+    @property
+    def apart(self) -> int:
+        """The node pairs whose connection is down (``Procs.apart``)."""
+        procs = self.procs
+        return procs.apart if procs else 0
+
+    @apart.setter
+    def apart(self, value: int) -> None:
+        if value != self.apart:
+            self.set_procs(apart=value)
 
     def set_state(self, i: int, state: Any) -> None:
         if type(self.states) is tuple:

@@ -260,7 +260,6 @@ class ActorSystem(FastPath, Model[World]):
             durable=(),
             used=(0,) * len(BUDGETS),
             procs=NO_PROCS,
-            apart=0,
         )
         nxt = Next(empty, log)
         for slot, name in enumerate(self.boot_names):
@@ -363,7 +362,7 @@ class ActorSystem(FastPath, Model[World]):
         n = self.n
         for a in range(n):
             for b in range(a + 1, n):
-                if w.apart >> (a * n + b) & 1 and graph.has_edge(
+                if _apart(w) >> (a * n + b) & 1 and graph.has_edge(
                     self.node_names[a], self.node_names[b]
                 ):
                     graph.remove_edge(self.node_names[a], self.node_names[b])
@@ -412,7 +411,7 @@ class ActorSystem(FastPath, Model[World]):
                 for b in range(a + 1, n)
                 if w.cut >> (a * n + b) & 1
             ]
-        disconnected = w.apart & ~w.cut
+        disconnected = _apart(w) & ~w.cut
         if disconnected:
             shown["disconnected"] = [
                 f"{names[a]} -x- {names[b]}"
@@ -423,6 +422,12 @@ class ActorSystem(FastPath, Model[World]):
         if any(w.used):
             shown["faults"] = {b: u for b, u in zip(BUDGETS, w.used, strict=True) if u}
         return shown
+
+
+def _apart(w: World) -> int:
+    """The node pairs whose connection is down, as bits."""
+    procs = w.procs
+    return procs.apart if procs else 0
 
 
 def _split(names: str) -> list[str]:

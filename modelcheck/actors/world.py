@@ -4,8 +4,9 @@ A :class:`World` is one state of the search: a flat NamedTuple whose parts are k
 (only non-empty channels, signal queues, timers) and shared between worlds, so that hashing
 and copying one stays cheap. Processes live in *slots*: a node's boot processes first, in
 the order the system declares them (slot ``i`` is node ``i`` in a one-process-per-node
-system), then spawned processes, in the order they were spawned. A slot is never reused;
-a process that exits leaves its slot ``DEAD``.
+system), then spawned processes, sorted by pid. A boot process that exits leaves its slot
+``DEAD`` (a restart fills it again); a spawned one that exits goes once nothing it sent is
+still in flight (``rules.Next.tidy``), and the later slots move down.
 
 Keys: a channel from slot ``s`` to slot ``d`` is ``s << SHIFT | d``; a runtime signal queue
 of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over node pairs
@@ -60,12 +61,18 @@ class Procs(NamedTuple):
     ((node, name), slot) of registered processes; ``incarnations``: (node, incarnation),
     for nodes that restarted. Everything a handler may read of the world is here (see
     ``Out.whereis`` and ``Out.spawn``), so it is part of every remembered handler input.
+    And ``apart``: the node pairs (bits ``a * n + b``, ``a < b``) whose connection is down
+    though the network may reach (a cut drops a connection; after a heal it stays down
+    until a process reaches across). It lives here, not in a field of its own, so that a
+    world of a system that never partitions stays as small (and as quick to build and
+    hash) as before processes.
     """
 
     spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()
     serials: tuple[tuple[int, int], ...] = ()
     names: tuple[tuple[tuple[int, Any], int], ...] = ()
     incarnations: tuple[tuple[int, int], ...] = ()
+    apart: int = 0
 
 
 #: The ``procs`` of a world where nothing has been spawned, registered or restarted.
@@ -86,8 +93,7 @@ class World(NamedTuple):
     cut: int  # bitmask over node pairs: the network does not reach across
     durable: tuple[tuple[int, Any], ...]  # (boot slot, what survives a crash)
     used: tuple[int, ...]  # faults used, in BUDGETS order
-    procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations
-    apart: int  # bitmask over node pairs: the connection is down (cut, or not yet back)
+    procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations, connections
 
 
 def get(sparse: tuple[tuple[Any, Any], ...], key: Any, default: Any) -> Any:
