@@ -49,11 +49,6 @@ def check_immutable(value: object, where: str) -> None:
         for item in value:
             check_immutable(item, f"{where} element")
         return
-    parts = getattr(type(value), "__modelcheck_parts__", None)
-    if parts is not None:  # a value that names its own parts (an actor's behaviour)
-        for name, part in parts(value):
-            check_immutable(part, f"{where}.{name}")
-        return
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise ModelError(

@@ -13,7 +13,6 @@ from modelcheck.beam import From, GenCall, GenCast, GenReply, GenState
 from modelcheck.beam.pg import PgScope, ScopeState, local_members, members, peers
 from modelcheck.beam.supervisor import Child, Supervisor, SupState
 from modelcheck.errors import ModelError
-from modelcheck.values import check_immutable
 
 
 class _Pids:
@@ -203,21 +202,3 @@ def test_nodeup_discovers_and_a_remote_join_needs_a_local_pid() -> None:
     with pytest.raises(ModelError, match=r"^pg: <b.1> is not local to scope 'pg' on <a.0>$"):
         scope.on_message(A, s, W2, GenCall(From(W2, 1), ("join_local", "g", W2)), out)
     assert scope.on_message(A, s, B, Signal("nodedown", "b"), out) == s
-
-
-# -- behaviours kept in the world -------------------------------------------------------------
-
-
-class Holder(Actor[int]):
-    def __init__(self, items: Any) -> None:
-        self.items = items
-
-    def init(self, me: Any, out: Out) -> int:
-        return 0
-
-
-def test_a_spawned_behaviour_is_checked_for_immutability_by_its_attributes() -> None:
-    # The world keeps each spawned process's behaviour; a supervisor's children are there.
-    check_immutable(Supervisor((Child("h", Holder((1, 2))),)), "state.procs")
-    with pytest.raises(ModelError, match=r"^state.procs.items is a list, which is mutable"):
-        check_immutable(Holder([1, 2]), "state.procs")

@@ -59,9 +59,9 @@ def test_the_readme_gen_server_model_runs_as_printed() -> None:
     trace = result.verdict("timed_out_put_not_written").trace
     assert trace is not None
     assert [str(s.action) for s in trace.steps[1:]] == [
-        "deliver(client, server, [call, client#1, [put, x, 1]])",
-        "timeout(client, call_timeout(#1))",
-        "deliver(client, server, [call, client#2, [get, x]])",
-        "deliver(server, client, [reply, #1, ok])",
-        "deliver(server, client, [reply, #2, 1])",
+        "deliver(<client.0>, <server.0>, [call, <client.0>#1, [put, x, 1]])",
+        "timeout(<client.0>, call_timeout(#1))",
+        "deliver(<client.0>, <server.0>, [call, <client.0>#2, [get, x]])",
+        "deliver(<server.0>, <client.0>, [reply, #1, ok])",
+        "deliver(<server.0>, <client.0>, [reply, #2, 1])",
     ]

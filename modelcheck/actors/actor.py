@@ -183,11 +183,6 @@ class Actor(Generic[S]):
                 "kept in the world (a spawned process's) must be an immutable value"
             ) from None
 
-    def __modelcheck_parts__(self) -> list[tuple[str, Any]]:
-        """The attributes, by name: what the immutability check of a world that keeps this
-        behaviour (a spawned process's) looks at."""
-        return sorted(vars(self).items())
-
     def init(self, me: Any, out: Out) -> S:
         """The state a process starts with (and a boot process restarts with:
         ``out.durable`` is then set)."""

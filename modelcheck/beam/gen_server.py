@@ -48,6 +48,10 @@ Simplified against OTP, on purpose:
   off, shows as a timeout, not as an exit with the server's reason.
 - A late reply is delivered, as before OTP 24; OTP 24's aliases (``gen_server:call`` drops
   replies that come after the timeout) are ``GenServer.late_replies = False``.
+- References count per process. In a system of ``cluster()`` a restarted caller is a new
+  pid, so replies to its old calls are dropped; in one of ``actors()`` (node names, no
+  pids) the restarted process could take a reply to its old call ``#1`` for the answer to
+  its new ``#1``.
 - Postponed messages replayed after a state change run within the step that changed the
   state (in OTP they are handled one by one, and other processes may act in between).
 - No ``{:continue, ...}``, hibernation, ``terminate/2``, ``code_change`` or ``format_status``;

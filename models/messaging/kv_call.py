@@ -1,6 +1,7 @@
 """The README's GenServer model: a key-value server on one node, a client on another.
 
-The client calls ``{:put, "x", 1}`` with a timeout, then ``{:get, "x"}`` (no timeout); if
+Node ``client`` runs the caller, node ``server`` the store, registered as ``store``. The
+client calls ``{:put, "x", 1}`` with a timeout, then ``{:get, "x"}`` (no timeout); if
 the put times out it catches the exit and reads anyway. ``timed_out_put_not_written``
 claims that a put that timed out did not happen, and the checker refutes it in 5 steps: the
 put is served, its timeout fires, the get is served, the put's late reply reaches
@@ -13,8 +14,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from modelcheck import always
-from modelcheck.actors import ActorSystem, World
+from modelcheck.actors import ActorSystem, Boot, World
 from modelcheck.beam import Ctx, From, GenServer, Reply
+
+STORE = ("store", "server")  # the name "store" registered on node "server"
 
 
 class Store(GenServer[tuple[tuple[str, int], ...]]):
@@ -39,17 +42,17 @@ class Caller(GenServer[Client]):
     """Puts x = 1 (with a timeout), then gets x."""
 
     def init_state(self, ctx: Ctx) -> Client:
-        ctx.call("server", ("put", "x", 1))  # sets a timer: it may fire at any later step
+        ctx.call(STORE, ("put", "x", 1))  # sets a timer: it may fire at any later step
         return Client("pending", None)
 
     def handle_reply(self, ref: int, value: Any, state: Client, ctx: Ctx) -> Client:
         if state.put == "pending":  # the put's reply, in time
-            ctx.call("server", ("get", "x"), timeout=False)
+            ctx.call(STORE, ("get", "x"), timeout=False)
             return state._replace(put="ok")
         return state._replace(got=value)
 
     def handle_call_timeout(self, ref: int, state: Client, ctx: Ctx) -> Client:
-        ctx.call("server", ("get", "x"), timeout=False)  # catch the exit, read anyway
+        ctx.call(STORE, ("get", "x"), timeout=False)  # catch the exit, read anyway
         return state._replace(put="timeout")
 
     def handle_info(self, msg: Any, state: Client, ctx: Ctx) -> Client:
@@ -57,8 +60,8 @@ class Caller(GenServer[Client]):
 
 
 class KvCall(ActorSystem):
-    def actors(self) -> dict[str, Any]:
-        return {"client": Caller(), "server": Store()}
+    def cluster(self) -> dict[str, Any]:
+        return {"client": (Caller(),), "server": (Boot(Store(), name="store"),)}
 
     @always
     def timed_out_put_not_written(self, w: World) -> bool:

@@ -20,9 +20,9 @@ a worker runs on a node other than ``c``).
 
 What the checker finds: no faults, 1 state. ``--crashes 1``: 13 states, ``one_instance``
 holds and ``handed_over`` is reached in 2 steps (``crash(c)``, then ``b`` hears ``DOWN
-noconnection`` and starts the worker). ``--partitions 1``: 121 states, ``one_instance`` is
+noconnection`` and starts the worker). ``--partitions 1``: 113 states, ``one_instance`` is
 violated in 2 steps (``partition([a, b], [c])``, ``b`` hears the ``DOWN``: ``c``'s worker
-runs on). ``--crashes 1 --restarts 1``: 27 states, ``one_instance`` is violated in 3 steps:
+runs on). ``--crashes 1 --restarts 1``: 25 states, ``one_instance`` is violated in 3 steps:
 ``c`` restarts after ``b`` took the child over, and its new member, hearing of no one
 down, starts the child again.
 """
