@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from modelcheck.actors import Actor, Out, Pid, Signal
+from modelcheck import Param, check
+from modelcheck.actors import Actor, ActorSystem, Out, Pid, Signal
 from modelcheck.actors.actor import EXIT, LINK, MONITOR, SEND, SPAWN, STOP, SUBSCRIBE
 from modelcheck.beam import From, GenCall, GenCast, GenReply, GenState
 from modelcheck.beam.pg import PgScope, ScopeState, local_members, members, peers
-from modelcheck.beam.supervisor import Child, Supervisor, SupState
+from modelcheck.beam.supervisor import RESTARTS, Child, Supervisor, SupState
 from modelcheck.errors import ModelError
 
 
@@ -202,3 +203,32 @@ def test_nodeup_discovers_and_a_remote_join_needs_a_local_pid() -> None:
     with pytest.raises(ModelError, match=r"^pg: <b.1> is not local to scope 'pg' on <a.0>$"):
         scope.on_message(A, s, W2, GenCall(From(W2, 1), ("join_local", "g", W2)), out)
     assert scope.on_message(A, s, B, Signal("nodedown", "b"), out) == s
+
+
+class Done(Actor[str]):
+    """Exits normal at any step after it starts."""
+
+    def init(self, me: Any, out: Out) -> str:
+        out.set_timer("done")
+        return "up"
+
+    def on_timeout(self, me: Any, state: str, timer: Any, out: Out) -> str:
+        out.stop()
+        return state
+
+
+class OneChild(ActorSystem):
+    restart = Param("permanent", help="the child's restart type", choices=RESTARTS)
+
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        child = Child("d", Done(), self.restart)
+        return {"a": (Supervisor((child,), max_restarts=1),)}
+
+
+def test_a_normal_exit_restarts_a_permanent_child_but_not_a_transient_one() -> None:
+    # permanent: the child exits normal (EXIT normal in flight), the supervisor gets it and
+    # restarts it, it exits again, the supervisor gives up: a line of 5 states.
+    # transient: exit, EXIT delivered, nothing restarted: 3 states.
+    assert check(OneChild(restart="permanent")).distinct == 5
+    assert check(OneChild(restart="transient")).distinct == 3
+    assert check(OneChild(restart="temporary")).distinct == 3
