@@ -642,3 +642,44 @@ def test_connect_brings_a_healed_connection_back_and_does_nothing_while_cut() ->
     joined = follow(system, ["partition([a], [b])", *heard, "heal()", "timeout(a, join)"])
     assert system.show(joined.final)["signals"] == {"a": ["nodeup(b)"], "b": ["nodeup(a)"]}
     assert "disconnected" not in system.show(joined.final)
+
+
+class Failing(Actor[int]):
+    """Exits with ``boom`` when its timer fires."""
+
+    def init(self, me: Any, out: Out) -> int:
+        out.set_timer("fail")
+        return 0
+
+    def on_timeout(self, me: Any, state: int, timer: Hashable, out: Out) -> int:
+        out.stop("boom")
+        return state
+
+
+class Parent(Logger):
+    """Spawn-links a failing child on its own node (traps exits if ``trap``)."""
+
+    def __init__(self, trap: bool) -> None:
+        super().__init__()
+        self.trap_exit = trap  # type: ignore[misc]
+
+    def init(self, me: Any, out: Out) -> Log:
+        out.spawn_link(Failing())
+        return ()
+
+
+class Family(ActorSystem):
+    trap = Param(False, help="the parent traps exits")
+
+    def cluster(self) -> Mapping[str, Sequence[Actor[Any] | Boot]]:
+        return {"a": [Parent(self.trap)]}
+
+
+def test_a_linked_child_that_fails_takes_its_parent_unless_it_traps_exits() -> None:
+    # S0 (child's timer set); the child stops with boom (EXIT in flight to the parent);
+    # the EXIT delivered: the parent dies (no trap) or logs it (trap). 3 states either way.
+    for trap, after in ((False, DEAD), (True, (("EXIT", Pid("a", 1), "boom"),))):
+        system = Family(trap=trap)
+        assert check(system).distinct == 3
+        trace = follow(system, ["timeout(<a.1>, fail)", "deliver(<a.1>, <a.0>, EXIT(<a.1>, boom))"])
+        assert trace.final.states == (after,)  # the child's slot is gone

@@ -126,11 +126,10 @@ class Next:
     when a step changes one of them, so a step copies only what it touches.
     """
 
-    __slots__ = ("_rest", "chans", "log", "n", "states", "w")
+    __slots__ = ("_rest", "chans", "log", "states", "w")
 
     def __init__(self, w: World, log: list[tuple[Any, ...]] | None) -> None:
         self.w = w
-        self.n = 0
         self.states: Any = w[0]
         self.chans: Any = w[1]
         self.log = log
@@ -331,10 +330,6 @@ class Rules:
         def _key(self, value: Any) -> str: ...
 
     # -- who is who -----------------------------------------------------------------------
-
-    @property
-    def B(self) -> int:
-        return len(self.boot_node)
 
     def _incarnation(self, procs: Any, node: int) -> int:
         return get(procs.incarnations, node, 0) if procs else 0
