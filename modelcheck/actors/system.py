@@ -378,10 +378,8 @@ class ActorSystem(FastPath, Model[World]):
         spawned = len(self.boot_node)
         for slot, state in enumerate(w.states):
             node = self._node_of(procs, slot)
-            if state is DEAD:
-                if slot >= spawned:
-                    continue
-                state = "down" if w.down >> node & 1 else "dead"
+            if state is DEAD:  # (a spawned one, until what it sent has arrived)
+                state = "down" if w.down >> node & 1 and slot < spawned else "dead"
             shown[str(self._addr(procs, slot))] = state
         flight = [f"{s} -> {d}: {_text(m)}" for s, d, m in self.in_flight(w)]
         if flight:
