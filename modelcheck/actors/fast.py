@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actor import NOTE, SEND, TIMER, Signal
-from .rules import _NO_TIMERS, Next, Outcome, Rules
-from .world import DEAD, MASK, SHIFT, World, get, put
+from .rules import Outcome, Rules
+from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
 
 __all__ = ["FastPath"]
 
@@ -413,13 +413,13 @@ class FastPath(Rules):
         parent = self._shared("timers", timers, _timer_types)
         made: tuple[Any, ...] | None = step.made_timers.get(id(parent))
         if made is None:
-            old = get(parent, i, _NO_TIMERS)
+            old = get(parent, i, NO_TIMERS)
             if type(step.timers) is tuple:
                 sets, cancels = step.timers
                 now = (old - cancels) | sets
             else:
                 now = step.timers
-            made = parent if now == old else put(parent, i, now, _NO_TIMERS)
+            made = parent if now == old else put(parent, i, now, NO_TIMERS)
             made = self._shared("timers", made, _timer_types)
             step.made_timers[id(parent)] = made
             self._memo_count += 1

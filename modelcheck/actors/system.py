@@ -52,8 +52,8 @@ from modelcheck.values import to_plain
 
 from .actor import Actor, Boot, Out
 from .fast import MEMOS, FastPath
-from .rules import BUDGETS, PARTITIONS, Next
-from .world import DEAD, NO_PROCS, SHIFT, World
+from .rules import BUDGETS, PARTITIONS
+from .world import DEAD, NO_PROCS, SHIFT, Next, World
 
 __all__ = ["BUDGETS", "DEAD", "ActorSystem", "World"]
 
