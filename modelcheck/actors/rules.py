@@ -34,7 +34,8 @@ subscribers on both sides (a system with ``reconnect_on_heal = True`` keeps the 
 simpler rule: a heal brings every healed connection back at once). A node crash kills
 every process on it (volatile state lost; what a boot process's ``durable`` returns is
 kept) and drops its connections; a restart boots its boot processes again, in a new
-incarnation, connected to every node the network reaches.
+incarnation, connected to every node the network reaches (a restart is also enabled for a
+node that is up but runs no process: as if it rebooted unnoticed).
 
 Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
 when it arrives; a process monitors another at most once (no references); ``spawn`` runs

@@ -7,7 +7,7 @@ and copying one stays cheap. Processes live in *slots*: a node's boot processes 
 the order the system declares them (slot ``i`` is node ``i`` in a one-process-per-node
 system), then spawned processes, sorted by pid. A boot process that exits leaves its slot
 ``DEAD`` (a restart fills it again); a spawned one that exits goes once nothing it sent is
-still in flight (``rules.Next.tidy``), and the later slots move down.
+still in flight (``Next.tidy``), and the later slots move down.
 
 Keys: a channel from slot ``s`` to slot ``d`` is ``s << SHIFT | d``; a runtime signal queue
 of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over node pairs
