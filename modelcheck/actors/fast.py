@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actor import NOTE, SEND, TIMER, Signal
-from .rules import _NO_TIMERS, Next, Outcome, Rules
-from .world import DEAD, MASK, SHIFT, World, get, put
+from .rules import Outcome, Rules
+from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
 
 __all__ = ["FastPath"]
 
@@ -38,6 +38,8 @@ _MEMO_LIMIT = 1 << 19
 MEMOS = (
     "_memo_deliveries",
     "_memo_timeouts",
+    "_memo_deliveries_plain",
+    "_memo_timeouts_plain",
     "_memo_parts",
     "_memo_ids",
     "_memo_tables",
@@ -94,6 +96,8 @@ class FastPath(Rules):
     if TYPE_CHECKING:
         _memo_deliveries: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
         _memo_timeouts: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
+        _memo_deliveries_plain: dict[tuple[Any, ...], tuple[Any, ...]]
+        _memo_timeouts_plain: dict[tuple[Any, ...], tuple[Any, ...]]
         _memo_parts: dict[Any, Any]
         _memo_ids: set[int]
         _memo_tables: dict[tuple[Any, ...], dict[Any, Any]]
@@ -120,7 +124,7 @@ class FastPath(Rules):
         # a connection come up): a step that sends to one of those goes the general way.
         hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
         if chans:
-            memo = self._memo_deliveries.get(procs) or self._memo_deliveries.setdefault(procs, {})
+            memo = self._deliveries_memo(procs)
             for k, chan in chans:
                 dst = k & MASK
                 if not chan or (
@@ -134,10 +138,9 @@ class FastPath(Rules):
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
-                    if (
-                        posts is None
-                        or (hazard and to & self._cut_off(w, dst))
-                        or (procs and states[k >> SHIFT] is DEAD)  # (a slot may go: tidy)
+                    if posts is None or (
+                        hazard  # (a process is dead: if it sent this, its slot may go)
+                        and (to & self._cut_off(w, dst) or states[k >> SHIFT] is DEAD)
                     ):
                         out.extend(self._deliver_slowly(w, k, chan, pos, step))
                         continue
@@ -160,7 +163,7 @@ class FastPath(Rules):
                         (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
                     )
         if timers:
-            memo = self._memo_timeouts.get(procs) or self._memo_timeouts.setdefault(procs, {})
+            memo = self._timeouts_memo(procs)
             orders = self._orders
             for i, pending in timers:
                 order = orders.get(pending)
@@ -200,6 +203,18 @@ class FastPath(Rules):
         if self._any_faults:
             out.extend(self._faults(w, None))
         return out
+
+    def _deliveries_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The remembered deliveries for a world with processes table ``procs``."""
+        if not procs:
+            return self._memo_deliveries_plain
+        return self._memo_deliveries.setdefault(procs, {})
+
+    def _timeouts_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The remembered timeouts for a world with processes table ``procs``."""
+        if not procs:
+            return self._memo_timeouts_plain
+        return self._memo_timeouts.setdefault(procs, {})
 
     def _deliver_slowly(
         self, w: World, k: int, chan: tuple[Any, ...], pos: int, step: _Step
@@ -245,8 +260,7 @@ class FastPath(Rules):
                     self._table("timers", dst, timers, timers and _change_types(timers)),
                     self._targets(posts),
                 )
-        memo = self._memo_deliveries.setdefault(procs, {})
-        known = memo[k, msg, type(msg), state, type(state)] = (*step, step)
+        known = self._deliveries_memo(procs)[k, msg, type(msg), state, type(state)] = (*step, step)
         self._memo_count += 1
         return known
 
@@ -278,8 +292,7 @@ class FastPath(Rules):
                 self._table("timers", i, now, _timer_types(((i, now),))),
                 self._targets(posts),
             )
-        memo = self._memo_timeouts.setdefault(procs, {})
-        known = memo[i, pending, timer, type(timer), state, type(state)] = (
+        known = self._timeouts_memo(procs)[i, pending, timer, type(timer), state, type(state)] = (
             *step,
             step,
         )
@@ -400,13 +413,13 @@ class FastPath(Rules):
         parent = self._shared("timers", timers, _timer_types)
         made: tuple[Any, ...] | None = step.made_timers.get(id(parent))
         if made is None:
-            old = get(parent, i, _NO_TIMERS)
+            old = get(parent, i, NO_TIMERS)
             if type(step.timers) is tuple:
                 sets, cancels = step.timers
                 now = (old - cancels) | sets
             else:
                 now = step.timers
-            made = parent if now == old else put(parent, i, now, _NO_TIMERS)
+            made = parent if now == old else put(parent, i, now, NO_TIMERS)
             made = self._shared("timers", made, _timer_types)
             step.made_timers[id(parent)] = made
             self._memo_count += 1

@@ -34,7 +34,8 @@ subscribers on both sides (a system with ``reconnect_on_heal = True`` keeps the 
 simpler rule: a heal brings every healed connection back at once). A node crash kills
 every process on it (volatile state lost; what a boot process's ``durable`` returns is
 kept) and drops its connections; a restart boots its boot processes again, in a new
-incarnation, connected to every node the network reaches.
+incarnation, connected to every node the network reaches (a restart is also enabled for a
+node that is up but runs no process: as if it rebooted unnoticed).
 
 Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
 when it arrives; a process monitors another at most once (no references); ``spawn`` runs
@@ -73,7 +74,7 @@ from .actor import (
     Pid,
     Signal,
 )
-from .world import DEAD, MASK, NO_PROCS, SHIFT, Procs, World, get, put
+from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put
 
 if TYPE_CHECKING:
     pass
@@ -94,179 +95,8 @@ BUDGETS = (
 )
 CRASHES, RESTARTS, PARTITIONS, CUTS, HEALS, DROPS, DUPLICATES, KILLS, MENDS = range(len(BUDGETS))
 
-_NO_TIMERS: frozenset[Any] = frozenset()
-
-_new_world = tuple.__new__
-
 #: A handler's outcome: what its label gains (choices, notes), its new state, its effects.
 Outcome = tuple[tuple[Any, ...], Any, tuple[tuple[Any, ...], ...]]
-
-
-def _lazy_field(index: int) -> Any:
-    """A ``_Next`` property for World field ``index``: read from the old world until a
-    step writes one of those fields, then from a copy."""
-
-    def get_(self: Next) -> Any:
-        rest = self._rest
-        return self.w[index] if rest is None else rest[index - 2]
-
-    def put_(self: Next, value: Any) -> None:
-        if self._rest is None:
-            self._rest = list(self.w[2:])
-        self._rest[index - 2] = value
-
-    return property(get_, put_)
-
-
-class Next:
-    """A world being changed by one step (copy on write); ``log`` collects events for views.
-
-    ``states`` starts as the old world's tuple and becomes a list on the first write;
-    ``chans`` (the non-empty channels) becomes a dict; the other fields are copied only
-    when a step changes one of them, so a step copies only what it touches.
-    """
-
-    __slots__ = ("_rest", "chans", "log", "states", "w")
-
-    def __init__(self, w: World, log: list[tuple[Any, ...]] | None) -> None:
-        self.w = w
-        self.states: Any = w[0]
-        self.chans: Any = w[1]
-        self.log = log
-        self._rest: list[Any] | None = None
-
-    def world(self) -> World:
-        procs = self.procs
-        if procs and procs.spawned:
-            self.tidy(procs)
-        states, chans = self.states, self.chans
-        head = (
-            states if type(states) is tuple else tuple(states),
-            chans if type(chans) is tuple else tuple(sorted(chans.items())),
-        )
-        rest = self.w[2:] if self._rest is None else tuple(self._rest)
-        return _new_world(World, head + rest)
-
-    def tidy(self, procs: Procs) -> None:
-        """Put the spawned processes' slots in a canonical order (by node name,
-        incarnation, serial) and drop the dead ones nothing refers to any more (no
-        message from them in flight), so that equal worlds are one state whatever order
-        processes were spawned in and however many have come and gone."""
-        spawned = procs.spawned
-        boot = len(self.states) - len(spawned)
-        states = self.states
-        chans = self.chans if type(self.chans) is dict else dict(self.chans)
-        senders = {k >> SHIFT for k in chans}
-        keep = [
-            j for j in range(len(spawned)) if states[boot + j] is not DEAD or boot + j in senders
-        ]
-        keep.sort(
-            key=lambda j: (spawned[j][0].node, spawned[j][0].incarnation, spawned[j][0].serial)
-        )
-        if keep == list(range(len(spawned))):
-            return
-        new = {boot + j: boot + place for place, j in enumerate(keep)}
-
-        def slot(s: int) -> int:
-            return new.get(s, s) if s >= boot else s
-
-        def key(k: int) -> int:
-            return slot(k >> SHIFT) << SHIFT | slot(k & MASK)
-
-        if self.log is not None:
-            self.log.append(("renumber", {k: key(k) for k in chans}))
-        self.states = list(states[:boot]) + [states[boot + j] for j in keep]
-        self.chans = {key(k): msgs for k, msgs in chans.items()}
-        self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
-        self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
-        self.monitors = frozenset((slot(a), slot(b)) for a, b in self.monitors)
-        self.links = frozenset(
-            (slot(a), slot(b)) if slot(a) < slot(b) else (slot(b), slot(a)) for a, b in self.links
-        )
-        subs = 0
-        rest = self.subs
-        while rest:
-            low = rest & -rest
-            subs |= 1 << slot(low.bit_length() - 1)
-            rest ^= low
-        self.subs = subs
-        self.set_procs(
-            spawned=tuple(spawned[j] for j in keep),
-            names=tuple((where, slot(held)) for where, held in procs.names),
-        )
-
-    sysq = _lazy_field(2)
-    timers = _lazy_field(3)
-    monitors = _lazy_field(4)
-    links = _lazy_field(5)
-    subs = _lazy_field(6)
-    down = _lazy_field(7)
-    cut = _lazy_field(8)
-    durable = _lazy_field(9)
-    used = _lazy_field(10)
-    procs = _lazy_field(11)
-
-    @property
-    def apart(self) -> int:
-        """The node pairs whose connection is down (``Procs.apart``)."""
-        procs = self.procs
-        return procs.apart if procs else 0
-
-    @apart.setter
-    def apart(self, value: int) -> None:
-        if value != self.apart:
-            self.set_procs(apart=value)
-
-    def set_state(self, i: int, state: Any) -> None:
-        if type(self.states) is tuple:
-            self.states = list(self.states)
-        if i == len(self.states):
-            self.states.append(state)
-        else:
-            self.states[i] = state
-
-    def chan(self, k: int) -> tuple[Any, ...]:
-        if type(self.chans) is tuple:
-            self.chans = dict(self.chans)
-        return self.chans.get(k, ())  # type: ignore[no-any-return]
-
-    def set_chan(self, k: int, chan: tuple[Any, ...]) -> None:
-        if type(self.chans) is tuple:
-            self.chans = dict(self.chans)
-        if chan:
-            self.chans[k] = chan
-        else:
-            self.chans.pop(k, None)
-
-    def alive(self, i: int) -> bool:
-        return self.states[i] is not DEAD
-
-    def spend(self, budget: int) -> None:
-        used = list(self.used)
-        used[budget] += 1
-        self.used = tuple(used)
-
-    def enqueue_signal(self, i: int, about: int, signal: Signal) -> None:
-        """Queue a runtime signal about node ``about`` for process ``i``. Signals about one
-        node stay in order (nodedown before nodeup); signals about different nodes do not."""
-        k = i << SHIFT | about
-        self.sysq = put(self.sysq, k, get(self.sysq, k, ()) + (signal,), ())
-
-    def flush(self, k: int, fate: str) -> None:
-        """Empty channel ``k``; its messages meet ``fate`` ("lost" or "dead")."""
-        if self.chan(k):
-            if self.log is not None:
-                self.log.append(("flush", k, fate))
-            self.set_chan(k, ())
-
-    def set_timers(self, i: int, timers: frozenset[Any]) -> None:
-        self.timers = put(self.timers, i, timers, _NO_TIMERS)
-
-    def set_procs(self, **changes: Any) -> None:
-        procs = self.procs
-        base = procs if procs else Procs()
-        new = base._replace(**changes)
-        self.procs = new if any(new) else NO_PROCS
 
 
 class _Reader:
@@ -558,7 +388,7 @@ class Rules:
             nxt.sysq = put(nxt.sysq, k, get(nxt.sysq, k, ())[1:], ())
         else:
             i, timer = how[1], how[2]
-            nxt.set_timers(i, get(nxt.timers, i, _NO_TIMERS) - {timer})
+            nxt.set_timers(i, get(nxt.timers, i, NO_TIMERS) - {timer})
 
     def _receive(
         self,
@@ -649,7 +479,7 @@ class Rules:
                 if log is not None:
                     log.append(("send", -1, op[2], fate, here, there))
             elif kind == TIMER:
-                current = get(nxt.timers, i, _NO_TIMERS)
+                current = get(nxt.timers, i, NO_TIMERS)
                 nxt.set_timers(i, current | {op[1]} if op[2] else current - {op[1]})
             elif kind in (MONITOR, LINK):
                 self._watch(nxt, i, here, kind, op[1], op[2])
@@ -798,7 +628,7 @@ class Rules:
                 nxt.durable = put(nxt.durable, i, kept, None)
         nxt.set_state(i, DEAD)
         if get(nxt.timers, i, None):
-            nxt.set_timers(i, _NO_TIMERS)
+            nxt.set_timers(i, NO_TIMERS)
         chans = nxt.chans
         for k in [k for k in (chans if type(chans) is dict else dict(chans)) if k & MASK == i]:
             nxt.flush(k, "dead")
