@@ -3,7 +3,9 @@
 States must be immutable and hashable, and compare by value. Allowed: None, bool, int,
 float, str, bytes, Enum members, tuples (and NamedTuples), frozensets, and frozen
 dataclasses of these that compare by value (not ``eq=False``: worker processes and
-checkpoints copy states, and a copy of a value compared by identity equals nothing).
+checkpoints copy states, and a copy of a value compared by identity equals nothing); and
+instances of a class that vouches for itself with a true ``__modelcheck_value__`` (an
+actor's behaviour, kept for a spawned process).
 
 >>> to_plain(frozenset({"b", "a"}))
 ['a', 'b']
@@ -36,7 +38,7 @@ _INT_BITS = 14_000
 #: and a few thousand levels raise RecursionError, a few hundred thousand crash the process.
 MAX_DEPTH = 100
 
-_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#]+(\([A-Za-z0-9_.\-+/@#, ]*\))?")
+_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#<>]+(\([A-Za-z0-9_.\-+/@#<>, ]*\))?")
 _ATOMS = (type(None), bool, int, float, str, bytes, enum.Enum)
 _SUGGEST = {
     list: "a tuple",
@@ -48,7 +50,7 @@ _SUGGEST = {
 
 def check_immutable(value: object, where: str) -> None:
     """Raise :class:`ModelError` naming the first part of ``value`` that is not immutable."""
-    if isinstance(value, _ATOMS):
+    if isinstance(value, _ATOMS) or getattr(type(value), "__modelcheck_value__", False):
         return
     if isinstance(value, tuple):
         fields = getattr(value, "_fields", None)

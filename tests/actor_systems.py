@@ -83,14 +83,14 @@ class Watch(ActorSystem):
     reason = Param("shutdown", help="the target's exit reason")
     link = Param(False, help="link instead of monitor")
     trap = Param(False, help="the watcher traps exits")
-    kills = Param(False, help="the bystander kills the target")
+    bystander_kills = Param(False, help="the bystander kills the target")
     order = Param("wtx", help="declaration order of the nodes")
 
     def actors(self) -> dict[str, Actor[Any]]:
         all_nodes: dict[str, Actor[Any]] = {
             "w": Watcher(self.link, self.trap),
             "t": Target(self.reason),
-            "x": Bystander(self.kills),
+            "x": Bystander(self.bystander_kills),
         }
         return {name: all_nodes[name] for name in self.order}
 
@@ -115,3 +115,9 @@ class Watch(ActorSystem):
             if entry[:2] == ("DOWN", "t") and entry[2] not in ("noconnection", "noproc"):
                 return ("msg", "t", "hello") not in log[i:]
         return True
+
+
+class ReconnectingWatch(Watch):
+    """``Watch`` with the older heal: every healed connection comes back at once."""
+
+    reconnect_on_heal = True

@@ -73,7 +73,7 @@ def test_handler_that_raises(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 
 def test_handler_returning_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert _errors(capsys, tmp_path, "pass") == [
-        "error: b's handler returned None: a handler must return the node's new state "
+        "error: b's handler returned None: a handler must return the process's new state "
         "(use out.stop() to exit)",
         *START,
     ]

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-import modelcheck.actors.system as system_module
+import modelcheck.actors.fast as fast_module
 from modelcheck import Model, check
 from modelcheck.actors import Actor, ActorSystem, Out, World
 from modelcheck.loader import instantiate, resolve
@@ -82,7 +82,7 @@ def test_forgetting_changes_no_count(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past its bound the fast path starts afresh, between two worlds: counts stay."""
     target = "models/classic/two_phase_actors.py:TwoPhaseActors"
     full = check(_load(target, {"rms": 3}))
-    monkeypatch.setattr(system_module, "_MEMO_LIMIT", 50)
+    monkeypatch.setattr(fast_module, "_MEMO_LIMIT", 50)
     small = _load(target, {"rms": 3})
     again = check(small)
     assert (again.distinct, again.generated, again.depth) == (1394, 4927, 10)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from modelcheck import check, follow
 from modelcheck.actors import DEAD, message_flow, node_steps
-from tests.actor_systems import Watch
+from tests.actor_systems import ReconnectingWatch, Watch
 
 
 def _log(system: Watch, actions: list[str]) -> Any:
@@ -41,7 +41,8 @@ def test_a_crash_fires_noconnection_and_nodedown_and_loses_what_was_in_flight() 
 
 
 def test_a_partition_fires_noconnection_and_heal_brings_nodeup_after_nodedown() -> None:
-    system = Watch(partitions=1, heals=1)
+    # With reconnect_on_heal (the older rule); tests/test_actors_processes.py has the BEAM's.
+    system = ReconnectingWatch(partitions=1, heals=1)
     log = _log(
         system,
         [
@@ -53,7 +54,7 @@ def test_a_partition_fires_noconnection_and_heal_brings_nodeup_after_nodedown() 
         ],
     )
     assert log == (("DOWN", "t", "noconnection"), ("nodedown", "t"), ("nodeup", "t"))
-    result = check(Watch(partitions=1, heals=1, crashes=1, restarts=1), keep_going=True)
+    result = check(ReconnectingWatch(partitions=1, heals=1, crashes=1, restarts=1), keep_going=True)
     assert result.complete and result.status("node_events_alternate") == "holds"
 
 
@@ -112,7 +113,7 @@ def test_a_trapping_partner_gets_the_exit_as_a_call() -> None:
 
 
 def test_kill_cannot_be_trapped_and_monitors_see_killed() -> None:
-    system = Watch(kills=True)
+    system = Watch(bystander_kills=True)
     trace = follow(system, ["timeout(x, kill)", "deliver(x, t, kill(x))"])
     assert system.state_of(trace.final, "t") is None
     assert system.show(trace.final)["in flight"] == ["t -> w: hello", "t -> w: DOWN(t, killed)"]
@@ -154,7 +155,7 @@ def test_budgets_bound_the_faults() -> None:
 @given(st.permutations("wtx"))
 def test_counts_do_not_depend_on_declaration_order(order: list[str]) -> None:
     def counts(order: str) -> tuple[int, int, int]:
-        result = check(Watch(order=order, crashes=1, partitions=1, heals=1, kills=True))
+        result = check(Watch(order=order, crashes=1, partitions=1, heals=1, bystander_kills=True))
         return result.distinct, result.generated, result.depth
 
     assert counts("".join(order)) == counts("wtx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Hashable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -59,7 +59,7 @@ def test_verdicts_agree_on_every_actor_model(
     with its defaults and the bigger configurations of the benchmark."""
     variant, _ = safety_only(cls)
     model = variant(**params)
-    if type(model).actions is not ActorSystem.actions:
+    if type(model).actions is not cast(Any, ActorSystem.actions):
         with pytest.raises(UsageError, match="overrides actions"):
             check(model, por=True)
         return

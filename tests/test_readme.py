@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from modelcheck import check
 from models.intro.lost_update import LostUpdate
@@ -31,3 +32,36 @@ def test_readme_demo_output_is_what_the_demo_prints() -> None:
     readme = (ROOT / "README.md").read_text()
     for line in golden[:4] + golden[-8:]:
         assert line in readme, line
+
+
+def _readme_gen_server_model() -> str:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```python\n", readme.index("A GenServer protocol on two nodes"))
+    return readme[start + len("```python\n") : readme.index("```\n", start + 10)]
+
+
+def test_readme_shows_the_gen_server_model_verbatim() -> None:
+    source = (ROOT / "models/messaging/kv_call.py").read_text()
+    assert _readme_gen_server_model() == source[source.index("from typing import") :]
+
+
+def test_the_readme_gen_server_model_runs_as_printed() -> None:
+    namespace: dict[str, Any] = {"__name__": "readme_kv_call"}
+    exec(compile(_readme_gen_server_model(), "README.md", "exec"), namespace)
+    # S0: put #1 in flight, its timer set. Put served (S1) or timeout first (S2, the get
+    # sent too). S1: reply in time (S3, get sent) or timeout (S4: get in flight, reply #1
+    # coming); S2 + put served = S4. S3: get served (S5), its reply (S8, done). S4: get
+    # served (S6) or the late reply #1 first (S7); S6 and S7 both reach S9 (reply #2 in
+    # flight), whose delivery makes S10: got 1 after a timed-out put. 11 states, 13
+    # generated (1 + 2 + 2 + 1 + 1 + 2 + 1 + 1 + 1 + 1), depth 6.
+    result = check(namespace["KvCall"](), keep_going=True)
+    assert (result.distinct, result.generated, result.depth) == (11, 13, 6)
+    trace = result.verdict("timed_out_put_not_written").trace
+    assert trace is not None
+    assert [str(s.action) for s in trace.steps[1:]] == [
+        "deliver(<client.0>, <server.0>, [call, <client.0>#1, [put, x, 1]])",
+        "timeout(<client.0>, call_timeout(#1))",
+        "deliver(<client.0>, <server.0>, [call, <client.0>#2, [get, x]])",
+        "deliver(<server.0>, <client.0>, [reply, #1, ok])",
+        "deliver(<server.0>, <client.0>, [reply, #2, 1])",
+    ]

@@ -1,12 +1,26 @@
 """Actor systems with BEAM semantics, compiled down to an ordinary :class:`~modelcheck.Model`.
 
-Write each node's behaviour as an :class:`Actor`; list the nodes in an
-:class:`ActorSystem`; check it like any model. Networks (FIFO per pair, unordered, lossy,
+Write each process's behaviour as an :class:`Actor`; declare the nodes and the processes
+each boots in an :class:`ActorSystem` (``cluster()``, or ``actors()`` for one process per
+node); check it like any model. Processes spawn, link, monitor and register names; pids
+(:class:`Pid`) are values. Networks (FIFO per pair, unordered, lossy,
 duplicating), monitors, links, node up/down events, crashes, restarts and partitions are the
 framework's; every one of them is a labelled step of the trace.
 """
 
-from modelcheck.actors.actor import KILLED, NOCONNECTION, NOPROC, NORMAL, Actor, Out, Signal
+from modelcheck.actors.actor import (
+    KILLED,
+    NOCONNECTION,
+    NOPROC,
+    NORMAL,
+    Actor,
+    Boot,
+    Chose,
+    Note,
+    Out,
+    Pid,
+    Signal,
+)
 from modelcheck.actors.system import BUDGETS, DEAD, ActorSystem, World
 from modelcheck.actors.views import MessageFlow, message_flow, node_steps
 
@@ -19,8 +33,12 @@ __all__ = [
     "NORMAL",
     "Actor",
     "ActorSystem",
+    "Boot",
+    "Chose",
     "MessageFlow",
+    "Note",
     "Out",
+    "Pid",
     "Signal",
     "World",
     "message_flow",

@@ -10,13 +10,15 @@ model, replayed, though not always a shortest one.
 Applies to (otherwise refused, or falling back to every step):
 
 - an :class:`~modelcheck.actors.ActorSystem` that does not override ``actions()``, without
-  liveness properties (refused otherwise);
+  liveness properties (refused otherwise), with one process per node (``actors()``; a
+  ``cluster()`` system falls back to every step: the argument below is about nodes, and
+  treating a node's processes together is left for later);
 - without fault budgets (crashes, restarts, partitions, cuts, heals, drops, duplicates):
   with any, every step is expanded (:func:`fallback_reason` says why), since a fault
   touches every node and spends a budget the other faults share;
-- where no process exits and nobody links (``out.stop``, ``out.kill``, ``out.link``): found
-  while searching, that is a model error with the trace that reached it (run without
-  ``por``);
+- where no process exits, nobody links, spawns or registers (``out.stop``, ``out.kill``,
+  ``out.link``, ``out.spawn``, ``out.register``): found while searching, that is a model
+  error with the trace that reached it (run without ``por``);
 - when every safety property declares the nodes it reads (``@always(reads=...)``,
   :attr:`~modelcheck.Property.reads`); while one does not, every step is expanded.
 
@@ -88,12 +90,13 @@ from modelcheck.properties import ALWAYS, SOMETIMES, Property
 from modelcheck.trace import Step, Trace, call_model
 
 from .system import BUDGETS, DEAD, ActorSystem, World
+from .world import MASK, SHIFT
 
 __all__ = ["PartialOrder", "expands_everything", "fallback_reason"]
 
 #: World fields a property with ``reads`` may read besides its nodes' states: in a
 #: fault-free run where no process exits and nobody links, no step changes them.
-_STABLE_FIELDS = frozenset({"links", "down", "cut", "durable", "used"})
+_STABLE_FIELDS = frozenset({"links", "down", "cut", "durable", "used", "procs"})
 # Fields read by position on the hot path.
 assert World._fields[1:3] == ("chans", "sysq") and World._fields[5] == "links"
 
@@ -118,7 +121,11 @@ def fallback_reason(model: ActorSystem) -> str | None:
     (None, 'faults: crashes=1, drops=2')
     """
     budgets = [f"{b}={model.params[b]}" for b in BUDGETS if model.params[b]]
-    return f"faults: {', '.join(budgets)}" if budgets else None
+    if budgets:
+        return f"faults: {', '.join(budgets)}"
+    if not model.named:
+        return "processes on nodes (cluster()): the reduction treats one process per node"
+    return None
 
 
 def expands_everything(model: ActorSystem) -> str | None:
@@ -433,7 +440,7 @@ class PartialOrder:
                         f"(nodes: {', '.join(names)})"
                     )
                 out[self.index[src]] |= 1 << self.index[dst]
-        allowed = frozenset(m * n + j for m in range(n) for j in range(n) if out[m] >> j & 1)
+        allowed = frozenset(m << SHIFT | j for m in range(n) for j in range(n) if out[m] >> j & 1)
         return out, allowed
 
     # -- the properties ---------------------------------------------------------------------
@@ -536,7 +543,7 @@ class PartialOrder:
             else:  # not one node's step (a fault): never here, since faults fall back
                 return succs
             # Only the node that acts can exit, link or send (fault-free).
-            if nxt[0][i] is DEAD or nxt[5] or nxt[2]:  # an exit, links, signals
+            if nxt[0][i] is DEAD or nxt[5] or nxt[2] or nxt[11]:  # exit, links, signals, spawn
                 self._refuse(w, choice, label, nxt)
             if allowed is not None:
                 for k, _ in nxt[1]:
@@ -557,7 +564,7 @@ class PartialOrder:
         if self.fifo:
             filled = 0
             for k, _ in w.chans:
-                filled |= 1 << k
+                filled |= 1 << ((k >> SHIFT) * n + (k & MASK))
         else:
             filled = -1  # on the unordered network a message in flight shields nothing
         key = (active, filled)
@@ -640,7 +647,7 @@ class PartialOrder:
         if self.allowed is not None:
             for k, _ in w.chans:
                 if k not in self.allowed:
-                    return self._undeclared(*divmod(k, self.n))
+                    return self._undeclared(k >> SHIFT, k & MASK)
         names = self.model.node_names
         for i, state in enumerate(w[0]):
             if state is DEAD:
@@ -653,6 +660,11 @@ class PartialOrder:
             return "partial-order reduction does not support links (out.link): run without --por"
         if w.sysq:
             return "partial-order reduction does not support runtime signals: run without --por"
+        if w.procs:
+            return (
+                "partial-order reduction does not support spawned or registered processes "
+                "(out.spawn, out.register): run without --por"
+            )
         return None
 
     def _undeclared(self, src: int, dst: int) -> str:

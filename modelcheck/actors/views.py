@@ -42,6 +42,7 @@ from typing import Any
 from modelcheck.errors import UsageError
 from modelcheck.trace import Trace
 
+from .actor import Pid
 from .system import ActorSystem
 
 __all__ = ["MessageFlow", "message_flow", "node_steps"]
@@ -51,7 +52,8 @@ _FATES = {"lost": "lost", "dead": "dropped"}
 
 @dataclass(frozen=True)
 class MessageFlow:
-    """One message: who sent it to whom, at which steps it was sent and received, its fate."""
+    """One message: the nodes it went between (``sender``, ``receiver``), at which steps it
+    was sent and received, its fate."""
 
     sender: str
     receiver: str
@@ -64,16 +66,20 @@ class MessageFlow:
 
 def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
     """Every message of ``trace``, in the order sent, with its delivery step and fate."""
-    n, names = system.n, system.node_names
+    names = system.node_names
     records: list[MessageFlow] = []
     queues: dict[int, list[int]] = {}
 
     def record(step: int, world: Any, event: tuple[Any, ...]) -> None:
         kind, k = event[0], event[1]
+        if kind == "renumber":  # spawned processes' slots put in order (see Next.tidy)
+            moved = {k[old]: queue for old, queue in queues.items() if old in k}
+            queues.clear()
+            queues.update(moved)
+            return
         queue = queues.setdefault(k, [])
         if kind == "send":
-            msg, fate = event[2], event[3]
-            src, dst = divmod(k, n)
+            msg, fate, src, dst = event[2], event[3], event[4], event[5]
             records.append(MessageFlow(names[src], names[dst], msg, step, None, "in flight"))
             if fate == "queued":
                 queue.append(len(records) - 1)
@@ -124,8 +130,8 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
 
 
 def node_steps(system: ActorSystem, trace: Trace, node: str) -> tuple[int, ...]:
-    """The numbers of the steps that concern ``node``: its handlers ran, a fault hit it, or
-    the network changed around it. Step 0 (the start) concerns every node."""
+    """The numbers of the steps that concern ``node``: its processes' handlers ran, a fault
+    hit it, or the network changed around it. Step 0 (the start) concerns every node."""
     if node not in system.node_index:
         raise UsageError(
             f"{system.name} has no node {node!r}: its nodes are " + ", ".join(system.node_names)
@@ -133,13 +139,13 @@ def node_steps(system: ActorSystem, trace: Trace, node: str) -> tuple[int, ...]:
     steps = [0]
     for number, step in enumerate(trace.steps[1:], start=1):
         label = step.label
-        kind, args = label[0], label[1:]
-        if kind in ("partition", "heal"):
+        kind, args = label[0], tuple(a.node if type(a) is Pid else a for a in label[1:3])
+        if kind == "partition" or label == ("heal",):
             involved = True
         elif kind in ("deliver", "drop", "duplicate"):
             involved = node in args[:2] if kind != "deliver" else args[1] == node
         else:
-            involved = node in args[:2] if kind == "cut" else args[0] == node
+            involved = node in args[:2] if kind in ("cut", "heal") else args[0] == node
         if involved:
             steps.append(number)
     return tuple(steps)

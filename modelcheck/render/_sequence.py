@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from modelcheck.actors import DEAD, ActorSystem, Signal, message_flow
+from modelcheck.actors import ActorSystem, Pid, Signal, message_flow
 from modelcheck.trace import Trace
 from modelcheck.values import format_value, to_plain
 
@@ -84,13 +84,7 @@ def sequence(system: ActorSystem, trace: Trace) -> Sequence:
     """The lanes, steps, statuses and messages of an actor trace."""
     nodes = system.node_names
     worlds = [step.state for step in trace.steps]
-    status = tuple(
-        tuple(
-            ("down" if w.down >> i & 1 else "dead") if w.states[i] is DEAD else "up"
-            for i in range(len(nodes))
-        )
-        for w in worlds
-    )
+    status = tuple(tuple(system.node_status(w, i) for i in range(len(nodes))) for w in worlds)
     steps = tuple(
         _step_info(number, step.label, step.action) for number, step in enumerate(trace.steps)
     )
@@ -151,13 +145,14 @@ def _step_info(number: int, label: Any, action: str | None) -> StepInfo:
     if number == 0 or action is None:
         return StepInfo(number, "initial state", "init", None, "")
     kind = label[0] if isinstance(label, tuple) and label and isinstance(label[0], str) else ""
+    # Lanes are nodes: a process (a Pid) is drawn on its node's lane, its pid in the text.
     args: tuple[Any, ...] = label[1:] if kind else ()
     if kind == "deliver":
-        return StepInfo(number, action, kind, str(args[1]), text_of(args[2]))
+        return StepInfo(number, action, kind, _lane(args[1]), _by(args[1], text_of(args[2])))
     if kind in ("signal", "timeout"):
-        return StepInfo(number, action, kind, str(args[0]), text_of(args[1]))
-    if kind in ("crash", "restart"):
-        return StepInfo(number, action, kind, str(args[0]), "")
+        return StepInfo(number, action, kind, _lane(args[0]), _by(args[0], text_of(args[1])))
+    if kind in ("crash", "restart", "kill"):
+        return StepInfo(number, action, kind, _lane(args[0]), "")
     if kind == "partition":
         groups = tuple(tuple(str(n) for n in group) for group in args)
         detail = " | ".join("[" + ", ".join(group) + "]" for group in groups)
@@ -165,7 +160,18 @@ def _step_info(number: int, label: Any, action: str | None) -> StepInfo:
     if kind == "cut":
         return StepInfo(number, action, kind, None, f"{args[0]} -/- {args[1]}")
     if kind == "heal":
-        return StepInfo(number, action, kind, None, "every link up")
+        detail = f"{args[0]} --- {args[1]}" if args else "every link up"
+        return StepInfo(number, action, kind, None, detail)
     if kind in ("drop", "duplicate"):
-        return StepInfo(number, action, kind, str(args[0]), text_of(args[2]))
+        return StepInfo(number, action, kind, _lane(args[0]), text_of(args[2]))
     return StepInfo(number, action, kind or "other", None, "")
+
+
+def _lane(who: Any) -> str:
+    """The lane of a process named in a label: its node."""
+    return who.node if isinstance(who, Pid) else str(who)
+
+
+def _by(who: Any, text: str) -> str:
+    """``text``, with the pid of the process it concerns when that is not the node's name."""
+    return f"{who}: {text}" if isinstance(who, Pid) else text

@@ -169,6 +169,10 @@ class _Replicated(ActorSystem):
     (The leading underscore keeps the loader from taking this base for a model.)
     """
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     crdt: ClassVar[CRDT[Any]]
     replicas = Param(2, help="number of replicas", min=2, max=len(NAMES))
 

@@ -76,6 +76,10 @@ def _receiver(label: Any) -> str:
 class NoQuorumElection(ActorSystem):
     """Whoever sees no higher node leads: no votes, no majority (split brain on a partition)."""
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     nodes = Param(3, help="number of nodes", min=2, max=6)
     fairness = (weak("signal", per=_receiver),)
 

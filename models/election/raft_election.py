@@ -170,6 +170,10 @@ def _shift(msg: Any, base: int) -> Any:
 class RaftElection(ActorSystem):
     """Raft's leader election: terms, one durable vote per term, a majority wins."""
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     nodes = Param(3, help="number of members", min=2, max=5)
     timeouts = Param(
         "randomized",

@@ -565,6 +565,10 @@ def settled(system: ActorSystem, w: World) -> bool:
 class GlobalRegistry(ActorSystem):
     """Every node's process registers the same name with :global when it starts."""
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
     resolve = Param("random_exit_name", help="the resolve function on a clash", choices=METHODS)
     network = FIFO_ONLY

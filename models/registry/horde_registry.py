@@ -185,6 +185,10 @@ class HordeNode(Actor[Replica]):
 class HordeRegistry(ActorSystem):
     """Every node's process registers the same key in Horde.Registry, at a time of its own."""
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
     fairness = (weak("deliver", "signal", "timeout", per=fair_step),)
 

@@ -112,6 +112,10 @@ class HighlanderNode(GlobalNode):
 class Highlander(ActorSystem):
     """A Highlander for the child ``w`` on every node: the child should run exactly once."""
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
     network = FIFO_ONLY
     fairness = (weak("deliver", "signal", "timeout", per=fair_step),)

@@ -200,6 +200,10 @@ class HordeMember(Actor[Member]):
 class HordeSupervisor(ActorSystem):
     """One child under a Horde.DynamicSupervisor with a member on every node."""
 
+    # Written for the layer's older heal, which brings every healed connection back at
+    # once with nodeup; on the BEAM a connection comes back at the first send across it.
+    reconnect_on_heal = True
+
     nodes = Param(3, help="number of nodes (a, b, c)", min=2, max=3)
     strategy = Param("uniform", help="distribution strategy", choices=STRATEGIES)
     fairness = (weak("deliver", "signal", "timeout", per=fair_step),)

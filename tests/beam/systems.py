@@ -201,8 +201,11 @@ class _PgScope(Actor[frozenset[str]]):
 
 
 class PgGroups(ActorSystem):
-    """pg on ``a`` and ``b``, one member each in group g; one partition, one heal."""
+    """pg on ``a`` and ``b``, one member each in group g; one partition, one heal. The
+    probe's heal restores the cookies and calls ``net_kernel:connect_node``: the connection
+    comes back with the heal, as ``reconnect_on_heal`` says."""
 
+    reconnect_on_heal = True
     partitions = Param(1, help="network partitions allowed", min=0, quiet=True)
     heals = Param(1, help="heals allowed", min=0, quiet=True)
 

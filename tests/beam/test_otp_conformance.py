@@ -6,8 +6,10 @@ smallest actor model of the scenario (``systems.py``): is every outcome OTP show
 the model can produce (``accepts``), and, where OTP's behaviour can be forced, is what OTP
 never did one the model cannot produce. What the nodes did is printed at the end of the run.
 
-Rules the actor layer gets wrong today are marked ``xfail(strict=True)``: they turn into
-failures when the layer is fixed, and the marker is then removed.
+A rule the actor layer gets wrong is marked ``xfail(strict=True)``: it turns into a
+failure when the layer is fixed, and the marker is then removed. One is left:
+``prevent_overlapping_partitions``, which the layer cannot express (a node cannot
+disconnect others).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from tests.beam.systems import (
 
 pytestmark = requires_otp
 
-REWORK = "the current actor layer gets this wrong; fixed by the processes-on-nodes rework"
 
 Expected = list[Hashable | Check]
 
@@ -180,14 +181,12 @@ def test_connection_loss_order_on_otp() -> None:
     assert len({tuple(r["setup"]) for r in runs}) == min(len(runs), 6)
 
 
-@pytest.mark.xfail(strict=True, reason=REWORK + " (it queues DOWN before EXIT)")
 def test_connection_loss_order_is_a_model_trace() -> None:
     for events in _distinct(_loss_runs(), "events"):
         expected: Expected = ["partition", *(_event(e) for e in events)]
         assert accepts(ConnectionLoss(), expected, _signals_at("a")) is not None
 
 
-@pytest.mark.xfail(strict=True, reason=REWORK + " (it queues DOWN before EXIT)")
 def test_connection_loss_model_forbids_down_before_exit() -> None:
     _loss_runs()
     expected: Expected = [
@@ -306,7 +305,6 @@ def test_reconnect_on_next_send_is_a_model_trace() -> None:
         assert accepts(ReconnectOnSend(), expected, _node_events_seen) is not None
 
 
-@pytest.mark.xfail(strict=True, reason=REWORK + " (a heal reconnects every node at once)")
 def test_model_forbids_reconnecting_without_a_send() -> None:
     _reconnect_runs()
     expected: Expected = ["partition", ("nodedown", "b"), "heal", ("nodeup", "b")]
@@ -487,8 +485,14 @@ def test_overlapping_partitions_off_is_a_model_trace() -> None:
 
 
 def test_overlapping_partitions_on_isolates_every_node_on_otp() -> None:
+    # With the option on, cutting a-b makes :global disconnect b from c too, always; a and
+    # c end apart in most runs, but on a loaded machine :global's own traffic sometimes
+    # brings a-c back before the probe looks (seen in 1 or 2 of 6 runs).
     for run in _overlap_runs("on"):
-        assert run["after"] == {"a": [], "b": [], "c": []}
+        assert run["after"] in (
+            {"a": [], "b": [], "c": []},
+            {"a": ["c"], "b": [], "c": ["a"]},
+        )
 
 
 @pytest.mark.xfail(

@@ -112,14 +112,21 @@ def test_a_trace_the_nodes_do_not_follow_diverges() -> None:
     replay = replay_on_otp(model, trace, runs=2, otp=OTP, tag=f"d{os.getpid()}")
     prop = PropertyResult(name="cut", kind="trace", status="unknown", trace=trace)  # type: ignore[arg-type]
     text = format_otp_replay(model, prop, replay)
-    assert text.splitlines()[-4:] == [
+    diverged, model_line, nodes_line, last = text.splitlines()[-4:]
+    assert (diverged, model_line, last) == (
         "diverged at step 1 (cut(a, b)) in 2 of 2 runs; run 1:",
         "  model: a: idle, n -> none, connected to c; b: idle, n -> none, connected to c; "
         "c: idle, n -> none, connected to a b",
+        f"reproduced on OTP {OTP.version} in 0/2 runs",
+    )
+    # prevent_overlapping_partitions isolates b always, and a and c in most runs, not all
+    # (the conformance suite's runs show both): either way, not the model's view.
+    assert nodes_line in (
         "  nodes: a: idle, n -> none, connected to none; b: idle, n -> none, connected to none; "
         "c: idle, n -> none, connected to none",
-        f"reproduced on OTP {OTP.version} in 0/2 runs",
-    ]
+        "  nodes: a: idle, n -> none, connected to c; b: idle, n -> none, connected to none; "
+        "c: idle, n -> none, connected to a",
+    )
 
 
 def test_a_model_without_a_real_counterpart_is_refused(

@@ -1,0 +1,457 @@
+"""The actor layer's fast path: the rules' steps from remembered handler results.
+
+A handler is a function of what it is given (``me``, its state, the sender and message,
+or the timer, and what ``out`` may read: the world's processes table), so each delivery
+and timeout runs its handler once per distinct input and remembers what it did as a
+:class:`_Step`, per processes table (looked up once per world), keyed by those values
+and the types of the message, timer and state (equal values of two types, say two
+NamedTuple messages with the same fields, stay apart). A step
+whose handler only sends (to a node's name) and sets or cancels timers, none of it to a
+process it cannot reach, changes three parts of the world: the process states, the
+channels, the timers. What such an effect makes of a part is remembered per part (by its
+id), in a table shared by the steps with that effect. Parts are shared: a new part is
+replaced by an equal one made before (equal, with the same types at the top level), so the
+tables meet the same few parts again and again and the worlds share them. Signals, faults,
+handlers that choose, and steps with any other effect go through the rules
+(:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
+again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
+steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .actor import NOTE, SEND, TIMER, Signal
+from .rules import Outcome, Rules
+from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
+
+__all__ = ["FastPath"]
+
+_new_world = tuple.__new__
+
+#: What the fast path remembers (steps, parts) before it starts afresh: a bound on memory.
+_MEMO_LIMIT = 1 << 19
+
+#: The fast path's memory, by attribute.
+MEMOS = (
+    "_memo_deliveries",
+    "_memo_timeouts",
+    "_memo_deliveries_plain",
+    "_memo_timeouts_plain",
+    "_memo_parts",
+    "_memo_ids",
+    "_memo_tables",
+    "_memo_live",
+)
+
+
+class _Step(NamedTuple):
+    """What a delivery or timeout does, remembered by ``FastPath.actions``.
+
+    ``posts`` is None when the step goes through the rules: then ``outcomes`` holds what
+    the handler did (one per choice), or is None when the message is a signal. Otherwise
+    ``posts`` are the messages sent, per channel, and ``timers`` is, for a delivery, None
+    or the (set, cancelled) timers; for a timeout, the process's timers after. The
+    ``made_`` tables map the id of a shared part of a world (see ``_shared``, which keeps
+    it, and so its id) to the part the step makes of it; steps with the same effect on a
+    part share its table. ``to`` is the slots the step sends to, as a bitmask. The memos
+    hold each step unpacked into a plain tuple, itself last (a plain tuple unpacks faster).
+    """
+
+    label: tuple[Any, ...]
+    state: Any
+    outcomes: tuple[Outcome, ...] | None
+    posts: tuple[tuple[int, tuple[Any, ...]], ...] | None
+    timers: Any
+    made_states: dict[Any, Any]
+    made_chans: dict[Any, Any]
+    made_timers: dict[Any, Any]
+    to: int
+
+
+_FIRST = (0,)
+
+
+def _state_types(states: tuple[Any, ...]) -> tuple[type, ...]:
+    return tuple(map(type, states))
+
+
+def _change_types(change: tuple[frozenset[Any], frozenset[Any]]) -> tuple[frozenset[type], ...]:
+    return tuple(frozenset(map(type, timers)) for timers in change)
+
+
+def _message_types(chans: tuple[tuple[int, tuple[Any, ...]], ...]) -> tuple[type, ...]:
+    return tuple([type(msg) for _, chan in chans for msg in chan])
+
+
+def _timer_types(timers: tuple[tuple[int, frozenset[Any]], ...]) -> tuple[frozenset[type], ...]:
+    return tuple(frozenset(map(type, pending)) for _, pending in timers)
+
+
+class FastPath(Rules):
+    """``actions``: the rules' steps, in the same order, most of them built from tables."""
+
+    if TYPE_CHECKING:
+        _memo_deliveries: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
+        _memo_timeouts: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
+        _memo_deliveries_plain: dict[tuple[Any, ...], tuple[Any, ...]]
+        _memo_timeouts_plain: dict[tuple[Any, ...], tuple[Any, ...]]
+        _memo_parts: dict[Any, Any]
+        _memo_ids: set[int]
+        _memo_tables: dict[tuple[Any, ...], dict[Any, Any]]
+        _memo_live: dict[int, dict[str, Any]]
+        _memo_count: int
+
+    def actions(self, w: World) -> list[tuple[Any, World]]:
+        """``_actions(w, None)``: the same steps, in the same order, with the same
+        successors, most of them built without the rules' general machinery (see the
+        module's docstring)."""
+        if self._memo_count > _MEMO_LIMIT:
+            self._forget()
+        states, chans, sysq, timers = w[0], w[1], w[2], w[3]
+        tail = w[4:]
+        procs = w[11]
+        ids, idc, idt = id(states), id(chans), id(timers)
+        new_states: Any
+        new_chans: Any
+        new_timers: Any
+        out = list(self._signal_steps(w, None)) if sysq else []
+        append = out.append
+        fifo = self.fifo
+        # With a node down, a connection down or a process dead, a message may be lost (or
+        # a connection come up): a step that sends to one of those goes the general way.
+        hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
+        if chans:
+            memo = self._deliveries_memo(procs)
+            for k, chan in chans:
+                dst = k & MASK
+                if not chan or (
+                    sysq and self._old_connection_pending(w, dst, self._node_of(procs, k >> SHIFT))
+                ):
+                    continue
+                state = states[dst]
+                for pos in _FIRST if fifo else self._choices(chan):
+                    msg = chan[pos]
+                    known = memo.get((k, msg, type(msg), state, type(state)))
+                    if known is None:
+                        known = self._learn_delivery(w, k, msg, state)
+                    label, new, _, posts, change, made_s, made_c, made_t, to, step = known
+                    if posts is None or (
+                        hazard  # (a process is dead: if it sent this, its slot may go)
+                        and (to & self._cut_off(w, dst) or states[k >> SHIFT] is DEAD)
+                    ):
+                        out.extend(self._deliver_slowly(w, k, chan, pos, step))
+                        continue
+                    if new is state:
+                        new_states = states
+                    else:
+                        new_states = made_s.get(ids)
+                        if new_states is None:
+                            new_states = self._states_after(step, states, dst)
+                    new_chans = made_c.get(idc if fifo else (idc, pos))
+                    if new_chans is None:
+                        new_chans = self._chans_after(step, chans, k, pos)
+                    if change is None:
+                        new_timers = timers
+                    else:
+                        new_timers = made_t.get(idt)
+                        if new_timers is None:
+                            new_timers = self._timers_after(step, timers, dst)
+                    append(
+                        (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
+                    )
+        if timers:
+            memo = self._timeouts_memo(procs)
+            orders = self._orders
+            for i, pending in timers:
+                order = orders.get(pending)
+                if order is None:
+                    order = orders[pending] = tuple(sorted(pending, key=self._key))
+                state = states[i]
+                for timer in order:
+                    known = memo.get((i, pending, timer, type(timer), state, type(state)))
+                    if known is None:
+                        known = self._learn_timeout(w, i, pending, timer, state)
+                    label, new, outcomes, posts, _, made_s, made_c, made_t, to, step = known
+                    if posts is None or (hazard and to & self._cut_off(w, i)):
+                        for extras, new_state, ops in outcomes:
+                            nxt = Next(w, None)
+                            nxt.set_timers(i, pending - {timer})
+                            self._effects(nxt, i, new_state, ops)
+                            append((step.label + extras, nxt.world()))
+                        continue
+                    if new is state:
+                        new_states = states
+                    else:
+                        new_states = made_s.get(ids)
+                        if new_states is None:
+                            new_states = self._states_after(step, states, i)
+                    if posts:
+                        new_chans = made_c.get(idc)
+                        if new_chans is None:
+                            new_chans = self._chans_after(step, chans, -1, 0)
+                    else:
+                        new_chans = chans
+                    new_timers = made_t.get(idt)
+                    if new_timers is None:
+                        new_timers = self._timers_after(step, timers, i)
+                    append(
+                        (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
+                    )
+        if self._any_faults:
+            out.extend(self._faults(w, None))
+        return out
+
+    def _deliveries_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The remembered deliveries for a world with processes table ``procs``."""
+        if not procs:
+            return self._memo_deliveries_plain
+        return self._memo_deliveries.setdefault(procs, {})
+
+    def _timeouts_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The remembered timeouts for a world with processes table ``procs``."""
+        if not procs:
+            return self._memo_timeouts_plain
+        return self._memo_timeouts.setdefault(procs, {})
+
+    def _deliver_slowly(
+        self, w: World, k: int, chan: tuple[Any, ...], pos: int, step: _Step
+    ) -> Iterator[tuple[Any, World]]:
+        """A delivery whose handler chose, or did more than send and set timers, or a
+        signal: through the rules, from the remembered outcomes."""
+        dst = k & MASK
+        how = ("chan", k, pos)
+        if step.outcomes is None:
+            yield from self._receive(w, None, step.label, how, dst, chan[pos], None)
+            return
+        for extras, new, ops in step.outcomes:
+            nxt = Next(w, None)
+            self._prepare(nxt, how)
+            self._effects(nxt, dst, new, ops)
+            yield step.label + extras, nxt.world()
+
+    def _learn_delivery(self, w: World, k: int, msg: Any, state: Any) -> tuple[Any, ...]:
+        """Run the handler for ``msg`` arriving on channel ``k`` to ``state``; remember."""
+        procs = w[11]
+        src, dst = k >> SHIFT, k & MASK
+        label = ("deliver", self._addr(procs, src), self._addr(procs, dst), msg)
+        if type(msg) is Signal:
+            step = _Step(label, None, None, None, None, {}, {}, {}, 0)
+        else:
+            outcomes = self._outcomes(
+                procs, dst, "on_message", state, (self._addr(procs, src), msg)
+            )
+            posts, timers = self._plan(dst, outcomes)
+            if posts is None:
+                step = _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
+            else:
+                extras, new, _ = outcomes[0]
+                new = self._shared_state(state, new)
+                step = _Step(
+                    label + extras,
+                    new,
+                    (((), *outcomes[0][1:]),),
+                    posts,
+                    timers,
+                    self._table("states", dst, new, type(new)),
+                    self._table("chans", k, posts, _message_types(posts)),
+                    self._table("timers", dst, timers, timers and _change_types(timers)),
+                    self._targets(posts),
+                )
+        known = self._deliveries_memo(procs)[k, msg, type(msg), state, type(state)] = (*step, step)
+        self._memo_count += 1
+        return known
+
+    def _learn_timeout(
+        self, w: World, i: int, pending: frozenset[Any], timer: Any, state: Any
+    ) -> tuple[Any, ...]:
+        """Run process ``i``'s handler for ``timer`` (of its ``pending`` timers) firing in
+        ``state``; remember."""
+        procs = w[11]
+        label = ("timeout", self._addr(procs, i), timer)
+        outcomes = self._outcomes(procs, i, "on_timeout", state, (timer,))
+        posts, timers = self._plan(i, outcomes)
+        now = pending - {timer}
+        if timers is not None:
+            now = (now - timers[1]) | timers[0]
+        if posts is None:
+            step = _Step(label, None, tuple(outcomes), None, now, {}, {}, {}, 0)
+        else:
+            extras, new, _ = outcomes[0]
+            new = self._shared_state(state, new)
+            step = _Step(
+                label + extras,
+                new,
+                (((), *outcomes[0][1:]),),
+                posts,
+                now,
+                self._table("states", i, new, type(new)),
+                self._table("chans", -1, posts, _message_types(posts)),
+                self._table("timers", i, now, _timer_types(((i, now),))),
+                self._targets(posts),
+            )
+        known = self._timeouts_memo(procs)[i, pending, timer, type(timer), state, type(state)] = (
+            *step,
+            step,
+        )
+        self._memo_count += 1
+        return known
+
+    def _plan(self, i: int, outcomes: list[Outcome]) -> tuple[Any, Any]:
+        """For a handler that made no choice and only sent (to nodes' names) and set or
+        cancelled timers: the messages per channel (sorted by channel) and the timers set
+        and cancelled in the end, or None for them; otherwise, or for a state or message
+        that is not hashable, (None, None): the rules then make the world, and the search
+        reports what is wrong with it."""
+        if len(outcomes) != 1:
+            return None, None
+        _, new, ops = outcomes[0]
+        first_boot = self.first_boot
+        sent: dict[int, list[Any]] = {}
+        last: dict[Any, bool] = {}
+        for op in ops:
+            kind = op[0]
+            if kind == SEND:
+                to = op[1]
+                if type(to) is not int or first_boot[to] < 0:
+                    return None, None
+                sent.setdefault(i << SHIFT | first_boot[to], []).append(op[2])
+            elif kind == TIMER:
+                last[op[1]] = op[2]
+            elif kind != NOTE:
+                return None, None
+        posts = tuple(sorted((k, tuple(msgs)) for k, msgs in sent.items()))
+        try:
+            hash((new, posts))
+        except Exception:
+            return None, None
+        if not last:
+            return posts, None
+        sets = frozenset(t for t, on in last.items() if on)
+        return posts, (sets, frozenset(t for t, on in last.items() if not on))
+
+    def _targets(self, posts: tuple[tuple[int, tuple[Any, ...]], ...]) -> int:
+        """The slots ``posts`` sends to, as a bitmask."""
+        mask = 0
+        for k, _ in posts:
+            mask |= 1 << (k & MASK)
+        return mask
+
+    def _cut_off(self, w: World, i: int) -> int:
+        """The slots a message from process ``i`` does not reach in ``w``, as a bitmask:
+        dead processes, and those on a node that is down, or whose connection is down."""
+        n, states, down, procs = self.n, w[0], w[7], w[11]
+        off = w[8] | (procs.apart if procs else 0)
+        here = self._node_of(procs, i)
+        mask = 0
+        for j in range(len(states)):
+            there = self._node_of(procs, j)
+            if (down >> here | down >> there) & 1 or states[j] is DEAD:
+                mask |= 1 << j
+            elif there != here:
+                pair = here * n + there if here < there else there * n + here
+                if off >> pair & 1:
+                    mask |= 1 << j
+        return mask
+
+    def _table(self, *effect: Any) -> dict[Any, Any]:
+        """The table of what ``effect`` (on one part of a world) makes of each shared part:
+        one per effect, shared by every step that has it."""
+        table = self._memo_tables.get(effect)
+        if table is None:
+            table = self._memo_tables[effect] = {}
+            self._memo_count += 1
+        return table
+
+    def _shared_state(self, old: Any, new: Any) -> Any:
+        """``new``, or an equal process state of the same type met before."""
+        if new is old:
+            return new
+        return self._shared("node", new, type)
+
+    def _states_after(self, step: _Step, states: tuple[Any, ...], i: int) -> tuple[Any, ...]:
+        """The process states ``step`` leaves of ``states``."""
+        parent = self._shared("states", states, _state_types)
+        made: tuple[Any, ...] | None = step.made_states.get(id(parent))
+        if made is None:
+            listed = list(parent)
+            listed[i] = step.state
+            made = self._shared("states", tuple(listed), _state_types)
+            step.made_states[id(parent)] = made  # (``_memo_parts`` keeps ``parent``: its id)
+            self._memo_count += 1
+        return made
+
+    def _chans_after(
+        self, step: _Step, chans: tuple[Any, ...], k: int, pos: int
+    ) -> tuple[Any, ...]:
+        """The channels ``step`` leaves of ``chans``: message ``pos`` of channel ``k`` taken
+        (none when ``k`` < 0), the step's messages sent."""
+        parent = self._shared("chans", chans, _message_types)
+        key = id(parent) if k < 0 or self.fifo else (id(parent), pos)
+        made: tuple[Any, ...] | None = step.made_chans.get(key)
+        if made is None:
+            table = dict(parent)
+            if k >= 0:
+                chan = table[k]
+                rest = chan[:pos] + chan[pos + 1 :]
+                if rest:
+                    table[k] = rest
+                else:
+                    del table[k]
+            assert step.posts is not None
+            made = self._posted(table, step.posts)
+            made = self._shared("chans", made, _message_types)
+            step.made_chans[key] = made
+            self._memo_count += 1
+        return made
+
+    def _timers_after(self, step: _Step, timers: tuple[Any, ...], i: int) -> tuple[Any, ...]:
+        """The timers ``step`` (of process ``i``) leaves of ``timers``: a delivery's (set,
+        cancelled) pair applied, or a timeout's timers after put in place."""
+        parent = self._shared("timers", timers, _timer_types)
+        made: tuple[Any, ...] | None = step.made_timers.get(id(parent))
+        if made is None:
+            old = get(parent, i, NO_TIMERS)
+            if type(step.timers) is tuple:
+                sets, cancels = step.timers
+                now = (old - cancels) | sets
+            else:
+                now = step.timers
+            made = parent if now == old else put(parent, i, now, NO_TIMERS)
+            made = self._shared("timers", made, _timer_types)
+            step.made_timers[id(parent)] = made
+            self._memo_count += 1
+        return made
+
+    def _posted(
+        self, table: dict[int, tuple[Any, ...]], posts: tuple[tuple[int, tuple[Any, ...]], ...]
+    ) -> tuple[tuple[int, tuple[Any, ...]], ...]:
+        """The channels ``table`` with each channel's messages of ``posts`` sent into it."""
+        for k, msgs in posts:
+            chan = table.get(k)
+            if self.fifo:
+                table[k] = chan + msgs if chan else msgs
+            else:
+                table[k] = tuple(sorted(chan + msgs if chan else msgs, key=self._key))
+        return tuple(sorted(table.items()))
+
+    def _shared(self, kind: str, part: Any, types: Callable[[Any], Any]) -> Any:
+        """``part`` of a world (or a process state), or an equal one of the same kind and
+        ``types(part)`` met before: the one every step and world then shares."""
+        if id(part) in self._memo_ids:  # (``_memo_parts`` keeps it, so its id is its own)
+            return part
+        key = (kind, part, types(part))
+        shared = self._memo_parts.get(key)
+        if shared is None:
+            shared = self._memo_parts[key] = part
+            self._memo_ids.add(id(part))
+            self._memo_count += 1
+        return shared
+
+    def _forget(self) -> None:
+        """Start afresh: called between two worlds, once ``_MEMO_LIMIT`` is passed."""
+        for name in MEMOS:
+            getattr(self, name).clear()
+        self._memo_count = 0

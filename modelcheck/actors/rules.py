@@ -1,0 +1,881 @@
+"""The BEAM's rules for processes on nodes: what every step of an actor system does.
+
+This is the semantics, written to be checked against the Erlang reference manual
+("Processes", "Distributed Erlang") and the project's notes on real OTP behaviour; the
+fast path (:mod:`modelcheck.actors.fast`) computes the same steps from remembered handler
+results and is tested step for step against this module.
+
+Processes and pids. A node hosts processes; each has a :class:`~modelcheck.actors.Pid`
+(node, serial from the node's counter, the node's incarnation). A pid of an older
+incarnation, or of a process that exited, addresses nobody: messages and signals to it
+are dropped, a monitor on it fires ``DOWN noproc``, a link to it ``EXIT noproc``.
+
+Order. Messages and the signals a process sends (exit signals, and the ``DOWN`` and
+``EXIT`` its death sends) travel on one FIFO channel per ordered pair of *processes*
+(``network="fifo"``), so a ``DOWN`` comes after the dying process's earlier messages;
+between different senders there is no order, even on one node. Runtime signals (a
+connection lost, ``nodeup``, ``noproc``) queue per (receiving process, node they are
+about): those about one node keep their order, and a receiver hears nothing more from a
+node until it has heard that its old connection to it went down.
+
+Exits. A process exits with a reason (``out.stop``, a crash, an exit signal it does not
+trap): its links get ``EXIT`` with the reason, then its monitors ``DOWN`` with it (the
+order erts uses: links, then monitors); ``normal`` does not kill a linked process; an
+exit signal ``kill`` cannot be trapped and makes the reason ``killed``.
+
+Nodes and connections. Reachability (the network: ``cut``) and connections (``apart``:
+what distribution has down) are separate. A cut drops the connection: messages in flight
+across it are lost, and each process on either side that links to, monitors, or subscribed
+to the other side gets, in this order, ``EXIT noconnection`` (links), ``DOWN noconnection``
+(monitors), then ``nodedown`` (as measured on real OTP 25 nodes: 50 of 50 runs). After a
+heal nothing reconnects by itself: the first send, monitor, link, spawn or ``connect``
+from one node to the other brings up that pair's connection, with ``nodeup`` to the
+subscribers on both sides (a system with ``reconnect_on_heal = True`` keeps the older,
+simpler rule: a heal brings every healed connection back at once). A node crash kills
+every process on it (volatile state lost; what a boot process's ``durable`` returns is
+kept) and drops its connections; a restart boots its boot processes again, in a new
+incarnation, connected to every node the network reaches (a restart is also enabled for a
+node that is up but runs no process: as if it rebooted unnoticed).
+
+Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
+when it arrives; a process monitors another at most once (no references); ``spawn`` runs
+the child's ``init`` within the parent's step; a restarted node connects to every node
+it reaches as it boots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from modelcheck.errors import ModelError
+
+from .actor import (
+    CONNECT,
+    EXIT,
+    KILL_REASON,
+    KILLED,
+    LINK,
+    MONITOR,
+    NOCONNECTION,
+    NOPROC,
+    NORMAL,
+    NOTE,
+    REGISTER,
+    SEND,
+    SPAWN,
+    STOP,
+    SUBSCRIBE,
+    TIMER,
+    Actor,
+    Chose,
+    Note,
+    Out,
+    Pid,
+    Signal,
+)
+from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["BUDGETS", "Rules"]
+
+#: The fault budgets, in the order they are kept in ``World.used``.
+BUDGETS = (
+    "crashes",
+    "restarts",
+    "partitions",
+    "cuts",
+    "heals",
+    "drops",
+    "duplicates",
+    "kills",
+    "mends",
+)
+CRASHES, RESTARTS, PARTITIONS, CUTS, HEALS, DROPS, DUPLICATES, KILLS, MENDS = range(len(BUDGETS))
+
+#: A handler's outcome: what its label gains (choices, notes), its new state, its effects.
+Outcome = tuple[tuple[Any, ...], Any, tuple[tuple[Any, ...], ...]]
+
+
+class _Reader:
+    """What a handler may read of the world (``Out.spawn``'s pid, ``Out.whereis``): only
+    the processes' table, which is part of every remembered handler input."""
+
+    __slots__ = ("node", "procs", "reserved", "system")
+
+    def __init__(self, system: Rules, procs: Any, node: int) -> None:
+        self.system = system
+        self.procs = procs
+        self.node = node
+        self.reserved: dict[int, int] = {}
+
+    def next_pid(self, out: Out, node: int | None) -> Pid:
+        where = self.node if node is None else node
+        system = self.system
+        taken = self.reserved.get(where, 0)
+        self.reserved[where] = taken + 1
+        serial = system._next_serial(self.procs, where) + taken
+        return Pid(system.node_names[where], serial, system._incarnation(self.procs, where))
+
+    def whereis(self, out: Out, name: Hashable, node: int | None) -> Pid | None:
+        where = self.node if node is None else node
+        slot = self.system._registered(self.procs, where, name)
+        return None if slot is None else self.system._pid(self.procs, slot)
+
+
+class Rules:
+    """The BEAM rules as methods of :class:`~modelcheck.actors.ActorSystem` (a mixin).
+
+    Set up by ``ActorSystem.setup``: ``n`` nodes ``node_names``; ``boot`` slots (``B``),
+    each with its node (``boot_node``), serial (``boot_serial``), behaviour
+    (``behaviours``) and registered name (``boot_names``); ``first_boot[node]`` (the slot
+    a node's name addresses, or -1); ``named``: handlers see node names (``actors()``).
+    """
+
+    if TYPE_CHECKING:
+        n: int
+        node_names: tuple[str, ...]
+        node_index: dict[str, int]
+        behaviours: tuple[Actor[Any], ...]
+        boot_node: tuple[int, ...]
+        boot_serial: tuple[int, ...]
+        boot_names: tuple[Hashable | None, ...]
+        boot_slots: tuple[tuple[int, ...], ...]
+        first_boot: tuple[int, ...]
+        named: bool
+        fifo: bool
+        budget: tuple[int, ...]
+        reconnect_on_heal: bool
+        out: Out
+        name: str
+        _any_faults: bool
+        _handlers: dict[str, tuple[Callable[..., Any], ...]]
+        _groupings: list[tuple[tuple[tuple[int, ...], ...], int]]
+        _orders: dict[frozenset[Any], tuple[Any, ...]]
+        _crashable: int
+        _killable: frozenset[Any] | None
+
+        def _key(self, value: Any) -> str: ...
+
+    # -- who is who -----------------------------------------------------------------------
+
+    def _incarnation(self, procs: Any, node: int) -> int:
+        return get(procs.incarnations, node, 0) if procs else 0
+
+    def _next_serial(self, procs: Any, node: int) -> int:
+        start = len(self.boot_slots[node])
+        return get(procs.serials, node, start) if procs else start
+
+    def _node_of(self, procs: Any, slot: int) -> int:
+        """The node process ``slot`` runs on."""
+        if slot < len(self.boot_node):
+            return self.boot_node[slot]
+        return self.node_index[procs.spawned[slot - len(self.boot_node)][0].node]
+
+    def _pid(self, procs: Any, slot: int) -> Pid:
+        if slot < len(self.boot_node):
+            node = self.boot_node[slot]
+            return Pid(
+                self.node_names[node], self.boot_serial[slot], self._incarnation(procs, node)
+            )
+        pid: Pid = procs.spawned[slot - len(self.boot_node)][0]
+        return pid
+
+    def _addr(self, procs: Any, slot: int) -> Any:
+        """Process ``slot`` as its handlers and labels name it: the node's name for a boot
+        process of an ``actors()`` system, else its pid."""
+        if self.named and slot < len(self.boot_node):
+            return self.node_names[self.boot_node[slot]]
+        return self._pid(procs, slot)
+
+    def _behaviour(self, procs: Any, slot: int) -> Actor[Any]:
+        if slot < len(self.boot_node):
+            return self.behaviours[slot]
+        actor: Actor[Any] = procs.spawned[slot - len(self.boot_node)][1]
+        return actor
+
+    def _registered(self, procs: Any, node: int, name: Hashable) -> int | None:
+        if procs:
+            for (where, held), slot in procs.names:
+                if where == node and held == name:
+                    found: int = slot
+                    return found
+        return None
+
+    def _resolve(self, procs: Any, address: Any) -> int | None:
+        """The slot an address names (a node index, a Pid, or (name, node)), or None."""
+        if type(address) is int:
+            slot = self.first_boot[address]
+            return None if slot < 0 else slot
+        if type(address) is Pid:
+            node = self.node_index[address.node]
+            if address.incarnation != self._incarnation(procs, node):
+                return None
+            slots = self.boot_slots[node]
+            if address.serial < len(slots):
+                return slots[address.serial]
+            if procs:
+                for j, (pid, _) in enumerate(procs.spawned):
+                    if pid == address:
+                        return len(self.boot_node) + j
+            return None
+        return self._registered(procs, self.node_index[address[1]], address[0])
+
+    def _address_node(self, address: Any) -> int:
+        if type(address) is int:
+            return address
+        if type(address) is Pid:
+            return self.node_index[address.node]
+        return self.node_index[address[1]]
+
+    def _who(self, procs: Any, address: Any, slot: int | None) -> Any:
+        """What a DOWN or EXIT about ``address`` names: the process, or the address."""
+        if slot is not None:
+            return self._addr(procs, slot)
+        return self.node_names[address] if type(address) is int else address
+
+    def _slots_on(self, nxt: Next, node: int) -> list[int]:
+        """The slots of the processes on ``node`` that are running."""
+        procs = nxt.procs
+        return [
+            s for s in range(len(nxt.states)) if nxt.alive(s) and self._node_of(procs, s) == node
+        ]
+
+    # -- connectivity ---------------------------------------------------------------------
+
+    def _pair(self, a: int, b: int) -> int:
+        return a * self.n + b if a < b else b * self.n + a
+
+    def _connected(self, nxt: Next, a: int, b: int) -> bool:
+        """Whether nodes ``a`` and ``b`` have a connection up (a node to itself: if up)."""
+        if (nxt.down >> a | nxt.down >> b) & 1:
+            return False
+        if a == b:
+            return True
+        return not (nxt.cut | nxt.apart) >> self._pair(a, b) & 1
+
+    def _contact(self, nxt: Next, a: int, b: int) -> None:
+        """A process on ``a`` reaches for ``b``: a connection that is down though the network
+        reaches brings itself up, with nodeup to the subscribers on both sides."""
+        if a == b or not nxt.apart:
+            return
+        bit = self._pair(a, b)
+        if not nxt.apart >> bit & 1 or nxt.cut >> bit & 1 or (nxt.down >> a | nxt.down >> b) & 1:
+            return
+        nxt.apart &= ~(1 << bit)
+        self._nodeup(nxt, a, b)
+        self._nodeup(nxt, b, a)
+
+    def _nodeup(self, nxt: Next, at: int, about: int) -> None:
+        """``nodeup`` about node ``about`` to the subscribed processes on node ``at``."""
+        subs = nxt.subs
+        if subs:
+            for slot in self._slots_on(nxt, at):
+                if subs >> slot & 1:
+                    nxt.enqueue_signal(slot, about, Signal("nodeup", self.node_names[about]))
+
+    # -- handlers ------------------------------------------------------------------------
+
+    def _outcomes(
+        self, procs: Any, slot: int, handler: str, state: Any, args: tuple[Any, ...]
+    ) -> list[Outcome]:
+        """Run process ``slot``'s ``handler`` once per sequence of choices it makes (each
+        ``out.choose`` option in turn, depth first): per run, what the step's label gains
+        (the values chosen, the notes), the new state (checked) and the effects."""
+        if slot < len(self.boot_node):
+            method = self._handlers[handler][slot]
+        else:
+            method = getattr(self._behaviour(procs, slot), handler)
+        me = self._addr(procs, slot)
+        out = self.out
+        script: list[int] = []
+        found: list[Outcome] = []
+        while True:
+            out.me, out.durable, out.ops = me, None, []
+            out._script, out._choices = script, []
+            out._reader = _Reader(self, procs, self._node_of(procs, slot))
+            new = method(me, state, *args, out)
+            self._check_returned(procs, slot, new)
+            made, ops = out._choices, tuple(out.ops)
+            extras: tuple[Any, ...] = ()
+            if made:
+                extras = (Chose(tuple(value for _, _, value in made)),)
+            for op in ops:
+                if op[0] == NOTE:
+                    extras += (Note(op[1]),)
+            found.append((extras, new, ops))
+            p = len(made) - 1
+            while p >= 0 and made[p][0] + 1 >= made[p][1]:
+                p -= 1
+            if p < 0:
+                return found
+            script = [index for index, _, _ in made[:p]] + [made[p][0] + 1]
+
+    def _check_returned(self, procs: Any, slot: int, state: Any) -> None:
+        if state is DEAD or state is None:
+            raise ModelError(
+                f"{self._addr(procs, slot)}'s handler returned {state!r}: a handler must "
+                "return the process's new state (use out.stop() to exit)"
+            )
+
+    def _start(self, nxt: Next, slot: int, durable: Hashable) -> None:
+        """Process ``slot`` starts: its behaviour's ``init`` runs, its effects apply."""
+        procs = nxt.procs
+        out = Out(self.node_names)
+        me = self._addr(procs, slot)
+        out._reset(me, durable)
+        out._reader = _Reader(self, procs, self._node_of(procs, slot))
+        nxt.set_state(slot, None)
+        state = self._behaviour(procs, slot).init(me, out)
+        if out._choices:
+            raise ModelError(f"{me}'s init called out.choose(): choose in a handler instead")
+        self._check_returned(procs, slot, state)
+        self._effects(nxt, slot, state, out.ops)
+
+    # -- the steps ------------------------------------------------------------------------
+
+    def _actions(self, w: World, log: list[tuple[Any, ...]] | None) -> Iterator[tuple[Any, World]]:
+        """Every step of ``w``, in a fixed order: runtime signals, deliveries (by channel),
+        timers (by process, then timer), faults."""
+        procs = w.procs
+        yield from self._signal_steps(w, log)
+        for k, chan in w.chans:
+            src, dst = k >> SHIFT, k & MASK
+            if w.sysq and self._old_connection_pending(w, dst, self._node_of(procs, src)):
+                continue
+            for pos in self._choices(chan):
+                msg = chan[pos]
+                label: tuple[Any, ...] = (
+                    "deliver",
+                    self._addr(procs, src),
+                    self._addr(procs, dst),
+                    msg,
+                )
+                yield from self._receive(w, log, label, ("chan", k, pos), dst, msg, src)
+        for i, timers in w.timers:
+            order = self._orders.get(timers)
+            if order is None:
+                order = self._orders[timers] = tuple(sorted(timers, key=self._key))
+            for timer in order:
+                fired = ("timeout", self._addr(procs, i), timer)
+                yield from self._run(w, log, fired, ("timer", i, timer), i, "on_timeout", (timer,))
+        if self._any_faults:
+            yield from self._faults(w, log)
+
+    def _signal_steps(
+        self, w: World, log: list[tuple[Any, ...]] | None
+    ) -> Iterator[tuple[Any, World]]:
+        """The runtime signals waiting (each queue's first), delivered."""
+        procs = w.procs
+        for k, signals in w.sysq:
+            i = k >> SHIFT
+            label = ("signal", self._addr(procs, i), signals[0])
+            yield from self._receive(w, log, label, ("sysq", k), i, signals[0], None)
+
+    def _prepare(self, nxt: Next, how: tuple[Any, ...]) -> None:
+        """Take a step's input out of the world: a message from its channel, a signal from
+        its queue, a timer from the set ones."""
+        if how[0] == "chan":
+            k, pos = how[1], how[2]
+            chan = nxt.chan(k)
+            nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
+            if nxt.log is not None:
+                nxt.log.append(("deliver", k, pos))
+        elif how[0] == "sysq":
+            k = how[1]
+            nxt.sysq = put(nxt.sysq, k, get(nxt.sysq, k, ())[1:], ())
+        else:
+            i, timer = how[1], how[2]
+            nxt.set_timers(i, get(nxt.timers, i, NO_TIMERS) - {timer})
+
+    def _receive(
+        self,
+        w: World,
+        log: list[tuple[Any, ...]] | None,
+        label: tuple[Any, ...],
+        how: tuple[Any, ...],
+        slot: int,
+        msg: Any,
+        src: int | None,
+    ) -> Iterator[tuple[Any, World]]:
+        """Process ``slot`` receives ``msg`` (a message from ``src``, or a signal)."""
+        if type(msg) is not Signal:
+            args = (self._addr(w.procs, src), msg) if src is not None else (msg,)
+            yield from self._run(w, log, label, how, slot, "on_message", args)
+            return
+        kind, who, reason = msg.kind, msg.who, msg.reason
+        if kind == "DOWN":
+            yield from self._run(w, log, label, how, slot, "on_down", (who, reason))
+        elif kind == "nodedown":
+            yield from self._run(w, log, label, how, slot, "on_nodedown", (who,))
+        elif kind == "nodeup":
+            yield from self._run(w, log, label, how, slot, "on_nodeup", (who,))
+        elif kind == "EXIT" and self._behaviour(w.procs, slot).trap_exit:
+            yield from self._run(w, log, label, how, slot, "on_exit", (who, reason))
+        else:
+            nxt = Next(w, log)
+            self._prepare(nxt, how)
+            if kind == "kill":
+                self._exit(nxt, slot, KILLED)
+            elif reason != NORMAL:
+                self._exit(nxt, slot, reason)
+            yield label, nxt.world()
+
+    def _run(
+        self,
+        w: World,
+        log: list[tuple[Any, ...]] | None,
+        label: tuple[Any, ...],
+        how: tuple[Any, ...],
+        slot: int,
+        handler: str,
+        args: tuple[Any, ...],
+    ) -> Iterator[tuple[Any, World]]:
+        """One step per outcome of ``slot``'s ``handler`` on its input ``how``."""
+        for extras, new, ops in self._outcomes(w.procs, slot, handler, w.states[slot], args):
+            nxt = Next(w, log)
+            self._prepare(nxt, how)
+            self._effects(nxt, slot, new, ops)
+            yield label + extras, nxt.world()
+
+    def _old_connection_pending(self, w: World, dst: int, src_node: int) -> bool:
+        """True while process ``dst`` has not yet been told that its old connection to
+        ``src_node`` went down: on the BEAM that news comes before anything the new
+        connection brings."""
+        for signal in get(w.sysq, dst << SHIFT | src_node, ()):
+            if signal.kind == "nodedown" or signal.reason == NOCONNECTION:
+                return True
+        return False
+
+    def _choices(self, chan: tuple[Any, ...]) -> range | list[int]:
+        if self.fifo:
+            return range(1)
+        return [p for p in range(len(chan)) if p == 0 or chan[p] != chan[p - 1]]
+
+    # -- effects --------------------------------------------------------------------------
+
+    def _effects(self, nxt: Next, i: int, state: Any, ops: Sequence[tuple[Any, ...]]) -> None:
+        """Process ``i``'s handler returned ``state`` and did ``ops``: apply them, in order."""
+        nxt.set_state(i, state)
+        if not ops:
+            return
+        log = nxt.log
+        here = self._node_of(nxt.procs, i)
+        for op in ops:
+            kind = op[0]
+            if kind == SEND:
+                there = self._address_node(op[1])
+                self._contact(nxt, here, there)
+                j = self._resolve(nxt.procs, op[1])
+                if j is None or not nxt.alive(j):
+                    fate = "dead"
+                elif not self._connected(nxt, here, there):
+                    fate = "lost"
+                else:
+                    self._post(nxt, i, j, op[2])
+                    continue
+                if log is not None:
+                    log.append(("send", -1, op[2], fate, here, there))
+            elif kind == TIMER:
+                current = get(nxt.timers, i, NO_TIMERS)
+                nxt.set_timers(i, current | {op[1]} if op[2] else current - {op[1]})
+            elif kind in (MONITOR, LINK):
+                self._watch(nxt, i, here, kind, op[1], op[2])
+            elif kind == SUBSCRIBE:
+                nxt.subs |= 1 << i
+            elif kind == EXIT:
+                there = self._address_node(op[1])
+                self._contact(nxt, here, there)
+                j = self._resolve(nxt.procs, op[1])
+                if j is not None and nxt.alive(j) and self._connected(nxt, here, there):
+                    me = self._addr(nxt.procs, i)
+                    reason = op[2]
+                    signal = (
+                        Signal("kill", me) if reason == KILL_REASON else Signal("EXIT", me, reason)
+                    )
+                    self._post(nxt, i, j, signal)
+            elif kind == SPAWN:
+                self._spawn(nxt, i, here, *op[1:])
+            elif kind == REGISTER:
+                self._register(nxt, i, here, op[1], op[2])
+            elif kind == CONNECT:
+                self._contact(nxt, here, op[1])
+            elif kind == STOP:
+                self._exit(nxt, i, op[1])
+                return
+
+    def _watch(self, nxt: Next, i: int, here: int, kind: int, address: Any, on: bool) -> None:
+        """A monitor or link from process ``i`` (on node ``here``) set or removed."""
+        j = self._resolve(nxt.procs, address)
+        if not on:
+            if j is not None:
+                if kind == MONITOR:
+                    nxt.monitors = nxt.monitors - {(i, j)}
+                else:
+                    nxt.links = nxt.links - {(i, j) if i < j else (j, i)}
+            return
+        if j == i:
+            return
+        there = self._address_node(address)
+        self._contact(nxt, here, there)
+        if j is None or not nxt.alive(j) or not self._connected(nxt, here, there):
+            why = NOPROC if self._connected(nxt, here, there) else NOCONNECTION
+            what = "DOWN" if kind == MONITOR else "EXIT"
+            nxt.enqueue_signal(i, there, Signal(what, self._who(nxt.procs, address, j), why))
+        elif kind == MONITOR:
+            nxt.monitors = nxt.monitors | {(i, j)}
+        else:
+            nxt.links = nxt.links | {(i, j) if i < j else (j, i)}
+
+    def _spawn(
+        self,
+        nxt: Next,
+        i: int,
+        here: int,
+        pid: Pid,
+        behaviour: Actor[Any],
+        link: bool,
+        monitor: bool,
+        name: Hashable | None,
+    ) -> None:
+        """Process ``i`` spawned ``behaviour`` as ``pid``: a new slot, started at once."""
+        there = self.node_index[pid.node]
+        self._contact(nxt, here, there)
+        if not self._connected(nxt, here, there):
+            if link:
+                nxt.enqueue_signal(i, there, Signal("EXIT", pid, NOCONNECTION))
+            if monitor:
+                nxt.enqueue_signal(i, there, Signal("DOWN", pid, NOCONNECTION))
+            return
+        procs = nxt.procs
+        serial = self._next_serial(procs, there)
+        if pid != Pid(pid.node, serial, self._incarnation(procs, there)):
+            raise ModelError(
+                f"{self._addr(procs, i)} spawned {pid}, but {pid.node}'s next serial "
+                f"number is {serial}"
+            )
+        slot = len(nxt.states)
+        if slot > MASK:
+            raise ModelError(f"more than {MASK} processes in one world")
+        base = procs if procs else Procs()
+        nxt.set_procs(
+            spawned=base.spawned + ((pid, behaviour),),
+            serials=put(base.serials, there, serial + 1, None),
+        )
+        nxt.set_state(slot, None)
+        if name is not None:
+            self._register(nxt, slot, there, name, True)
+        if link:
+            nxt.links = nxt.links | {(i, slot)}
+        if monitor:
+            nxt.monitors = nxt.monitors | {(i, slot)}
+        self._start(nxt, slot, None)
+
+    def _register(self, nxt: Next, i: int, node: int, name: Hashable, on: bool) -> None:
+        procs = nxt.procs
+        base = procs if procs else Procs()
+        held = self._registered(procs, node, name)
+        who = self._addr(procs, i)
+        if on:
+            if held is not None:
+                raise ModelError(
+                    f"{who} tried to register {name!r} on {self.node_names[node]}, "
+                    f"which {self._addr(procs, held)} holds"
+                )
+            if any(slot == i for _, slot in base.names):
+                raise ModelError(f"{who} tried to register {name!r}, but it is registered already")
+            names = sorted(
+                (*base.names, ((node, name), i)), key=lambda e: (e[0][0], self._key(e[0][1]))
+            )
+            # A registered pid can be read (whereis): the node's serials mark that it has
+            # handed out pids (see _restart).
+            serial = self._next_serial(procs, node)
+            nxt.set_procs(names=tuple(names), serials=put(base.serials, node, serial, None))
+        else:
+            if held is None:
+                raise ModelError(
+                    f"{who} tried to unregister {name!r}, which is not registered on "
+                    f"{self.node_names[node]}"
+                )
+            nxt.set_procs(names=tuple(e for e in base.names if e[0] != (node, name)))
+
+    def _post(self, nxt: Next, i: int, j: int, msg: Any) -> None:
+        """Put ``msg`` into the channel from process ``i`` to process ``j``."""
+        k = i << SHIFT | j
+        nxt.set_chan(k, self._enqueue(nxt.chan(k), msg))
+        if nxt.log is not None:
+            procs = nxt.procs
+            nxt.log.append(
+                ("send", k, msg, "queued", self._node_of(procs, i), self._node_of(procs, j))
+            )
+
+    def _enqueue(self, chan: tuple[Any, ...], msg: Any) -> tuple[Any, ...]:
+        if self.fifo:
+            return chan + (msg,)
+        return tuple(sorted(chan + (msg,), key=self._key))
+
+    # -- deaths, crashes, restarts and connections ----------------------------------------
+
+    def _die(self, nxt: Next, i: int) -> None:
+        """What every death shares: a boot process's durable state kept, the rest gone, mail
+        to it dropped, its name free."""
+        procs = nxt.procs
+        if nxt.states[i] is not DEAD and i < len(self.boot_node):
+            kept = self.behaviours[i].durable(nxt.states[i])
+            if kept != get(nxt.durable, i, None):
+                nxt.durable = put(nxt.durable, i, kept, None)
+        nxt.set_state(i, DEAD)
+        if get(nxt.timers, i, None):
+            nxt.set_timers(i, NO_TIMERS)
+        chans = nxt.chans
+        for k in [k for k in (chans if type(chans) is dict else dict(chans)) if k & MASK == i]:
+            nxt.flush(k, "dead")
+        if any(k >> SHIFT == i for k, _ in nxt.sysq):
+            nxt.sysq = tuple(pair for pair in nxt.sysq if pair[0] >> SHIFT != i)
+        nxt.subs &= ~(1 << i)
+        if procs and any(slot == i for _, slot in procs.names):
+            nxt.set_procs(names=tuple(e for e in procs.names if e[1] != i))
+
+    def _exit(self, nxt: Next, i: int, reason: Any) -> None:
+        """Process ``i`` exits with ``reason``; its node stays up. Its links get ``EXIT``,
+        then its monitors ``DOWN``, each after what it sent before."""
+        procs = nxt.procs
+        name, here = self._addr(procs, i), self._node_of(procs, i)
+        self._die(nxt, i)
+        for a, b in sorted(nxt.links):
+            if i in (a, b):
+                other = b if a == i else a
+                if self._connected(nxt, here, self._node_of(procs, other)):
+                    self._post(nxt, i, other, Signal("EXIT", name, reason))
+        for watcher, target in sorted(nxt.monitors):
+            if target == i and self._connected(nxt, here, self._node_of(procs, watcher)):
+                self._post(nxt, i, watcher, Signal("DOWN", name, reason))
+        nxt.monitors = frozenset(m for m in nxt.monitors if i not in m)
+        nxt.links = frozenset(pair for pair in nxt.links if i not in pair)
+
+    def _crash(self, nxt: Next, node: int) -> None:
+        """``node`` goes down: every process on it dies unannounced; peers see the
+        connection go."""
+        peers = [j for j in range(self.n) if j != node and self._connected(nxt, node, j)]
+        procs = nxt.procs
+        dying = self._slots_on(nxt, node)
+        for slot in dying:
+            self._die(nxt, slot)
+        chans = nxt.chans
+        for k in list(chans if type(chans) is dict else dict(chans)):
+            if self._node_of(procs, k >> SHIFT) == node:
+                nxt.flush(k, "lost")
+        for j in peers:
+            self._connection_lost(nxt, node, j)
+        if dying:
+            gone = set(dying)
+            nxt.monitors = frozenset(m for m in nxt.monitors if not (m[0] in gone or m[1] in gone))
+            nxt.links = frozenset(p for p in nxt.links if not (p[0] in gone or p[1] in gone))
+        nxt.down |= 1 << node
+
+    def _restart(self, nxt: Next, node: int) -> None:
+        """``node`` boots again in a new incarnation: its boot processes start (registered
+        under their names), connected to every node the network reaches."""
+        was_down = nxt.down >> node & 1
+        nxt.down &= ~(1 << node)
+        procs = nxt.procs
+        base = procs if procs else Procs()
+        incarnation = self._incarnation(procs, node)
+        if not self.named or incarnation or get(base.serials, node, None) is not None:
+            # (A one-process-per-node system whose node never handed out a pid, by spawn
+            # or register, cannot tell incarnations apart: it keeps the smaller world.)
+            incarnation += 1
+        nxt.set_procs(
+            incarnations=put(base.incarnations, node, incarnation, 0),
+            serials=put(base.serials, node, None, None),
+        )
+        if nxt.apart:
+            for j in range(self.n):
+                bit = self._pair(node, j)
+                if j != node and not nxt.cut >> bit & 1:
+                    nxt.apart &= ~(1 << bit)
+        if was_down:
+            for j in range(self.n):
+                if j != node and self._connected(nxt, node, j):
+                    self._nodeup(nxt, j, node)
+        for slot in self.boot_slots[node]:
+            nxt.set_state(slot, None)
+            if self.boot_names[slot] is not None:
+                self._register(nxt, slot, node, self.boot_names[slot], True)
+        for slot in self.boot_slots[node]:
+            self._start(nxt, slot, get(nxt.durable, slot, None))
+            if was_down and nxt.alive(slot) and nxt.subs >> slot & 1:
+                # A node that comes back joins a running cluster: once subscribed (in
+                # init), it hears nodeup for every peer it is connected to.
+                for j in range(self.n):
+                    if j != node and self._connected(nxt, node, j):
+                        nxt.enqueue_signal(slot, j, Signal("nodeup", self.node_names[j]))
+
+    def _connection_lost(self, nxt: Next, a: int, b: int) -> None:
+        """The connection between nodes ``a`` and ``b`` went down. Each running process on
+        either side gets, about the other side: ``EXIT noconnection`` per link, then
+        ``DOWN noconnection`` per monitor, then ``nodedown`` if it subscribed."""
+        procs = nxt.procs
+        monitors, links, subs = nxt.monitors, nxt.links, nxt.subs
+        if not (monitors or links or subs):
+            return
+        node_of = self._node_of
+        for x, y in ((a, b), (b, a)):
+            for p in range(len(nxt.states)):
+                if not nxt.alive(p) or node_of(procs, p) != x:
+                    continue
+                if links:
+                    for l1, l2 in sorted(links):
+                        if p in (l1, l2):
+                            q = l2 if l1 == p else l1
+                            if node_of(procs, q) == y:
+                                nxt.enqueue_signal(
+                                    p, y, Signal("EXIT", self._addr(procs, q), NOCONNECTION)
+                                )
+                if monitors:
+                    for watcher, q in sorted(monitors):
+                        if watcher == p and node_of(procs, q) == y:
+                            nxt.enqueue_signal(
+                                p, y, Signal("DOWN", self._addr(procs, q), NOCONNECTION)
+                            )
+                if subs >> p & 1:
+                    nxt.enqueue_signal(p, y, Signal("nodedown", self.node_names[y]))
+        sides = {a, b}
+
+        def across(s: int, t: int) -> bool:
+            return {node_of(procs, s), node_of(procs, t)} == sides
+
+        if monitors:
+            nxt.monitors = frozenset(m for m in monitors if not across(*m))
+        if links:
+            nxt.links = frozenset(p for p in links if not across(*p))
+
+    def _set_cut(self, nxt: Next, cut: int) -> None:
+        """Change which links the network cuts; notify and flush as the BEAM would.
+
+        Only the pairs whose cut bit changes, between two up nodes, see anything happen:
+        a cut drops the connection (in flight lost, signals); a heal restores only the
+        reachability, unless ``reconnect_on_heal``."""
+        n, down, old = self.n, nxt.down, nxt.cut
+        nxt.cut = cut
+        changed = old ^ cut
+        procs = nxt.procs
+        for a in range(n):
+            for b in range(a + 1, n):
+                bit = a * n + b
+                if not changed >> bit & 1:
+                    continue
+                if cut >> bit & 1:
+                    was_apart = nxt.apart >> bit & 1
+                    nxt.apart |= 1 << bit
+                    if (down >> a | down >> b) & 1:
+                        continue
+                    chans = nxt.chans
+                    for k in list(chans if type(chans) is dict else dict(chans)):
+                        ends = {self._node_of(procs, k >> SHIFT), self._node_of(procs, k & MASK)}
+                        if ends == {a, b}:
+                            nxt.flush(k, "lost")
+                    if not was_apart:
+                        self._connection_lost(nxt, a, b)
+                elif self.reconnect_on_heal:
+                    nxt.apart &= ~(1 << bit)
+                    if not (down >> a | down >> b) & 1:
+                        self._nodeup(nxt, a, b)
+                        self._nodeup(nxt, b, a)
+
+    # -- faults ---------------------------------------------------------------------------
+
+    def _faults(self, w: World, log: list[tuple[Any, ...]] | None) -> Iterator[tuple[Any, World]]:
+        budget, used, names, n = self.budget, w.used, self.node_names, self.n
+        if used[CRASHES] < budget[CRASHES]:
+            for i in range(n):
+                if not w.down >> i & 1 and self._crashable >> i & 1:
+                    nxt = Next(w, log)
+                    nxt.spend(CRASHES)
+                    self._crash(nxt, i)
+                    yield ("crash", names[i]), nxt.world()
+        if used[RESTARTS] < budget[RESTARTS]:
+            for i in range(n):
+                if w.down >> i & 1 or not any(
+                    w.states[s] is not DEAD for s in self._all_slots_on(w, i)
+                ):
+                    nxt = Next(w, log)
+                    nxt.spend(RESTARTS)
+                    self._restart(nxt, i)
+                    yield ("restart", names[i]), nxt.world()
+        if used[KILLS] < budget[KILLS]:
+            for s, state in enumerate(w.states):
+                if state is not DEAD and self._killable_slot(w, s):
+                    nxt = Next(w, log)
+                    nxt.spend(KILLS)
+                    self._exit(nxt, s, KILLED)
+                    yield ("kill", self._addr(w.procs, s)), nxt.world()
+        if used[PARTITIONS] < budget[PARTITIONS]:
+            for groups, mask in self._groupings:
+                if w.cut | mask != w.cut:
+                    nxt = Next(w, log)
+                    nxt.spend(PARTITIONS)
+                    self._set_cut(nxt, w.cut | mask)
+                    label = tuple(tuple(names[i] for i in g) for g in groups)
+                    yield ("partition", *label), nxt.world()
+        if used[CUTS] < budget[CUTS]:
+            for a in range(n):
+                for b in range(a + 1, n):
+                    bit = 1 << (a * n + b)
+                    if not w.cut & bit:
+                        nxt = Next(w, log)
+                        nxt.spend(CUTS)
+                        self._set_cut(nxt, w.cut | bit)
+                        yield ("cut", names[a], names[b]), nxt.world()
+        if used[HEALS] < budget[HEALS] and w.cut:
+            nxt = Next(w, log)
+            nxt.spend(HEALS)
+            self._set_cut(nxt, 0)
+            yield ("heal",), nxt.world()
+        if used[MENDS] < budget[MENDS] and w.cut:
+            for a in range(n):
+                for b in range(a + 1, n):
+                    bit = 1 << (a * n + b)
+                    if w.cut & bit:
+                        nxt = Next(w, log)
+                        nxt.spend(MENDS)
+                        self._set_cut(nxt, w.cut & ~bit)
+                        yield ("heal", names[a], names[b]), nxt.world()
+        for kind, spend in (("drop", DROPS), ("duplicate", DUPLICATES)):
+            if used[spend] >= budget[spend]:
+                continue
+            for k, chan in w.chans:
+                for pos in range(len(chan)):
+                    if pos and chan[pos] == chan[pos - 1]:
+                        continue
+                    nxt = Next(w, log)
+                    nxt.spend(spend)
+                    if spend == DROPS:
+                        nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
+                    else:
+                        nxt.set_chan(k, self._enqueue(chan, chan[pos]))
+                    if log is not None:
+                        log.append((kind, k, pos))
+                    src, dst = k >> SHIFT, k & MASK
+                    dropped = (kind, self._addr(w.procs, src), self._addr(w.procs, dst), chan[pos])
+                    yield dropped, nxt.world()
+
+    def _all_slots_on(self, w: World, node: int) -> list[int]:
+        procs = w.procs
+        return [s for s in range(len(w.states)) if self._node_of(procs, s) == node]
+
+    def _killable_slot(self, w: World, slot: int) -> bool:
+        """Whether the ``kills`` fault may hit process ``slot`` (see ``kill_processes``)."""
+        allowed = self._killable
+        if allowed is None:
+            return True
+        procs = w.procs
+        if slot in self.first_boot and self.node_names[self._node_of(procs, slot)] in allowed:
+            return True
+        if procs:
+            for (_, name), held in procs.names:
+                if held == slot and name in allowed:
+                    return True
+        return False

@@ -1,0 +1,306 @@
+"""The world of an actor system: nodes, the processes they host, what is in flight; and
+:class:`Next`, a world being changed by one step.
+
+A :class:`World` is one state of the search: a flat NamedTuple whose parts are kept sparse
+(only non-empty channels, signal queues, timers) and shared between worlds, so that hashing
+and copying one stays cheap. Processes live in *slots*: a node's boot processes first, in
+the order the system declares them (slot ``i`` is node ``i`` in a one-process-per-node
+system), then spawned processes, sorted by pid. A boot process that exits leaves its slot
+``DEAD`` (a restart fills it again); a spawned one that exits goes once nothing it sent is
+still in flight (``Next.tidy``), and the later slots move down.
+
+Keys: a channel from slot ``s`` to slot ``d`` is ``s << SHIFT | d``; a runtime signal queue
+of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over node pairs
+``a * n + b`` with ``a < b``.
+
+>>> channel(3, 5) >> SHIFT, channel(3, 5) & MASK
+(3, 5)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, NamedTuple
+
+from .actor import Actor, Pid, Signal
+
+__all__ = [
+    "DEAD",
+    "MASK",
+    "NO_PROCS",
+    "NO_TIMERS",
+    "SHIFT",
+    "Next",
+    "Procs",
+    "World",
+    "channel",
+    "get",
+    "put",
+]
+
+#: Channel and queue keys: sender (or receiver) slot << SHIFT | receiver slot (or node).
+SHIFT = 16
+MASK = (1 << SHIFT) - 1
+
+
+def channel(src: int, dst: int) -> int:
+    """The key of the channel from slot ``src`` to slot ``dst``."""
+    return src << SHIFT | dst
+
+
+class _Dead(enum.Enum):
+    DEAD = "dead"
+
+
+#: The state of a slot whose process is not running.
+DEAD = _Dead.DEAD
+
+
+class Procs(NamedTuple):
+    """What a world knows of processes beyond the boot slots, all sparse and sorted.
+
+    ``spawned``: (pid, behaviour) of slot ``boot count + j``; ``serials``: (node, the next
+    serial number), for nodes that spawned in their current incarnation; ``names``:
+    ((node, name), slot) of registered processes; ``incarnations``: (node, incarnation),
+    for nodes that restarted. Everything a handler may read of the world is here (see
+    ``Out.whereis`` and ``Out.spawn``), so it is part of every remembered handler input.
+    And ``apart``: the node pairs (bits ``a * n + b``, ``a < b``) whose connection is down
+    though the network may reach (a cut drops a connection; after a heal it stays down
+    until a process reaches across). It lives here, not in a field of its own, so that a
+    world of a system that never partitions stays as small (and as quick to build and
+    hash) as before processes.
+    """
+
+    spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()
+    serials: tuple[tuple[int, int], ...] = ()
+    names: tuple[tuple[tuple[int, Any], int], ...] = ()
+    incarnations: tuple[tuple[int, int], ...] = ()
+    apart: int = 0
+
+
+#: The ``procs`` of a world where nothing has been spawned, registered or restarted.
+NO_PROCS: Any = ()
+
+
+class World(NamedTuple):
+    """The global state of an actor system (see the module's docstring for the keys)."""
+
+    states: tuple[Any, ...]  # per slot; DEAD when its process is not running
+    chans: tuple[tuple[int, tuple[Any, ...]], ...]  # (src << SHIFT | dst, messages)
+    sysq: tuple[tuple[int, tuple[Signal, ...]], ...]  # (dst << SHIFT | node, signals)
+    timers: tuple[tuple[int, frozenset[Any]], ...]  # (slot, timers set)
+    monitors: frozenset[tuple[int, int]]  # (watcher, target) slots
+    links: frozenset[tuple[int, int]]  # (a, b) slots, a < b
+    subs: int  # bitmask over slots: subscribed to nodedown/nodeup
+    down: int  # bitmask over nodes: crashed
+    cut: int  # bitmask over node pairs: the network does not reach across
+    durable: tuple[tuple[int, Any], ...]  # (boot slot, what survives a crash)
+    used: tuple[int, ...]  # faults used, in BUDGETS order
+    procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations, connections
+
+
+def get(sparse: tuple[tuple[Any, Any], ...], key: Any, default: Any) -> Any:
+    """The value for ``key`` in a sparse (key, value) tuple."""
+    for k, value in sparse:
+        if k == key:
+            return value
+    return default
+
+
+def put(
+    sparse: tuple[tuple[Any, Any], ...], key: Any, value: Any, empty: Any
+) -> tuple[tuple[Any, Any], ...]:
+    """A sparse (key, value) tuple, sorted by key, with ``key`` set to ``value`` (dropped
+    when ``empty``).
+
+    >>> put(((0, "a"), (2, "c")), 1, "b", None)
+    ((0, 'a'), (1, 'b'), (2, 'c'))
+    >>> put(((0, "a"), (2, "c")), 0, None, None)
+    ((2, 'c'),)
+    """
+    result = []
+    placed = value == empty
+    for pair in sparse:
+        k = pair[0]
+        if k == key:
+            continue
+        if not placed and k > key:
+            result.append((key, value))
+            placed = True
+        result.append(pair)
+    if not placed:
+        result.append((key, value))
+    return tuple(result)
+
+
+#: A process with no timer set.
+NO_TIMERS: frozenset[Any] = frozenset()
+
+_new_world = tuple.__new__
+
+
+def _lazy_field(index: int) -> Any:
+    """A ``_Next`` property for World field ``index``: read from the old world until a
+    step writes one of those fields, then from a copy."""
+
+    def get_(self: Next) -> Any:
+        rest = self._rest
+        return self.w[index] if rest is None else rest[index - 2]
+
+    def put_(self: Next, value: Any) -> None:
+        if self._rest is None:
+            self._rest = list(self.w[2:])
+        self._rest[index - 2] = value
+
+    return property(get_, put_)
+
+
+class Next:
+    """A world being changed by one step (copy on write); ``log`` collects events for views.
+
+    ``states`` starts as the old world's tuple and becomes a list on the first write;
+    ``chans`` (the non-empty channels) becomes a dict; the other fields are copied only
+    when a step changes one of them, so a step copies only what it touches.
+    """
+
+    __slots__ = ("_rest", "chans", "log", "states", "w")
+
+    def __init__(self, w: World, log: list[tuple[Any, ...]] | None) -> None:
+        self.w = w
+        self.states: Any = w[0]
+        self.chans: Any = w[1]
+        self.log = log
+        self._rest: list[Any] | None = None
+
+    def world(self) -> World:
+        procs = self.procs
+        if procs and procs.spawned:
+            self.tidy(procs)
+        states, chans = self.states, self.chans
+        head = (
+            states if type(states) is tuple else tuple(states),
+            chans if type(chans) is tuple else tuple(sorted(chans.items())),
+        )
+        rest = self.w[2:] if self._rest is None else tuple(self._rest)
+        return _new_world(World, head + rest)
+
+    def tidy(self, procs: Procs) -> None:
+        """Put the spawned processes' slots in a canonical order (by node name,
+        incarnation, serial) and drop the dead ones nothing refers to any more (no
+        message from them in flight), so that equal worlds are one state whatever order
+        processes were spawned in and however many have come and gone."""
+        spawned = procs.spawned
+        boot = len(self.states) - len(spawned)
+        states = self.states
+        chans = self.chans if type(self.chans) is dict else dict(self.chans)
+        senders = {k >> SHIFT for k in chans}
+        keep = [
+            j for j in range(len(spawned)) if states[boot + j] is not DEAD or boot + j in senders
+        ]
+        keep.sort(
+            key=lambda j: (spawned[j][0].node, spawned[j][0].incarnation, spawned[j][0].serial)
+        )
+        if keep == list(range(len(spawned))):
+            return
+        new = {boot + j: boot + place for place, j in enumerate(keep)}
+
+        def slot(s: int) -> int:
+            return new.get(s, s) if s >= boot else s
+
+        def key(k: int) -> int:
+            return slot(k >> SHIFT) << SHIFT | slot(k & MASK)
+
+        if self.log is not None:
+            self.log.append(("renumber", {k: key(k) for k in chans}))
+        self.states = list(states[:boot]) + [states[boot + j] for j in keep]
+        self.chans = {key(k): msgs for k, msgs in chans.items()}
+        self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
+        self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
+        self.monitors = frozenset((slot(a), slot(b)) for a, b in self.monitors)
+        self.links = frozenset(
+            (slot(a), slot(b)) if slot(a) < slot(b) else (slot(b), slot(a)) for a, b in self.links
+        )
+        subs = 0
+        rest = self.subs
+        while rest:
+            low = rest & -rest
+            subs |= 1 << slot(low.bit_length() - 1)
+            rest ^= low
+        self.subs = subs
+        self.set_procs(
+            spawned=tuple(spawned[j] for j in keep),
+            names=tuple((where, slot(held)) for where, held in procs.names),
+        )
+
+    sysq = _lazy_field(2)
+    timers = _lazy_field(3)
+    monitors = _lazy_field(4)
+    links = _lazy_field(5)
+    subs = _lazy_field(6)
+    down = _lazy_field(7)
+    cut = _lazy_field(8)
+    durable = _lazy_field(9)
+    used = _lazy_field(10)
+    procs = _lazy_field(11)
+
+    @property
+    def apart(self) -> int:
+        """The node pairs whose connection is down (``Procs.apart``)."""
+        procs = self.procs
+        return procs.apart if procs else 0
+
+    @apart.setter
+    def apart(self, value: int) -> None:
+        if value != self.apart:
+            self.set_procs(apart=value)
+
+    def set_state(self, i: int, state: Any) -> None:
+        if type(self.states) is tuple:
+            self.states = list(self.states)
+        if i == len(self.states):
+            self.states.append(state)
+        else:
+            self.states[i] = state
+
+    def chan(self, k: int) -> tuple[Any, ...]:
+        if type(self.chans) is tuple:
+            self.chans = dict(self.chans)
+        return self.chans.get(k, ())  # type: ignore[no-any-return]
+
+    def set_chan(self, k: int, chan: tuple[Any, ...]) -> None:
+        if type(self.chans) is tuple:
+            self.chans = dict(self.chans)
+        if chan:
+            self.chans[k] = chan
+        else:
+            self.chans.pop(k, None)
+
+    def alive(self, i: int) -> bool:
+        return self.states[i] is not DEAD
+
+    def spend(self, budget: int) -> None:
+        used = list(self.used)
+        used[budget] += 1
+        self.used = tuple(used)
+
+    def enqueue_signal(self, i: int, about: int, signal: Signal) -> None:
+        """Queue a runtime signal about node ``about`` for process ``i``. Signals about one
+        node stay in order (nodedown before nodeup); signals about different nodes do not."""
+        k = i << SHIFT | about
+        self.sysq = put(self.sysq, k, get(self.sysq, k, ()) + (signal,), ())
+
+    def flush(self, k: int, fate: str) -> None:
+        """Empty channel ``k``; its messages meet ``fate`` ("lost" or "dead")."""
+        if self.chan(k):
+            if self.log is not None:
+                self.log.append(("flush", k, fate))
+            self.set_chan(k, ())
+
+    def set_timers(self, i: int, timers: frozenset[Any]) -> None:
+        self.timers = put(self.timers, i, timers, NO_TIMERS)
+
+    def set_procs(self, **changes: Any) -> None:
+        procs = self.procs
+        base = procs if procs else Procs()
+        new = base._replace(**changes)
+        self.procs = new if any(new) else NO_PROCS
