@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine with Python >= 3.11, pip and make:
-#   make demo   set up, then check a model and write its counterexample to demo-out/
+#   make demo   set up, then check a leader election under a partition and write its
+#               counterexample (text, chart, HTML) to demo-out/
 #   make test   set up, then run the tests, ruff and mypy
 PYTHON ?= python3
 VENV   := .venv
@@ -22,10 +23,11 @@ graphviz-dot:
 	@command -v dot >/dev/null 2>&1 || sh .ci/install-graphviz.sh
 
 demo: setup
-	@echo "== checking a two-phase commit whose coordinator commits on a majority (a bug) =="
-	@$(BIN)/modelcheck check models/classic/two_phase_hasty.py --out demo-out --force; \
+	@echo "== checking a leader election where the highest node a node can see leads, with one partition allowed =="
+	@$(BIN)/modelcheck check models/election/no_quorum_election.py --partitions 1 --no-timing \
+	    --out demo-out --force; \
 	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got $$status"; exit 1; }
-	@echo "== the counterexample is in demo-out/: TCConsistent.txt to read, TCConsistent.html or .png to look at; replay it with the command above =="
+	@echo "== the counterexample is in demo-out/: one_leader.png, .svg or .html (the message sequence chart), one_leader.txt to read; replay it with the command above =="
 
 test: setup chromium erlang lint typecheck unit
 
