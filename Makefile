@@ -43,7 +43,7 @@ erlang:
 	@command -v erl >/dev/null 2>&1 && command -v erlc >/dev/null 2>&1 || \
 	  sh .ci/install-erlang.sh
 
-# The chart in the README: the late reply's counterexample, drawn by `check --out`.
+# The chart in docs/counterexamples.md: the late reply's counterexample, drawn by `check --out`.
 CHART_PNG ?= docs/late_reply.png
 chart: $(STAMP)
 	@tmp=$$(mktemp -d); \
@@ -52,7 +52,7 @@ chart: $(STAMP)
 	  cp $$tmp/answers_are_right.png $(CHART_PNG); status=$$?; rm -rf $$tmp; \
 	  test $$status -eq 0 && echo "wrote $(CHART_PNG)"; exit $$status
 
-# The explorer's screenshot in the README: the real app in headless Chromium.
+# The explorer's screenshot in docs/explorer.md: the real app in headless Chromium.
 EXPLORER_PNG ?= docs/explorer.png
 explorer-screenshot: $(STAMP) chromium
 	$(BIN)/python -m tests.explorer_screenshot $(EXPLORER_PNG)

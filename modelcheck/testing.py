@@ -108,7 +108,7 @@ def assert_counts(
     depth: int | None = None,
     **check_options: Any,
 ) -> CheckResult:
-    """Assert the state counts that are given (TLC's conventions: see the README)."""
+    """Assert the state counts that are given (TLC's conventions: see docs/cli.md)."""
     want = {"distinct": distinct, "generated": generated, "depth": depth}
     if all(v is None for v in want.values()):
         raise UsageError("assert_counts needs at least one of distinct, generated, depth")

@@ -1,4 +1,4 @@
-"""The explorer's screenshot in the README and the docs: the real app, served here, opened in
+"""The explorer's screenshot in the docs (docs/explorer.md): the real app, served here, opened in
 headless Chromium at a step of a path with a partition, the chart drawn.
 
 ``make explorer-screenshot`` runs ``python -m tests.explorer_screenshot docs/explorer.png``."""

@@ -576,11 +576,11 @@ def test_a_world_is_hashable_and_equal_worlds_from_two_runs_are_equal() -> None:
     assert wa == b.init_states()[0] and hash(wa) == hash(b.init_states()[0])
 
 
-def test_the_readme_example_of_processes_runs_as_the_readme_says() -> None:
+def test_the_docs_example_of_processes_runs_as_the_docs_say() -> None:
     # 4 states: the job in flight; delivered (reply, then DOWN, on one channel); the reply
     # taken; the DOWN taken.
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    start = readme.index("```python", readme.index("### Processes on nodes")) + len("```python")
+    readme = (Path(__file__).parent.parent / "docs/actors.md").read_text()
+    start = readme.index("```python", readme.index("## Processes on nodes")) + len("```python")
     namespace: dict[str, Any] = {}
     exec(readme[start : readme.index("```", start)], namespace)
     system = namespace["Jobs"]()

@@ -652,9 +652,9 @@ def test_a_long_loop_needs_no_recursion() -> None:
     assert {s.action for s in trace.steps[1:]} == {"step"}
 
 
-def test_readme_shows_the_lossy_ping_model_and_its_real_output() -> None:
+def test_the_docs_show_the_lossy_ping_model_and_its_real_output() -> None:
     root = Path(__file__).parent.parent
-    readme = (root / "README.md").read_text()
+    readme = (root / "docs/liveness.md").read_text()
     source = (root / "models/intro/lossy_ping.py").read_text()
     assert source[source.index("class LossyPing") :] in readme
     golden = (root / "tests/golden/lossy_ping_text.txt").read_text().splitlines()

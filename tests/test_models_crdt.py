@@ -344,18 +344,16 @@ def test_the_aw_lww_map_reads_as_deltacrdts_definition(steps: list[Step]) -> Non
         assert all(m.valid(s) for s in compact)
 
 
-# -- the README ----------------------------------------------------------------------------
+# -- the docs (docs/crdts.md) -------------------------------------------------------------
 
 
 def _readme_section() -> str:
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("## CRDTs over the network")
-    return readme[start : readme.index("\n## ", start + 1)]
+    return (ROOT / "docs/crdts.md").read_text()
 
 
-def test_the_readme_shows_the_models_code_and_real_output() -> None:
+def test_the_docs_show_the_models_code_and_real_output() -> None:
     section = _readme_section()
-    code = section.split("```python\n")[1].split("```")[0]
+    code = section.split("```py\n")[1].split("```")[0]
     assert code in (ROOT / "models/crdt/replicated.py").read_text()
     command, output = expected(GOLDEN / "replicated_sum_counter_duplicate.txt")
     shown = section.split(f"$ {command}\n")[1].split("...\n```")[0]
@@ -372,7 +370,7 @@ def test_the_readme_shows_the_models_code_and_real_output() -> None:
         (ReplicatedAWLWWMap, (82, 393)),
     ],
 )
-def test_the_readme_table_the_correct_crdts_converge(
+def test_the_docs_table_the_correct_crdts_converge(
     model: type[_Replicated], states: tuple[int, int]
 ) -> None:
     for replicas, distinct in zip((2, 3), states, strict=True):

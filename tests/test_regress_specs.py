@@ -14,7 +14,7 @@ from modelcheck.specs import find_specs
 ROOT = Path(__file__).parent.parent
 
 # Models that have no spec yet, each with the reason. A new model gets a spec in specs/
-# (README, "Regression specs"); add it here only while its author is still writing it.
+# (docs/regression.md); add it here only while its author is still writing it.
 WITHOUT_SPEC: dict[str, str] = {}
 
 

@@ -432,7 +432,7 @@ def test_without_dot_everything_but_pictures_is_written(tmp_path: Path) -> None:
     assert "No chart: Graphviz&#x27;s dot is not installed (apt-get install graphviz)" in page
 
 
-# -- the README's chart -------------------------------------------------------------------
+# -- the docs' chart (docs/counterexamples.md) --------------------------------------------
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -469,8 +469,8 @@ def test_make_chart_still_draws_the_readme_png(tmp_path: Path) -> None:
     assert len(checked_in) / 2 <= len(made) <= len(checked_in) * 2
 
 
-def test_readme_shows_the_golden_mermaid_and_node_view() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_docs_show_the_golden_mermaid_and_node_view() -> None:
+    readme = (ROOT / "docs/counterexamples.md").read_text()
     for name in ("chart_late_reply_mermaid", "late_reply_node_client"):
         _, output = expected(GOLDEN / f"{name}.txt")
         body = output.rsplit("# exit", 1)[0]
