@@ -70,7 +70,7 @@ def check(
     fingerprints instead of states (bfs only, safety properties only): about 20 bytes a
     state, the same counts and traces, and
     :attr:`~modelcheck.CheckResult.collision_probability` reported.
-    ``checkpoint`` (bfs) names a folder the search saves its progress to every
+    ``checkpoint`` (bfs, dfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
     the checkpoint there, with exactly the counts of a run never stopped.
     ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
@@ -99,8 +99,11 @@ def check(
         raise UsageError("partial-order reduction runs in one process: leave out workers")
     saver = None
     if checkpoint is not None:
-        if strategy != "bfs":
-            raise UsageError(f"checkpoints work with bfs, not {strategy}")
+        if strategy == "simulate":
+            raise UsageError(
+                "simulation keeps no store to save: its walks are seeded, so a run is "
+                "repeated with the same --seed rather than resumed (leave out --checkpoint)"
+            )
         run = {
             "model": f"{type(model).__module__}.{type(model).__qualname__}",
             "params": dict(model.params),
@@ -113,6 +116,7 @@ def check(
             "max_states": max_states,
             "properties": properties,
             "safety_only": safety_only,
+            "strategy": strategy,
         }
         saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
         if not resume:

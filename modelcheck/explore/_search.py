@@ -348,17 +348,20 @@ class Search:
         self.stopped = "max-memory"
         return True
 
-    def between_states(self, depth: int, queue: int, position: tuple[int, ...]) -> bool:
+    def between_states(
+        self, depth: int, queue: int, position: tuple[int, ...], **extra: Any
+    ) -> bool:
         """:meth:`tick`, at a point where no state is half expanded, plus the checkpoint:
-        save when one is due or the search stops here (``position`` is where to go on); True
-        if the search must stop (the time limit, or a Ctrl-C that asked for a save)."""
+        save when one is due or the search stops here (``position`` is where to go on,
+        ``extra`` the strategy's other books); True if the search must stop (the time
+        limit, or a Ctrl-C that asked for a save)."""
         checkpoint = self.checkpoint
         if self.tick(depth, queue):
             if checkpoint is not None:
-                self.save(position, self.generated)
+                self.save(position, self.generated, **extra)
             return True
         if checkpoint is not None and checkpoint.due():
-            self.save(position, self.generated)
+            self.save(position, self.generated, **extra)
             if checkpoint.stop_asked:
                 self.stopped = "interrupted"
                 return True

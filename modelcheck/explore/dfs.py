@@ -1,7 +1,9 @@
 """Depth-first search: the same states as BFS with a stack instead of a queue.
 
 Under ``max_depth`` a state found again by a shorter path is explored again from there, so
-a bounded search still visits every state within the bound.
+a bounded search still visits every state within the bound. With a checkpoint the search
+saves between two states: the store, the stack, each state's depth and the states seen
+beyond the bound.
 """
 
 from __future__ import annotations
@@ -19,11 +21,22 @@ __all__ = ["run_dfs"]
 
 def run_dfs(search: Search) -> int:
     """Explore depth first; return the deepest level reached (initial = 1)."""
-    try:
-        if search.add_initial_states():
-            return 1
-    except Exception as exc:
-        search.fail(exc, -1)
+    if search.resuming:
+        saved = search.resume()
+        deepest, expanded = saved.position
+        stack: list[int] = saved.extra["stack"]
+        depth_of: array[int] = saved.extra["depth_of"]
+        beyond: list[Any] = saved.extra["beyond"]
+    else:
+        try:
+            if search.add_initial_states():
+                return 1
+        except Exception as exc:
+            search.fail(exc, -1)
+        depth_of = array("i", [1]) * len(search.store)
+        stack = list(range(len(search.store) - 1, -1, -1))
+        beyond = []
+        deepest, expanded = 1, 0
     store = search.exact_store()
     seen, states, parent = store.index, store.states, store.parent
     actions = search.actions_for(0)
@@ -32,20 +45,18 @@ def run_dfs(search: Search) -> int:
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
     n = len(states)
-    depth_of = array("i", [1]) * n
-    stack = list(range(n - 1, -1, -1))
-    beyond: list[Any] = []
-    deepest, expanded, i = 1, 0, -1
+    i = -1
     stop = False
     try:
         while stack:
-            i = stack.pop()
-            expanded += 1
             if not expanded & TICK_MASK:
                 search.generated = generated
-                if search.tick(deepest, len(stack)):
+                books = {"stack": stack, "depth_of": depth_of, "beyond": beyond}
+                if search.between_states(deepest, len(stack), (deepest, expanded), **books):
                     break
                 actions = search.actions_for(n)
+            i = stack.pop()
+            expanded += 1
             state = states[i]
             if i < SAMPLE_FIRST or not i & SAMPLE_MASK:
                 search.recheck(i, state)
