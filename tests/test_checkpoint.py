@@ -52,11 +52,17 @@ def test_stopped_twice_by_the_clock_then_resumed_the_counts_are_the_full_runs(
     assert last.seconds >= first.seconds
 
 
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
 def test_depth_first_search_stopped_by_the_clock_resumes_to_the_full_runs(
-    tmp_path: Path,
+    tmp_path: Path, store: str
 ) -> None:
     folder = tmp_path / "ck"
-    options: dict[str, Any] = {"strategy": "dfs", "checkpoint": folder, "checkpoint_every": 0.02}
+    options: dict[str, Any] = {
+        "strategy": "dfs",
+        "store": store,
+        "checkpoint": folder,
+        "checkpoint_every": 0.02,
+    }
     whole = check(TwoPhase(rms=6), strategy="dfs")
     first = check(TwoPhase(rms=6), time_limit=0.1, **options)
     assert first.stopped == "time-limit" and first.distinct < TWO_PHASE_6[0]
@@ -64,7 +70,7 @@ def test_depth_first_search_stopped_by_the_clock_resumes_to_the_full_runs(
     assert last.complete and _counts(last) == _counts(whole)
     assert (whole.distinct, whole.generated) == TWO_PHASE_6[:2]
     with pytest.raises(UsageError, match="another run"):  # a bfs run is another run
-        check(TwoPhase(rms=6), checkpoint=folder, resume=True)
+        check(TwoPhase(rms=6), store=store, checkpoint=folder, resume=True)
 
 
 def test_a_resumed_search_finds_the_same_counterexample(tmp_path: Path) -> None:

@@ -96,7 +96,11 @@ def check(
             "leave out workers"
         )
     if por and workers > 1:
-        raise UsageError("partial-order reduction runs in one process: leave out workers")
+        raise UsageError(
+            "partial-order reduction runs in one process: its cycle proviso asks the whole "
+            "store whether a successor was expanded, and each worker holds a part: leave "
+            "out workers"
+        )
     saver = None
     if checkpoint is not None:
         if strategy == "simulate":
@@ -146,7 +150,8 @@ def check(
         with watchdog(time_limit) as watch:
             result = run_parallel(search, workers)
         return _timed_out(result, watch)
-    explore = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
+    compact = store == "fingerprint" and strategy == "bfs"
+    explore = run_compact_bfs if compact else STRATEGIES[strategy]
     with (
         saver if saver is not None else contextlib.nullcontext(),
         _fewer_collections(),

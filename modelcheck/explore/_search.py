@@ -193,8 +193,9 @@ class Search:
         if self.liveness:
             names = ", ".join(p.name for p in self.liveness)
             raise UsageError(
-                f"symmetry reduction is not supported with liveness properties ({names}): "
-                "run without --symmetry (or with --safety-only)"
+                f"symmetry reduction cannot judge liveness properties ({names}): a cycle of "
+                "representatives need not be a cycle of states, nor fair per node (TLC's "
+                "is unsound here): run without --symmetry (or with --safety-only)"
             )
         canon = model.canonical
         actions = self.actions
@@ -211,7 +212,10 @@ class Search:
         from modelcheck.actors.por import PartialOrder
 
         if self.strategy not in ("bfs", "dfs"):
-            raise UsageError(f"partial-order reduction applies to bfs and dfs, not {self.strategy}")
+            raise UsageError(
+                f"partial-order reduction applies to bfs and dfs, not {self.strategy}: it "
+                "prunes the steps a search stores, and a walk stores none"
+            )
         por = PartialOrder(self.model, self.properties, self._closes_cycle, self._trace_of)
         if self.liveness:
             names = ", ".join(p.name for p in self.liveness)
@@ -722,8 +726,10 @@ def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
         return StateStore()
     if kind != "fingerprint":
         raise UsageError(f"unknown store '{kind}': choose exact, fingerprint")
-    if strategy != "bfs":
-        raise UsageError(f"the fingerprint store works with bfs, not {strategy}")
+    if strategy == "simulate":
+        raise UsageError(
+            "simulation keeps no store (each walk remembers only itself): leave out --store"
+        )
     return FingerprintStore()
 
 
