@@ -49,6 +49,11 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     """Run the random walks; return the result (traces shrunk and replayed)."""
     if runs < 1 or depth < 1:
         raise UsageError("simulation needs --runs and --depth of at least 1")
+    if search.canon is not None:  # the walks run the model's own actions()
+        raise UsageError(
+            "simulation walks concrete states and stores none: symmetry reduces nothing "
+            "there (leave out --symmetry)"
+        )
     model = search.model
     rng = random.Random(seed)
     props = [(pos, p) for pos, p in enumerate(search.properties) if p.kind in (ALWAYS, SOMETIMES)]
