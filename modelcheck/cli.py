@@ -298,7 +298,7 @@ Exit codes:
     type=click.Choice(["exact", "fingerprint"]),
     default="exact",
     show_default=True,
-    help="fingerprint: keep 64-bit fingerprints, not states (bfs, safety properties).",
+    help="fingerprint: keep 64-bit fingerprints, not states (bfs, dfs, safety properties).",
 )
 @click.option(
     "--checkpoint",
@@ -345,7 +345,7 @@ Exit codes:
     "--safety-only",
     is_flag=True,
     help="Leave out the liveness properties, so that --workers, --store fingerprint, "
-    "--symmetry, --por and simulate apply to the rest.",
+    "--symmetry and --por apply to the rest.",
 )
 @_node_option
 @_fault_options

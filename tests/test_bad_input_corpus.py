@@ -521,14 +521,14 @@ OPTIONS = [
         "fingerprint",
     ),
     _c(
-        "fingerprints with dfs",
-        "error: the fingerprint store works with bfs, not dfs\n",
+        "fingerprints with simulation",
+        "error: simulation keeps no store (each walk remembers only itself): leave out --store\n",
         "check",
         "good.py",
         "--store",
         "fingerprint",
         "--strategy",
-        "dfs",
+        "simulate",
     ),
     _c(
         "symmetry undeclared",
@@ -538,14 +538,15 @@ OPTIONS = [
         "--symmetry",
     ),
     _c(
-        "checkpoint with dfs",
-        "error: checkpoints work with bfs, not dfs\n",
+        "checkpoint with simulation",
+        "error: simulation keeps no store to save: its walks are seeded, so a run is "
+        "repeated with the same --seed rather than resumed (leave out --checkpoint)\n",
         "check",
         "good.py",
         "--checkpoint",
         "ck",
         "--strategy",
-        "dfs",
+        "simulate",
     ),
     _c(
         "resume and checkpoint differ",

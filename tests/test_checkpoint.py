@@ -52,6 +52,27 @@ def test_stopped_twice_by_the_clock_then_resumed_the_counts_are_the_full_runs(
     assert last.seconds >= first.seconds
 
 
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_depth_first_search_stopped_by_the_clock_resumes_to_the_full_runs(
+    tmp_path: Path, store: str
+) -> None:
+    folder = tmp_path / "ck"
+    options: dict[str, Any] = {
+        "strategy": "dfs",
+        "store": store,
+        "checkpoint": folder,
+        "checkpoint_every": 0.02,
+    }
+    whole = check(TwoPhase(rms=6), strategy="dfs")
+    first = check(TwoPhase(rms=6), time_limit=0.1, **options)
+    assert first.stopped == "time-limit" and first.distinct < TWO_PHASE_6[0]
+    last = check(TwoPhase(rms=6), resume=True, **options)
+    assert last.complete and _counts(last) == _counts(whole)
+    assert (whole.distinct, whole.generated) == TWO_PHASE_6[:2]
+    with pytest.raises(UsageError, match="another run"):  # a bfs run is another run
+        check(TwoPhase(rms=6), store=store, checkpoint=folder, resume=True)
+
+
 def test_a_resumed_search_finds_the_same_counterexample(tmp_path: Path) -> None:
     # A long chain with a bad state at its end: the trace must be rebuilt across the stop.
     model = GraphModel({k: [k + 1, k // 2] for k in range(5000)}, bad={4999})
@@ -162,5 +183,9 @@ def test_nothing_is_overwritten_and_other_runs_are_refused(
         2,
         f"error: {tmp_path / 'none'} holds no checkpoint (checkpoint.pickle)\n",
     )
-    with pytest.raises(UsageError, match="checkpoints work with bfs, not dfs"):
-        check(TwoPhase(rms=3), strategy="dfs", checkpoint=tmp_path / "d")
+    with pytest.raises(UsageError) as refused:
+        check(TwoPhase(rms=3), strategy="simulate", checkpoint=tmp_path / "d")
+    assert str(refused.value) == (
+        "simulation keeps no store to save: its walks are seeded, so a run is repeated with "
+        "the same --seed rather than resumed (leave out --checkpoint)"
+    )

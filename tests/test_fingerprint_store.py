@@ -238,9 +238,25 @@ def test_states_whose_fingerprints_collide_are_taken_for_one(
     assert (result.distinct, check(model).distinct) == (2, 6)
 
 
+def test_depth_first_search_over_fingerprints_is_the_exact_ones() -> None:
+    for bound in (None, 6):
+        exact = check(TwoPhase(rms=5), strategy="dfs", max_depth=bound)
+        compact = check(TwoPhase(rms=5), strategy="dfs", max_depth=bound, store="fingerprint")
+        assert (compact.distinct, compact.generated, compact.depth, compact.stopped) == (
+            exact.distinct,
+            exact.generated,
+            exact.depth,
+            exact.stopped,
+        )
+        assert compact.collision_probability is not None and exact.store == "exact"
+    chain = GraphModel({k: [k + 1, k // 2] for k in range(3000)}, bad={2999})
+    trace = check(chain, strategy="dfs", store="fingerprint").verdict("safe").trace
+    assert trace is not None and [s.state for s in trace.steps] == list(range(3000))
+
+
 def test_other_strategies_and_stores_are_refused() -> None:
-    with pytest.raises(UsageError, match="the fingerprint store works with bfs, not dfs"):
-        check(TwoPhase(rms=3), strategy="dfs", store="fingerprint")
+    with pytest.raises(UsageError, match="simulation keeps no store"):
+        check(TwoPhase(rms=3), strategy="simulate", store="fingerprint")
     with pytest.raises(UsageError, match="unknown store 'disk': choose exact, fingerprint"):
         check(TwoPhase(rms=3), store="disk")
 

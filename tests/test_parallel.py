@@ -159,7 +159,9 @@ def test_refuses_other_strategies_liveness_stores_and_checkpoints(tmp_path: Path
         ),
         (
             {"checkpoint": tmp_path / "cp"},
-            "--workers 2 does not save checkpoints: run with --workers 1 to use --checkpoint",
+            "--workers 2 does not save checkpoints yet: the states are spread over the "
+            "workers, a checkpoint holds one process's; run with --workers 1 to use "
+            "--checkpoint",
         ),
     ]
     for options, message in cases:

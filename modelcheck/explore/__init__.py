@@ -67,18 +67,18 @@ def check(
     commute with them left for later (:mod:`modelcheck.actors.por`: what a model declares
     for it, and when it expands every step); the counts are the reduced graph's, traces
     stay replayed runs, not always the shortest. ``store="fingerprint"`` keeps 64-bit
-    fingerprints instead of states (bfs only, safety properties only): about 20 bytes a
+    fingerprints instead of states (bfs and dfs, safety properties only): about 20 bytes a
     state, the same counts and traces, and
     :attr:`~modelcheck.CheckResult.collision_probability` reported.
-    ``checkpoint`` (bfs) names a folder the search saves its progress to every
+    ``checkpoint`` (bfs, dfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
     the checkpoint there, with exactly the counts of a run never stopped.
     ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
     exact store): the same counts, verdicts and traces as one.
     ``properties`` names the properties to judge (the others are left out, as if the model
     did not declare them); ``safety_only`` leaves out the liveness properties, so that the
-    modes that cannot judge them (``workers``, the fingerprint store, ``symmetry``, ``por``,
-    simulation) apply to the rest.
+    modes that cannot judge them (``workers``, the fingerprint store, ``symmetry``, ``por``)
+    apply to the rest. Simulation judges liveness properties on the lassos its walks close.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
     replayed against the model. Liveness properties are judged after a complete search, on
@@ -96,11 +96,18 @@ def check(
             "leave out workers"
         )
     if por and workers > 1:
-        raise UsageError("partial-order reduction runs in one process: leave out workers")
+        raise UsageError(
+            "partial-order reduction runs in one process: its cycle proviso asks the whole "
+            "store whether a successor was expanded, and each worker holds a part: leave "
+            "out workers"
+        )
     saver = None
     if checkpoint is not None:
-        if strategy != "bfs":
-            raise UsageError(f"checkpoints work with bfs, not {strategy}")
+        if strategy == "simulate":
+            raise UsageError(
+                "simulation keeps no store to save: its walks are seeded, so a run is "
+                "repeated with the same --seed rather than resumed (leave out --checkpoint)"
+            )
         run = {
             "model": f"{type(model).__module__}.{type(model).__qualname__}",
             "params": dict(model.params),
@@ -113,6 +120,7 @@ def check(
             "max_states": max_states,
             "properties": properties,
             "safety_only": safety_only,
+            "strategy": strategy,
         }
         saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
         if not resume:
@@ -142,7 +150,8 @@ def check(
         with watchdog(time_limit) as watch:
             result = run_parallel(search, workers)
         return _timed_out(result, watch)
-    explore = run_compact_bfs if store == "fingerprint" else STRATEGIES[strategy]
+    compact = store == "fingerprint" and strategy == "bfs"
+    explore = run_compact_bfs if compact else STRATEGIES[strategy]
     with (
         saver if saver is not None else contextlib.nullcontext(),
         _fewer_collections(),

@@ -193,8 +193,9 @@ class Search:
         if self.liveness:
             names = ", ".join(p.name for p in self.liveness)
             raise UsageError(
-                f"symmetry reduction is not supported with liveness properties ({names}): "
-                "run without --symmetry (or with --safety-only)"
+                f"symmetry reduction cannot judge liveness properties ({names}): a cycle of "
+                "representatives need not be a cycle of states, nor fair per node (TLC's "
+                "is unsound here): run without --symmetry (or with --safety-only)"
             )
         canon = model.canonical
         actions = self.actions
@@ -211,7 +212,10 @@ class Search:
         from modelcheck.actors.por import PartialOrder
 
         if self.strategy not in ("bfs", "dfs"):
-            raise UsageError(f"partial-order reduction applies to bfs and dfs, not {self.strategy}")
+            raise UsageError(
+                f"partial-order reduction applies to bfs and dfs, not {self.strategy}: it "
+                "prunes the steps a search stores, and a walk stores none"
+            )
         por = PartialOrder(self.model, self.properties, self._closes_cycle, self._trace_of)
         if self.liveness:
             names = ", ".join(p.name for p in self.liveness)
@@ -348,17 +352,20 @@ class Search:
         self.stopped = "max-memory"
         return True
 
-    def between_states(self, depth: int, queue: int, position: tuple[int, ...]) -> bool:
+    def between_states(
+        self, depth: int, queue: int, position: tuple[int, ...], **extra: Any
+    ) -> bool:
         """:meth:`tick`, at a point where no state is half expanded, plus the checkpoint:
-        save when one is due or the search stops here (``position`` is where to go on); True
-        if the search must stop (the time limit, or a Ctrl-C that asked for a save)."""
+        save when one is due or the search stops here (``position`` is where to go on,
+        ``extra`` the strategy's other books); True if the search must stop (the time
+        limit, or a Ctrl-C that asked for a save)."""
         checkpoint = self.checkpoint
         if self.tick(depth, queue):
             if checkpoint is not None:
-                self.save(position, self.generated)
+                self.save(position, self.generated, **extra)
             return True
         if checkpoint is not None and checkpoint.due():
-            self.save(position, self.generated)
+            self.save(position, self.generated, **extra)
             if checkpoint.stop_asked:
                 self.stopped = "interrupted"
                 return True
@@ -719,8 +726,10 @@ def _make_store(kind: str, strategy: str) -> StateStore | FingerprintStore:
         return StateStore()
     if kind != "fingerprint":
         raise UsageError(f"unknown store '{kind}': choose exact, fingerprint")
-    if strategy != "bfs":
-        raise UsageError(f"the fingerprint store works with bfs, not {strategy}")
+    if strategy == "simulate":
+        raise UsageError(
+            "simulation keeps no store (each walk remembers only itself): leave out --store"
+        )
     return FingerprintStore()
 
 

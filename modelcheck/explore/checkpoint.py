@@ -35,6 +35,8 @@ from .checkpoint_format import read_body, read_header, write_checkpoint
 __all__ = ["CHECKPOINT_FILE", "Checkpointer", "Saved"]
 
 CHECKPOINT_FILE = "checkpoint.pickle"
+#: What a run left out of its checkpoint meant, for keys earlier versions did not write.
+_ONCE_IMPLIED = {"strategy": "bfs"}
 
 
 @dataclass
@@ -99,7 +101,7 @@ class Checkpointer:
             with self.file.open("rb") as f:
                 run, header = read_header(f, self.file)
                 for key, value in self.run.items():
-                    was = run.get(key)
+                    was = run.get(key, _ONCE_IMPLIED.get(key))
                     if was != json.loads(json.dumps(value, default=repr)):
                         raise UsageError(
                             f"the checkpoint in {self.folder} is of another run: {key} was "

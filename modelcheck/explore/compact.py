@@ -57,7 +57,7 @@ def run_compact_bfs(search: Search) -> int:
                 return 1
         except Exception as exc:
             search.fail(exc, -1)
-        frontier = _initial_frontier(search, store)
+        frontier = store.stored_initials(search.inits, search.canon)
         following = []  # the next level's states, found so far
         base, level, start = 0, 1, 0
     max_depth = search.limits.max_depth or 0
@@ -208,17 +208,3 @@ def _first_of_each(fps: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any,
     first = np.zeros(len(fps), dtype=bool)
     first[np.unique(fps, return_index=True)[1]] = True
     return first
-
-
-def _initial_frontier(search: Search, store: FingerprintStore) -> list[Any]:
-    """The stored initial states, in their numbers' order: the initial states (made
-    canonical) whose fingerprints the store took, repeats skipped as it skipped them."""
-    canon = search.canon
-    frontier: list[Any] = []
-    for state in search.inits:
-        if len(frontier) == len(store):
-            break
-        state = canon(state) if canon is not None else state
-        if fingerprint(state) == store.fps[len(frontier)]:
-            frontier.append(state)
-    return frontier

@@ -1,7 +1,13 @@
 """Depth-first search: the same states as BFS with a stack instead of a queue.
 
 Under ``max_depth`` a state found again by a shorter path is explored again from there, so
-a bounded search still visits every state within the bound.
+a bounded search still visits every state within the bound. With a checkpoint the search
+saves between two states: the store, the stack, each state's depth and the states seen
+beyond the bound.
+
+With the fingerprint store (``--store fingerprint``) a state is stored as its fingerprint
+and held whole only while it waits on the stack; a trace is found again by fingerprint,
+as after the breadth-first search over that store.
 """
 
 from __future__ import annotations
@@ -10,43 +16,70 @@ import sys
 from array import array
 from typing import Any
 
+from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
+from .store import FingerprintStore
 
 __all__ = ["run_dfs"]
+
+#: With the fingerprint store: how many states met lately keep their fingerprints at hand.
+_MET = 1 << 16
 
 
 def run_dfs(search: Search) -> int:
     """Explore depth first; return the deepest level reached (initial = 1)."""
-    try:
-        if search.add_initial_states():
-            return 1
-    except Exception as exc:
-        search.fail(exc, -1)
-    store = search.exact_store()
-    seen, states, parent = store.index, store.states, store.parent
+    store = search.store
+    compact = isinstance(store, FingerprintStore)
+    if search.resuming:
+        saved = search.resume()
+        store = search.store
+        deepest, expanded = (int(x) for x in saved.position)
+        stack: list[int] = saved.extra["stack"]
+        held: list[Any] = saved.extra["held"]
+        depth_of: array[int] = saved.extra["depth_of"]
+        beyond: list[Any] = saved.extra["beyond"]
+    else:
+        try:
+            if search.add_initial_states():
+                return 1
+        except Exception as exc:
+            search.fail(exc, -1)
+        depth_of = array("i", [1]) * len(store)
+        stack = list(range(len(store) - 1, -1, -1))
+        held = []
+        if isinstance(store, FingerprintStore):
+            held = store.stored_initials(search.inits, search.canon)[::-1]
+        beyond = []
+        deepest, expanded = 1, 0
+    if isinstance(store, FingerprintStore):
+        number_of, add_one = store.number_of, store.add_one
+        seen: Any = store.index
+        states: list[Any] = []
+    else:
+        seen, states = store.index, store.states
+    parent = store.parent
     actions = search.actions_for(0)
     bounded = search.limits.max_depth is not None
     max_depth = search.limits.max_depth or sys.maxsize
     max_states = search.limits.max_states or sys.maxsize
     generated = search.generated
-    n = len(states)
-    depth_of = array("i", [1]) * n
-    stack = list(range(n - 1, -1, -1))
-    beyond: list[Any] = []
-    deepest, expanded, i = 1, 0, -1
+    n = len(store)
+    i, fp = -1, 0
+    fps_met: dict[Any, int] = {}  # the fingerprints of the states met lately
     stop = False
     try:
         while stack:
-            i = stack.pop()
-            expanded += 1
             if not expanded & TICK_MASK:
                 search.generated = generated
-                if search.tick(deepest, len(stack)):
+                books = {"stack": stack, "held": held, "depth_of": depth_of, "beyond": beyond}
+                if search.between_states(deepest, len(stack), (deepest, expanded), **books):
                     break
                 actions = search.actions_for(n)
-            state = states[i]
+            i = stack.pop()
+            expanded += 1
+            state = held.pop() if compact else states[i]
             if i < SAMPLE_FIRST or not i & SAMPLE_MASK:
                 search.recheck(i, state)
             d = depth_of[i]
@@ -59,13 +92,27 @@ def run_dfs(search: Search) -> int:
             else:
                 checks = search.checks
                 fresh: list[int] = []
+                fresh_states: list[Any] = []
                 for _label, nxt in actions(state):
                     generated += 1
-                    j = seen.get(nxt)
+                    if compact:
+                        met = fps_met.get(nxt)  # (a dict lookup costs less than a fingerprint)
+                        if met is None:
+                            if len(fps_met) >= _MET:
+                                fps_met.clear()
+                            met = fps_met[nxt] = fingerprint(nxt)
+                        fp = met
+                        j = number_of(fp)
+                    else:
+                        j = seen.get(nxt)
                     if j is None:
-                        seen[nxt] = n
-                        states.append(nxt)
-                        parent.append(i)
+                        if compact:
+                            add_one(fp, i)
+                            fresh_states.append(nxt)
+                        else:
+                            seen[nxt] = n
+                            states.append(nxt)
+                            parent.append(i)
                         depth_of.append(d + 1)
                         if n < VALIDATE_FIRST:
                             check_immutable(nxt, "state")
@@ -84,12 +131,17 @@ def run_dfs(search: Search) -> int:
                         depth_of[j] = d + 1
                         parent[j] = i
                         fresh.append(j)
+                        if compact:
+                            fresh_states.append(nxt)
                 if fresh and d + 1 > deepest:
                     deepest = d + 1
                 if stop:
                     break
                 fresh.reverse()
                 stack.extend(fresh)
+                if compact:
+                    fresh_states.reverse()
+                    held.extend(fresh_states)
             dead = search.deadlock_pos
             if generated == before and dead is not None and search.hit(dead, i):
                 break

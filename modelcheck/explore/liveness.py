@@ -74,6 +74,7 @@ __all__ = [
     "collect_edges",
     "cyclic_components",
     "judge_liveness",
+    "lasso_note",
     "lasso_problem",
 ]
 
@@ -804,6 +805,26 @@ def lasso_problem(
         what = cond.describe() + (f" for key {key!r}" if cond.per is not None else "")
         return f"it is unfair to {what}"
     return None
+
+
+def lasso_note(
+    model: Model[Any], prop: Property, trace: Trace, conditions: Sequence[Fairness]
+) -> str:
+    """Why a lasso :func:`lasso_problem` accepted violates ``prop``, in a sentence (the
+    sentence an exhaustive search gives, its trigger found on the lasso itself)."""
+    k, n = trace.loop, len(trace)
+    assert k is not None
+    values = [prop.predicate(step.state) for step in trace.steps]
+    trigger = 0
+    if prop.kind == LEADS_TO:
+        trigger = next(
+            j
+            for j, (p, q) in enumerate(values)
+            if p and not any(values[i][1] for i in range(min(j, k), n + 1))
+        )
+    elif prop.kind == INFINITELY_OFTEN:
+        trigger = next(i for i in range(n + 1) if not any(values[i:]))
+    return _note(model, prop, trace, trigger, conditions)
 
 
 Instance = tuple[int, Hashable]

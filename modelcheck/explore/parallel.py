@@ -105,7 +105,8 @@ def check_workers(
         )
     if checkpoint:
         raise UsageError(
-            f"--workers {workers} does not save checkpoints: run with --workers 1 to use "
+            f"--workers {workers} does not save checkpoints yet: the states are spread over "
+            "the workers, a checkpoint holds one process's; run with --workers 1 to use "
             "--checkpoint"
         )
     if START_METHOD not in multiprocessing.get_all_start_methods():

@@ -19,14 +19,16 @@ import random
 import resource
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
+from modelcheck.fairness import Fairness
 from modelcheck.model import Model, format_label
 from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
-from modelcheck.trace import Step, Trace, expand, initial_states, replay, verify
+from modelcheck.trace import Step, Trace, call_model, expand, initial_states, replay, verify
 from modelcheck.values import check_depth, check_immutable
 
 from ._search import (
@@ -38,6 +40,7 @@ from ._search import (
     initial_states_twice,
     nondeterminism,
 )
+from .liveness import lasso_note, lasso_problem
 
 __all__ = ["shrink", "simulate"]
 
@@ -46,16 +49,17 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     """Run the random walks; return the result (traces shrunk and replayed)."""
     if runs < 1 or depth < 1:
         raise UsageError("simulation needs --runs and --depth of at least 1")
-    if search.liveness:
-        names = ", ".join(p.name for p in search.liveness)
+    if search.canon is not None:  # the walks run the model's own actions()
         raise UsageError(
-            f"simulation cannot judge liveness properties ({names}): leave them out with "
-            "--safety-only"
+            "simulation walks concrete states and stores none: symmetry reduces nothing "
+            "there (leave out --symmetry)"
         )
     model = search.model
     rng = random.Random(seed)
     props = [(pos, p) for pos, p in enumerate(search.properties) if p.kind in (ALWAYS, SOMETIMES)]
     found: dict[int, list[int]] = {}
+    lassos = _Lassos(search)
+    where: dict[Any, int] = {}  # with liveness properties: the walk's states, by step
     seen: set[Any] = set()
     steps = longest = 0
     inits = initial_states_twice(model)
@@ -73,7 +77,13 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
             choice = rng.randrange(len(inits))
             state, path = inits[choice], [choice]
             steps += 1
+            where.clear()
             for _ in range(depth):
+                if lassos.open:
+                    if state in where:  # the walk closed a lasso: judge it, end the walk
+                        stop = lassos.judge(path, where[state]) or stop
+                        break
+                    where[state] = len(path) - 1
                 if len(seen) < VALIDATE_FIRST:  # before hashing: a deep value crashes hash
                     check_depth(state, "state")
                     check_immutable(state, "state")
@@ -89,13 +99,15 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
                     _recheck(model, state, path)
                 options = list(actions(state))
                 if not options:
+                    if lassos.open:  # a behaviour that stops here: a lasso with no loop
+                        stop = lassos.judge(path, len(path) - 1) or stop
                     break
                 choice = rng.randrange(len(options))
                 state = options[choice][1]
                 path.append(choice)
                 steps += 1
             longest = max(longest, len(path))
-            if stop or len(found) == len(props):
+            if stop or (len(found) == len(props) and not lassos.open):
                 break
     except KeyboardInterrupt:  # the walks so far stand, with what they found
         search.stopped = "interrupted"
@@ -106,6 +118,12 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     for pos, prop in enumerate(search.properties):
         status: Status = "unknown"
         trace = None
+        if prop.name in lassos.found:
+            trace, note = lassos.found[prop.name]
+            verdicts.append(
+                PropertyResult(prop.name, prop.kind, "violated", trace, prop.description, note)
+            )
+            continue
         if pos in found:
             kind = prop.kind
             hits = partial(_hits, prop)
@@ -129,6 +147,45 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
         properties=tuple(verdicts),
         checked=model,
     )
+
+
+class _Lassos:
+    """The liveness properties judged on the lassos the walks close, as TLC's simulation
+    mode does: a walk that comes back to a state it visited (or stops) is a behaviour;
+    it is replayed and, if it is fair and violates a property, that property's
+    counterexample (not shrunk). A property no walk refuted stays unknown."""
+
+    def __init__(self, search: Search) -> None:
+        self.model = search.model
+        self.keep_going = search.keep_going
+        self.props = list(search.liveness)
+        declared: tuple[Fairness, ...] = ()
+        if self.props:
+            declared = tuple(call_model(self.model.fairness_conditions, "fairness_conditions()"))
+        self.conditions = {
+            p.name: tuple(declared if p.fairness is None else p.fairness) for p in self.props
+        }
+        self.found: dict[str, tuple[Trace, str]] = {}
+
+    @property
+    def open(self) -> bool:
+        """Whether a liveness property is still to be refuted."""
+        return len(self.found) < len(self.props)
+
+    def judge(self, path: list[int], loop: int) -> bool:
+        """Judge the lasso ``path`` whose loop starts at step ``loop``; True if the
+        simulation must stop (a property violated, without keep_going)."""
+        trace = replace(replay(self.model, path), loop=loop)
+        for prop in self.props:
+            if prop.name in self.found:
+                continue
+            conditions = self.conditions[prop.name]
+            if lasso_problem(self.model, prop, trace, conditions) is None:
+                note = lasso_note(self.model, prop, trace, conditions)
+                self.found[prop.name] = (trace, note)
+                if not self.keep_going:
+                    return True
+        return False
 
 
 def _recheck(model: Model[Any], state: Any, path: list[int]) -> None:

@@ -77,14 +77,27 @@ class FingerprintStore:
     (True, False)
     >>> store.path_to(1), len(store)
     ([0, 1], 2)
+
+    States added one at a time (depth-first search) wait in a small dict until there are
+    a quarter as many as in the sorted array, then join it at once; numbers by
+    fingerprint are kept (4 bytes a state more) from the first time one is asked for.
+
+    >>> store.add_one(fingerprint("c"), 1), store.number_of(fingerprint("b"))
+    (2, 1)
+    >>> store.number_of(fingerprint("c")), store.number_of(fingerprint("d")) is None
+    (2, True)
     """
 
-    __slots__ = ("_sorted", "fps", "parent")
+    __slots__ = ("_numbers", "_recent", "_sorted", "fps", "parent")
 
     def __init__(self) -> None:
         self.fps: array[int] = array("Q")
         self.parent: array[int] = array("i")
         self._sorted: np.ndarray[Any, np.dtype[np.uint64]] = np.empty(0, dtype=_FP)
+        #: The numbers of the states in ``_sorted``, in its order (None until asked for).
+        self._numbers: np.ndarray[Any, np.dtype[np.int32]] | None = None
+        #: Fingerprints added one at a time, not yet in ``_sorted``: fingerprint -> number.
+        self._recent: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.fps)
@@ -95,7 +108,51 @@ class FingerprintStore:
         return self
 
     def __contains__(self, state: object) -> bool:
-        return bool(self.seen(np.array([fingerprint(state)], dtype=_FP))[0])
+        fp = fingerprint(state)
+        return fp in self._recent or bool(self.seen(np.array([fp], dtype=_FP))[0])
+
+    def number_of(self, fp: int) -> int | None:
+        """The number of the state with fingerprint ``fp``, or None if none is stored."""
+        number = self._recent.get(fp)
+        if number is not None:
+            return number
+        known = self._sorted
+        at = int(known.searchsorted(_FP(fp)))  # (a Python int would convert the array)
+        if at == len(known) or int(known[at]) != fp:
+            return None
+        if self._numbers is None:
+            known_fps = np.array(self.fps[: len(known)], dtype=_FP)
+            self._numbers = np.argsort(known_fps, kind="stable").astype(np.int32)
+        return int(self._numbers[at])
+
+    def add_one(self, fp: int, parent: int) -> int:
+        """Store a new state by fingerprint, one at a time; return its number."""
+        number = len(self.fps)
+        self.fps.append(fp)
+        self.parent.append(parent)
+        self._recent[fp] = number
+        if len(self._recent) > max(1024, len(self._sorted) >> 2):
+            self._flush()
+        return number
+
+    def _flush(self) -> None:
+        """Move the fingerprints added one at a time into the sorted array."""
+        recent = self._recent
+        if not recent:
+            return
+        fps = np.fromiter(recent.keys(), dtype=_FP, count=len(recent))
+        order = np.argsort(fps, kind="stable")
+        self._merge(fps[order], np.fromiter(recent.values(), np.int64, len(recent))[order])
+        recent.clear()
+
+    def _merge(
+        self, new: np.ndarray[Any, np.dtype[np.uint64]], numbers: np.ndarray[Any, Any]
+    ) -> None:
+        """Insert the sorted fingerprints ``new`` (numbered ``numbers``) in the array."""
+        at = np.searchsorted(self._sorted, new)
+        if self._numbers is not None:
+            self._numbers = np.insert(self._numbers, at, numbers)
+        self._sorted = np.insert(self._sorted, at, new)
 
     def add(self, state: Any, parent: int) -> int:
         """Store a new state reached from ``parent``; return its number."""
@@ -103,15 +160,18 @@ class FingerprintStore:
 
     def add_fingerprints(self, fps: Sequence[int], parents: Sequence[int]) -> int:
         """Store new states by fingerprint; return the number of the first."""
+        self._flush()
         first = len(self.fps)
         self.fps.extend(fps)
         self.parent.extend(parents)
-        new = np.sort(np.array(fps, dtype=_FP))
-        self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
+        new = np.array(fps, dtype=_FP)
+        order = np.argsort(new, kind="stable")
+        self._merge(new[order], np.arange(first, first + len(new), dtype=np.int64)[order])
         return first
 
     def seen(self, fps: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
         """A boolean array: which of ``fps`` are already stored."""
+        self._flush()
         known = self._sorted
         if not len(known):
             return np.zeros(len(fps), dtype=bool)
@@ -121,6 +181,20 @@ class FingerprintStore:
     def path_to(self, number: int) -> list[int]:
         """The numbers of the states from an initial state to ``number``, in order."""
         return _path_to(self.parent, number)
+
+    def stored_initials(
+        self, inits: Sequence[Any], canon: Callable[[Any], Any] | None
+    ) -> list[Any]:
+        """The stored initial states, in their numbers' order: the initial states (made
+        canonical) whose fingerprints the store took, repeats skipped as it skipped them."""
+        stored: list[Any] = []
+        for state in inits:
+            if len(stored) == len(self.fps):
+                break
+            state = canon(state) if canon is not None else state
+            if fingerprint(state) == self.fps[len(stored)]:
+                stored.append(state)
+        return stored
 
     def path_states(
         self,
@@ -150,7 +224,10 @@ class FingerprintStore:
 
     def nbytes(self) -> int:
         """Bytes held for the stored states (arrays as allocated)."""
-        return sys.getsizeof(self.fps) + sys.getsizeof(self.parent) + self._sorted.nbytes
+        numbers = 0 if self._numbers is None else self._numbers.nbytes
+        recent = sys.getsizeof(self._recent) if self._recent else 0
+        held = sys.getsizeof(self.fps) + sys.getsizeof(self.parent) + self._sorted.nbytes
+        return held + numbers + recent
 
 
 def _path_to(parent: array[int], number: int) -> list[int]:
