@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
 from modelcheck import check
-from modelcheck.actors import message_flow
+from modelcheck.actors import Actor, ActorSystem, Out, message_flow
 from modelcheck.render._sequence import Lane, sequence
 from modelcheck.render.chart import chart_dot
 from modelcheck.render.draw import draw_svg
+from modelcheck.render.html import html_report
 from modelcheck.render.mermaid import mermaid
+from modelcheck.render.nodeview import format_node_trace
+from modelcheck.trace import follow
 from models.supervision.supervisor_restart import SupervisorRestart
 from tests.chart_systems import faulty_trace, shop_trace
 from tests.golden_runner import GOLDEN, expected
@@ -128,3 +132,37 @@ def test_the_chart_draws_node_boxes_spawns_exits_and_notes() -> None:
     assert [_text(g) for g in _classes(root, "crash")] == ["crash"]
     # The writer's lifeline runs from its spawn (row 1) to its kill (row 5): 4 segments.
     assert len(_classes(root, "lifeline-2")) == 4
+
+
+def test_notes_are_lines_of_the_html_report_and_the_node_view() -> None:
+    system, trace = shop_trace()
+    page = html_report(system, trace, None, title="t", svg=None, no_chart="none", stats={})
+    assert "<td>note: holds 1<br>&lt;server.0&gt;: 0 -&gt; 1<br>in flight:" in page
+    lines = format_node_trace(system, trace, "client")
+    at = lines.index('  4  deliver(<client.1>, <client.0>, done, {note: "writer done"})')
+    assert lines[at + 1] == "     note: writer done"
+
+
+class _Idle(Actor[int]):
+    def init(self, me: Any, out: Out) -> int:
+        out.send("x", "hi")
+        return 0
+
+
+class _Empty(ActorSystem):
+    """Node ``x`` runs no process."""
+
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        return {"a": (_Idle(),), "x": ()}
+
+
+def test_a_node_without_processes_has_a_lifeline_of_its_own() -> None:
+    system = _Empty(crashes=1)
+    trace = follow(system, ["crash(x)"])
+    seq = sequence(system, trace)
+    assert [(lane.key, lane.title) for lane in seq.lanes] == [("<a.0>", "<a.0>"), ("<x.0>", "x")]
+    assert [s[1] for s in seq.status] == ["dead", "down"]
+    assert mermaid(system, trace, None).splitlines()[-2:] == [
+        "    n0-xn1: 0 hi (dropped, not running, sent at 0)",
+        "    Note over n1: 1 crash",
+    ]

@@ -201,6 +201,12 @@ def _lanes(system: ActorSystem, trace: Trace, flows: Any) -> tuple[tuple[Lane, .
             if type(who) is Pid and where(who) not in seen:
                 seen[where(who)] = (who.node, flow.sent, who)
                 lasts[where(who)] = flow.sent - 1
+    placeholders = set()
+    for node in nodes:  # a node that never runs a process still has a (dashed) lifeline
+        if not any(seen[key][0] == node for key in seen):
+            placeholders.add(where(node))
+            seen[where(node)] = (node, 0, where(node))
+            titles[where(node)] = node
     last = len(trace.steps) - 1
     lanes = []
     order = sorted(
@@ -216,6 +222,9 @@ def _lanes(system: ActorSystem, trace: Trace, flows: Any) -> tuple[tuple[Lane, .
         node, start, _ = seen[key]
         title = titles.get(key, "")
         title = title + key if title.endswith(" ") else title or key
+        if key in placeholders:
+            lanes.append(Lane(key, node, title))
+            continue
         if key in boot_keys or lasts.get(key, last) >= last:
             lanes.append(Lane(key, node, title, start, spawned=key not in boot_keys))
             continue
