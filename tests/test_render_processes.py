@@ -98,10 +98,10 @@ def test_mermaid_boxes_each_node_and_marks_spawns_notes_and_kills() -> None:
     text = mermaid(system, trace, None)
     assert text.splitlines()[:8] == [
         "sequenceDiagram",
-        "    box rgb(244, 246, 247) node server",
+        "    box rgb(244,246,247) node server",
         "    participant n0 as store #60;server.0>",
         "    end",
-        "    box rgb(244, 246, 247) node client",
+        "    box rgb(244,246,247) node client",
         "    participant n1 as #60;client.0>",
         "    participant n2 as #60;client.1>",
         "    end",

@@ -69,7 +69,7 @@ def _actors(system: ActorSystem, trace: Trace) -> tuple[list[str], int]:
     lines = ["sequenceDiagram"]
     for node in seq.nodes:
         if seq.processes:
-            lines.append(f"    box rgb(244, 246, 247) node {_esc(node)}")
+            lines.append(f"    box rgb(244,246,247) node {_esc(node)}")
         lines.extend(
             f"    participant {ids[lane.key]} as {_esc(lane.title)}" for lane in seq.lanes_of(node)
         )
