@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
 .PHONY: regress regress-slow chromium chart explorer-screenshot erlang package docs
+.PHONY: processes-chart
 
 setup: $(STAMP) graphviz-dot
 
@@ -51,6 +52,12 @@ chart: $(STAMP)
 	    --out $$tmp >/dev/null 2>&1; \
 	  cp $$tmp/answers_are_right.png $(CHART_PNG); status=$$?; rm -rf $$tmp; \
 	  test $$status -eq 0 && echo "wrote $(CHART_PNG)"; exit $$status
+
+# The docs' picture of processes on nodes: spawn, a registered name, notes, a kill, a crash.
+PROCESSES_PNG ?= docs/processes_chart.png
+processes-chart: $(STAMP)
+	@$(BIN)/modelcheck replay tests/chart_systems.py:Shop -p crashes=1 --path 0.0.0.0.0.0.0 \
+	  --format dot | dot -Tpng -o $(PROCESSES_PNG) && echo "wrote $(PROCESSES_PNG)"
 
 # The explorer's screenshot in docs/explorer.md: the real app in headless Chromium.
 EXPLORER_PNG ?= docs/explorer.png

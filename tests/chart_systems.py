@@ -8,7 +8,7 @@ from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from modelcheck import Model, Param, always, eventually
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, World
 from modelcheck.trace import Trace, follow
 
 
@@ -176,3 +176,80 @@ class Spin(Model[int]):
     def reaches_three(self, n: int) -> bool:
         """The counter reaches 3 (it never does)."""
         return n == 3
+
+
+# -- processes on nodes ----------------------------------------------------------------------
+
+
+class Store(Actor[int]):
+    """Registered as ``store``: keeps the last value put, notes it, and acknowledges."""
+
+    def init(self, me: Any, out: Out) -> int:
+        return 0
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        _, value = msg
+        out.note(f"holds {value}")
+        out.send(sender, ("ok", value))
+        return int(value)
+
+
+class Writer(Actor[int]):
+    """Spawned by the boss: puts 1 into ``{store, server}`` and tells the boss when done."""
+
+    def __init__(self, boss: Any) -> None:
+        self.boss = boss
+
+    def init(self, me: Any, out: Out) -> int:
+        out.send(("store", "server"), ("put", 1))
+        return 0
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        out.send(self.boss, "done")
+        return 1
+
+
+class Boss(Actor[int]):
+    """Spawns a writer on its own node when its timer fires, and kills it once it says it
+    is done."""
+
+    def init(self, me: Any, out: Out) -> int:
+        out.set_timer("go")
+        return 0
+
+    def on_timeout(self, me: Any, state: int, timer: Hashable, out: Out) -> int:
+        out.spawn(Writer(me))
+        return state
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        out.note("writer done")
+        out.kill(sender)
+        return 1
+
+
+class Shop(ActorSystem):
+    """Two nodes: ``server`` runs the registered ``store``; ``client`` runs a boss that
+    spawns a writer. Only ``server`` may crash."""
+
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        return {"server": (Boot(Store(), name="store"),), "client": (Boss(),)}
+
+    def crashable(self) -> tuple[str, ...]:
+        return ("server",)
+
+
+#: Spawn, a registered name, notes, a kill and a node crash.
+SHOP_ACTIONS = [
+    "timeout(<client.0>, go)",
+    'deliver(<client.1>, <server.0>, [put, 1], {note: "holds 1"})',
+    "deliver(<server.0>, <client.1>, [ok, 1])",
+    'deliver(<client.1>, <client.0>, done, {note: "writer done"})',
+    "deliver(<client.0>, <client.1>, kill(<client.0>))",
+    "crash(server)",
+]
+
+
+def shop_trace() -> tuple[Shop, Trace]:
+    """The Shop system (one crash allowed) and its 6-step trace."""
+    system = Shop(crashes=1)
+    return system, follow(system, SHOP_ACTIONS)

@@ -5,7 +5,11 @@ that sent it, the step that delivered it, and its fate: ``delivered``, ``lost`` 
 network dropped it, or its connection went down), ``dropped`` (it reached, or was sent to,
 a process that is not running) or ``in flight`` (still travelling when the trace ends).
 A copy made by the network's ``duplicate`` fault is its own record, with ``copy_of`` the
-index of the original. This is the data a message sequence chart is drawn from.
+index of the original. ``source`` and ``target`` are the processes it went between (their
+pids; the node's name in a one-process-per-node system, or when the runtime did not say
+which process: a message lost or dropped as it was sent names only the nodes, and is
+drawn from the process whose handler sent it to the receiving node). This is the data a
+message sequence chart is drawn from.
 
 >>> from modelcheck import replay
 >>> from modelcheck.actors import Actor, ActorSystem
@@ -44,6 +48,7 @@ from modelcheck.trace import Trace
 
 from .actor import Pid
 from .system import ActorSystem
+from .world import MASK, SHIFT
 
 __all__ = ["MessageFlow", "message_flow", "node_steps"]
 
@@ -62,6 +67,8 @@ class MessageFlow:
     received: int | None
     fate: str
     copy_of: int | None = None
+    source: Any = None
+    target: Any = None
 
 
 def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
@@ -69,6 +76,34 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
     names = system.node_names
     records: list[MessageFlow] = []
     queues: dict[int, list[int]] = {}
+    boots = len(system.boot_node)
+    before: Any = None  # the world before the step being recorded (None: the start)
+    after: Any = None  # and after it
+
+    def address(slot: int) -> Any:
+        """The process in ``slot`` while the step runs: a boot slot as it is after the
+        step (a restart renews its pid), one spawned earlier as before the step, one
+        spawned by the step the next of the pids it added (in order)."""
+        known = len(before.states) if before is not None else boots
+        if slot < boots:
+            return system._addr(after.procs, slot)
+        if slot < known:
+            return system._addr(before.procs, slot)
+        old = (
+            {pid for pid, _ in before.procs.spawned}
+            if before is not None and before.procs
+            else set()
+        )
+        new = [pid for pid, _ in after.procs.spawned if pid not in old] if after.procs else []
+        return new[slot - known] if slot - known < len(new) else None
+
+    def acting(label: Any) -> Any:
+        """The process whose handler ran in a step labelled ``label``."""
+        if isinstance(label, tuple) and label and label[0] == "deliver":
+            return label[2]
+        if isinstance(label, tuple) and label and label[0] in ("signal", "timeout"):
+            return label[1]
+        return None
 
     def record(step: int, world: Any, event: tuple[Any, ...]) -> None:
         kind, k = event[0], event[1]
@@ -80,7 +115,20 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
         queue = queues.setdefault(k, [])
         if kind == "send":
             msg, fate, src, dst = event[2], event[3], event[4], event[5]
-            records.append(MessageFlow(names[src], names[dst], msg, step, None, "in flight"))
+            if k >= 0:
+                source, target = address(k >> SHIFT), address(k & MASK)
+            else:  # lost or dropped as sent: the runtime names the nodes only
+                source = acting(label)
+                if source is None or (source.node if type(source) is Pid else source) != names[src]:
+                    source = names[src]
+                target = names[dst]
+            records.append(
+                MessageFlow(
+                    names[src], names[dst], msg, step, None, "in flight",
+                    source=names[src] if source is None else source,
+                    target=names[dst] if target is None else target,
+                )
+            )  # fmt: skip
             if fate == "queued":
                 queue.append(len(records) - 1)
             else:
@@ -109,6 +157,8 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
     log: list[tuple[Any, ...]] = []
     system._initial(log)
     world = trace.steps[0].state
+    label: Any = None
+    after = world
     for event in log:
         record(0, world, event)
     for number, step in enumerate(trace.steps[1:], start=1):
@@ -123,6 +173,7 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
             log.clear()
         if not found:
             raise UsageError(f"step {number} of the trace is not an action of {system.name}")
+        before, after, label = world, step.state, step.label
         for event in log:
             record(number, world, event)
         world = step.state

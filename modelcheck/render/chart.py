@@ -1,14 +1,19 @@
 """Charts of a trace, as Graphviz DOT: a message sequence chart for an actor system, a
 state-by-step table for any other model.
 
-The sequence chart has a lifeline per node (a column) and a row per step. A message is an
-arrow from the row of the step that sent it to the row of the step that delivered it; a
-lost or dropped message ends in a cross where it was lost; a copy made by the network's
-``duplicate`` is dashed and says so; crashes, restarts and exits sit on the lifeline, which
-is dashed while the node is down or its process is not running; partitions and cuts are
-bands across the chart naming the groups, and the time until the heal is shaded; timer
-firings and runtime signals are notes beside the lifeline. The property the trace is about
-is written at the bottom, and a lasso's cycle is bracketed on the right.
+The sequence chart has a lifeline per node (a column) and a row per step; in a system of
+processes on nodes (``cluster()``), a lifeline per process, headed by its registered name
+and pid, the lifelines of a node in a box named after it. A spawned process's lifeline
+starts at the step that spawned it (a dotted ``spawn`` arrow from its parent) and ends with
+a mark saying why (``killed``, ``exit: reason``); a node's crash and restart span its
+lifelines; what a handler wrote with ``out.note`` is a note on its lifeline at that step. A
+message is an arrow from the row of the step that sent it to the row of the step that
+delivered it; a lost or dropped message ends in a cross where it was lost; a copy made by
+the network's ``duplicate`` is dashed and says so; crashes, restarts and exits sit on the
+lifeline, which is dashed while the node is down or its process is not running; partitions
+and cuts are bands across the chart naming the groups, and the time until the heal is
+shaded; timer firings and runtime signals are notes beside the lifeline. The property the
+trace is about is written at the bottom, and a lasso's cycle is bracketed on the right.
 
 Every position is computed here and pinned (``layout=neato``, ``inputscale=72``): the
 drawing is the same on every machine, and ``dot -Tsvg chart.dot`` reproduces it.
@@ -38,6 +43,7 @@ __all__ = ["chart_dot", "property_line"]
 
 LABEL_W = 270  # the step column
 LANE_W = 180  # between lifelines
+NODE_GAP = 30  # more between the lifelines of two nodes (when lifelines are processes)
 ROW_H = 30
 TOP = 0
 FONT = "Helvetica"
@@ -100,8 +106,14 @@ class _Chart:
     def __init__(self, seq: Sequence, trace: Trace) -> None:
         self.seq = seq
         self.n = len(trace)
-        self.lanes = {node: LABEL_W + 70 + i * LANE_W for i, node in enumerate(seq.nodes)}
-        self.right = LABEL_W + 70 + (len(seq.nodes) - 1) * LANE_W
+        self.lanes: dict[str, float] = {}
+        x = LABEL_W + 70
+        for i, lane in enumerate(seq.lanes):
+            if i and seq.processes and lane.node != seq.lanes[i - 1].node:
+                x += NODE_GAP  # the nodes' boxes apart
+            self.lanes[lane.key] = x
+            x += LANE_W
+        self.right = x - LANE_W
         self.dot = graphviz.Digraph("chart")
         self.dot.attr(
             layout="neato",
@@ -144,6 +156,8 @@ def _sequence_chart(system: ActorSystem, trace: Trace, prop: PropertyResult | No
     full = right + 10
     # Declaration order is drawing order: what is declared first is underneath.
     _stripes(c, left, right)
+    if seq.processes:
+        _node_boxes(c)
     _lifelines(c)
     for info in seq.steps:
         if info.kind in ("partition", "cut", "heal"):
@@ -165,6 +179,7 @@ def _sequence_chart(system: ActorSystem, trace: Trace, prop: PropertyResult | No
             )
     for m in seq.messages:
         _message(c, m)
+    _spawns(c)
     _activations(c)
     for info in seq.steps:
         text = f"{info.number}   {_short(info.action, 42)}"
@@ -181,8 +196,11 @@ def _sequence_chart(system: ActorSystem, trace: Trace, prop: PropertyResult | No
             fontname="Courier",
             fontsize="10",
         )
-    for node, x in c.lanes.items():
-        for row, where in ((-1, "top"), (n + 1.4, "bottom")):
+    for lane, (node, x) in zip(seq.lanes, c.lanes.items(), strict=True):
+        rows: list[tuple[float, str]] = [(lane.start if lane.spawned else -1, "top")]
+        if seq.status[n][seq.lanes.index(lane)] != "gone":
+            rows.append((n + 1.4, "bottom"))
+        for row, where in rows:
             c.box(
                 f"head_{where}_{node}",
                 x,
@@ -194,7 +212,7 @@ def _sequence_chart(system: ActorSystem, trace: Trace, prop: PropertyResult | No
                 fillcolor="#d6eaf8",
                 color="#2874a6",
                 fontsize="11",
-                label=_label(node),
+                label=_label(lane.title),
                 **{"class": "lifeline-head"},
             )
     _lasso(c, trace)
@@ -288,14 +306,18 @@ def _lifelines(c: _Chart) -> None:
         "down": ("dashed", "#e6b0aa"),
     }
     for i, (node, x) in enumerate(c.lanes.items()):
-        c.point(f"l_{node}_top", x, c.y(-1) - 11)
+        head = seq.lanes[i].start if seq.lanes[i].spawned else -1
+        c.point(f"l_{node}_top", x, c.y(head) - 11)
         for k in range(n + 1):
             c.point(f"l_{node}_{k}", x, c.y(k))
         c.point(f"l_{node}_bottom", x, c.y(n + 1.4) + 11)
         names = [f"l_{node}_top", *(f"l_{node}_{k}" for k in range(n + 1)), f"l_{node}_bottom"]
         for k, (a, b) in enumerate(itertools.pairwise(names)):
             # The segment below row k - 1: the node as it is after step k - 1.
-            style, color = styles["up" if k == 0 else seq.status[k - 1][i]]
+            status = "up" if k == 0 and head < 0 else seq.status[max(k - 1, 0)][i]
+            if status == "gone":  # not spawned yet, or ended
+                continue
+            style, color = styles[status]
             c.dot.edge(
                 a,
                 b,
@@ -400,17 +422,24 @@ def _activations(c: _Chart) -> None:
     """What each step did on its lifeline: handler runs, crashes, restarts, exits, notes."""
     seq = c.seq
     for info in seq.steps:
-        if info.node is None or info.node not in c.lanes:
+        if info.node is None or (
+            info.node not in c.lanes and info.kind not in ("crash", "restart")
+        ):
             continue
-        x, y = c.lanes[info.node], c.y(info.number)
+        home = info.node if info.node in c.lanes else seq.lanes_of(info.node)[0].key
+        x, y = c.lanes[home], c.y(info.number)
         name = f"act{info.number}"
         if info.kind in ("crash", "restart"):
             crash = info.kind == "crash"
+            span = 0.0
+            if c.seq.processes:  # across the lifelines it stops, or the ones it boots
+                xs = [c.lanes[key] for key in _hit(seq, info.number, info.node, crash)]
+                x, span = (min(xs) + max(xs)) / 2, max(xs) - min(xs)
             c.box(
                 name,
                 x,
                 y,
-                50,
+                50 + span,
                 18,
                 shape="box",
                 style="filled,bold",
@@ -461,20 +490,132 @@ def _activations(c: _Chart) -> None:
                 pos=_pos(x + 24, y + 8),
                 **{"class": "duplicate"},
             )
-    for k, node in seq.exits():
+    for k, key, reason in seq.ends:
+        text = "exit" if reason is None else "killed" if reason == "killed" else f"exit: {reason}"
+        text = _short(text, 24)
         c.box(
-            f"exit{k}_{node}",
-            c.lanes[node],
+            f"exit{k}_{key}",
+            c.lanes[key],
             c.y(k),
-            40,
+            max(40, 6 * len(text) + 12),
             16,
             shape="box",
             style="filled",
             fillcolor="#e5e7e9",
             color="#7f8c8d",
             fontsize="9",
-            label="exit",
+            label=_label(text),
             **{"class": "exit"},
+        )
+    _notes(c)
+
+
+def _hit(seq: Sequence, k: int, node: str, crash: bool) -> list[str]:
+    """The lanes of ``node`` that a crash at step ``k`` stops (those running before it),
+    or that a restart boots again (its boot processes')."""
+    index = {lane.key: i for i, lane in enumerate(seq.lanes)}
+    if crash:
+        keys = [
+            lane.key for lane in seq.lanes_of(node) if seq.status[k - 1][index[lane.key]] == "up"
+        ]
+    else:
+        keys = [lane.key for lane in seq.lanes_of(node) if not lane.spawned]
+    return keys or [seq.lanes_of(node)[0].key]
+
+
+def _node_boxes(c: _Chart) -> None:
+    """A box per node around its processes' lifelines, named at the top."""
+    seq, n = c.seq, c.n
+    for node in seq.nodes:
+        xs = [c.lanes[lane.key] for lane in seq.lanes_of(node)]
+        if not xs:
+            continue
+        top, bottom = c.y(-1) + 34, c.y(n + 1.4) - 17
+        c.box(
+            f"node_{node}",
+            (min(xs) + max(xs)) / 2,
+            (top + bottom) / 2,
+            max(xs) - min(xs) + LANE_W - 16,
+            top - bottom,
+            shape="box",
+            style="rounded,dashed,filled",
+            fillcolor="#fbfcfc80",
+            color="#85929e",
+            labelloc="t",
+            fontsize="11",
+            fontcolor="#34495e",
+            label=_label(f"node {node}"),
+            id=f"node-{node}",
+            **{"class": "node-box"},
+        )
+
+
+def _spawns(c: _Chart) -> None:
+    """A dotted arrow from the process that spawned a lifeline to its head."""
+    seq = c.seq
+    for i, lane in enumerate(seq.lanes):
+        if not lane.spawned or lane.start == 0:
+            continue
+        parent = seq.steps[lane.start].node
+        if parent is None or parent not in c.lanes or parent == lane.key:
+            continue
+        x0, x1, y = c.lanes[parent], c.lanes[lane.key], c.y(lane.start)
+        direction = 1 if x1 >= x0 else -1
+        a, b = f"spawn{i}_from", f"spawn{i}_to"
+        c.point(a, x0 + 7 * direction, y)
+        c.point(b, x1 - (LANE_W - 40) / 2 * direction, y)
+        c.dot.edge(
+            a,
+            b,
+            arrowhead="open",
+            style="dotted",
+            color="#1e8449",
+            penwidth="1.3",
+            label="",
+            **{"class": "spawn"},
+        )
+        c.dot.node(
+            f"spawn{i}_label",
+            label="spawn",
+            shape="plaintext",
+            fontsize="9",
+            fontcolor="#1e8449",
+            pos=_pos((x0 + x1) / 2, y + 8),
+            height="0.15",
+            width="0.1",
+            margin="0.01,0",
+        )
+
+
+def _notes(c: _Chart) -> None:
+    """What a handler wrote with ``out.note``: a note beside its lifeline, at its step."""
+    for info in c.seq.steps:
+        if not info.notes or info.node not in c.lanes:
+            continue
+        text = _short("; ".join(info.notes), 30)
+        width = 5.5 * len(text) + 16
+        x = c.lanes[info.node]
+        # On the side where no message leaves this lifeline at this step.
+        right = not any(
+            m.sent == info.number and m.sender == info.node and c.lanes[m.receiver] > x
+            for m in c.seq.messages
+        )
+        side = 1 if right else -1
+        c.dot.node(
+            f"note{info.number}",
+            label=_label(text),
+            shape="note",
+            style="filled",
+            fillcolor="#fef5e7",
+            color="#ca6f1e",
+            fontcolor="#784212",
+            fontsize="9",
+            pos=_pos(x + side * (10 + width / 2), c.y(info.number) - 9),
+            width=_inches(width),
+            height="0.2",
+            fixedsize="true",
+            tooltip=_label("; ".join(info.notes)),
+            **{"class": "note"},
         )
 
 

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelcheck.model import Model
+from modelcheck.render._sequence import notes_of
 from modelcheck.render._states import plain_state
 from modelcheck.render.chart import property_line
 from modelcheck.render.text import _changes
@@ -72,6 +73,7 @@ def html_report(
     steps: list[dict[str, Any]] = []
     for number, (step, state) in enumerate(zip(trace.steps, states, strict=True)):
         changes = [] if number == 0 else _changes(states[number - 1], state) or ["(no change)"]
+        changes = [f"note: {note}" for note in notes_of(step.label)] + changes
         steps.append(
             {
                 "action": step.action or "initial state",

@@ -14,6 +14,7 @@ from typing import Any
 from modelcheck.actors import ActorSystem, node_steps
 from modelcheck.errors import UsageError
 from modelcheck.model import Model
+from modelcheck.render._sequence import notes_of
 from modelcheck.render._states import plain_state
 from modelcheck.render.text import _changes
 from modelcheck.trace import Trace
@@ -75,6 +76,7 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
             lines.extend(f"{pad}{key} = {format_value(value)}" for key, value in views[0].items())
         else:
             lines.append(f"{marker}{trace.steps[number].action}")
+            lines.extend(f"{pad}note: {note}" for note in notes_of(trace.steps[number].label))
             changes = _changes(views[number - 1], views[number])
             lines.extend(f"{pad}{change}" for change in changes or ["(no change here)"])
         last = number

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck.model import Model
+from modelcheck.render._sequence import notes_of
 from modelcheck.render._states import plain_state
 from modelcheck.result import CheckResult, Progress, PropertyResult
 from modelcheck.trace import Trace
@@ -137,6 +138,7 @@ def format_trace(
             lines.extend(f"{pad}{key} = {format_value(value)}" for key, value in current.items())
         else:
             lines.append(f"{marker}{step.action}")
+            lines.extend(f"{pad}note: {note}" for note in notes_of(step.label))
             changes = list(_changes(previous, current))
             lines.extend(f"{pad}{change}" for change in changes)
             if not changes:
