@@ -324,3 +324,75 @@ def test_an_exit_from_a_third_node_removes_the_losers_entry() -> None:
         ("b", ("remove", "k", "a.1")),
         ("c", ("remove", "k", "a.1")),
     ]
+
+
+# -- prevent_overlapping_partitions -------------------------------------------------------
+
+# A cut a-b among three nodes, both nodedowns heard: each reports the lost connection to c.
+CUT = ["cut(a, b)", "signal(a, nodedown(b))", "signal(b, nodedown(a))"]
+
+
+def _connected(system: GlobalRegistry, world: Any) -> dict[str, list[str]]:
+    graph = system.connections(world)
+    return {n: sorted(graph.neighbors(n)) for n in sorted(graph.nodes)}
+
+
+def test_prevent_overlapping_partitions_can_turn_one_cut_into_three_nodes_apart() -> None:
+    system = GlobalRegistry(nodes=3, cuts=1)
+    reported = follow(system, CUT)
+    assert system.show(reported.final)["in flight"] == [
+        "a -> c: [lost_connection, b]",
+        "b -> c: [lost_connection, a]",
+    ]
+    # c takes both reports before either node acts on c's remove_connection: it asks both
+    # to drop it, and forgets both; each drops its connection to c.
+    apart = follow(
+        system,
+        [
+            *CUT,
+            "deliver(a, c, [lost_connection, b])",
+            "deliver(b, c, [lost_connection, a])",
+            "deliver(c, b, [remove_connection])",
+            "deliver(c, a, [remove_connection])",
+        ],
+    )
+    assert _connected(system, apart.final) == {"a": [], "b": [], "c": []}
+    assert node(system, apart.final, "c").known == ()
+    assert node(system, apart.final, "c").removing == ("a", "b")
+    # The nodedowns that follow are expected: nobody reports them.
+    settled_down = follow(
+        system,
+        [
+            *CUT,
+            "deliver(a, c, [lost_connection, b])",
+            "deliver(b, c, [lost_connection, a])",
+            "deliver(c, b, [remove_connection])",
+            "deliver(c, a, [remove_connection])",
+            "signal(a, nodedown(c))",
+            "signal(b, nodedown(c))",
+            "signal(c, nodedown(b))",
+            "signal(c, nodedown(a))",
+        ],
+    )
+    assert "in flight" not in system.show(settled_down.final)
+    assert all(node(system, settled_down.final, n).removing == () for n in "abc")
+
+
+def test_a_remove_connection_first_loses_the_other_report_and_keeps_a_with_c() -> None:
+    # b drops c before c takes b's report: the report goes with the connection, and a and
+    # c stay together (the other outcome real nodes show).
+    system = GlobalRegistry(nodes=3, cuts=1)
+    world = follow(
+        system,
+        [*CUT, "deliver(a, c, [lost_connection, b])", "deliver(c, b, [remove_connection])"],
+    )
+    assert _connected(system, world.final) == {"a": ["c"], "b": [], "c": ["a"]}
+    assert "in flight" not in system.show(world.final)  # b's report went with b -x- c
+    assert system.show(world.final)["disconnected"] == ["b -x- c"]
+
+
+def test_without_prevent_overlapping_partitions_a_cut_stays_a_cut() -> None:
+    system = GlobalRegistry(nodes=3, cuts=1, prevent_overlapping_partitions=False)
+    world = follow(system, CUT)
+    assert "in flight" not in system.show(world.final)
+    assert _connected(system, world.final) == {"a": ["c"], "b": ["c"], "c": ["a", "b"]}

@@ -35,6 +35,7 @@ def test_the_fast_specs_pass_with_the_same_report_whatever_the_seed_and_jobs() -
     assert slow == [
         "cap_cp_register_3_partition.toml",
         "cap_cp_register_ops2_partition.toml",
+        "global_registry_3_cut.toml",
         "paxos_commit.toml",
         "two_phase_7.toml",
         "two_phase_8.toml",

@@ -3,9 +3,9 @@
 A node hosts processes; each process runs a behaviour (an :class:`Actor`). Every handler
 takes the process's current state and returns its next one; states must be immutable
 values. Handlers act on the world only through ``out``: send messages, spawn, set and
-cancel timers, monitor, link, register names, subscribe to node up/down events, stop, send
-exit signals, choose among options, annotate the step. The framework applies those
-effects with BEAM semantics (see :mod:`modelcheck.actors.system`).
+cancel timers, monitor, link, register names, subscribe to node up/down events, connect
+and disconnect nodes, stop, send exit signals, choose among options, annotate the step.
+The framework applies those effects with BEAM semantics (see :mod:`modelcheck.actors.system`).
 
 ``me``, ``sender`` and ``who`` are :class:`Pid` values, except in a system declared with
 :meth:`~modelcheck.actors.ActorSystem.actors` (one process per node), where a node's boot
@@ -413,6 +413,14 @@ class Out:
         reaches it (nodeup to subscribers on both sides); nothing if it is up already."""
         self.ops.append((CONNECT, self._node(node, "connect to")))
 
+    def disconnect(self, node: str) -> None:
+        """``erlang:disconnect_node``: drop the connection to ``node`` without cutting the
+        network. As when a link is cut, messages in flight across it are lost and both
+        sides hear of it (``EXIT`` and ``DOWN`` ``noconnection``, then ``nodedown``); but it
+        is not a partition: the next send, monitor, link, spawn or :meth:`connect` across
+        brings it back (``nodeup``). Nothing if the connection is down already."""
+        self.ops.append((DISCONNECT, self._node(node, "disconnect from")))
+
     # -- choices and notes ----------------------------------------------------------------
 
     def choose(self, options: Sequence[Any]) -> Any:
@@ -435,6 +443,7 @@ class Out:
 
 
 SEND, TIMER, MONITOR, LINK, SUBSCRIBE, STOP, EXIT, SPAWN, REGISTER, CONNECT, NOTE = range(11)
+DISCONNECT = 11
 
 #: The exit reason that cannot be trapped.
 KILL_REASON = "kill"

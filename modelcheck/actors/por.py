@@ -656,6 +656,11 @@ class PartialOrder:
                     f"{names[i]}'s process exits here (out.stop, out.kill or an exit signal): "
                     "run without --por"
                 )
+        if w.procs and w.procs.apart:
+            return (
+                "partial-order reduction does not support disconnecting nodes "
+                "(out.disconnect): run without --por"
+            )
         if w.links:
             return "partial-order reduction does not support links (out.link): run without --por"
         if w.sysq:

@@ -30,7 +30,10 @@ to the other side gets, in this order, ``EXIT noconnection`` (links), ``DOWN noc
 (monitors), then ``nodedown`` (as measured on real OTP 25 nodes: 50 of 50 runs). After a
 heal nothing reconnects by itself: the first send, monitor, link, spawn or ``connect``
 from one node to the other brings up that pair's connection, with ``nodeup`` to the
-subscribers on both sides (a system with ``reconnect_on_heal = True`` keeps the older,
+subscribers on both sides. ``out.disconnect`` (``erlang:disconnect_node``) drops a
+connection as a cut does (in flight lost, the same signals) but leaves the network
+reaching: the next contact brings it back, as above, even in a system with
+``reconnect_on_heal`` (a system with ``reconnect_on_heal = True`` keeps the older,
 simpler rule: a heal brings every healed connection back at once). A node crash kills
 every process on it (volatile state lost; what a boot process's ``durable`` returns is
 kept) and drops its connections; a restart boots its boot processes again, in a new
@@ -52,6 +55,7 @@ from modelcheck.errors import ModelError
 
 from .actor import (
     CONNECT,
+    DISCONNECT,
     EXIT,
     KILL_REASON,
     KILLED,
@@ -502,6 +506,9 @@ class Rules:
                 self._register(nxt, i, here, op[1], op[2])
             elif kind == CONNECT:
                 self._contact(nxt, here, op[1])
+            elif kind == DISCONNECT:
+                if op[1] != here and self._connected(nxt, here, op[1]):
+                    self._drop_connection(nxt, here, op[1])
             elif kind == STOP:
                 self._exit(nxt, i, op[1])
                 return
@@ -752,6 +759,24 @@ class Rules:
         if links:
             nxt.links = frozenset(p for p in links if not across(*p))
 
+    def _drop_connection(self, nxt: Next, a: int, b: int) -> None:
+        """The connection between nodes ``a`` and ``b`` goes down (a cut, or
+        ``out.disconnect``): between two up nodes, the messages in flight across it are
+        lost and, if it was up, both sides hear that it went (``_connection_lost``)."""
+        bit = self._pair(a, b)
+        was_apart = nxt.apart >> bit & 1
+        nxt.apart |= 1 << bit
+        if (nxt.down >> a | nxt.down >> b) & 1:
+            return
+        procs = nxt.procs
+        chans = nxt.chans
+        for k in list(chans if type(chans) is dict else dict(chans)):
+            ends = {self._node_of(procs, k >> SHIFT), self._node_of(procs, k & MASK)}
+            if ends == {a, b}:
+                nxt.flush(k, "lost")
+        if not was_apart:
+            self._connection_lost(nxt, a, b)
+
     def _set_cut(self, nxt: Next, cut: int) -> None:
         """Change which links the network cuts; notify and flush as the BEAM would.
 
@@ -761,24 +786,13 @@ class Rules:
         n, down, old = self.n, nxt.down, nxt.cut
         nxt.cut = cut
         changed = old ^ cut
-        procs = nxt.procs
         for a in range(n):
             for b in range(a + 1, n):
                 bit = a * n + b
                 if not changed >> bit & 1:
                     continue
                 if cut >> bit & 1:
-                    was_apart = nxt.apart >> bit & 1
-                    nxt.apart |= 1 << bit
-                    if (down >> a | down >> b) & 1:
-                        continue
-                    chans = nxt.chans
-                    for k in list(chans if type(chans) is dict else dict(chans)):
-                        ends = {self._node_of(procs, k >> SHIFT), self._node_of(procs, k & MASK)}
-                        if ends == {a, b}:
-                            nxt.flush(k, "lost")
-                    if not was_apart:
-                        self._connection_lost(nxt, a, b)
+                    self._drop_connection(nxt, a, b)
                 elif self.reconnect_on_heal:
                     nxt.apart &= ~(1 << bit)
                     if not (down >> a | down >> b) & 1:

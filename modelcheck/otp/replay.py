@@ -165,7 +165,7 @@ def schedule_of(model: Model[Any], trace: Trace) -> Schedule:
 def model_view(model: Model[Any], w: Any) -> View:
     """What the real nodes are asked, as the model's state ``w`` answers it."""
     system = _global_model(model)
-    graph = system.connectivity(w)
+    graph = system.connections(w)  # nodes(): a connection dropped by a node itself counts
     view: View = {}
     for node, st in sorted(system.live_states(w).items()):
         holder = dict(st.names).get("n")

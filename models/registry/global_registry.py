@@ -39,6 +39,24 @@ global copes with per-connection tags. So does the model: a sync has an id and a
 is dropped, a node lets only nodes it has synced with lock it or register through it, and
 during a sync each node is the authority on its own processes.
 
+``-p prevent_overlapping_partitions=`` (true by default, as in OTP 25's kernel): global
+keeps the cluster in fully connected groups. In ``global.erl``, a node whose global server
+sees ``nodedown`` for a node it knew sends ``{lost_connection, Me, ..., Node}`` to every
+other node it knows (``inform_connection_loss``); a receiver that knows the lost node (or,
+if it is the lost node, the reporter) sends it ``{remove_connection, Me}`` and forgets it
+(``handle_nodedown(..., remove_connection)``); the node that gets ``remove_connection``
+calls ``net_kernel:async_disconnect`` and forgets the sender too. Neither side reports the
+nodedown that follows. So cutting ``a``-``b`` alone can end with ``c`` cut off from both:
+all three apart (what real OTP 25 nodes do), or ``c`` still with one of them, when that
+node's ``remove_connection`` came first and the disconnect lost its own report. Simplified:
+a receiver does not pass the report on to the nodes it knows (global does, so that a node
+the reporter lost on the way still hears it; with three nodes it changes nothing), and
+there are no operation ids to drop a report seen already (a node forgets the lost node at
+once, and ignores a report about a node it does not know); global's sends of these two
+messages are ``noconnect``, the model's are ordinary sends (they go over a connection that
+is up, or bring it up); a node forgets the removed node's names at once rather than when
+their monitors fire. Off, a cut stays a cut: ``c`` keeps talking to both sides.
+
 Checked, over the tables of the running nodes:
 
 - ``one_holder`` (always): at most one running process is registered under the name (the
@@ -75,6 +93,10 @@ What the checker finds, with 2 nodes:
     that message, two processes go on believing they are ``n``.
   - ``notify_all_name`` (3,855 states): ``name_orphaned`` in 12 steps: both processes run,
     and the name is registered nowhere.
+- ``-p nodes=3 --cuts 1``: 94,963 states (15,468 with ``prevent_overlapping_partitions=false``);
+  ``one_holder`` is violated either way. With the option on, after ``cut(a, b)``, both
+  ``nodedown`` signals and the two ``lost_connection`` reports reaching ``c``, ``c`` asks
+  both to drop it: three nodes apart, each free to register ``n``.
 - ``--drops 1`` (96 states): no partition, and still two holders, in 8 steps: a's
   ``[register, n, a.1]`` to b is lost, so when b gets the lock it finds ``n`` free. The lock
   is only as good as delivery between connected nodes, which the BEAM makes reliable.
@@ -159,6 +181,9 @@ class Node(NamedTuple):
     failed: bool  # some node refused (or went down) in this round
     syncs: tuple[str, ...]  # syncs waiting for the lock, by id: "a+b/1" (a drives, b's 1st)
     tag: int  # syncs this node has started (each gets a fresh id)
+    # Nodes this node is removing to prevent overlapping partitions: their nodedown is
+    # expected and is not reported as a lost connection (global's {removing, Node}).
+    removing: tuple[str, ...] = ()
 
 
 def resolve_global(method: str, name: str, pid: str, pid2: str) -> tuple[str | None, list[Effect]]:
@@ -192,9 +217,11 @@ class GlobalNode(Actor[Node]):
     :meth:`to_process`, :meth:`holder_down`) and how conflicts resolve (:meth:`resolve`).
     """
 
-    def __init__(self, method: str = METHODS[0], name: str = NAME) -> None:
+    def __init__(self, method: str = METHODS[0], name: str = NAME, overlap: bool = False) -> None:
         self.method = method
         self.name = name
+        #: ``prevent_overlapping_partitions``: on by default in :class:`GlobalRegistry`.
+        self.prevent_overlap = overlap
 
     # -- the node's process: what subclasses change ---------------------------------------
 
@@ -471,6 +498,15 @@ class GlobalNode(Actor[Node]):
             if st.lock != msg[1]:
                 return st
             return self.grant(me, self.synced(me, st, sender, msg[2], msg[3]), out)
+        if kind == "lost_connection":
+            if not self.prevent_overlap:
+                return st
+            return self.lost_connection(me, st, sender, msg[1], out)
+        if kind == "remove_connection":
+            if sender not in self.peers(me, st):
+                return st
+            out.disconnect(sender)
+            return self.remove(me, st, sender, out)
         if kind == "DOWN":
             pid, reason = msg[1], msg[2]
             st = st._replace(names=_drop_pids(st.names, [pid]))
@@ -498,7 +534,38 @@ class GlobalNode(Actor[Node]):
         return st
 
     def on_nodedown(self, me: str, state: Node, node: str, out: Out) -> Node:
+        if node in state.removing:  # this node took that connection down itself
+            st = state._replace(removing=_without(state.removing, node))
+            return self.lost(me, st, node, out)
+        if self.prevent_overlap:
+            # inform_connection_loss: tell every other node this one knows.
+            for other in self.peers(me, state):
+                if other != node:
+                    out.send(other, ("lost_connection", node))
         return self.lost(me, state, node, out)
+
+    # -- prevent_overlapping_partitions ---------------------------------------------------
+
+    def peers(self, me: str, st: Node) -> tuple[str, ...]:
+        """The nodes global knows: synced with, or with a sync under way (``known``)."""
+        pending = {n for sync in (st.lock, *st.syncs) for n in pair_of(sync)}
+        return tuple(sorted({*st.known, *pending} - {me}))
+
+    def remove(self, me: str, st: Node, node: str, out: Out) -> Node:
+        """``handle_nodedown(Node, S, remove_connection)``: forget ``node`` as if it went
+        down, and expect its nodedown without reporting it."""
+        st = st._replace(removing=_with(st.removing, node))
+        return self.lost(me, st, node, out)
+
+    def lost_connection(self, me: str, st: Node, reporter: str, node: str, out: Out) -> Node:
+        """``reporter`` lost its connection to ``node``: ask ``node`` to take down its
+        connection to this node (``remove_connection``), and forget it. If ``node`` is this
+        node, the one to remove is ``reporter``."""
+        remove = reporter if node == me else node
+        if remove not in self.peers(me, st):
+            return st
+        out.send(remove, ("remove_connection",))
+        return self.remove(me, st, remove, out)
 
     def on_nodeup(self, me: str, state: Node, node: str, out: Out) -> Node:
         """The lower node queues a sync; the higher one, if it has not synced with the
@@ -534,6 +601,8 @@ def show_node(st: Node) -> dict[str, Any]:
     }
     if st.syncs:
         shown["syncs"] = list(st.syncs)
+    if st.removing:
+        shown["removing"] = list(st.removing)
     return shown
 
 
@@ -571,13 +640,17 @@ class GlobalRegistry(ActorSystem):
 
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
     resolve = Param("random_exit_name", help="the resolve function on a clash", choices=METHODS)
+    prevent_overlapping_partitions = Param(
+        True, help="kernel's prevent_overlapping_partitions (on by default since OTP 25)"
+    )
     network = FIFO_ONLY
     fairness = (weak("deliver", "signal", "timeout", per=fair_step),)
     #: ``modelcheck otp-replay`` runs this model's traces on real nodes running :global.
     otp_counterpart = "global"
 
     def actors(self) -> dict[str, Actor[Any]]:
-        return {node: GlobalNode(self.resolve) for node in NODES[: self.nodes]}
+        overlap = bool(self.prevent_overlapping_partitions)
+        return {node: GlobalNode(self.resolve, overlap=overlap) for node in NODES[: self.nodes]}
 
     def show(self, w: World) -> dict[str, Any]:
         shown = super().show(w)

@@ -18,7 +18,6 @@ __all__ = [
     "PgGroups",
     "ReconnectOnSend",
     "SendsAcrossPartition",
-    "ThreeNodes",
 ]
 
 
@@ -211,12 +210,3 @@ class PgGroups(ActorSystem):
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {"a": _PgScope(), "b": _PgScope()}
-
-
-class ThreeNodes(ActorSystem):
-    """Three idle nodes; one link may be cut."""
-
-    cuts = Param(1, help="single links that may be cut", min=0, quiet=True)
-
-    def actors(self) -> dict[str, Actor[Any]]:
-        return {"a": Idle(), "b": Idle(), "c": Idle()}
