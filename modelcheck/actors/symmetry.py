@@ -131,6 +131,9 @@ class NodeSymmetry:
         self._checked = 0
         self._identity = tuple(range(self.n))
         self._fps: dict[Any, int] = {}
+        self._known: dict[World, World] = {}
+        self._parts: dict[tuple[Any, ...], Any] = {}
+        self._sigs: dict[tuple[int, Any], dict[int, tuple[int, ...]]] = {}
         #: The boot slots of the nodes in no group: they stay where they are.
         self._fixed = tuple(
             slot
@@ -171,22 +174,38 @@ class NodeSymmetry:
             for place, j in enumerate(order):
                 slot_map[boot + j] = boot + place
             spawned = tuple(renamed[j] for j in order)
-        states: list[Any] = [None] * len(w.states)
-        for slot, state in enumerate(w.states):
-            states[slot_map[slot]] = value(state)
-        chans = tuple(
-            sorted(
-                (slot_map[k >> SHIFT] << SHIFT | slot_map[k & MASK], value(msgs))
-                for k, msgs in w.chans
+        parts = self._parts if not spawned else None
+        if len(self._parts) > _CACHE_LIMIT:
+            self._parts.clear()
+        states = parts.get((perm, 0, w.states)) if parts is not None else None
+        if states is None:
+            moved: list[Any] = [None] * len(w.states)
+            for slot, state in enumerate(w.states):
+                moved[slot_map[slot]] = value(state)
+            states = tuple(moved)
+            if parts is not None:
+                parts[perm, 0, w.states] = states
+        chans = parts.get((perm, 1, w.chans)) if parts is not None else None
+        if chans is None:
+            chans = tuple(
+                sorted(
+                    (slot_map[k >> SHIFT] << SHIFT | slot_map[k & MASK], value(msgs))
+                    for k, msgs in w.chans
+                )
             )
-        )
+            if parts is not None:
+                parts[perm, 1, w.chans] = chans
         sysq = tuple(
             sorted(
                 (slot_map[k >> SHIFT] << SHIFT | perm[k & MASK], value(queue))
                 for k, queue in w.sysq
             )
         )
-        timers = tuple(sorted((slot_map[s], value(t)) for s, t in w.timers))
+        timers = parts.get((perm, 2, w.timers)) if parts is not None else None
+        if timers is None:
+            timers = tuple(sorted((slot_map[s], value(t)) for s, t in w.timers))
+            if parts is not None:
+                parts[perm, 2, w.timers] = timers
         monitors = frozenset((slot_map[a], slot_map[b]) for a, b in w.monitors)
         links = frozenset(
             (slot_map[a], slot_map[b]) if slot_map[a] < slot_map[b] else (slot_map[b], slot_map[a])
@@ -212,7 +231,7 @@ class NodeSymmetry:
                 apart=self._pairs(procs.apart, perm),
             )
         return World(
-            states=tuple(states),
+            states=states,
             chans=chans,
             sysq=sysq,
             timers=timers,
@@ -269,38 +288,53 @@ class NodeSymmetry:
         )
 
     def signature(self, w: World, node: int) -> tuple[Any, ...]:
-        """What renaming cannot change about ``node`` in ``w``, as a stable sort key."""
-        system = self.system
-        value = self._abstract[node]
-        fp = self._fp
-        slots = system.boot_slots[node]
-        boot = len(system.boot_node)
-        names = system.node_names
-        inbound = []
-        outbound = []
-        for k, msgs in w.chans:
-            src, dst = k >> SHIFT, k & MASK
-            if dst in slots:
-                other = value(names[system.boot_node[src]]) if src < boot else None
-                inbound.append(fp((other, value(msgs))))
-            if src in slots:
-                other = value(names[system.boot_node[dst]]) if dst < boot else None
-                outbound.append(fp((other, value(msgs))))
-        inbound.sort()
-        outbound.sort()
-        states = w.states
+        """What renaming cannot change about ``node`` in ``w``, as a stable sort key: its
+        crashed bit; the processes of the nodes in no group, its own boot processes, their
+        timers and the messages to and from them, every grouped name a placeholder."""
         return (
             w.down >> node & 1,
-            *(fp(value(states[s])) for s in self._fixed),
-            -1,
-            *(fp(value(w.states[s])) for s in slots),
-            -1,
-            *(fp(value(t)) for s, t in w.timers if s in slots),
-            -1,
-            *inbound,
-            -1,
-            *outbound,
+            *self._part(0, w.states)[node],
+            *self._part(1, w.timers)[node],
+            *self._part(2, w.chans)[node],
         )
+
+    def _part(self, which: int, part: Any) -> dict[int, tuple[int, ...]]:
+        """The grouped nodes' signature parts from one part of a world, remembered."""
+        key = (which, part)
+        known = self._sigs.get(key)
+        if known is not None:
+            return known
+        if len(self._sigs) > _CACHE_LIMIT:
+            self._sigs.clear()
+        system = self.system
+        fp = self._fp
+        made: dict[int, tuple[int, ...]] = {}
+        for node, value in self._abstract.items():
+            slots = system.boot_slots[node]
+            if which == 0:
+                made[node] = (
+                    *(fp(value(part[s])) for s in self._fixed),
+                    -1,
+                    *(fp(value(part[s])) for s in slots),
+                    -1,
+                )
+            elif which == 1:
+                made[node] = (*(fp(value(t)) for s, t in part if s in slots), -1)
+            else:
+                boot = len(system.boot_node)
+                names = system.node_names
+                inbound, outbound = [], []
+                for k, msgs in part:
+                    src, dst = k >> SHIFT, k & MASK
+                    if dst in slots:
+                        other = value(names[system.boot_node[src]]) if src < boot else None
+                        inbound.append(fp((other, value(msgs))))
+                    if src in slots:
+                        other = value(names[system.boot_node[dst]]) if dst < boot else None
+                        outbound.append(fp((other, value(msgs))))
+                made[node] = (*sorted(inbound), -1, *sorted(outbound))
+        self._sigs[key] = made
+        return made
 
     def perms(self, w: World) -> Iterator[tuple[int, ...]]:
         """The renamings that sort each group by signature (ties in every order)."""
@@ -348,6 +382,16 @@ class NodeSymmetry:
         if self._checked < _CHECKED:
             self._checked += 1
             self.check_commutes(w)
+        known = self._known.get(w)
+        if known is not None:
+            return known
+        if len(self._known) > _CACHE_LIMIT:
+            self._known.clear()
+        best = self._known[w] = self._least(w)
+        return best
+
+    def _least(self, w: World) -> World:
+        """The least renaming of ``w`` among those that sort its groups by signature."""
         identity = self._identity
         best: World | None = None
         best_key: tuple[int, ...] | None = None
