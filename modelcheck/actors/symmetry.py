@@ -133,6 +133,7 @@ class NodeSymmetry:
         self._fps: dict[Any, int] = {}
         self._known: dict[World, World] = {}
         self._parts: dict[tuple[Any, ...], Any] = {}
+        self._boot_maps: dict[tuple[int, ...], list[int]] = {}
         self._sigs: dict[tuple[int, Any], dict[int, tuple[int, ...]]] = {}
         #: The boot slots of the nodes in no group: they stay where they are.
         self._fixed = tuple(
@@ -159,10 +160,9 @@ class NodeSymmetry:
         system = self.system
         value = self.renamer(perm)
         boot = len(system.boot_node)
-        slot_map = list(range(len(w.states)))
-        for node, slots in enumerate(system.boot_slots):
-            for k, slot in enumerate(slots):
-                slot_map[slot] = system.boot_slots[perm[node]][k]
+        slot_map = self._boot_map(perm)
+        if len(w.states) > boot:
+            slot_map = slot_map + list(range(boot, len(w.states)))
         procs = w.procs
         spawned: tuple[Any, ...] = ()
         if procs and procs.spawned:
@@ -195,7 +195,7 @@ class NodeSymmetry:
             )
             if parts is not None:
                 parts[perm, 1, w.chans] = chans
-        sysq = tuple(
+        sysq = w.sysq and tuple(
             sorted(
                 (slot_map[k >> SHIFT] << SHIFT | perm[k & MASK], value(queue))
                 for k, queue in w.sysq
@@ -206,12 +206,22 @@ class NodeSymmetry:
             timers = tuple(sorted((slot_map[s], value(t)) for s, t in w.timers))
             if parts is not None:
                 parts[perm, 2, w.timers] = timers
-        monitors = frozenset((slot_map[a], slot_map[b]) for a, b in w.monitors)
-        links = frozenset(
-            (slot_map[a], slot_map[b]) if slot_map[a] < slot_map[b] else (slot_map[b], slot_map[a])
-            for a, b in w.links
+        monitors = (
+            frozenset((slot_map[a], slot_map[b]) for a, b in w.monitors)
+            if w.monitors
+            else w.monitors
         )
-        durable = tuple(sorted((slot_map[s], value(d)) for s, d in w.durable))
+        links = (
+            frozenset(
+                (slot_map[a], slot_map[b])
+                if slot_map[a] < slot_map[b]
+                else (slot_map[b], slot_map[a])
+                for a, b in w.links
+            )
+            if w.links
+            else w.links
+        )
+        durable = tuple(sorted((slot_map[s], value(d)) for s, d in w.durable)) if w.durable else ()
         new_procs: Any = NO_PROCS
         if procs:
             key = system._key
@@ -237,13 +247,25 @@ class NodeSymmetry:
             timers=timers,
             monitors=monitors,
             links=links,
-            subs=_bits(w.subs, slot_map.__getitem__),
-            down=_bits(w.down, perm.__getitem__),
-            cut=self._pairs(w.cut, perm),
+            subs=_bits(w.subs, slot_map.__getitem__) if w.subs else 0,
+            down=_bits(w.down, perm.__getitem__) if w.down else 0,
+            cut=self._pairs(w.cut, perm) if w.cut else 0,
             durable=durable,
             used=w.used,
             procs=new_procs,
         )
+
+    def _boot_map(self, perm: tuple[int, ...]) -> list[int]:
+        """Where renaming ``perm`` moves each boot slot."""
+        known = self._boot_maps.get(perm)
+        if known is None:
+            system = self.system
+            known = list(range(len(system.boot_node)))
+            for node, slots in enumerate(system.boot_slots):
+                for k, slot in enumerate(slots):
+                    known[slot] = system.boot_slots[perm[node]][k]
+            self._boot_maps[perm] = known
+        return known
 
     def _pairs(self, bits: int, perm: tuple[int, ...]) -> int:
         """Node-pair bits (``a * n + b``, ``a < b``) with the nodes renamed."""
@@ -287,16 +309,17 @@ class NodeSymmetry:
             fp(w.procs),
         )
 
-    def signature(self, w: World, node: int) -> tuple[Any, ...]:
-        """What renaming cannot change about ``node`` in ``w``, as a stable sort key: its
-        crashed bit; the processes of the nodes in no group, its own boot processes, their
-        timers and the messages to and from them, every grouped name a placeholder."""
-        return (
-            w.down >> node & 1,
-            *self._part(0, w.states)[node],
-            *self._part(1, w.timers)[node],
-            *self._part(2, w.chans)[node],
-        )
+    def signatures(self, w: World) -> dict[int, tuple[int, ...]]:
+        """What renaming cannot change about each grouped node in ``w``, as a stable sort
+        key: its crashed bit; the processes of the nodes in no group, its own boot
+        processes, their timers and the messages to and from them, every grouped name a
+        placeholder."""
+        states, timers = self._part(0, w.states), self._part(1, w.timers)
+        chans = self._part(2, w.chans)
+        down = w.down
+        return {
+            node: (down >> node & 1, *states[node], *timers[node], *chans[node]) for node in states
+        }
 
     def _part(self, which: int, part: Any) -> dict[int, tuple[int, ...]]:
         """The grouped nodes' signature parts from one part of a world, remembered."""
@@ -339,8 +362,9 @@ class NodeSymmetry:
     def perms(self, w: World) -> Iterator[tuple[int, ...]]:
         """The renamings that sort each group by signature (ties in every order)."""
         choices: list[list[list[tuple[int, int]]]] = []
+        signature = self.signatures(w)
         for group in self.groups:
-            signed = sorted((self.signature(w, node), node) for node in group)
+            signed = sorted((signature[node], node) for node in group)
             ranked = [node for _, node in signed]
             sigs = [sig for sig, _ in signed]
             positions = sorted(group)
