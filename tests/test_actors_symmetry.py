@@ -247,3 +247,14 @@ def test_the_representatives_do_not_depend_on_the_hash_seed() -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert "commit" in outputs.pop()
+
+
+def test_every_search_mode_finds_the_same_orbits() -> None:
+    counts = {
+        (r.distinct, r.generated)
+        for r in (
+            check(TwoPhaseActors(rms=3, crashes=1), symmetry=True, **options)
+            for options in ({}, {"workers": 2}, {"store": "fingerprint"}, {"strategy": "dfs"})
+        )
+    }
+    assert counts == {(515, 2_828)}
