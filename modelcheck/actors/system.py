@@ -52,7 +52,7 @@ from modelcheck.values import to_plain
 
 from .actor import Actor, Boot, Out
 from .fast import MEMOS, FastPath
-from .rules import BUDGETS, PARTITIONS
+from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
 from .world import DEAD, NO_PROCS, SHIFT, Next, World
 
@@ -300,6 +300,7 @@ class ActorSystem(FastPath, Model[World]):
         self._memo_ids: set[int] = set()
         self._memo_tables: dict[tuple[Any, ...], dict[Any, Any]] = {}
         self._memo_live: dict[int, dict[str, Any]] = {}
+        self._memo_signals: dict[tuple[Any, ...], list[Outcome]] = {}
         self._memo_count = 0
         self._symmetry = self._declared_symmetry()
 
