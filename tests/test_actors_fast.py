@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pickle
 from copy import deepcopy
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import pytest
 
@@ -154,7 +154,7 @@ def _reachable(model: ActorSystem) -> list[World]:
 class _NodeWatcher(Actor[int]):
     """Counts the nodes it hears are down; records every run of its nodedown handler."""
 
-    runs: list[tuple[Any, ...]] = []
+    runs: ClassVar[list[tuple[Any, ...]]] = []
 
     def init(self, me: str, out: Out) -> int:
         out.monitor_nodes()
