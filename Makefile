@@ -101,6 +101,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.fingerprint
 	$(BIN)/python -m benchmarks.parallel
 	$(BIN)/python -m benchmarks.explorer
+	$(BIN)/python -m benchmarks.faults
 
 # Regression specs (specs/*.toml): the fast ones also run in `make test`; the slow ones
 # (slow = true, e.g. TwoPhase with 7 and 8 resource managers) only here.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pickle
 from copy import deepcopy
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import pytest
 
@@ -149,3 +149,36 @@ def _reachable(model: ActorSystem) -> list[World]:
                 seen.add(nxt)
                 queue.append(nxt)
     return queue
+
+
+class _NodeWatcher(Actor[int]):
+    """Counts the nodes it hears are down; records every run of its nodedown handler."""
+
+    runs: ClassVar[list[tuple[Any, ...]]] = []
+
+    def init(self, me: str, out: Out) -> int:
+        out.monitor_nodes()
+        out.broadcast("hello")
+        return 0
+
+    def on_message(self, me: str, state: Any, sender: str, msg: Any, out: Out) -> Any:
+        return state
+
+    def on_nodedown(self, me: str, state: int, node: str, out: Out) -> int:
+        type(self).runs.append((me, state, node))
+        return state + 1
+
+
+class _Watchers(ActorSystem):
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {name: _NodeWatcher() for name in ("a", "b", "c")}
+
+
+def test_a_signal_handler_runs_once_per_input() -> None:
+    """Runtime signals are remembered like deliveries: the same nodedown to the same
+    process in the same state, in many worlds, runs the handler once."""
+    _NodeWatcher.runs = []
+    result = check(_Watchers(crashes=1))
+    assert (result.distinct, result.generated) == (112, 481)
+    assert sorted(_NodeWatcher.runs) == sorted(set(_NodeWatcher.runs))
+    assert len(_NodeWatcher.runs) == 6

@@ -44,7 +44,11 @@ MEMOS = (
     "_memo_ids",
     "_memo_tables",
     "_memo_live",
+    "_memo_signals",
 )
+
+#: The handlers of runtime signals, whose outcomes ``FastPath._outcomes`` remembers.
+_SIGNAL_HANDLERS = frozenset({"on_down", "on_exit", "on_nodedown", "on_nodeup"})
 
 
 class _Step(NamedTuple):
@@ -102,6 +106,7 @@ class FastPath(Rules):
         _memo_ids: set[int]
         _memo_tables: dict[tuple[Any, ...], dict[Any, Any]]
         _memo_live: dict[int, dict[str, Any]]
+        _memo_signals: dict[tuple[Any, ...], list[Outcome]]
         _memo_count: int
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
@@ -449,6 +454,22 @@ class FastPath(Rules):
             self._memo_ids.add(id(part))
             self._memo_count += 1
         return shared
+
+    def _outcomes(
+        self, procs: Any, slot: int, handler: str, state: Any, args: tuple[Any, ...]
+    ) -> list[Outcome]:
+        """The rules' ``_outcomes``, remembered for the runtime signals' handlers (DOWN,
+        EXIT, nodedown, nodeup): a handler is a function of the processes table, its slot,
+        state and arguments (and their types), so it runs once per distinct input; the
+        rules then apply the remembered effects."""
+        if handler not in _SIGNAL_HANDLERS:
+            return super()._outcomes(procs, slot, handler, state, args)
+        key = (procs, slot, handler, state, type(state), args, *map(type, args))
+        known = self._memo_signals.get(key)
+        if known is None:
+            known = self._memo_signals[key] = super()._outcomes(procs, slot, handler, state, args)
+            self._memo_count += 1
+        return known
 
     def _forget(self) -> None:
         """Start afresh: called between two worlds, once ``_MEMO_LIMIT`` is passed."""

@@ -45,14 +45,15 @@ from typing import Any
 
 import networkx as nx
 
-from modelcheck.errors import ModelError
+from modelcheck.errors import ModelError, UsageError
 from modelcheck.model import Model
 from modelcheck.params import Param
 from modelcheck.values import to_plain
 
 from .actor import Actor, Boot, Out
 from .fast import MEMOS, FastPath
-from .rules import BUDGETS, PARTITIONS
+from .rules import BUDGETS, PARTITIONS, Outcome
+from .symmetry import NodeSymmetry
 from .world import DEAD, NO_PROCS, SHIFT, Next, World
 
 __all__ = ["BUDGETS", "DEAD", "ActorSystem", "World"]
@@ -137,6 +138,93 @@ class ActorSystem(FastPath, Model[World]):
         every process). The parameter ``kill_processes`` overrides it."""
         return None
 
+    def symmetric(self) -> Collection[str] | Sequence[Collection[str]]:
+        """The interchangeable nodes, by name: one group (``("rm1", "rm2", "rm3")``) or
+        several (``[("a1", "a2"), ("b1", "b2")]``); empty, the default: none.
+
+        With ``check(model, symmetry=True)`` (``--symmetry``) the engine then stores one
+        world per class of worlds that differ only by renaming nodes within a group
+        (:mod:`modelcheck.actors.symmetry`). Sound only if the handlers are symmetric: a
+        node behaves the same whatever its name, and reads names only to compare them or
+        send to them (no ``me == "rm1"``, no position in a list of names; a ``str`` equal
+        to a node's name anywhere in the world is that node's name). The first worlds are
+        checked: a swap of two nodes of a group must commute with the steps. Members of a
+        group must boot the same processes, and faults scoped to nodes
+        (``crash_nodes``, ``kill_processes``) must take all of a group or none of it.
+        Liveness properties are not checked with symmetry (the search refuses them).
+        """
+        return ()
+
+    @classmethod
+    def has_symmetry(cls) -> bool:
+        """True if the system declares interchangeable nodes (or its own ``canonical``)."""
+        return (
+            cls.symmetric is not ActorSystem.symmetric or cls.canonical is not ActorSystem.canonical
+        )
+
+    def canonical(self, w: World) -> World:
+        """The representative of ``w``'s class under the declared node symmetry."""
+        if self._symmetry is None:
+            raise UsageError(
+                f"{self.name} declares no two interchangeable nodes here "
+                "(symmetric() names fewer than two): --symmetry would reduce nothing"
+            )
+        return self._symmetry.canonical(w)
+
+    def _declared_symmetry(self) -> NodeSymmetry | None:
+        """The node symmetry ``symmetric()`` declares, checked; None if it declares none."""
+        declared = self.symmetric()
+        if not declared:
+            return None
+        groups_given: list[Collection[str]] = (
+            [declared] if all(isinstance(d, str) for d in declared) else list(declared)  # type: ignore[list-item]
+        )
+        groups: list[tuple[int, ...]] = []
+        seen: set[str] = set()
+        what = f"{self.name}.symmetric()"
+        for given in groups_given:
+            if isinstance(given, str):
+                raise ModelError(f"{what} must give node names or groups of them, not {given!r}")
+            group = []
+            for name in given:
+                if name not in self.node_index:
+                    raise ModelError(
+                        f"{what} names unknown node {name!r} (nodes: {', '.join(self.node_names)})"
+                    )
+                if name in seen:
+                    raise ModelError(f"{what} names node {name!r} twice")
+                seen.add(name)
+                group.append(self.node_index[name])
+            if len(group) < 2:
+                continue
+            group.sort()
+            first = group[0]
+            for node in group[1:]:
+                mine = [
+                    (type(self.behaviours[s]), self.boot_names[s]) for s in self.boot_slots[node]
+                ]
+                theirs = [
+                    (type(self.behaviours[s]), self.boot_names[s]) for s in self.boot_slots[first]
+                ]
+                if mine != theirs:
+                    raise ModelError(
+                        f"{what}: nodes {self.node_names[first]} and {self.node_names[node]} "
+                        "are not interchangeable: they boot different processes"
+                    )
+            crash = {self._crashable >> node & 1 for node in group}
+            kill = (
+                {True}
+                if self._killable is None
+                else {self.node_names[node] in self._killable for node in group}
+            )
+            if len(crash) > 1 or len(kill) > 1:
+                raise ModelError(
+                    f"{what}: the fault scope (crash_nodes, kill_processes) takes some of "
+                    f"{', '.join(self.node_names[node] for node in group)} and not the others"
+                )
+            groups.append(tuple(group))
+        return NodeSymmetry(self, tuple(groups)) if groups else None
+
     # -- Model ----------------------------------------------------------------------------
 
     def setup(self) -> None:
@@ -212,7 +300,9 @@ class ActorSystem(FastPath, Model[World]):
         self._memo_ids: set[int] = set()
         self._memo_tables: dict[tuple[Any, ...], dict[Any, Any]] = {}
         self._memo_live: dict[int, dict[str, Any]] = {}
+        self._memo_signals: dict[tuple[Any, ...], list[Outcome]] = {}
         self._memo_count = 0
+        self._symmetry = self._declared_symmetry()
 
     def _scope_nodes(self) -> int:
         """The nodes ``crashes`` may hit, as a bitmask (``crash_nodes``, or ``crashable``)."""

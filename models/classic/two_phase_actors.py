@@ -105,6 +105,10 @@ class TwoPhaseActors(ActorSystem):
         nodes.update((name, Participant()) for name in names)
         return nodes
 
+    def symmetric(self) -> tuple[str, ...]:
+        """The participants are interchangeable (``--symmetry``)."""
+        return self.participants()
+
     def talks_to(self) -> dict[str, tuple[str, ...]]:
         """The coordinator talks to every participant, each participant to the coordinator."""
         return {"tm": self.participants(), **{rm: ("tm",) for rm in self.participants()}}
