@@ -59,8 +59,9 @@ class Renamer:
     """Renames node names (and pids' nodes) inside a value, as ``names`` maps them.
 
     >>> r = Renamer({"a": "b", "b": "a"})
-    >>> r(("a", Pid("b", 0), frozenset({"a", "c"})))
-    ('b', <a.0>, frozenset({'b', 'c'}))
+    >>> name, pid, group = r(("a", Pid("b", 0), frozenset({"a", "c"})))
+    >>> name, pid, sorted(group)
+    ('b', <a.0>, ['b', 'c'])
     """
 
     __slots__ = ("_cache", "names")
