@@ -93,6 +93,9 @@ class Model(Parameterized, Generic[S]):
         """The fairness conditions liveness properties assume; by default ``fairness``."""
         return tuple(self.fairness)
 
+    #: How a model of this kind declares a symmetry: what ``--symmetry`` says it lacks.
+    symmetry_hint: ClassVar[str] = "define canonical(state)"
+
     def canonical(self, state: S) -> S:
         """The representative of ``state``'s symmetry class (override to declare a symmetry).
 

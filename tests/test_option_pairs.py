@@ -103,7 +103,8 @@ REASONS = {
         "with the same --seed rather than resumed (leave out --checkpoint)"
     ),
     "NO_SYMMETRY": (
-        "UntaggedReply declares no symmetry: define canonical(state) to use --symmetry"
+        "UntaggedReply declares no symmetry: name the interchangeable nodes in symmetric() "
+        "(or define canonical(world)) to use --symmetry"
     ),
     "SYMMETRY_LIVENESS": (
         "symmetry reduction cannot judge liveness properties (AllDecided): a cycle of "

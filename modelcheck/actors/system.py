@@ -155,6 +155,8 @@ class ActorSystem(FastPath, Model[World]):
         """
         return ()
 
+    symmetry_hint = "name the interchangeable nodes in symmetric() (or define canonical(world))"
+
     @classmethod
     def has_symmetry(cls) -> bool:
         """True if the system declares interchangeable nodes (or its own ``canonical``)."""

@@ -188,7 +188,7 @@ class Search:
         model = self.model
         if not model.has_symmetry():
             raise UsageError(
-                f"{model.name} declares no symmetry: define canonical(state) to use --symmetry"
+                f"{model.name} declares no symmetry: {model.symmetry_hint} to use --symmetry"
             )
         if self.liveness:
             names = ", ".join(p.name for p in self.liveness)
