@@ -252,22 +252,47 @@ class FastPath(Rules):
             if posts is None:
                 step = _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
             else:
-                extras, new, _ = outcomes[0]
-                new = self._shared_state(state, new)
-                step = _Step(
-                    label + extras,
-                    new,
-                    (((), *outcomes[0][1:]),),
+                step = self._simple_step(
+                    label,
+                    state,
+                    outcomes,
                     posts,
                     timers,
-                    self._table("states", dst, new, type(new)),
-                    self._table("chans", k, posts, _message_types(posts)),
-                    self._table("timers", dst, timers, timers and _change_types(timers)),
-                    self._targets(posts),
+                    dst,
+                    k,
+                    timers and _change_types(timers),
                 )
         known = self._deliveries_memo(procs)[k, msg, type(msg), state, type(state)] = (*step, step)
         self._memo_count += 1
         return known
+
+    def _simple_step(
+        self,
+        label: tuple[Any, ...],
+        state: Any,
+        outcomes: Any,
+        posts: Any,
+        timers: Any,
+        i: int,
+        chan: int,
+        timer_types: Any,
+    ) -> _Step:
+        """The step of a handler that only sends and sets or cancels timers (its one
+        outcome), with the tables it shares with every step of the same effect: on process
+        ``i``'s state, on channel ``chan``'s messages (-1: a timeout), on ``i``'s timers."""
+        extras, new, _ = outcomes[0]
+        new = self._shared_state(state, new)
+        return _Step(
+            label + extras,
+            new,
+            (((), *outcomes[0][1:]),),
+            posts,
+            timers,
+            self._table("states", i, new, type(new)),
+            self._table("chans", chan, posts, _message_types(posts)),
+            self._table("timers", i, timers, timer_types),
+            self._targets(posts),
+        )
 
     def _learn_timeout(
         self, w: World, i: int, pending: frozenset[Any], timer: Any, state: Any
@@ -284,18 +309,8 @@ class FastPath(Rules):
         if posts is None:
             step = _Step(label, None, tuple(outcomes), None, now, {}, {}, {}, 0)
         else:
-            extras, new, _ = outcomes[0]
-            new = self._shared_state(state, new)
-            step = _Step(
-                label + extras,
-                new,
-                (((), *outcomes[0][1:]),),
-                posts,
-                now,
-                self._table("states", i, new, type(new)),
-                self._table("chans", -1, posts, _message_types(posts)),
-                self._table("timers", i, now, _timer_types(((i, now),))),
-                self._targets(posts),
+            step = self._simple_step(
+                label, state, outcomes, posts, now, i, -1, _timer_types(((i, now),))
             )
         known = self._timeouts_memo(procs)[i, pending, timer, type(timer), state, type(state)] = (
             *step,
