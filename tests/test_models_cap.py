@@ -55,7 +55,8 @@ def test_the_ap_register_answers_during_a_partition_and_reads_stale(
     ap_partitioned: CheckResult,
 ) -> None:
     result = ap_partitioned
-    assert (result.distinct, result.generated, result.depth) == (24111, 70703, 16)
+    # 24,111 worlds as before; 91,887 generated: r1 and r2 poll connect_node across the cut.
+    assert (result.distinct, result.generated, result.depth) == (24111, 91887, 16)
     assert _verdicts(result) == {
         "linearizable": "violated",
         "sequentially_consistent": "holds",
@@ -124,9 +125,17 @@ def test_after_a_heal_the_ap_replicas_agree_on_the_last_writer() -> None:
         "deliver(c2, r2, [request, 1, write, 2])",  # r2 alone: stamp 1, writer 1
         "deliver(r2, c2, [reply, 1, none])",
         "heal()",
+        "timeout(r1, reconnect)",  # r1 polls connect_node: the pair reconnects
         "signal(r1, nodeup(r2))",
         "signal(r2, nodeup(r1))",
     ]
+    # Before the heal a poll changes nothing; after it, nothing reconnects until one polls.
+    cut = follow(model, steps[:12]).final
+    assert ("timeout", "r1", "reconnect") in [label for label, _ in model.actions(cut)]
+    assert dict(model.actions(cut))["timeout", "r1", "reconnect"] == cut
+    healed = follow(model, steps[:13]).final
+    assert not model.connections(healed).has_edge("r1", "r2")
+    assert not any("nodeup" in str(label) for label, _ in model.actions(healed))
     final = follow(model, steps).final
     copies = {r: model.state_of(final, r).copy for r in ("r1", "r2")}
     assert [(c.stamp, c.writer, c.value) for c in copies.values()] == [(1, 0, 1), (1, 1, 2)]

@@ -107,10 +107,6 @@ class RegisterSystem(ActorSystem):
     """Clients running scripts against replicas of one register; the history they record is
     judged linearizable and sequentially consistent in every state."""
 
-    # Written for the layer's older heal, which brings every healed connection back at
-    # once with nodeup; on the BEAM a connection comes back at the first send across it.
-    reconnect_on_heal = True
-
     #: Liveness assumes every message, runtime signal and timer is eventually taken once it
     #: stays possible (one condition per channel, signal and timer); faults are not fair.
     fairness = (weak("deliver", "signal", "timeout", per=lambda label: label[:3]),)

@@ -30,7 +30,8 @@ is unreached over the whole state space (a client cut off from a majority is nev
 while it is cut off); and ``answered_when_reachable`` is violated by a 4-step lasso: ``c1``
 asks ``r1``, a partition leaves ``c1`` and ``r1`` without ``r2``, and ``c1`` waits forever.
 The register is consistent and not available, as CAP says it must be. The same verdicts
-with ``--heals 1`` too (3,204 states: the partition may last forever), with ``-p ops=2``
+with ``--heals 1`` too (6,998 states: the partition may last forever; after a heal each
+connection comes back with the first message across it), with ``-p ops=2``
 (3,649 states without faults, all holding; 48,163 with a partition), and with ``-p
 replicas=3`` (10,401 states; 109,524 with a partition, about a minute, where the lasso
 leaves a client on the side without a majority: ``specs/cap_cp_register_3_partition.toml``
