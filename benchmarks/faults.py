@@ -100,6 +100,8 @@ def main(limit: float) -> int:
     row(":global, 3 nodes, --partitions 1 --heals 1", run.time(limit), f"{run.states()} states")
     run = measure(COUNTER, {"replicas": 3, **faults}, limit)
     row("replicated G-counter, 3 replicas, partition + heal", run.time(limit), run.states())
+    run = measure(COUNTER, {"replicas": 3, **faults}, limit, symmetry=True, safety_only=True)
+    row("  the same, --symmetry (safety only)", run.time(limit), run.states())
     for rms in (4, 5, 6):
         plain = measure(TWOPHASE, {"rms": rms}, limit)
         sym = measure(TWOPHASE, {"rms": rms}, limit, symmetry=True)
