@@ -22,7 +22,6 @@ from models.crdt.aw_lww_map import KEYS, AWLWWMap, AWState
 from models.crdt.or_set_no_context import ORSetNoContext
 from models.crdt.replicated import (
     ReplicaState,
-    UpdateId,
     ReplicatedAWLWWMap,
     ReplicatedGCounter,
     ReplicatedLWWNoTieBreak,
@@ -31,6 +30,7 @@ from models.crdt.replicated import (
     ReplicatedORSetNoContext,
     ReplicatedPNCounter,
     ReplicatedSumCounter,
+    UpdateId,
     _Replicated,
 )
 from tests.golden_runner import GOLDEN, expected

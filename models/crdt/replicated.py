@@ -82,6 +82,7 @@ from typing import Any, ClassVar, NamedTuple
 from modelcheck import Param, always, eventually_always, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
 from modelcheck.errors import ModelError
+from modelcheck.fairness import Fairness
 from modelcheck.symbolic import CRDT, REPLICA, Update
 from models.crdt.aw_lww_map import AWLWWMap
 from models.crdt.by_name import ByName
@@ -217,7 +218,7 @@ class _Replicated(ActorSystem):
 
     #: ``converges`` assumes that a cut network heals, if a heal is left, rather than
     #: leaving replicas to retry forever across the cut (faults are otherwise not fair).
-    fairness = (weak("heal"),)
+    fairness: ClassVar[Sequence[Fairness]] = (weak("heal"),)
 
     def script(self, replica: int) -> tuple[Op, ...]:
         """The updates replica number ``replica`` makes, in order."""
