@@ -50,9 +50,10 @@ What the checker finds:
   member takes its linked worker with it and ``b`` takes over.
 - ``--partitions 1``: 1,027 states. ``one_instance`` is violated in 2 steps:
   ``partition([a, b], [c])``, ``signal(<b.0>, DOWN(<c.0>, noconnection))``: ``b`` starts
-  the child while ``<c.1>`` runs on. ``one_instance_once_settled`` is violated in 9 (``partition([a, c],
-  [b])`` and its signals: ``b``, alone, starts its own). ``runs_again`` and
-  ``every_side_served`` hold: the uniform strategy chooses availability.
+  the child while ``<c.1>`` runs on. ``one_instance_once_settled`` is violated in 9
+  (``partition([a, c], [b])`` and its signals: ``b``, alone, starts its own).
+  ``runs_again`` and ``every_side_served`` hold: the uniform strategy chooses
+  availability.
 - ``-p nodes=2 --partitions 1 --heals 1``: 65 states. ``duplicates_survive_heal`` is
   reached in 11 steps: after the heal, a reconnect poll, both ``nodeup`` signals and the
   two syncs, every replica says ``<a.1>`` (the later write), and ``<b.1>`` runs on all
