@@ -104,7 +104,9 @@ class Helpers(ActorSystem):
         (TwoPhaseActors, {"rms": 3}, 1_394, 305),
         (TwoPhaseActors, {"rms": 3, "crashes": 1}, 2_436, 515),
         (TwoPhaseActors, {"rms": 3, "crashes": 1, "restarts": 1}, 10_583, 2_091),
-        (TwoPhaseActors, {"rms": 2, "partitions": 1, "heals": 1}, 749, 402),
+        # 749 and 402 with the old heal; now which connections are still down after the
+        # heal (until a send across) is part of the world
+        (TwoPhaseActors, {"rms": 2, "partitions": 1, "heals": 1}, 1_250, 668),
         (Helpers, {}, 0, 0),
         (Helpers, {"crashes": 1}, 0, 0),
         (Helpers, {"partitions": 1, "restarts": 1, "crashes": 1}, 0, 0),

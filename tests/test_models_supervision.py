@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck import follow
+from modelcheck.actors import Pid
 from modelcheck.testing import assert_violated
 from models.registry.global_registry import Node
 from models.supervision.highlander import Highlander
@@ -34,10 +35,14 @@ def test_placement_and_quorum_are_functions_of_the_members() -> None:
     assert has_quorum(("a", "b", "c"), ("a",)) and not has_quorum(("a", "b", "c"), ("a", "c"))
 
 
+C_DOWN_AT_B = "signal(<b.0>, DOWN(<c.0>, noconnection))"
+
+
 def test_a_crashed_members_child_is_restarted_where_the_ring_now_points() -> None:
     system = HordeSupervisor(crashes=1)
     result = run(system)
-    assert counts(result) == (34, 53, 7)
+    assert counts(result) == (34, 99, 7)  # 53 generated before the reconnect poll: it
+    # fires (changing nothing) while c is down
     assert verdicts(result) == {
         "one_instance": "holds",
         "one_instance_once_settled": "holds",
@@ -45,27 +50,43 @@ def test_a_crashed_members_child_is_restarted_where_the_ring_now_points() -> Non
         "runs_again": "holds",
         "every_side_served": "holds",
     }
+    initial = follow(system, []).final
+    assert system.instances(initial) == [Pid("c", 1)]  # the child, a process linked to c's
+    assert member(system, initial, "a").children == (("w", Pid("c", 1), 1),)
     world = follow(
-        system,
-        ["crash(c)", "signal(b, DOWN(c, noconnection))", "signal(a, DOWN(c, noconnection))"],
+        system, ["crash(c)", C_DOWN_AT_B, "signal(<a.0>, DOWN(<c.0>, noconnection))"]
     ).final
-    assert member(system, world, "b").running == ("b.1",)
-    assert member(system, world, "b").children == (("w", "b.1", 2),)
+    assert system.instances(world) == [Pid("b", 1)]  # b spawned it
+    assert member(system, world, "b").running == (Pid("b", 1),)
+    assert member(system, world, "b").children == (("w", Pid("b", 1), 2),)
     assert member(system, world, "a").running == ()  # the ring over [a, b] picks b
     assert run(HordeSupervisor()).distinct == 1
+
+
+def test_a_member_restarts_its_crashed_child_and_shuts_it_down_without_killing_it() -> None:
+    system = HordeSupervisor(kills=1)
+    world = follow(system, ["kill(<c.1>)", "deliver(<c.1>, <c.0>, EXIT(<c.1>, killed))"]).final
+    assert system.instances(world) == [Pid("c", 2)]  # restarted: a new process
+    assert member(system, world, "c").children == (("w", Pid("c", 2), 2),)
+    # Killing the member takes its linked child with it (the child does not trap exits).
+    world = follow(system, ["kill(<c.0>)", "deliver(<c.0>, <c.1>, EXIT(<c.0>, killed))"]).final
+    assert system.instances(world) == []
+    result = run(system)
+    assert counts(result) == (26, 60, 6)  # a kill of any of four processes, then signals
+    assert actions(result, "one_instance") == [
+        "kill(<c.0>)",
+        "deliver(<c.0>, <b.0>, DOWN(<c.0>, killed))",
+    ]
 
 
 def test_a_partition_runs_the_child_on_both_sides() -> None:
     system = HordeSupervisor(partitions=1)
     result = assert_violated(system, "one_instance", steps=2)
-    assert counts(result) == (1027, 3758, 14)
-    assert actions(result, "one_instance") == [
-        "partition([a, b], [c])",
-        "signal(b, DOWN(c, noconnection))",
-    ]
+    assert counts(result) == (1027, 6380, 14)  # 3,758 generated before the reconnect poll
+    assert actions(result, "one_instance") == ["partition([a, b], [c])", C_DOWN_AT_B]
     assert system.instances(follow(system, actions(result, "one_instance")).final) == [
-        "b.1",
-        "c.1",
+        Pid("b", 1),
+        Pid("c", 1),
     ]
     assert len(actions(result, "one_instance_once_settled")) == 9
     assert result.status("runs_again") == result.status("every_side_served") == "holds"
@@ -74,23 +95,28 @@ def test_a_partition_runs_the_child_on_both_sides() -> None:
 def test_after_the_heal_both_instances_run_on() -> None:
     system = HordeSupervisor(nodes=2, partitions=1, heals=1)
     result = run(system)
-    assert counts(result) == (57, 102, 11)
+    # (57, 102, 11) with the old heal; now a's reconnect poll brings the connection back
+    # after the heal, a step of its own (and a state with the timer set).
+    assert counts(result) == (65, 179, 12)
     steps = actions(result, "duplicates_survive_heal")
-    assert steps[:2] == ["partition([a], [b])", "signal(a, DOWN(b, noconnection))"]
+    assert steps[:2] == ["partition([a], [b])", "signal(<a.0>, DOWN(<b.0>, noconnection))"]
+    assert steps[5:7] == ["heal()", "timeout(<a.0>, reconnect)"]
     assert steps[-2:] == [
-        "deliver(a, b, [sync, [[w, a.1, 2]]])",
-        "deliver(b, a, [sync, [[w, b.1, 1]]])",
+        "deliver(<a.0>, <b.0>, [sync, [[w, <a.1>, 2]]])",
+        "deliver(<b.0>, <a.0>, [sync, [[w, <b.1>, 1]]])",
     ]
     world = follow(system, steps).final
     a, b = member(system, world, "a"), member(system, world, "b")
-    assert a.children == b.children == (("w", "a.1", 2),)  # the replicas agree on a.1 ...
-    assert system.instances(world) == ["a.1", "b.1"]  # ... and b.1 runs all the same
+    assert a.children == b.children == (("w", Pid("a", 1), 2),)  # the replicas agree ...
+    assert system.instances(world) == [Pid("a", 1), Pid("b", 1)]  # ... and b.1 runs on
 
 
 def test_the_quorum_strategy_trades_duplicates_for_availability() -> None:
     system = HordeSupervisor(strategy="quorum", partitions=1)
     result = run(system)
-    assert counts(result) == (1387, 5030, 14)
+    # 1,387 states when a member's shutdown stopped its child at once; now the exit signal
+    # is in flight to the child process and its EXIT comes back: more states, 2 more steps.
+    assert counts(result) == (3739, 26244, 18)
     assert verdicts(result) == {
         "one_instance": "violated",
         "one_instance_once_settled": "holds",
@@ -99,28 +125,37 @@ def test_the_quorum_strategy_trades_duplicates_for_availability() -> None:
         "every_side_served": "violated",
     }
     # A duplicate for a while: b restarts w before c has lost its quorum ...
-    split = ["partition([a, b], [c])", "signal(b, DOWN(c, noconnection))"]
+    split = ["partition([a, b], [c])", C_DOWN_AT_B]
     assert actions(result, "one_instance") == split
-    # ... then c, alone of three, shuts its instance down.
-    world = follow(
-        system, [*split, "signal(c, DOWN(a, noconnection))", "signal(c, DOWN(b, noconnection))"]
-    ).final
-    assert member(system, world, "c").running == () and system.instances(world) == ["b.1"]
+    # ... then c, alone of three, shuts its instance down: exit(<c.1>, shutdown).
+    lost = [
+        *split,
+        "signal(<c.0>, DOWN(<a.0>, noconnection))",
+        "signal(<c.0>, DOWN(<b.0>, noconnection))",
+    ]
+    world = follow(system, lost).final
+    assert member(system, world, "c").running == ()
+    assert system.instances(world) == [Pid("b", 1), Pid("c", 1)]  # the exit is on its way
+    world = follow(system, [*lost, "deliver(<c.0>, <c.1>, EXIT(<c.0>, shutdown))"]).final
+    assert system.instances(world) == [Pid("b", 1)]
     # Split three ways nobody has a quorum: the child runs nowhere, forever.
     assert actions(result, "runs_again")[0] == "partition([a], [b], [c])"
     lasso = result.verdict("runs_again").trace
-    assert lasso is not None and len(lasso) == lasso.loop == 13
+    # 15 steps, then forever a reconnect poll that finds nobody (a loop of that one step).
+    assert lasso is not None and (len(lasso), lasso.loop) == (16, 15)
+    assert actions(result, "runs_again")[-1] == "timeout(<a.0>, reconnect)"
     assert actions(result, "every_side_served")[0] == "partition([a, c], [b])"
 
 
 def test_two_members_with_a_quorum_survive_losing_a_but_not_b() -> None:
     system = HordeSupervisor(strategy="quorum", nodes=2, crashes=1)
     result = run(system)
-    assert counts(result) == (7, 7, 4)
+    assert counts(result) == (7, 11, 4)  # 7 generated before a's reconnect poll on b
     assert actions(result, "runs_again") == [
         "crash(b)",
-        "signal(a, DOWN(b, noconnection))",
-        "signal(a, nodedown(b))",
+        "signal(<a.0>, DOWN(<b.0>, noconnection))",
+        "signal(<a.0>, nodedown(b))",
+        "timeout(<a.0>, reconnect)",  # forever: b stays down
     ]
     assert result.status("one_instance") == "holds"
 
@@ -148,7 +183,7 @@ def highlander(system: Highlander, world: Any, name: str) -> Node:
 
 
 def test_one_highlander_runs_the_child_and_the_other_takes_over_on_a_crash() -> None:
-    for faults, expected in (({}, (37, 55, 10)), ({"crashes": 1}, (69, 173, 10))):
+    for faults, expected in (({}, (37, 55, 10)), ({"crashes": 1}, (69, 179, 10))):
         result = run(Highlander(**faults))
         assert counts(result) == expected
         assert verdicts(result) == {
@@ -169,7 +204,7 @@ def test_one_highlander_runs_the_child_and_the_other_takes_over_on_a_crash() -> 
 def test_in_a_partition_the_waiting_highlander_takes_over() -> None:
     system = Highlander(partitions=1)
     result = assert_violated(system, "one_instance", steps=5)
-    assert counts(result) == (124, 276, 11)
+    assert counts(result) == (124, 339, 11)  # 276 generated before the reconnect poll
     world = follow(system, [*A_FIRST, "partition([a], [b])", "signal(b, nodedown(a))"]).final
     assert system.instances(world) == ["a.1", "b.1"]
     assert result.status("settles_on_one_instance") == "violated"
@@ -178,7 +213,9 @@ def test_in_a_partition_the_waiting_highlander_takes_over() -> None:
 def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
     system = Highlander(partitions=1, heals=1)
     result = run(system)
-    assert counts(result) == (1336, 3510, 22)
+    # (1,336, 3,510, 22) with the old heal; now after the heal a connection comes back
+    # only when a reconnect poll fires: more interleavings, one step more.
+    assert counts(result) == (2453, 8686, 25)
     assert verdicts(result) == {
         "one_instance": "violated",
         "one_instance_once_settled": "holds",
@@ -198,6 +235,7 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
             "signal(b, nodedown(a))",
             "signal(a, nodedown(b))",
             "heal()",
+            "timeout(a, reconnect)",
             "signal(a, nodeup(b))",
             "deliver(a, b, [sync, a+b/1])",
             "deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])",

@@ -15,6 +15,8 @@ The model: ``nodes`` members ``n1`` .. ``nN``, each with an ``election`` timer. 
 that hears its leader's heartbeat cancels its timer and monitors the leader; ``DOWN`` (a
 crash, or ``noconnection`` on a partition) sets the timer again. ``durable`` keeps the term
 and the vote (only the term with ``durable_vote=false``: the bug Raft's rule prevents).
+After a heal a connection comes back, as on the BEAM, with the first request or heartbeat
+sent across it.
 
 Terms are relative. Only comparisons between terms matter, so after every step all terms are
 shifted so that the lowest term that matters (the live members', and a crashed member's on
@@ -49,14 +51,14 @@ What the checker finds (3 members):
   candidate only after a newer candidacy has made that candidate step down. The plainest
   loop takes 15 steps: all three stand in the same term, each refuses the other two (six
   requests, six refusals), and the state is the one the round began with.
-- randomized, ``--partitions 1 --heals 1 --crashes 1``: 5,945 states; one leader per term
+- randomized, ``--partitions 1 --heals 1 --crashes 1``: 7,712 states; one leader per term
   holds; ``elects_a_leader`` is violated (4 steps to a loop of 2 steps) when a crash and a
   partition leave no majority anywhere: the two live members stand again and again.
-- ``-p timeouts=identical --partitions 1 --heals 1``: 37,794 states; one leader per term
+- ``-p timeouts=identical --partitions 1 --heals 1``: 34,252 states; one leader per term
   still holds with members standing together on both sides of a partition.
-- randomized, ``--crashes 1 --restarts 1 --partitions 1``: 25,416 states; one leader per
+- randomized, ``--crashes 1 --restarts 1 --partitions 1``: 10,122 states; one leader per
   term holds (and, with no heal, a three-way partition again leaves no majority). With
-  ``-p durable_vote=false`` (25,374 states) it is violated in 9 steps: n2 votes n1 into
+  ``-p durable_vote=false`` (10,044 states) it is violated in 9 steps: n2 votes n1 into
   office in term 1, crashes and restarts having forgotten its vote, the partition
   ``[n1] | [n2, n3]`` keeps n1's heartbeat from n3, n3 stands in term 1 too, and n2 votes
   for it.
@@ -73,18 +75,14 @@ from modelcheck.actors import BUDGETS, DEAD, Actor, ActorSystem, Out, World
 FOLLOWER, CANDIDATE, LEADER = "follower", "candidate", "leader"
 TERMED = ("request_vote", "vote", "heartbeat")
 RESTARTS = BUDGETS.index("restarts")
-
-
-def rank(node: str) -> int:
-    """A node's id: ``n3`` is 3."""
-    return int(node[1:])
+NOBODY: frozenset[str] = frozenset()
 
 
 class Member(NamedTuple):
     term: int  # the current term (relative: see the module docstring)
     voted_for: str  # whom this member voted for in its term ("" nobody yet)
     role: str  # follower, candidate or leader
-    votes: tuple[str, ...]  # a candidate's votes, itself included, in id order
+    votes: frozenset[str]  # a candidate's votes, itself included
     leader: str  # the leader of its term it follows ("" none known)
 
 
@@ -99,7 +97,7 @@ class RaftMember(Actor[Member]):
         disk = out.durable  # after a restart: (term, vote) as ``durable`` kept them
         term, voted_for = disk if isinstance(disk, tuple) else (0, "")
         out.set_timer("election")
-        return Member(term, voted_for, FOLLOWER, (), "")
+        return Member(term, voted_for, FOLLOWER, NOBODY, "")
 
     def durable(self, state: Member) -> Hashable:
         """The term and the vote are on disk (only the term, without ``durable_vote``)."""
@@ -111,7 +109,7 @@ class RaftMember(Actor[Member]):
         term = state.term + 1
         out.broadcast(("request_vote", term))
         out.set_timer("election")
-        return self._count(me, Member(term, me, CANDIDATE, (me,), ""), out)
+        return self._count(me, Member(term, me, CANDIDATE, frozenset((me,)), ""), out)
 
     def _count(self, me: str, state: Member, out: Out) -> Member:
         if len(state.votes) < self.majority:
@@ -126,7 +124,7 @@ class RaftMember(Actor[Member]):
             if state.leader and state.leader != me:
                 out.demonitor(state.leader)
             out.set_timer("election")
-            state = Member(term, "", FOLLOWER, (), "")
+            state = Member(term, "", FOLLOWER, NOBODY, "")
         if kind == "request_vote":
             grant = term == state.term and state.voted_for in ("", sender)
             if grant:
@@ -136,15 +134,14 @@ class RaftMember(Actor[Member]):
         if kind == "vote":
             if state.role != CANDIDATE or term != state.term or not msg[2]:
                 return state
-            votes = tuple(sorted({*state.votes, sender}, key=rank))
-            return self._count(me, state._replace(votes=votes), out)
+            return self._count(me, state._replace(votes=state.votes | {sender}), out)
         # heartbeat: the leader of a term
         if term < state.term:
             return state
         if state.leader != sender:
             out.monitor(sender)
         out.cancel_timer("election")
-        return Member(term, state.voted_for, FOLLOWER, (), sender)
+        return Member(term, state.voted_for, FOLLOWER, NOBODY, sender)
 
     def on_down(self, me: str, state: Member, who: str, reason: str, out: Out) -> Member:
         if state.role == FOLLOWER and who == state.leader:
@@ -170,10 +167,6 @@ def _shift(msg: Any, base: int) -> Any:
 class RaftElection(ActorSystem):
     """Raft's leader election: terms, one durable vote per term, a majority wins."""
 
-    # Written for the layer's older heal, which brings every healed connection back at
-    # once with nodeup; on the BEAM a connection comes back at the first send across it.
-    reconnect_on_heal = True
-
     nodes = Param(3, help="number of members", min=2, max=5)
     timeouts = Param(
         "randomized",
@@ -191,6 +184,11 @@ class RaftElection(ActorSystem):
     def actors(self) -> dict[str, Actor[Any]]:
         majority = self.nodes // 2 + 1
         return {f"n{i + 1}": RaftMember(majority, self.durable_vote) for i in range(self.nodes)}
+
+    def symmetric(self) -> tuple[str, ...]:
+        """The members are interchangeable (``--symmetry``): names are only compared and
+        sent to."""
+        return tuple(self.actors())
 
     def timer_enabled(self, w: World, node: str, timer: Hashable) -> bool:
         """Whether ``node``'s election timer may fire now: the timing assumptions ``timeouts``

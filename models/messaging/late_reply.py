@@ -111,8 +111,4 @@ class UntaggedReply(ActorSystem):
 class TaggedReply(UntaggedReply):
     """The same call whose reply echoes the request's reference, as OTP's does (fixed)."""
 
-    # Written for the layer's older heal, which brings every healed connection back at
-    # once with nodeup; on the BEAM a connection comes back at the first send across it.
-    reconnect_on_heal = True
-
     tagged = True

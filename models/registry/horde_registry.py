@@ -17,7 +17,9 @@ winning entry per key, ``(key, pid, clock)``, with a Lamport clock as the writer
 ties broken by the writer's node name, then by the pid; and the pids whose entries were
 removed (the CRDT's causal context, in short). A write goes to every other node at once
 (``add``); a node that comes back up is sent the whole replica (``sync``, DeltaCrdt's
-periodic sync). Simplified: one key; the real map keeps concurrent entries side by side, the
+periodic sync). As on the BEAM, a healed network reconnects nothing by itself: after a
+``nodedown`` each node polls with ``Node.connect`` on a ``reconnect`` timer (libcluster's
+loop). Simplified: one key; the real map keeps concurrent entries side by side, the
 model only the winner (they differ only once a winner dies, and here only losers die);
 Horde's membership CRDT is left out (the members are fixed).
 
@@ -25,9 +27,11 @@ Checked:
 
 - ``one_holder`` (always): at most one running process holds the key in any running node's
   replica.
-- ``converged_when_quiescent`` (always): once nothing is in flight, no signal waits and no
-  link is cut, the replicas agree and at most one running process holds the key.
-- ``settles`` (eventually_always, weak fairness per channel, per signal queue and per timer):
+- ``converged_when_quiescent`` (always): once nothing is in flight, no signal waits, no
+  link is cut and every connection is up, the replicas agree and at most one running
+  process holds the key.
+- ``settles`` (eventually_always, weak fairness per channel, per signal queue, per timer
+  and on the heal):
   from some point on, the replicas agree and at most one process holds the key.
 - ``loser_exits`` (sometimes): a registered process gets ``{:name_conflict, ...}`` from a
   merge and exits.
@@ -40,11 +44,12 @@ What the checker finds:
   ``b`` sorts last), so ``a.1`` gets the exit. ``converged_when_quiescent`` and ``settles``
   hold. With 3 nodes: 312 states, the same.
 - ``--partitions 1``: 47 states. The writes sent across the cut are lost and nothing sends
-  them again: ``settles`` is violated (both register, the partition, both nodedowns, then
-  forever: 5 steps).
-- ``--partitions 1 --heals 1``: 323 states. The heal's full sync merges the replicas, the
-  loser exits: ``settles`` holds. Order does not matter to a merge: with
-  ``-p network=unordered`` it holds too (399 states).
+  them again: ``settles`` is violated (both register, the partition, both nodedowns: 5
+  steps, then a reconnect poll that fails forever).
+- ``--partitions 1 --heals 1``: 321 states. After the heal a reconnect poll brings the
+  connection back; the full sync merges the replicas, the loser exits: ``settles`` holds.
+  Order does not matter to a merge: with ``-p network=unordered`` it holds too (382
+  states).
 """
 
 from __future__ import annotations
@@ -80,6 +85,14 @@ def stamp(entry: Entry) -> tuple[int, str, str]:
     return (entry[2], node_of(entry[1]), entry[1])
 
 
+def reconnected(system: ActorSystem, w: World) -> bool:
+    """Every connection the network allows is up: after a heal a connection comes back
+    only when a process reaches across (a send, a monitor, ``Node.connect``)."""
+    up: int = system.connections(w).number_of_edges()
+    reach: int = system.connectivity(w).number_of_edges()
+    return up == reach
+
+
 class Replica(NamedTuple):
     """One node: its registry's replica of the keys CRDT and its one process."""
 
@@ -107,7 +120,14 @@ class HordeNode(Actor[Replica]):
         return int(state.pid.split(".")[1])  # a restarted node's process gets a new pid
 
     def on_timeout(self, me: str, state: Replica, timer: Hashable, out: Out) -> Replica:
-        """``Horde.Registry.register``: look in the local replica only, then write."""
+        """``Horde.Registry.register``: look in the local replica only, then write. (Or
+        the ``reconnect`` poll: ``Node.connect`` to every node, as libcluster does.)"""
+        if timer == "reconnect":
+            for node in out.nodes:
+                if node != me:
+                    out.connect(node)
+            out.set_timer("reconnect")
+            return state
         if state.proc != "idle":
             return state
         if any(e[0] == self.key for e in state.keys):
@@ -176,6 +196,12 @@ class HordeNode(Actor[Replica]):
             )
         return self.to_process(me, state, msg, out)
 
+    def on_nodedown(self, me: str, state: Replica, node: str, out: Out) -> Replica:
+        """A neighbour is gone: poll to reconnect (on the BEAM a healed network reconnects
+        nothing by itself; a connection comes back when a process reaches across)."""
+        out.set_timer("reconnect")
+        return state
+
     def on_nodeup(self, me: str, state: Replica, node: str, out: Out) -> Replica:
         """A neighbour is back: send it the whole replica (DeltaCrdt's periodic sync)."""
         out.send(node, ("sync", state.keys, state.removed))
@@ -185,12 +211,8 @@ class HordeNode(Actor[Replica]):
 class HordeRegistry(ActorSystem):
     """Every node's process registers the same key in Horde.Registry, at a time of its own."""
 
-    # Written for the layer's older heal, which brings every healed connection back at
-    # once with nodeup; on the BEAM a connection comes back at the first send across it.
-    reconnect_on_heal = True
-
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
-    fairness = (weak("deliver", "signal", "timeout", per=fair_step),)
+    fairness = (weak("deliver", "signal", "timeout", per=fair_step), weak("heal"))
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {node: HordeNode() for node in NODES[: self.nodes]}
@@ -205,8 +227,9 @@ class HordeRegistry(ActorSystem):
         return sorted(pid for pid in pids if self.running(w, pid))
 
     def quiescent(self, w: World) -> bool:
-        """Every message delivered, every signal handled, no link cut."""
-        return not (w.chans or w.sysq or w.cut)
+        """Every message delivered, every signal handled, no link cut, every connection up
+        (after a heal a connection comes back only when a process reaches across)."""
+        return not (w.chans or w.sysq or w.cut) and reconnected(self, w)
 
     def agree(self, w: World) -> bool:
         """Every running node's replica holds the same entries."""
