@@ -207,9 +207,9 @@ def test_simulation_judges_step_properties_on_the_steps_it_walks(
 ) -> None:
     walks: list[list[int]] = []
 
-    def spy(model: Model[Any], path: Sequence[int], breaks: Any) -> Trace:
+    def spy(model: Model[Any], path: Sequence[int], breaks: Any, initial: Any) -> Trace:
         walks.append(list(path))
-        return shrink_step(model, path, breaks)
+        return shrink_step(model, path, breaks, initial)
 
     monkeypatch.setattr(simulate_module, "shrink_step", spy)
     result = check(Clock(), strategy="simulate", seed=1, runs=20, depth=10)

@@ -40,6 +40,7 @@ from ._search import (
     Search,
     initial_states_twice,
     nondeterminism,
+    step_note,
 )
 from .liveness import lasso_note, lasso_problem
 
@@ -83,8 +84,12 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
             choice = rng.randrange(len(inits))
             state, path = inits[choice], [choice]
             steps += 1
+            for pos, prop in step_props:
+                if pos not in found and prop.initial is not None and not prop.initial(state):
+                    found[pos] = list(path)
+                    stop = stop or not search.keep_going
             where.clear()
-            for _ in range(depth):
+            for _ in range(depth if not stop else 0):
                 if lassos.open:
                     if state in where:  # the walk closed a lasso: judge it, end the walk
                         stop = lassos.judge(path, where[state]) or stop
@@ -142,9 +147,8 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
             kind = prop.kind
             if kind == STEP:
                 breaks = partial(_broken, prop)
-                ends: _Ends = partial(_step_ends, breaks)
-                shrunk = partial(shrink_step, model, found[pos], breaks)
-                note = f"{prop.name} is false of the last step"
+                ends: _Ends = partial(_step_ends, breaks, prop.initial)
+                shrunk = partial(shrink_step, model, found[pos], breaks, prop.initial)
             else:
                 hits = partial(_hits, prop)
                 ends = partial(_state_ends, hits)
@@ -154,6 +158,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
             else:
                 trace = verify(model, shrunk())
             status = "reached" if kind == SOMETIMES else "violated"
+            note = step_note(prop, trace) if kind == STEP else ""
         verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description, note))
     return CheckResult(
         model=model.name,
@@ -259,9 +264,17 @@ def _state_ends(hits: Callable[[Any], bool], old: Any, step: Step) -> bool:
     return hits(step.state)
 
 
-def _step_ends(breaks: Callable[[Any, Any, Any], bool], old: Any, step: Step) -> bool:
-    """A walk judged on steps ends at a step (not the initial state) that ``breaks``."""
-    return old is not None and breaks(old, step.label, step.state)
+def _step_ends(
+    breaks: Callable[[Any, Any, Any], bool],
+    initial: Callable[[Any], bool] | None,
+    old: Any,
+    step: Step,
+) -> bool:
+    """A walk judged on steps ends at a step that ``breaks``, or at an initial state that
+    fails ``initial``."""
+    if old is None:
+        return initial is not None and not initial(step.state)
+    return breaks(old, step.label, step.state)
 
 
 def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) -> Trace:
@@ -281,11 +294,14 @@ def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) 
 
 
 def shrink_step(
-    model: Model[Any], path: Sequence[int], breaks: Callable[[Any, Any, Any], bool]
+    model: Model[Any],
+    path: Sequence[int],
+    breaks: Callable[[Any, Any, Any], bool],
+    initial: Callable[[Any], bool] | None = None,
 ) -> Trace:
     """As :func:`shrink`, for a step property: the shortest trace found whose last step
-    ``(old, label, new)`` ``breaks`` it."""
-    return _shrink(model, path, partial(_step_ends, breaks), on_steps=True)
+    ``(old, label, new)`` ``breaks`` it (or whose initial state fails ``initial``)."""
+    return _shrink(model, path, partial(_step_ends, breaks, initial), on_steps=True)
 
 
 def _shrink(model: Model[Any], path: Sequence[int], ends: _Ends, *, on_steps: bool) -> Trace:
