@@ -56,3 +56,13 @@ class LateClock(Clock):
 
     def init_states(self) -> list[tuple[int, int]]:
         return [(0, 0), (1, 0)]
+
+
+class BrokenMapping(Clock):
+    """A clock whose mapping fails on its second minute."""
+
+    hour_hand = None  # type: ignore[assignment]
+
+    @refines(Hour)
+    def divides(self, s: tuple[int, int]) -> int:
+        return 1 // (s[1] - 1) if s[1] else 0

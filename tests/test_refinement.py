@@ -168,3 +168,23 @@ def test_the_tla_users_page_shows_what_the_command_prints() -> None:
     assert [command for command, _ in shown] == [f"modelcheck check {HASTY} --no-timing"]
     command, output = shown[0]
     assert run(command).startswith(output + "\n")
+
+
+def test_a_mapping_that_raises_is_reported_with_the_step_that_reached_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for strategy in ("bfs", "simulate"):
+        run = run_cli(
+            capsys, "check", "tests/refinement_models.py:BrokenMapping", "--strategy", strategy
+        )
+        assert run.code == 2
+        assert run.err == (
+            "error: property 'divides' raised ZeroDivisionError: integer division or modulo by "
+            "zero\n"
+            "  at tests/refinement_models.py:68 in divides\n"
+            "the trace that reached it (path 0.0):\n"
+            "  0  initial state\n"
+            "     state = [0, 0]\n"
+            "  1  tick\n"
+            "     state: [0, 0] -> [0, 1]\n"
+        ), strategy

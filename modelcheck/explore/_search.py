@@ -449,7 +449,10 @@ class Search:
                 complaint = not_a_bool(prop.name, value)
                 if complaint is not None:
                     raise ModelError(complaint, trace)
-            elif prop.kind not in (DEADLOCK, STEP):
+            elif prop.kind == STEP:  # judged on the trace's last step (or initial state)
+                name = f"property '{prop.name}'"
+                call_model(lambda p=prop: step_holds(p, trace), name, trace)  # type: ignore[misc]
+            elif prop.kind != DEADLOCK:
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
 
