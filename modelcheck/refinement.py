@@ -40,6 +40,7 @@ from modelcheck.properties import STEP, Property, mark_built
 __all__ = ["Higher", "refinement", "refines"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_NOTHING = object()
 
 #: What a refinement names as the higher model: a model, a model class (made with the
 #: parameters it shares with the lower model), or a function of the lower model.
@@ -60,8 +61,16 @@ def refinement(
             inits.append(frozenset(high.init_states()))
         return mapping(state) in inits[0]
 
+    last: list[Any] = [_NOTHING, None]  # the last old state and its image: the search
+    # judges every successor of a state in a row
+
     def step(old: Any, label: Any, new: Any) -> bool:
-        before, after = mapping(old), mapping(new)
+        if old is last[0]:
+            before = last[1]
+        else:
+            before = last[1] = mapping(old)
+            last[0] = old
+        after = mapping(new)
         if before == after:
             return True
         nexts = successors.get(before)
