@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
 .PHONY: regress regress-slow chromium chart explorer-screenshot erlang package docs
-.PHONY: processes-chart
+.PHONY: processes-chart tutorial-charts
 
 setup: $(STAMP) graphviz-dot
 
@@ -58,6 +58,11 @@ PROCESSES_PNG ?= docs/processes_chart.png
 processes-chart: $(STAMP)
 	@$(BIN)/modelcheck replay tests/chart_systems.py:Shop -p crashes=1 --path 0.0.0.0.0.0.0 \
 	  --format dot | dot -Tpng -o $(PROCESSES_PNG) && echo "wrote $(PROCESSES_PNG)"
+
+# The tutorial's charts (docs/charts/tutorial-N.svg and .dot): each chapter's first command,
+# run with --out; tests/test_tutorial.py checks they are current. Review the diff.
+tutorial-charts: $(STAMP) graphviz-dot
+	$(BIN)/python -m tests.tutorial_charts
 
 # The explorer's screenshot in docs/explorer.md: the real app in headless Chromium.
 EXPLORER_PNG ?= docs/explorer.png

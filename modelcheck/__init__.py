@@ -28,6 +28,7 @@ from modelcheck.properties import (
     leads_to,
     sometimes,
 )
+from modelcheck.refinement import refines
 from modelcheck.result import CheckResult, Progress, PropertyResult
 from modelcheck.testing import assert_counts, assert_holds, assert_violated, load_model
 from modelcheck.trace import Step, Trace, follow, replay
@@ -62,6 +63,7 @@ __all__ = [
     "infinitely_often",
     "leads_to",
     "load_model",
+    "refines",
     "replay",
     "sometimes",
     "strong",

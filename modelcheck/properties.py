@@ -63,6 +63,7 @@ __all__ = [
     "eventually_always",
     "infinitely_often",
     "leads_to",
+    "mark_built",
     "not_a_bool",
     "sometimes",
 ]
@@ -95,6 +96,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 Reads = Collection[str] | Callable[[Any], Iterable[str]]
 
 _MARK = "__modelcheck_property__"
+#: On a marked method whose property is built by a function (a refinement's mapping).
+_BUILD = "__modelcheck_build__"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class Property:
     #: A liveness property's own fairness conditions, instead of the model's (None: the
     #: model's ``fairness_conditions()``).
     fairness: tuple[Fairness, ...] | None = None
+    #: A step property's condition on the initial states as well (a refinement's: the
+    #: state maps to an initial state of the higher model); None: initial states pass.
+    initial: Callable[[Any], bool] | None = None
 
     @classmethod
     def leads_to(
@@ -249,6 +255,16 @@ A violation is a lasso whose loop has a state where it fails.
 """
 
 
+def mark_built(
+    fn: F, kind: PropertyKind, name: str, build: Callable[[Any, Any, str, str], Property]
+) -> F:
+    """Mark ``fn`` as a property method whose :class:`Property` is built by
+    ``build(model, bound method, name, description)`` (see :mod:`modelcheck.refinement`)."""
+    setattr(fn, _MARK, (kind, name, None, None))
+    setattr(fn, _BUILD, build)
+    return fn
+
+
 def marked_properties(obj: object) -> list[Property]:
     """The decorated property methods of a model instance, bound, in definition order; a
     subclass removes an inherited one by setting its name to None. A property's description
@@ -259,6 +275,10 @@ def marked_properties(obj: object) -> list[Property]:
             mark = getattr(fn, _MARK, None)
             if mark is not None:
                 kind, name, reads, fairness = mark
+                build = getattr(fn, _BUILD, None)
+                if build is not None:
+                    seen[attr] = build(obj, getattr(obj, attr), name, first_sentence(fn.__doc__))
+                    continue
                 seen[attr] = Property(
                     name,
                     kind,

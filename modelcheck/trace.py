@@ -296,6 +296,11 @@ def judge(model: Model[Any], trace: Trace) -> list[tuple[Any, int | None]]:
 
 
 def _first_broken_step(prop: Any, trace: Trace) -> int | None:
+    initial = prop.initial
+    if initial is not None:
+        first = Trace(trace.steps[:1])
+        if not call_model(lambda: initial(first.final), prop.name, first):
+            return 0
     for number in range(1, len(trace.steps)):
         old, step = trace.steps[number - 1].state, trace.steps[number]
         upto = Trace(trace.steps[: number + 1])

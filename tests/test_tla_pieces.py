@@ -3,6 +3,8 @@ properties, choosing the properties to check, per-property fairness."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,16 @@ import pytest
 
 from modelcheck import Model, always, always_step, check, eventually, strong, weak
 from modelcheck.errors import UsageError
+from modelcheck.explore.simulate import shrink_step
 from modelcheck.render.text import format_result
+from modelcheck.trace import Trace, replay
 from models.classic.ewd840 import EWD840
 from models.classic.two_phase import TwoPhase
 from models.intro.lossy_ping import FairLossyPing, LossyPing, State, message
 from tests.cli_helpers import run_cli
+
+# The module, not the function ``modelcheck.explore.simulate`` that shadows it.
+simulate_module = importlib.import_module("modelcheck.explore.simulate")
 
 
 class Grid(Model[tuple[int, int]]):
@@ -193,6 +200,64 @@ def test_a_step_property_that_holds_and_the_modes_that_refuse_it() -> None:
     with pytest.raises(UsageError, match=r"does not judge step properties \(never_back\)"):
         check(Clock(), workers=2)
     assert check(Clock(), workers=2, properties=["bounded"]).status("bounded") == "holds"
+
+
+def test_simulation_judges_step_properties_on_the_steps_it_walks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walks: list[list[int]] = []
+
+    def spy(model: Model[Any], path: Sequence[int], breaks: Any, initial: Any) -> Trace:
+        walks.append(list(path))
+        return shrink_step(model, path, breaks, initial)
+
+    monkeypatch.setattr(simulate_module, "shrink_step", spy)
+    result = check(Clock(), strategy="simulate", seed=1, runs=20, depth=10)
+    verdict = result.verdict("never_back")
+    assert (verdict.status, verdict.note) == ("violated", "never_back is false of the last step")
+    # The walk ticked to 3 before the reset; shrunk, the trace resets as soon as it may.
+    assert walks == [[0, 0, 0, 0, 0]]
+    assert verdict.trace is not None and verdict.trace.path == "0.0.0.1"
+    assert [s.action for s in verdict.trace.steps[1:]] == ["Tick", "Tick", "Reset"]
+    assert replay(Clock(), "0.0.0.1").final == verdict.trace.final
+    assert (result.stopped, result.status("bounded")) == ("violation", "unknown")
+    # TwoPhase's walk aborts after other steps; shrunk, the TM aborts first, as BFS finds.
+    walks.clear()
+    steps = check(TwoPhaseSteps(), strategy="simulate", seed=3, runs=50, depth=30, keep_going=True)
+    assert [(p.name, p.status) for p in steps.properties] == [
+        ("TPTypeOK", "unknown"),
+        ("TCConsistent", "unknown"),
+        ("prepared_stays", "unknown"),
+        ("never_abort", "violated"),
+    ]
+    trace = steps.verdict("never_abort").trace
+    assert trace is not None and trace.path == "0.0" and len(walks[0]) > 2
+
+
+def test_a_step_property_a_simulation_does_not_refute_stays_unknown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = check(Ticking(), strategy="simulate", seed=1, runs=20, depth=10)
+    assert [(p.name, p.status) for p in result.properties] == [
+        ("never_back", "unknown"),
+        ("bounded", "unknown"),
+    ]
+    run = run_cli(
+        capsys,
+        *("check", "tests/test_tla_pieces.py:Clock", "--strategy", "simulate", "--seed", "1"),
+        *("--runs", "20", "--depth", "10", "--no-timing"),
+    )
+    assert run.code == 1
+    assert run.out.startswith(
+        "Clock: 4 distinct states, 5 generated, depth 5, simulate, stopped at the first "
+        "violation (--continue explores on)\n"
+        "  violated   step      never_back  (3 steps)\n"
+        "  unknown    always    bounded\n"
+    )
+    assert run.out.endswith(
+        "  3  Reset\n     state: [2, false] -> [0, true]\n"
+        "  (never_back is false of the last step)\n"
+    )
 
 
 # -- per-property fairness --------------------------------------------------------------------

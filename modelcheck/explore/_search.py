@@ -50,6 +50,8 @@ __all__ = [
     "check_seconds",
     "initial_states_twice",
     "nondeterminism",
+    "step_holds",
+    "step_note",
 ]
 
 #: The first this many distinct states are checked deeply for immutability.
@@ -159,6 +161,7 @@ class Search:
         self.actions: Callable[[Any], Any] = model.actions
         #: Step properties: the state whose step first broke each (by position).
         self.step_found: dict[int, Any] = {}
+        self._open_steps: list[tuple[int, Callable[..., Any]]] = []
         self._step_stop = False
         if any(p.kind == STEP for p in self.properties):
             self._use_steps()
@@ -245,6 +248,7 @@ class Search:
         without diagnosing it). :meth:`result` rebuilds the trace and adds the step."""
         actions = self.actions
         open_steps = [(pos, p.predicate) for pos, p in enumerate(self.properties) if p.kind == STEP]
+        self._open_steps = open_steps  # an initial state may break one first
 
         def judged_actions(state: Any) -> Any:
             pairs = list(actions(state))
@@ -258,6 +262,19 @@ class Search:
             return pairs
 
         self.actions = judged_actions
+
+    def _initial_breaks(self, state: Any) -> bool:
+        """Judge the step properties' conditions on initial states (a refinement's) on the
+        stored initial ``state``; True if one is broken and the search must stop."""
+        for pos, prop in enumerate(self.properties):
+            if prop.initial is None or pos in self.step_found or prop.initial(state):
+                continue
+            self.step_found[pos] = state
+            self._open_steps.remove((pos, prop.predicate))
+            if not self.keep_going:
+                self._step_stop = True
+                return True
+        return False
 
     def _use_constraint(self) -> None:
         """TLC's CONSTRAINT: a state outside it is stored and judged but expands to nothing,
@@ -403,6 +420,8 @@ class Search:
             for pos, pred, is_always in self.checks:
                 if pred(state) is not is_always and self.hit(pos, number):
                     return True
+            if self._initial_breaks(state):
+                return True
             if self.limits.max_states is not None and len(store) >= self.limits.max_states:
                 self.stopped = "max-states"
                 return True
@@ -430,7 +449,10 @@ class Search:
                 complaint = not_a_bool(prop.name, value)
                 if complaint is not None:
                     raise ModelError(complaint, trace)
-            elif prop.kind not in (DEADLOCK, STEP):
+            elif prop.kind == STEP:  # judged on the trace's last step (or initial state)
+                name = f"property '{prop.name}'"
+                call_model(lambda p=prop: step_holds(p, trace), name, trace)  # type: ignore[misc]
+            elif prop.kind != DEADLOCK:
                 name = f"property '{prop.name}'"
                 call_model(lambda p=prop: p.predicate(state), name, trace)  # type: ignore[misc]
 
@@ -584,7 +606,7 @@ class Search:
                 trace = verify(self.model, self._step_trace(prop, self.step_found[pos]))
                 self._confirm(prop, trace)
                 status = "violated"
-                note = f"{prop.name} is false of the last step"
+                note = step_note(prop, trace)
             elif pos in self.found:
                 trace = verify(self.model, self.trace_to(self.found[pos]))
                 self._confirm(prop, trace)
@@ -621,6 +643,8 @@ class Search:
         trace = self._trace_of(state)
         assert trace is not None, "the state was stored when its step was judged"
         final = trace.final
+        if len(trace) == 0 and prop.initial is not None and not prop.initial(final):
+            return trace  # an initial state that breaks it
         for choice, (label, nxt) in enumerate(expand(self.model, final, trace)):
             if not prop.predicate(final, label, nxt):
                 return trace.extend(choice, label, nxt)
@@ -666,9 +690,7 @@ class Search:
         if prop.kind == DEADLOCK:
             same = not expand(self.model, trace.final, trace)
         elif prop.kind == STEP:
-            old, last = trace.steps[-2].state, trace.steps[-1]
-            label, new = last.label, last.state
-            same = not call_model(lambda: prop.predicate(old, label, new), prop.name, trace)
+            same = not call_model(lambda: step_holds(prop, trace), prop.name, trace)
         else:
             value = call_model(lambda: prop.predicate(trace.final), prop.name, trace)
             complaint = not_a_bool(prop.name, value)
@@ -681,6 +703,22 @@ class Search:
                 "it must depend only on the state",
                 trace,
             )
+
+
+def step_holds(prop: Property, trace: Trace) -> bool:
+    """Whether the step property ``prop`` holds of ``trace``'s last step (of a trace with no
+    step: of its initial state, by ``prop.initial``)."""
+    if len(trace.steps) == 1:
+        return prop.initial is None or bool(prop.initial(trace.final))
+    old, last = trace.steps[-2].state, trace.steps[-1]
+    return bool(prop.predicate(old, last.label, last.state))
+
+
+def step_note(prop: Property, trace: Trace) -> str:
+    """The note under a step property's counterexample: what of it the property is false
+    of."""
+    what = "the initial state" if len(trace.steps) == 1 else "the last step"
+    return f"{prop.name} is false of {what}"
 
 
 def initial_states_twice(model: Model[Any]) -> list[Any]:

@@ -2,8 +2,9 @@
 
 Each of ``runs`` walks starts from a random initial state and takes up to ``depth`` random
 enabled actions, judging the ``always`` and ``sometimes`` properties on every state it
-visits. The walks are drawn from ``random.Random(seed)``, so the same seed gives the same
-walks, whatever PYTHONHASHSEED. A violation (or a ``sometimes`` example) is shrunk with
+visits and the step properties (``always_step``) on every step it takes. The walks are
+drawn from ``random.Random(seed)``, so the same seed gives the same walks, whatever
+PYTHONHASHSEED. A violation (or a ``sometimes`` example) is shrunk with
 hypothesis before it is shown: the walk is written as a hypothesis strategy (which label to
 take at each step), seeded into hypothesis's example database, and ``hypothesis.find``
 shrinks it to fewer steps, then to labels earlier in sorted order (one canonical
@@ -26,7 +27,7 @@ from typing import Any, NoReturn
 from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
 from modelcheck.fairness import Fairness
 from modelcheck.model import Model, format_label
-from modelcheck.properties import ALWAYS, SOMETIMES, Property, not_a_bool
+from modelcheck.properties import ALWAYS, SOMETIMES, STEP, Property, not_a_bool
 from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import Step, Trace, call_model, expand, initial_states, replay, verify
 from modelcheck.values import check_depth, check_immutable
@@ -39,10 +40,14 @@ from ._search import (
     Search,
     initial_states_twice,
     nondeterminism,
+    step_note,
 )
 from .liveness import lasso_note, lasso_problem
 
-__all__ = ["shrink", "simulate"]
+__all__ = ["shrink", "shrink_step", "simulate"]
+
+#: Whether a walk ends at a step: the state before it (None at the initial state), the step.
+_Ends = Callable[[Any, Step], bool]
 
 
 def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult:
@@ -57,6 +62,8 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     model = search.model
     rng = random.Random(seed)
     props = [(pos, p) for pos, p in enumerate(search.properties) if p.kind in (ALWAYS, SOMETIMES)]
+    step_props = [(pos, p) for pos, p in enumerate(search.properties) if p.kind == STEP]
+    judged = len(props) + len(step_props)
     found: dict[int, list[int]] = {}
     lassos = _Lassos(search)
     where: dict[Any, int] = {}  # with liveness properties: the walk's states, by step
@@ -77,8 +84,12 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
             choice = rng.randrange(len(inits))
             state, path = inits[choice], [choice]
             steps += 1
+            for pos, prop in step_props:
+                if pos not in found and prop.initial is not None and not prop.initial(state):
+                    found[pos] = list(path)
+                    stop = stop or not search.keep_going
             where.clear()
-            for _ in range(depth):
+            for _ in range(depth if not stop else 0):
                 if lassos.open:
                     if state in where:  # the walk closed a lasso: judge it, end the walk
                         stop = lassos.judge(path, where[state]) or stop
@@ -103,11 +114,18 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
                         stop = lassos.judge(path, len(path) - 1) or stop
                     break
                 choice = rng.randrange(len(options))
-                state = options[choice][1]
+                label, nxt = options[choice]
                 path.append(choice)
+                for pos, prop in step_props:
+                    if pos not in found and not prop.predicate(state, label, nxt):
+                        found[pos] = list(path)
+                        stop = stop or not search.keep_going
+                state = nxt
                 steps += 1
+                if stop:
+                    break
             longest = max(longest, len(path))
-            if stop or (len(found) == len(props) and not lassos.open):
+            if stop or (len(found) == judged and not lassos.open):
                 break
     except KeyboardInterrupt:  # the walks so far stand, with what they found
         search.stopped = "interrupted"
@@ -124,15 +142,24 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
                 PropertyResult(prop.name, prop.kind, "violated", trace, prop.description, note)
             )
             continue
+        note = ""
         if pos in found:
             kind = prop.kind
-            hits = partial(_hits, prop)
-            if search.stopped == "interrupted":  # no time to shrink: the walk, cut
-                trace = verify(model, _cut(replay(model, found[pos]), hits))
+            if kind == STEP:
+                breaks = partial(_broken, prop)
+                ends: _Ends = partial(_step_ends, breaks, prop.initial)
+                shrunk = partial(shrink_step, model, found[pos], breaks, prop.initial)
             else:
-                trace = verify(model, shrink(model, found[pos], hits))
+                hits = partial(_hits, prop)
+                ends = partial(_state_ends, hits)
+                shrunk = partial(shrink, model, found[pos], hits)
+            if search.stopped == "interrupted":  # no time to shrink: the walk, cut
+                trace = verify(model, _cut(replay(model, found[pos]), ends))
+            else:
+                trace = verify(model, shrunk())
             status = "reached" if kind == SOMETIMES else "violated"
-        verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description))
+            note = step_note(prop, trace) if kind == STEP else ""
+        verdicts.append(PropertyResult(prop.name, prop.kind, status, trace, prop.description, note))
     return CheckResult(
         model=model.name,
         params=dict(model.params),
@@ -227,6 +254,29 @@ def _hits(prop: Property, state: Any) -> bool:
     return bool(prop.predicate(state)) == (prop.kind == SOMETIMES)
 
 
+def _broken(prop: Property, old: Any, label: Any, new: Any) -> bool:
+    """True where the step ``old -label-> new`` breaks the step property ``prop``."""
+    return not prop.predicate(old, label, new)
+
+
+def _state_ends(hits: Callable[[Any], bool], old: Any, step: Step) -> bool:
+    """A walk judged on states ends where its last state ``hits``."""
+    return hits(step.state)
+
+
+def _step_ends(
+    breaks: Callable[[Any, Any, Any], bool],
+    initial: Callable[[Any], bool] | None,
+    old: Any,
+    step: Step,
+) -> bool:
+    """A walk judged on steps ends at a step that ``breaks``, or at an initial state that
+    fails ``initial``."""
+    if old is None:
+        return initial is not None and not initial(step.state)
+    return breaks(old, step.label, step.state)
+
+
 def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) -> Trace:
     """The walk along ``path``, cut at its first state where ``hits`` is true, shrunk with
     hypothesis to the shortest trace it finds whose last state ``hits``.
@@ -240,8 +290,25 @@ def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) 
     sorted order: one canonical interleaving of the same steps). If hypothesis finds nothing
     (it did not replay the seed), the cut walk is returned as it is.
     """
-    walk = _cut(replay(model, path), hits)
-    if len(walk) == 0 or not hits(walk.final):
+    return _shrink(model, path, partial(_state_ends, hits), on_steps=False)
+
+
+def shrink_step(
+    model: Model[Any],
+    path: Sequence[int],
+    breaks: Callable[[Any, Any, Any], bool],
+    initial: Callable[[Any], bool] | None = None,
+) -> Trace:
+    """As :func:`shrink`, for a step property: the shortest trace found whose last step
+    ``(old, label, new)`` ``breaks`` it (or whose initial state fails ``initial``)."""
+    return _shrink(model, path, partial(_step_ends, breaks, initial), on_steps=True)
+
+
+def _shrink(model: Model[Any], path: Sequence[int], ends: _Ends, *, on_steps: bool) -> Trace:
+    """:func:`shrink` for a walk that ``ends`` at a step: judged on its last state, once per
+    state, or (``on_steps``) on its last step, once per step."""
+    walk = _cut(replay(model, path), ends)
+    if len(walk) == 0 or not _ended(walk, ends):
         return walk
     # Imported here: hypothesis takes a tenth of a second to import, and only a simulation
     # that found something needs it.
@@ -271,20 +338,23 @@ def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) 
                 moves[state] = found
         return moves[state]
 
-    def hit(state: Any) -> bool:
-        if state not in judged:
+    def hit(steps: Sequence[Step]) -> bool:
+        """Whether the walk ``steps`` ends at its last step (judged once per step)."""
+        old = steps[-2].state if len(steps) > 1 else None
+        key = (old, steps[-1].choice) if on_steps else steps[-1].state
+        if key not in judged:
             try:
-                judged[state] = bool(hits(state))
-            except Exception:  # as above: the walk's own states were all judged
-                judged[state] = False
-        return judged[state]
+                judged[key] = bool(ends(old, steps[-1]))
+            except Exception:  # as above: the walk's own steps were all judged
+                judged[key] = False
+        return judged[key]
 
     @st.composite
     def walks(draw: st.DrawFn) -> Trace:
         first = draw(st.integers(0, len(inits) - 1))
         steps = [Step(first, None, inits[first])]
         for _ in range(len(walk)):
-            if hit(steps[-1].state):
+            if hit(steps):
                 break
             wanted = labels[draw(st.integers(0, len(labels) - 1))]
             here = options(steps[-1].state)
@@ -316,7 +386,7 @@ def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) 
         backend="hypothesis",
     )
     try:
-        return find(walks(), lambda trace: hit(trace.final), settings=config, database_key=_KEY)
+        return find(walks(), lambda trace: hit(trace.steps), settings=config, database_key=_KEY)
     except (NoSuchExample, SkipTest):  # the seed was not replayed: nothing to shrink from
         return walk
 
@@ -324,9 +394,17 @@ def shrink(model: Model[Any], path: Sequence[int], hits: Callable[[Any], bool]) 
 _KEY = b"modelcheck.explore.simulate.shrink"
 
 
-def _cut(trace: Trace, hits: Callable[[Any], bool]) -> Trace:
-    """``trace`` up to the first state where ``hits`` is true (whole if none)."""
+def _cut(trace: Trace, ends: _Ends) -> Trace:
+    """``trace`` up to the first step where it ``ends`` (whole if none)."""
+    old = None
     for number, step in enumerate(trace.steps):
-        if hits(step.state):
+        if ends(old, step):
             return Trace(trace.steps[: number + 1])
+        old = step.state
     return trace
+
+
+def _ended(trace: Trace, ends: _Ends) -> bool:
+    """Whether ``trace`` ends at its last step."""
+    steps = trace.steps
+    return ends(steps[-2].state if len(steps) > 1 else None, steps[-1])
