@@ -51,6 +51,7 @@ def check(
     workers: int = 1,
     properties: Sequence[str] | None = None,
     safety_only: bool = False,
+    ray: str | None = None,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
@@ -84,11 +85,30 @@ def check(
     replayed against the model. Liveness properties are judged after a complete search, on
     the graph it kept (unknown when a bound stopped it); their
     counterexamples are lassos (``trace.loop``).
+    ``ray`` runs on a Ray cluster (:mod:`modelcheck.explore.cluster`; the ``ray`` extra):
+    ``"local"`` starts one here with ``workers`` CPUs, ``"auto"`` or ``"HOST:PORT"`` joins
+    a running one. Breadth-first search is sharded over ``workers`` Ray actors (safety
+    properties, exact store), with one process's counts, verdicts and traces; simulation
+    spreads its walks over ``workers`` walkers with seeds derived from ``seed``.
     """
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
-    check_workers(strategy, workers, store, checkpoint is not None)
+    if ray is None:
+        check_workers(strategy, workers, store, checkpoint is not None)
+    else:
+        from .cluster import check_cluster  # Ray itself is imported only to connect
+
+        check_cluster(
+            strategy,
+            workers,
+            store=store,
+            checkpoint=checkpoint is not None or resume,
+            por=por,
+            max_memory=max_memory,
+            constrained=model.has_constraint(),
+            time_limit=time_limit,
+        )
     check_seconds("checkpoint-every", checkpoint_every)
     if workers > 1 and model.has_constraint():
         raise UsageError(
@@ -142,6 +162,13 @@ def check(
         properties,
         safety_only,
     )
+    if ray is not None:
+        from .cluster import Options
+
+        options = Options(
+            keep_going, deadlock, symmetry, tuple(properties or ()) or None, safety_only
+        )
+        return _on_ray(search, ray, workers, options, (seed, runs, depth), time_limit)
     if strategy == "simulate":  # a TimeUp ends the walks like a Ctrl-C: the walks so far
         with watchdog(time_limit) as watch:
             result = simulate(search, seed=seed, runs=runs, depth=depth)
@@ -161,6 +188,34 @@ def check(
     if watch.fired:
         search.stopped = "time-limit"
     return _timed_out(search.result(depth), watch)
+
+
+def _on_ray(
+    search: Search,
+    address: str,
+    workers: int,
+    options: Any,
+    walks: tuple[int, int, int],
+    time_limit: float | None,
+) -> CheckResult:
+    """The search on Ray: sharded bfs, or swarm simulation (``walks``: seed, runs, depth).
+    A Ray started here is stopped here."""
+    from . import cluster
+
+    spec = cluster.model_spec(search.model)
+    ray, started = cluster.connect(address, workers)
+    try:
+        if search.strategy == "simulate":
+            seed, runs, depth = walks
+            return cluster.run_swarm(
+                search, ray, workers, spec, options, seed=seed, runs=runs, depth=depth
+            )
+        with watchdog(time_limit) as clock:
+            result = cluster.run_cluster(search, ray, workers, spec, options)
+        return _timed_out(result, clock)
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:
