@@ -203,6 +203,8 @@ def _on_ray(
     from . import cluster
 
     spec = cluster.model_spec(search.model)
+    if search.strategy != "simulate":
+        cluster.refuse_unjudged(search)
     ray, started = cluster.connect(address, workers)
     try:
         if search.strategy == "simulate":

@@ -69,6 +69,7 @@ __all__ = [
     "connect",
     "import_ray",
     "model_spec",
+    "refuse_unjudged",
     "run_cluster",
     "run_swarm",
     "walker_runs",
@@ -262,10 +263,12 @@ class _Owner:
 @dataclass
 class Traffic:
     """What the shards sent each other: successor batches (pickled states with their
-    keys), and the keys the driver passed between them to number each level."""
+    keys), and the keys the driver passed between them to number each level; and the
+    seconds it took to start the shards (each loads the model)."""
 
     batch_bytes: int = 0
     key_bytes: int = 0
+    start_seconds: float = 0.0
 
 
 class _Shard:
@@ -401,16 +404,8 @@ class _RayCoordinator(_Coordinator):
         return peaks
 
 
-def run_cluster(
-    search: Search,
-    ray: Any,
-    shards: int,
-    spec: ModelSpec,
-    options: Options,
-    traffic: Traffic | None = None,
-) -> CheckResult:
-    """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
-    ``traffic``, if given, is filled in with what the shards exchanged."""
+def refuse_unjudged(search: Search) -> None:
+    """Refuse, before Ray is started, the properties sharded search cannot judge."""
     if search.liveness:
         names = ", ".join(p.name for p in search.liveness)
         raise UsageError(
@@ -424,16 +419,37 @@ def run_cluster(
             f"--ray does not judge step properties ({', '.join(steps)}): leave out --ray "
             "(or leave them out with --property)"
         )
+
+
+def run_cluster(
+    search: Search,
+    ray: Any,
+    shards: int,
+    spec: ModelSpec,
+    options: Options,
+    traffic: Traffic | None = None,
+) -> CheckResult:
+    """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
+    ``traffic``, if given, is filled in with what the shards exchanged."""
     try:
         if search.add_initial_states():
             return search.result(1)
     except Exception as exc:
         search.fail(exc, -1)
     inits = len(search.store)
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    if shards > cpus:
+        raise UsageError(
+            f"--workers {shards}: the Ray cluster has {cpus} CPUs, and each shard needs one "
+            f"for the whole search: ask for at most {cpus}"
+        )
     coordinator = _RayCoordinator(search, shards, ray, spec, options)
     peaks: list[int] = []
     try:
+        started = time.perf_counter()
         coordinator.start()
+        if traffic is not None:
+            traffic.start_seconds = time.perf_counter() - started
         depth = coordinator.run()
     except KeyboardInterrupt:
         search.stopped = "interrupted"
