@@ -21,6 +21,7 @@ from modelcheck.explore import cluster
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
+from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.test_parallel import signature
@@ -85,8 +86,8 @@ def test_shards_exchange_batches_and_keys(ray: Any) -> None:
     spec = cluster.model_spec(model)
     result = cluster.run_cluster(search, ray, 2, spec, cluster.Options(), traffic)
     assert result.distinct == 1_568
-    # Every new state's key: to the driver, and on to the other shard.
-    assert traffic.key_bytes == 8 * (1_568 - 1) * 2
+    # Every new state's key goes to the driver, and its number comes back.
+    assert traffic.key_bytes == 16 * (1_568 - 1)
     assert 0 < traffic.batch_bytes < 1_568 * 200
 
 
@@ -110,11 +111,14 @@ def test_more_shards_than_cpus_is_refused(ray: Any) -> None:
 # -- swarm simulation -----------------------------------------------------------------------
 
 
-def test_one_walker_is_the_local_simulation(ray: Any) -> None:
-    walks: dict[str, Any] = {"strategy": "simulate", "seed": 3, "runs": 30, "depth": 40}
-    local = check(HastyTwoPhase(rms=3), **walks)
-    swarm = check(HastyTwoPhase(rms=3), ray="local", workers=1, **walks)
-    assert signature(swarm) == signature(local)
+@pytest.mark.parametrize(
+    "model", [HastyTwoPhase(rms=3), LossyPing()], ids=["safety", "liveness on lassos"]
+)
+def test_one_walker_is_the_local_simulation(ray: Any, model: Model[Any]) -> None:
+    walks: dict[str, Any] = {"strategy": "simulate", "seed": 2, "runs": 30, "depth": 40}
+    local = check(model, **walks)
+    assert signature(check(model, ray="local", workers=1, **walks)) == signature(local)
+    assert "violated" in [p.status for p in local.properties]
 
 
 def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: Any) -> None:

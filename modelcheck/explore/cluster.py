@@ -14,7 +14,9 @@ sorted keys numbers every level exactly as one process does. So the counts, verd
 place of every stop and the shortest counterexample (the first in one process's order) are
 one process's. Only the transport differs: a shard's successor batches for another go
 through Ray's object store, straight from shard to shard; the driver sees references, the
-keys (8 bytes a new state) and the events, and fetches the states on a reported path.
+keys (8 bytes a new state, merged there) and the events, sends each shard the numbers of its
+new states (8 bytes a state, however many shards), and fetches the states on a reported
+path.
 Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
 hash seed.
 
@@ -32,6 +34,7 @@ verdict and trace are those of the first walker, in walker order, that decided i
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib
 import pickle
 import resource
@@ -303,6 +306,8 @@ class _Shard:
             if kind == "merge":  # batches come as references to the senders' objects
                 ray = import_ray()
                 args = ([ray.get(ref) for ref in args[0]],)
+            if kind == "number":
+                return "ok", self._number(*args)
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
                 reply = self._publish(reply)
@@ -311,6 +316,16 @@ class _Shard:
         except BaseException as exc:
             return "crash", f"{type(exc).__name__}: {exc}"
         return "ok", reply
+
+    def _number(self, numbers: bytes, offset: int, live: list[int]) -> Any:
+        """The worker's ``rank`` with the numbers the driver worked out: the new states
+        become the next frontier and are judged (the events, in key order)."""
+        worker = self.worker
+        states, worker.new_states = worker.new_states, []
+        worker._commit(offset, states, np.frombuffer(numbers, dtype=np.int64).copy())
+        events = worker._judge(states, worker.new_keys.tolist(), worker.frontier_numbers, live)
+        gc.freeze()
+        return events
 
     def _publish(self, expanded: _Expanded) -> _Expanded:
         """The batches put in the object store: the owners fetch them from here."""
@@ -328,14 +343,19 @@ class _Shard:
 class _Link:
     """The driver's end of a shard: a request in flight (as a pipe would have it)."""
 
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: Any, coordinator: _RayCoordinator, me: int) -> None:
         self.actor = actor
+        self.coordinator = coordinator
+        self.me = me
         self.pending: Any = None
 
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
         if kind == "expand":
             args = [max(args[0] - time.perf_counter(), 0.0)]
+        if kind == "rank":  # the driver numbers the level: 8 bytes a state, whatever the shards
+            _others, offset, live = args
+            kind, args = "number", [self.coordinator.numbers(self.me, offset), offset, live]
         self.pending = self.actor.call.remote(kind, *args)
 
 
@@ -361,9 +381,14 @@ class _RayCoordinator(_Coordinator):
         for me in range(self.workers):
             actor = shard.remote(self.spec, self.options, me, self.workers, self.part, inits)
             self.actors.append(actor)
-            self.links.append(_Link(actor))
+            self.links.append(_Link(actor, self, me))
         self.conns = self.links  # type: ignore[assignment]
         self._broadcast("ready")
+
+    def numbers(self, shard: int, offset: int) -> bytes:
+        """The numbers of a shard's new states: their keys' ranks among every shard's."""
+        mine = np.frombuffer(self.key_blobs[shard], dtype=np.int64)
+        return (offset + np.searchsorted(self._merged(), mine)).astype(np.int64).tobytes()
 
     def _collect(self) -> list[Any]:
         """Every shard's reply, in shard order; reports progress while waiting."""
@@ -457,9 +482,9 @@ def run_cluster(
     finally:
         peaks = coordinator.shutdown()
         if traffic is not None:
-            # Each new state's key goes to the driver, and from it to every other shard.
+            # Each new state's key goes to the driver, and its number comes back.
             traffic.batch_bytes = coordinator.traffic.batch_bytes
-            traffic.key_bytes = 8 * (len(search.store) - inits) * shards
+            traffic.key_bytes = 16 * (len(search.store) - inits)
     result = search.result(depth)
     return replace(result, peak_memory=result.peak_memory + sum(peaks))
 
