@@ -7,7 +7,8 @@ Usage: python -m benchmarks.cluster [N]   (default 7; needs the ray extra: make 
 Ray is started once, with 2 CPUs, and its start-up is timed on its own; each search's
 time includes starting its shards (Ray actors, each loading the model), which is timed
 too. The load average is printed before and after: on a busy machine the times are the
-machine's, not the method's.
+machine's, not the method's; the CPU microseconds per state (every process's: the driver's
+and the shards', or the parent's and the forked workers') are much less disturbed by it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ def _load() -> str:
 
 
 def _cpu() -> float:
+    """CPU seconds of this process and its children that have ended (forked workers)."""
     times = os.times()
-    return times.user + times.system
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def main(n: int) -> int:
@@ -39,38 +41,51 @@ def main(n: int) -> int:
     print(f"ray.init(num_cpus=2): {time.perf_counter() - began:.1f} s")
     model = TwoPhase(rms=n)
     header = (
-        f"{'N':>2} {'how':<18} {'distinct':>10} {'generated':>11} | {'time':>7} "
-        f"{'states/s':>9} {'start':>6} | {'batch B/state':>13} {'key B/state':>11}"
+        f"{'N':>2} {'how':<18} {'distinct':>10} | {'time':>7} {'states/s':>9} {'start':>6} "
+        f"{'cpu us/state':>12} | {'batch B/state':>13} {'key B/state':>11}"
     )
     print(header)
     print("-" * len(header))
     expected = None
     try:
         for how, workers in (("one process", 1), ("forked workers 2", 2)):
+            cpu = _cpu()
             result = check(model, workers=workers)
+            cpu = _cpu() - cpu
             counts = (result.distinct, result.generated, result.depth)
             expected = expected or counts
             assert counts == expected, (how, counts, expected)
             print(
-                f"{n:>2} {how:<18} {result.distinct:>10,} {result.generated:>11,} | "
-                f"{result.seconds:>6.2f}s {result.distinct / result.seconds:>9,.0f} {'-':>6} | "
-                f"{'-':>13} {'-':>11}"
+                f"{n:>2} {how:<18} {result.distinct:>10,} | {result.seconds:>6.2f}s "
+                f"{result.distinct / result.seconds:>9,.0f} {'-':>6} "
+                f"{cpu / result.distinct * 1e6:>12.1f} | {'-':>13} {'-':>11}"
             )
         for shards in (1, 2):
             search = Search(model, "bfs", Limits(None, None, None, None), False, None)
             traffic = cluster.Traffic()
             spec = cluster.model_spec(model)
+            cpu = _cpu()
             result = cluster.run_cluster(search, ray, shards, spec, cluster.Options(), traffic)
+            cpu = _cpu() - cpu + traffic.shard_cpu  # the driver's and the shards'
             counts = (result.distinct, result.generated, result.depth)
             assert counts == expected, (shards, counts, expected)
             how = f"ray shards {shards}"
             print(
-                f"{n:>2} {how:<18} {result.distinct:>10,} {result.generated:>11,} | "
-                f"{result.seconds:>6.2f}s {result.distinct / result.seconds:>9,.0f} "
-                f"{traffic.start_seconds:>5.1f}s | "
+                f"{n:>2} {how:<18} {result.distinct:>10,} | {result.seconds:>6.2f}s "
+                f"{result.distinct / result.seconds:>9,.0f} {traffic.start_seconds:>5.1f}s "
+                f"{cpu / result.distinct * 1e6:>12.1f} | "
                 f"{traffic.batch_bytes / result.distinct:>13.1f} "
                 f"{traffic.key_bytes / result.distinct:>11.1f}"
             )
+        # A level's fixed cost: TwoPhase with 3 RMs is 288 states in 11 levels, so its time
+        # past the shards' start is almost all rounds of requests.
+        small = TwoPhase(rms=3)
+        search = Search(small, "bfs", Limits(None, None, None, None), False, None)
+        traffic = cluster.Traffic()
+        spec = cluster.model_spec(small)
+        result = cluster.run_cluster(search, ray, 2, spec, cluster.Options(), traffic)
+        rounds = (result.seconds - traffic.start_seconds) / result.depth
+        print(f"one level's rounds, 2 shards (TwoPhase 3, {result.depth} levels): {rounds:.3f} s")
     finally:
         ray.shutdown()
     print(f"depth (levels, one exchange round each): {expected[2] if expected else '-'}")

@@ -267,11 +267,14 @@ class _Owner:
 class Traffic:
     """What the shards sent each other: successor batches (pickled states with their
     keys), and the keys the driver passed between them to number each level; and the
-    seconds it took to start the shards (each loads the model)."""
+    seconds it took to start the shards (each loads the model), and the CPU seconds the
+    shards spent from their start to their stop (a measure a loaded machine leaves
+    alone)."""
 
     batch_bytes: int = 0
     key_bytes: int = 0
     start_seconds: float = 0.0
+    shard_cpu: float = 0.0
 
 
 class _Shard:
@@ -282,6 +285,7 @@ class _Shard:
     ) -> None:
         self.problem: str | None = None
         self.sent = 0
+        self.cpu = _cpu_seconds()
         try:
             search = options.search(spec.load(), "bfs")
             store = search.exact_store()
@@ -298,7 +302,8 @@ class _Shard:
             if kind == "ready":
                 return "ok", None
             if kind == "stop":
-                return "ok", (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                return "ok", (peak, _cpu_seconds() - self.cpu)
             if kind == "traffic":
                 return "ok", self.sent
             if kind == "expand":  # the deadline comes as seconds left: clocks differ
@@ -338,6 +343,11 @@ class _Shard:
             self.sent += len(blob)
             refs.append(ray.put(blob))
         return replace(expanded, blobs=refs)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class _Link:
@@ -420,7 +430,9 @@ class _RayCoordinator(_Coordinator):
         if self.healthy and self.links:
             try:
                 self.traffic.batch_bytes = sum(self._broadcast("traffic"))
-                peaks = [int(p) for p in self._broadcast("stop")]
+                stops = self._broadcast("stop")
+                peaks = [int(peak) for peak, _cpu in stops]
+                self.traffic.shard_cpu = sum(cpu for _peak, cpu in stops)
             except ModelcheckError:
                 peaks = []
         for actor in self.actors:
@@ -485,6 +497,7 @@ def run_cluster(
             # Each new state's key goes to the driver, and its number comes back.
             traffic.batch_bytes = coordinator.traffic.batch_bytes
             traffic.key_bytes = 16 * (len(search.store) - inits)
+            traffic.shard_cpu = coordinator.traffic.shard_cpu
     result = search.result(depth)
     return replace(result, peak_memory=result.peak_memory + sum(peaks))
 
