@@ -202,6 +202,27 @@ def test_por_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        (
+            "127.0.0.1:1",
+            "--ray 127.0.0.1:1: nothing answers there (Connection refused): start Ray there "
+            "first (ray start --head), or use --ray local",
+        ),
+        (
+            "somewhere",
+            "--ray somewhere: give 'local', 'auto' or the HOST:PORT of a Ray cluster's head",
+        ),
+    ],
+)
+def test_an_address_where_nothing_answers_is_one_line(
+    ray: Any, capsys: pytest.CaptureFixture[str], address: str, message: str
+) -> None:
+    run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", address)
+    assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
+
+
 def test_missing_ray_says_how_to_install(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

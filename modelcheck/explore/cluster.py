@@ -38,6 +38,7 @@ import gc
 import importlib
 import pickle
 import resource
+import socket
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -100,6 +101,8 @@ def connect(address: str, workers: int) -> tuple[Any, bool]:
     call started it (and so should shut it down). A Ray already connected in this process
     is used as it is."""
     ray = import_ray()
+    if address not in ("local", "auto") and not address.startswith("ray://"):
+        _probe(address)
     if ray.is_initialized():
         return ray, False
     quiet = {"log_to_driver": False, "logging_level": "ERROR", "include_dashboard": False}
@@ -114,6 +117,24 @@ def connect(address: str, workers: int) -> tuple[Any, bool]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"--ray {address}: cannot connect to Ray: {first}") from None
     return ray, True
+
+
+def _probe(address: str) -> None:
+    """Refuse a HOST:PORT where nothing answers, in one line: Ray itself would retry for
+    minutes, logging to stderr."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(
+            f"--ray {address}: give 'local', 'auto' or the HOST:PORT of a Ray cluster's head"
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise UsageError(
+            f"--ray {address}: nothing answers there ({why}): start Ray there first "
+            "(ray start --head), or use --ray local"
+        ) from None
 
 
 def check_cluster(
@@ -394,6 +415,14 @@ class _RayCoordinator(_Coordinator):
             self.links.append(_Link(actor, self, me))
         self.conns = self.links  # type: ignore[assignment]
         self._broadcast("ready")
+
+    def _merged(self) -> Any:
+        """Every key of the new level, sorted: each shard's keys come sorted, so a stable
+        sort (a merge of runs) takes a third of the time of the default one."""
+        if self.merged_keys is None:
+            parts = [np.frombuffer(b, dtype=np.int64) for b in self.key_blobs]
+            self.merged_keys = np.sort(np.concatenate(parts), kind="stable")
+        return self.merged_keys
 
     def numbers(self, shard: int, offset: int) -> bytes:
         """The numbers of a shard's new states: their keys' ranks among every shard's."""
