@@ -52,7 +52,7 @@ def ray() -> Iterator[Any]:
 
 CASES: list[tuple[str, Model[Any], dict[str, Any]]] = [
     ("two-phase 4", TwoPhase(rms=4), {}),
-    ("hasty: first violation", HastyTwoPhase(rms=3), {}),
+    ("hasty: first violation, symmetry", HastyTwoPhase(rms=3), {"symmetry": True}),
     ("hasty: continue, max-states", HastyTwoPhase(rms=4), {"keep_going": True, "max_states": 300}),
     ("actors: two-phase, frozensets in states", TwoPhaseActors(), {}),
     ("actors: late reply", UntaggedReply(), {"keep_going": True}),
