@@ -99,6 +99,16 @@ def test_cli_bytes_are_one_process_bytes(ray: Any, capsys: pytest.CaptureFixture
     assert one.code == 1
 
 
+def test_one_shard_says_it_is_no_faster(ray: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", "models/classic/two_phase.py", "-p", "rms=2", "--no-timing"]
+    one = run_cli(capsys, *args)
+    shard = run_cli(capsys, *args, "--ray", "local")
+    assert (shard.code, shard.out) == (one.code, one.out)
+    assert shard.err == (
+        "warning: --ray with --workers 1: one shard (or walker), no faster than without --ray\n"
+    )
+
+
 def test_more_shards_than_cpus_is_refused(ray: Any) -> None:
     with pytest.raises(UsageError) as info:
         check(TwoPhase(rms=3), ray="local", workers=3)
@@ -117,7 +127,11 @@ def test_more_shards_than_cpus_is_refused(ray: Any) -> None:
 def test_one_walker_is_the_local_simulation(ray: Any, model: Model[Any]) -> None:
     walks: dict[str, Any] = {"strategy": "simulate", "seed": 2, "runs": 30, "depth": 40}
     local = check(model, **walks)
-    assert signature(check(model, ray="local", workers=1, **walks)) == signature(local)
+    swarm = check(model, ray="local", workers=1, **walks)
+    assert signature(swarm) == signature(local)
+    assert swarm.warnings == (
+        "--ray with --workers 1: one shard (or walker), no faster than without --ray",
+    )
     assert "violated" in [p.status for p in local.properties]
 
 

@@ -209,15 +209,19 @@ def _on_ray(
     try:
         if search.strategy == "simulate":
             seed, runs, depth = walks
-            return cluster.run_swarm(
+            result = cluster.run_swarm(
                 search, ray, workers, spec, options, seed=seed, runs=runs, depth=depth
             )
-        with watchdog(time_limit) as clock:
-            result = cluster.run_cluster(search, ray, workers, spec, options)
-        return _timed_out(result, clock)
+        else:
+            with watchdog(time_limit) as clock:
+                result = _timed_out(cluster.run_cluster(search, ray, workers, spec, options), clock)
     finally:
         if started:
             ray.shutdown()
+    if workers == 1:  # not a silent no-op: say that it runs, and gains nothing
+        note = "--ray with --workers 1: one shard (or walker), no faster than without --ray"
+        result = dataclasses.replace(result, warnings=(*result.warnings, note))
+    return result
 
 
 def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:
