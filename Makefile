@@ -9,7 +9,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
 .PHONY: regress regress-slow chromium chart explorer-screenshot erlang package docs
+<<<<<<< HEAD
 .PHONY: processes-chart tutorial-charts
+=======
+.PHONY: processes-chart ray
+>>>>>>> ray
 
 setup: $(STAMP) graphviz-dot
 
@@ -30,7 +34,14 @@ demo: setup
 	  status=$$?; test $$status -eq 1 || { echo "demo: expected a counterexample (exit 1), got $$status"; exit 1; }
 	@echo "== the counterexample is in demo-out/: one_leader.png, .svg or .html (the message sequence chart), one_leader.txt to read; replay it with the command above =="
 
-test: setup chromium erlang lint typecheck unit
+test: setup chromium erlang ray lint typecheck unit
+
+# Ray runs tests/test_cluster.py (--ray on a local Ray with 2 CPUs); install the ray extra
+# into the venv where we can (the tests are skipped, saying why, where it cannot be installed).
+ray: $(STAMP)
+	@$(BIN)/python -c "import ray" 2>/dev/null || \
+	  $(BIN)/python -m pip install --quiet -e '.[ray]' || \
+	  echo "ray: the ray extra cannot be installed here; tests/test_cluster.py is skipped"
 
 # Headless Chromium runs the HTML report's test; install it where it is missing and we may
 # (the test is skipped, saying why, where it cannot be installed).

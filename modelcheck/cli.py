@@ -329,6 +329,13 @@ Exit codes:
     help="Breadth-first search in N processes (safety properties): the same result as one.",
 )
 @click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    help="Run on Ray (the ray extra): 'local' starts one here with --workers CPUs, 'auto' "
+    "or HOST:PORT joins a cluster; bfs in --workers shards, or simulate's walks spread.",
+)
+@click.option(
     "--save-test",
     type=click.Path(dir_okay=False),
     metavar="FILE",
@@ -373,6 +380,7 @@ def check(
     resume: str | None,
     checkpoint_every: float,
     workers: int,
+    ray_address: str | None,
     save_test: str | None,
     only: tuple[str, ...],
     safety_only: bool,
@@ -412,6 +420,7 @@ def check(
             "runs": runs,
             "depth": depth,
             "workers": workers,
+            "ray": ray_address,
             "properties": only or None,
             "safety_only": safety_only,
         }
@@ -453,6 +462,7 @@ def check(
                 workers=workers,
                 properties=only or None,
                 safety_only=safety_only,
+                ray=ray_address,
             )
         if node is not None:
             _check_node(model, node)

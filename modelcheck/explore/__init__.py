@@ -51,6 +51,7 @@ def check(
     workers: int = 1,
     properties: Sequence[str] | None = None,
     safety_only: bool = False,
+    ray: str | None = None,
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
 
@@ -84,11 +85,30 @@ def check(
     replayed against the model. Liveness properties are judged after a complete search, on
     the graph it kept (unknown when a bound stopped it); their
     counterexamples are lassos (``trace.loop``).
+    ``ray`` runs on a Ray cluster (:mod:`modelcheck.explore.cluster`; the ``ray`` extra):
+    ``"local"`` starts one here with ``workers`` CPUs, ``"auto"`` or ``"HOST:PORT"`` joins
+    a running one. Breadth-first search is sharded over ``workers`` Ray actors (safety
+    properties, exact store), with one process's counts, verdicts and traces; simulation
+    spreads its walks over ``workers`` walkers with seeds derived from ``seed``.
     """
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
-    check_workers(strategy, workers, store, checkpoint is not None)
+    if ray is None:
+        check_workers(strategy, workers, store, checkpoint is not None)
+    else:
+        from .cluster import check_cluster  # Ray itself is imported only to connect
+
+        check_cluster(
+            strategy,
+            workers,
+            store=store,
+            checkpoint=checkpoint is not None or resume,
+            por=por,
+            max_memory=max_memory,
+            constrained=model.has_constraint(),
+            time_limit=time_limit,
+        )
     check_seconds("checkpoint-every", checkpoint_every)
     if workers > 1 and model.has_constraint():
         raise UsageError(
@@ -142,6 +162,13 @@ def check(
         properties,
         safety_only,
     )
+    if ray is not None:
+        from .cluster import Options
+
+        options = Options(
+            keep_going, deadlock, symmetry, tuple(properties or ()) or None, safety_only
+        )
+        return _on_ray(search, ray, workers, options, (seed, runs, depth), time_limit)
     if strategy == "simulate":  # a TimeUp ends the walks like a Ctrl-C: the walks so far
         with watchdog(time_limit) as watch:
             result = simulate(search, seed=seed, runs=runs, depth=depth)
@@ -161,6 +188,40 @@ def check(
     if watch.fired:
         search.stopped = "time-limit"
     return _timed_out(search.result(depth), watch)
+
+
+def _on_ray(
+    search: Search,
+    address: str,
+    workers: int,
+    options: Any,
+    walks: tuple[int, int, int],
+    time_limit: float | None,
+) -> CheckResult:
+    """The search on Ray: sharded bfs, or swarm simulation (``walks``: seed, runs, depth).
+    A Ray started here is stopped here."""
+    from . import cluster
+
+    spec = cluster.model_spec(search.model)
+    if search.strategy != "simulate":
+        cluster.refuse_unjudged(search)
+    ray, started = cluster.connect(address, workers)
+    try:
+        if search.strategy == "simulate":
+            seed, runs, depth = walks
+            result = cluster.run_swarm(
+                search, ray, workers, spec, options, seed=seed, runs=runs, depth=depth
+            )
+        else:
+            with watchdog(time_limit) as clock:
+                result = _timed_out(cluster.run_cluster(search, ray, workers, spec, options), clock)
+    finally:
+        if started:
+            ray.shutdown()
+    if workers == 1:  # not a silent no-op: say that it runs, and gains nothing
+        note = "--ray with --workers 1: one shard (or walker), no faster than without --ray"
+        result = dataclasses.replace(result, warnings=(*result.warnings, note))
+    return result
 
 
 def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:

@@ -50,8 +50,11 @@ __all__ = ["shrink", "shrink_step", "simulate"]
 _Ends = Callable[[Any, Step], bool]
 
 
-def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult:
-    """Run the random walks; return the result (traces shrunk and replayed)."""
+def simulate(
+    search: Search, *, seed: int, runs: int, depth: int, seen: set[Any] | None = None
+) -> CheckResult:
+    """Run the random walks; return the result (traces shrunk and replayed). ``seen``, if
+    given, collects the states the walks visited (a swarm counts them over its walkers)."""
     if runs < 1 or depth < 1:
         raise UsageError("simulation needs --runs and --depth of at least 1")
     if search.canon is not None:  # the walks run the model's own actions()
@@ -67,7 +70,7 @@ def simulate(search: Search, *, seed: int, runs: int, depth: int) -> CheckResult
     found: dict[int, list[int]] = {}
     lassos = _Lassos(search)
     where: dict[Any, int] = {}  # with liveness properties: the walk's states, by step
-    seen: set[Any] = set()
+    seen = set() if seen is None else seen
     steps = longest = 0
     inits = initial_states_twice(model)
     actions = model.actions

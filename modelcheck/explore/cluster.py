@@ -1,0 +1,644 @@
+"""Exploration beyond one machine, on Ray: a sharded breadth-first search and swarm walks.
+
+Ray is an optional extra (``pip install 'modelcheck[ray]'``), imported only here and only
+when a search asks for it, so the core runs without it.
+
+**Sharded breadth-first search** (:func:`run_cluster`). Each shard is a Ray actor that owns
+the states whose stable fingerprint (:mod:`modelcheck.fingerprint`, of the fields steps
+seldom change, as :func:`~modelcheck.explore.parallel.choose_partition` picks them) falls
+to it modulo the number of shards, holds its part of the seen-set and the parent links of
+its states, and expands them level by level. The shards are the forked workers' own code
+(:mod:`modelcheck.explore.parallel`): a successor's key is its first parent's number and
+its action's position, each owner keeps the smallest key any shard found, and merging the
+sorted keys numbers every level exactly as one process does. So the counts, verdicts, the
+place of every stop and the shortest counterexample (the first in one process's order) are
+one process's. Only the transport differs: a shard's successor batches for another go
+through Ray's object store, straight from shard to shard; the driver sees references, the
+keys (8 bytes a new state, merged there) and the events, sends each shard the numbers of its
+new states (8 bytes a state, however many shards), and fetches the states on a reported
+path.
+Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
+hash seed.
+
+A model is shipped by name, never as pickled code: its module (or the file the user named),
+class and parameters (:class:`ModelSpec`); each shard loads it, as the CLI does. The file
+must therefore be at the same path on every machine of the cluster (or the module
+importable there), and modelcheck installed.
+
+**Swarm simulation** (:func:`run_swarm`). Walker ``w`` runs ``simulate`` with the seed
+``walker_seeds(seed, walkers)[w]`` (walker 0 with ``seed`` itself) and its share of the
+runs, so each walker's verdicts are a local simulation's with that seed; a property's
+verdict and trace are those of the first walker, in walker order, that decided it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import importlib
+import pickle
+import resource
+import socket
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from modelcheck.errors import ModelcheckError, ModelError, UsageError
+from modelcheck.fingerprint import fingerprint
+from modelcheck.model import Model
+from modelcheck.result import CheckResult, PropertyResult
+from modelcheck.trace import verify
+
+from ._search import Limits, Search
+from .parallel import (
+    MAX_WORKERS,
+    WorkerFailed,
+    _Coordinator,
+    _Expanded,
+    _Unpicklable,
+    _Worker,
+    choose_partition,
+)
+from .simulate import simulate
+
+__all__ = [
+    "INSTALL_RAY",
+    "ModelSpec",
+    "Options",
+    "Traffic",
+    "check_cluster",
+    "connect",
+    "import_ray",
+    "model_spec",
+    "refuse_unjudged",
+    "run_cluster",
+    "run_swarm",
+    "walker_runs",
+    "walker_seeds",
+]
+
+#: How to get Ray, as the one-line error says.
+INSTALL_RAY = "pip install 'modelcheck[ray]'"
+_PROGRESS_EVERY = 0.5
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or a one-line error saying how to install it."""
+    try:
+        return importlib.import_module("ray")
+    except ImportError:
+        raise UsageError(
+            f"--ray needs Ray, which is not installed here: {INSTALL_RAY} (or pip install ray)"
+        ) from None
+
+
+def connect(address: str, workers: int) -> tuple[Any, bool]:
+    """Ray, connected: ``local`` starts a Ray on this machine with ``workers`` CPUs,
+    ``auto`` or ``HOST:PORT`` joins a running cluster. Returns the module and whether this
+    call started it (and so should shut it down). A Ray already connected in this process
+    is used as it is."""
+    ray = import_ray()
+    if address not in ("local", "auto") and not address.startswith("ray://"):
+        _probe(address)
+    if ray.is_initialized():
+        return ray, False
+    quiet = {"log_to_driver": False, "logging_level": "ERROR", "include_dashboard": False}
+    try:
+        if address == "local":
+            ray.init(num_cpus=workers, **quiet)
+        else:
+            ray.init(address=address, **quiet)
+    except ModelcheckError:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--ray {address}: cannot connect to Ray: {first}") from None
+    return ray, True
+
+
+def _probe(address: str) -> None:
+    """Refuse a HOST:PORT where nothing answers, in one line: Ray itself would retry for
+    minutes, logging to stderr."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(
+            f"--ray {address}: give 'local', 'auto' or the HOST:PORT of a Ray cluster's head"
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise UsageError(
+            f"--ray {address}: nothing answers there ({why}): start Ray there first "
+            "(ray start --head), or use --ray local"
+        ) from None
+
+
+def check_cluster(
+    strategy: str,
+    workers: int,
+    *,
+    store: str,
+    checkpoint: bool,
+    por: bool,
+    max_memory: int | None,
+    constrained: bool,
+    time_limit: float | None,
+) -> None:
+    """Refuse, in one line each, what a search on Ray cannot do (before Ray is started)."""
+    if workers < 1 or workers > MAX_WORKERS:
+        raise UsageError(f"workers must be between 1 and {MAX_WORKERS}, not {workers}")
+    if strategy not in ("bfs", "simulate"):
+        raise UsageError(
+            f"--ray explores breadth-first (or simulates): it cannot be used with "
+            f"--strategy {strategy}"
+        )
+    if store != "exact":
+        raise UsageError(
+            f"--ray keeps the states themselves, in its shards: it cannot be used with "
+            f"--store {store}"
+        )
+    if checkpoint:
+        raise UsageError(
+            "--ray does not save checkpoints: the states are spread over the shards, a "
+            "checkpoint holds one process's (leave out --checkpoint)"
+        )
+    if por:
+        raise UsageError(
+            "partial-order reduction runs in one process: its cycle proviso asks the whole "
+            "store whether a successor was expanded, and each shard holds a part: leave "
+            "out --ray"
+        )
+    if max_memory is not None:
+        raise UsageError(
+            "--max-memory measures this machine's processes, and the shards of --ray may "
+            "be on others: leave out --max-memory"
+        )
+    if constrained:
+        raise UsageError("a model with a state constraint runs in one process: leave out --ray")
+    if strategy == "simulate" and time_limit is not None:
+        raise UsageError(
+            "--ray --strategy simulate runs each walker's walks to the end, so that they "
+            "are the same walks in every run: bound them with --runs and --depth, not "
+            "--time-limit"
+        )
+
+
+# -- shipping the model by name ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """The search options a shard or a walker needs to judge as the driver does."""
+
+    keep_going: bool = False
+    deadlock: bool | None = None
+    symmetry: bool = False
+    properties: tuple[str, ...] | None = None
+    safety_only: bool = False
+
+    def search(self, model: Model[Any], strategy: str) -> Search:
+        """A :class:`Search` over ``model`` with these options (no limits, no progress)."""
+        only = list(self.properties) if self.properties is not None else None
+        return Search(
+            model,
+            strategy,
+            Limits(None, None, None, None),
+            self.keep_going,
+            None,
+            self.deadlock,
+            self.symmetry,
+            only=only,
+            safety_only=self.safety_only,
+        )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model by name: its module, the file it was loaded from, its class, its
+    parameters. Loading it runs the file the user named, never pickled code."""
+
+    module: str
+    file: str | None
+    qualname: str
+    params: dict[str, Any]
+
+    def load(self) -> Model[Any]:
+        """The model, built from its file or module (a shard's or a walker's copy)."""
+        module = sys.modules.get(self.module)
+        if module is None:
+            if self.file is not None:
+                from modelcheck.loader import load_models
+
+                load_models(self.file)  # registers the module under its usual name
+            module = sys.modules.get(self.module) or importlib.import_module(self.module)
+        found: Any = module
+        for name in self.qualname.split("."):
+            found = getattr(found, name)
+        model: Model[Any] = found(**self.params)
+        return model
+
+
+def model_spec(model: Model[Any]) -> ModelSpec:
+    """How to ship ``model`` to the cluster: by module, file, class and parameters."""
+    cls = type(model)
+    module = sys.modules.get(cls.__module__)
+    if cls.__module__ == "__main__" or "<locals>" in cls.__qualname__ or module is None:
+        raise UsageError(
+            f"--ray ships a model by its file and class, and {cls.__qualname__} is not "
+            "defined at the top level of a file or module: move it into one"
+        )
+    file = getattr(module, "__file__", None)
+    return ModelSpec(cls.__module__, file, cls.__qualname__, dict(model.params))
+
+
+# -- the sharded breadth-first search -----------------------------------------------------
+
+
+class _Unstable(BaseException):
+    """A state has no fingerprint, so no owner (a BaseException: the worker's loop lets
+    Exceptions of a state's parts fall back to the whole state, and this must not)."""
+
+
+class _Owner:
+    """The number whose value modulo the shards picks a state's owner: the fingerprint of
+    its chosen parts (the whole state where they cannot be taken). ``hash()`` of it is the
+    int itself (reduced modulo 2**61 - 1), the same in every process."""
+
+    def __init__(self, part: Any) -> None:
+        self.part = part
+
+    def __call__(self, state: Any) -> int:
+        value = state
+        if self.part is not None:
+            try:
+                value = self.part(state)
+            except Exception:
+                value = state
+        try:
+            return fingerprint(value)
+        except Exception as exc:
+            raise _Unstable(f"with --ray, a state's fingerprint picks its shard: {exc}") from None
+
+
+@dataclass
+class Traffic:
+    """What the shards sent each other: successor batches (pickled states with their
+    keys), and the keys the driver passed between them to number each level; and the
+    seconds it took to start the shards (each loads the model), and the CPU seconds the
+    shards spent from their start to their stop (a measure a loaded machine leaves
+    alone)."""
+
+    batch_bytes: int = 0
+    key_bytes: int = 0
+    start_seconds: float = 0.0
+    shard_cpu: float = 0.0
+
+
+class _Shard:
+    """One shard, run as a Ray actor: a parallel worker built from the model's name."""
+
+    def __init__(
+        self, spec: ModelSpec, options: Options, me: int, shards: int, part: Any, inits: bytes
+    ) -> None:
+        self.problem: str | None = None
+        self.sent = 0
+        self.cpu = _cpu_seconds()
+        try:
+            search = options.search(spec.load(), "bfs")
+            store = search.exact_store()
+            for state in pickle.loads(inits):
+                store.add(state, -1)
+            self.worker = _Worker(search, me, shards, [0] * (2 * shards), part)
+        except BaseException as exc:
+            self.problem = f"{type(exc).__name__}: {exc}"
+
+    def call(self, kind: str, *args: Any) -> tuple[str, Any]:
+        if self.problem is not None:
+            return "crash", self.problem
+        try:
+            if kind == "ready":
+                return "ok", None
+            if kind == "stop":
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                return "ok", (peak, _cpu_seconds() - self.cpu)
+            if kind == "traffic":
+                return "ok", self.sent
+            if kind == "expand":  # the deadline comes as seconds left: clocks differ
+                args = (time.perf_counter() + args[0],)
+            if kind == "merge":  # batches come as references to the senders' objects
+                ray = import_ray()
+                args = ([ray.get(ref) for ref in args[0]],)
+            if kind == "number":
+                return "ok", self._number(*args)
+            reply = getattr(self.worker, kind)(*args)
+            if kind == "expand":
+                reply = self._publish(reply)
+        except (_Unpicklable, _Unstable) as exc:
+            return "model", str(exc)
+        except BaseException as exc:
+            return "crash", f"{type(exc).__name__}: {exc}"
+        return "ok", reply
+
+    def _number(self, numbers: bytes, offset: int, live: list[int]) -> Any:
+        """The worker's ``rank`` with the numbers the driver worked out: the new states
+        become the next frontier and are judged (the events, in key order)."""
+        worker = self.worker
+        states, worker.new_states = worker.new_states, []
+        worker._commit(offset, states, np.frombuffer(numbers, dtype=np.int64).copy())
+        events = worker._judge(states, worker.new_keys.tolist(), worker.frontier_numbers, live)
+        gc.freeze()
+        return events
+
+    def _publish(self, expanded: _Expanded) -> _Expanded:
+        """The batches put in the object store: the owners fetch them from here."""
+        ray = import_ray()
+        refs: list[Any] = []
+        for blob in expanded.blobs:
+            if blob is None:
+                refs.append(None)
+                continue
+            self.sent += len(blob)
+            refs.append(ray.put(blob))
+        return replace(expanded, blobs=refs)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _Link:
+    """The driver's end of a shard: a request in flight (as a pipe would have it)."""
+
+    def __init__(self, actor: Any, coordinator: _RayCoordinator, me: int) -> None:
+        self.actor = actor
+        self.coordinator = coordinator
+        self.me = me
+        self.pending: Any = None
+
+    def send(self, request: tuple[Any, ...]) -> None:
+        kind, *args = request
+        if kind == "expand":
+            args = [max(args[0] - time.perf_counter(), 0.0)]
+        if kind == "rank":  # the driver numbers the level: 8 bytes a state, whatever the shards
+            _others, offset, live = args
+            kind, args = "number", [self.coordinator.numbers(self.me, offset), offset, live]
+        self.pending = self.actor.call.remote(kind, *args)
+
+
+class _RayCoordinator(_Coordinator):
+    """The parallel coordinator, with Ray actors for processes: the same books and loop."""
+
+    def __init__(
+        self, search: Search, shards: int, ray: Any, spec: ModelSpec, options: Options
+    ) -> None:
+        super().__init__(search, shards)
+        self.ray = ray
+        self.spec = spec
+        self.options = options
+        self.actors: list[Any] = []
+        self.links: list[_Link] = []
+        self.traffic = Traffic()
+
+    def start(self) -> None:
+        """Choose who owns which state, then start the shards."""
+        self.part = _Owner(choose_partition(self.search, self.workers))
+        inits = pickle.dumps(list(self.search.exact_store().states), pickle.HIGHEST_PROTOCOL)
+        shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
+        for me in range(self.workers):
+            actor = shard.remote(self.spec, self.options, me, self.workers, self.part, inits)
+            self.actors.append(actor)
+            self.links.append(_Link(actor, self, me))
+        self.conns = self.links  # type: ignore[assignment]
+        self._broadcast("ready")
+
+    def _merged(self) -> Any:
+        """Every key of the new level, sorted: each shard's keys come sorted, so a stable
+        sort (a merge of runs) takes a third of the time of the default one."""
+        if self.merged_keys is None:
+            parts = [np.frombuffer(b, dtype=np.int64) for b in self.key_blobs]
+            self.merged_keys = np.sort(np.concatenate(parts), kind="stable")
+        return self.merged_keys
+
+    def numbers(self, shard: int, offset: int) -> bytes:
+        """The numbers of a shard's new states: their keys' ranks among every shard's."""
+        mine = np.frombuffer(self.key_blobs[shard], dtype=np.int64)
+        return (offset + np.searchsorted(self._merged(), mine)).astype(np.int64).tobytes()
+
+    def _collect(self) -> list[Any]:
+        """Every shard's reply, in shard order; reports progress while waiting."""
+        self.healthy = False
+        refs = [link.pending for link in self.links]
+        while True:
+            _done, waiting = self.ray.wait(refs, num_returns=len(refs), timeout=_PROGRESS_EVERY)
+            if not waiting:
+                break
+            self._report()
+        replies: list[Any] = []
+        for w, ref in enumerate(refs):
+            try:
+                tag, payload = self.ray.get(ref)
+            except self.ray.exceptions.RayError as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise WorkerFailed(f"shard {w} failed: {first}") from None
+            if tag == "model":
+                raise ModelError(payload)
+            if tag != "ok":
+                raise WorkerFailed(f"shard {w} failed: {payload}")
+            replies.append(payload)
+        self.healthy = True
+        return replies
+
+    def shutdown(self) -> list[int]:
+        """Stop the shards; each one's peak memory (resident set size)."""
+        peaks: list[int] = []
+        if self.healthy and self.links:
+            try:
+                self.traffic.batch_bytes = sum(self._broadcast("traffic"))
+                stops = self._broadcast("stop")
+                peaks = [int(peak) for peak, _cpu in stops]
+                self.traffic.shard_cpu = sum(cpu for _peak, cpu in stops)
+            except ModelcheckError:
+                peaks = []
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.healthy = False
+        return peaks
+
+
+def refuse_unjudged(search: Search) -> None:
+    """Refuse, before Ray is started, the properties sharded search cannot judge."""
+    if search.liveness:
+        names = ", ".join(p.name for p in search.liveness)
+        raise UsageError(
+            f"--ray cannot judge liveness properties ({names}) yet: their graph is spread "
+            "over the shards, and finding its fair cycles needs it in one place; leave out "
+            "--ray (or add --safety-only)"
+        )
+    steps = [p.name for p in search.properties if p.kind == "step"]
+    if steps:
+        raise UsageError(
+            f"--ray does not judge step properties ({', '.join(steps)}): leave out --ray "
+            "(or leave them out with --property)"
+        )
+
+
+def run_cluster(
+    search: Search,
+    ray: Any,
+    shards: int,
+    spec: ModelSpec,
+    options: Options,
+    traffic: Traffic | None = None,
+) -> CheckResult:
+    """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
+    ``traffic``, if given, is filled in with what the shards exchanged."""
+    try:
+        if search.add_initial_states():
+            return search.result(1)
+    except Exception as exc:
+        search.fail(exc, -1)
+    inits = len(search.store)
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    if shards > cpus:
+        raise UsageError(
+            f"--workers {shards}: the Ray cluster has {cpus} CPUs, and each shard needs one "
+            f"for the whole search: ask for at most {cpus}"
+        )
+    coordinator = _RayCoordinator(search, shards, ray, spec, options)
+    peaks: list[int] = []
+    try:
+        started = time.perf_counter()
+        coordinator.start()
+        if traffic is not None:
+            traffic.start_seconds = time.perf_counter() - started
+        depth = coordinator.run()
+    except KeyboardInterrupt:
+        search.stopped = "interrupted"
+        depth = coordinator.interrupted()
+    finally:
+        peaks = coordinator.shutdown()
+        if traffic is not None:
+            # Each new state's key goes to the driver, and its number comes back.
+            traffic.batch_bytes = coordinator.traffic.batch_bytes
+            traffic.key_bytes = 16 * (len(search.store) - inits)
+            traffic.shard_cpu = coordinator.traffic.shard_cpu
+    result = search.result(depth)
+    return replace(result, peak_memory=result.peak_memory + sum(peaks))
+
+
+# -- swarm simulation ---------------------------------------------------------------------
+
+
+def walker_seeds(seed: int, walkers: int) -> list[int]:
+    """Each walker's seed: the first walker's is ``seed``, the others' are derived from it
+    (a stable fingerprint), so they do not depend on the number of walkers.
+
+    >>> walker_seeds(7, 3)[0]
+    7
+    >>> walker_seeds(7, 3)[1:] == walker_seeds(7, 5)[1:3]
+    True
+    """
+    return [seed if w == 0 else fingerprint(("swarm", seed, w)) >> 1 for w in range(walkers)]
+
+
+def walker_runs(runs: int, walkers: int) -> list[int]:
+    """Each walker's share of the runs: as even as can be, the first ones one more.
+
+    >>> walker_runs(10, 3)
+    [4, 3, 3]
+    >>> walker_runs(2, 4)
+    [1, 1]
+    """
+    walkers = min(walkers, runs)
+    return [runs // walkers + (1 if w < runs % walkers else 0) for w in range(walkers)]
+
+
+def _walk(spec: ModelSpec, options: Options, seed: int, runs: int, depth: int) -> tuple[str, Any]:
+    """One walker (a Ray task): its simulation, and the fingerprints of what it visited."""
+    try:
+        search = options.search(spec.load(), "simulate")
+        seen: set[Any] = set()
+        result = simulate(search, seed=seed, runs=runs, depth=depth, seen=seen)
+        prints = np.array(sorted({fingerprint(s) for s in seen}), dtype=np.uint64)
+        return "ok", (result, prints.tobytes())
+    except ModelcheckError as exc:
+        try:  # sent back as it is where it pickles, else as a model error with its text
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            return "error", ModelError(str(exc))
+        return "error", exc
+    except BaseException as exc:
+        return "crash", f"{type(exc).__name__}: {exc}"
+
+
+def run_swarm(
+    search: Search,
+    ray: Any,
+    walkers: int,
+    spec: ModelSpec,
+    options: Options,
+    *,
+    seed: int,
+    runs: int,
+    depth: int,
+) -> CheckResult:
+    """Simulation spread over ``walkers`` Ray tasks: each a local simulation with its own
+    seed (:func:`walker_seeds`) and share of the runs; every property takes the verdict of
+    the first walker that decided it, its trace replayed here again."""
+    if runs < 1 or depth < 1:
+        raise UsageError("simulation needs --runs and --depth of at least 1")
+    if search.canon is not None:
+        raise UsageError(
+            "simulation walks concrete states and stores none: symmetry reduces nothing "
+            "there (leave out --symmetry)"
+        )
+    shares = walker_runs(runs, walkers)
+    seeds = walker_seeds(seed, len(shares))
+    task = ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_walk)
+    refs = [task.remote(spec, options, s, n, depth) for s, n in zip(seeds, shares, strict=True)]
+    results: list[CheckResult] = []
+    prints: list[Any] = []
+    try:
+        for w, ref in enumerate(refs):
+            try:
+                tag, payload = ray.get(ref)
+            except ray.exceptions.RayError as exc:
+                line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise WorkerFailed(f"walker {w} failed: {line}") from None
+            if tag == "error":
+                raise payload
+            if tag != "ok":
+                raise WorkerFailed(f"walker {w} failed: {payload}")
+            results.append(payload[0])
+            prints.append(np.frombuffer(payload[1], dtype=np.uint64))
+    except KeyboardInterrupt:
+        for ref in refs:
+            ray.cancel(ref, force=True)
+        raise
+    model = search.model
+    verdicts: list[PropertyResult] = []
+    for pos in range(len(search.properties)):
+        decided = [r.properties[pos] for r in results if r.properties[pos].status != "unknown"]
+        verdict = decided[0] if decided else results[0].properties[pos]
+        if verdict.trace is not None:
+            verdict = replace(verdict, trace=verify(model, verdict.trace))
+        verdicts.append(verdict)
+    violated = any(r.stopped == "violation" for r in results)
+    first = results[0]
+    return dataclasses.replace(
+        first,
+        distinct=len(np.unique(np.concatenate(prints))) if prints else 0,
+        generated=sum(r.generated for r in results),
+        depth=max(r.depth for r in results),
+        stopped="violation" if violated else first.stopped,
+        seconds=time.perf_counter() - search.start,
+        peak_memory=sum(r.peak_memory for r in results)
+        + resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        properties=tuple(verdicts),
+        checked=model,
+    )

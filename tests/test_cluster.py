@@ -1,0 +1,274 @@
+"""Exploration on Ray (``--ray``): the sharded search gives one process's counts, verdicts,
+traces and CLI bytes; swarm simulation gives the verdicts of local simulations with the
+walkers' seeds; what cannot run on Ray is refused in one line.
+
+The Ray tests share one local Ray with 2 CPUs (started once, ~10-20 s); they are skipped,
+saying why, where Ray is not installed (``make ray`` installs it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from modelcheck import Model, check
+from modelcheck.errors import UsageError
+from modelcheck.explore import cluster
+from models.classic.two_phase import TwoPhase
+from models.classic.two_phase_actors import TwoPhaseActors
+from models.classic.two_phase_hasty import HastyTwoPhase
+from models.intro.lossy_ping import LossyPing
+from models.messaging.late_reply import UntaggedReply
+from tests.cli_helpers import run_cli
+from tests.test_parallel import signature
+
+
+@pytest.fixture(scope="module")
+def ray() -> Iterator[Any]:
+    """A local Ray with 2 CPUs, shared by this module's tests."""
+    try:
+        ray = importlib.import_module("ray")
+    except ImportError:
+        pytest.skip(f"Ray is not installed here ({cluster.INSTALL_RAY}, or make ray)")
+    for attempt in (1, 2):  # a loaded machine may start Ray's own services too slowly once
+        try:
+            ray.init(
+                num_cpus=2, log_to_driver=False, logging_level="ERROR", include_dashboard=False
+            )
+            break
+        except Exception:
+            ray.shutdown()
+            if attempt == 2:
+                raise
+    yield ray
+    ray.shutdown()
+
+
+# -- sharded breadth-first search -----------------------------------------------------------
+
+CASES: list[tuple[str, Model[Any], dict[str, Any]]] = [
+    ("two-phase 4", TwoPhase(rms=4), {}),
+    ("hasty: first violation, symmetry", HastyTwoPhase(rms=3), {"symmetry": True}),
+    ("hasty: continue, max-states", HastyTwoPhase(rms=4), {"keep_going": True, "max_states": 300}),
+    ("actors: two-phase, frozensets in states", TwoPhaseActors(), {}),
+    ("actors: late reply", UntaggedReply(), {"keep_going": True}),
+]
+
+
+@pytest.mark.parametrize(("model", "options"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_shards_give_one_process_counts_verdicts_and_traces(
+    ray: Any, model: Model[Any], options: dict[str, Any]
+) -> None:
+    one = check(model, **options)
+    assert signature(check(model, ray="local", workers=2, **options)) == signature(one)
+
+
+def test_one_shard_and_tlcs_counts(ray: Any) -> None:
+    result = check(TwoPhase(rms=3), ray="local", workers=1)
+    assert (result.distinct, result.generated, result.depth, result.complete) == (
+        288,
+        1_146,
+        11,
+        True,
+    )
+
+
+def test_shards_exchange_batches_and_keys(ray: Any) -> None:
+    from modelcheck.explore._search import Limits, Search
+
+    model = TwoPhase(rms=4)
+    search = Search(model, "bfs", Limits(None, None, None, None), False, None)
+    traffic = cluster.Traffic()
+    spec = cluster.model_spec(model)
+    result = cluster.run_cluster(search, ray, 2, spec, cluster.Options(), traffic)
+    assert result.distinct == 1_568
+    # Every new state's key goes to the driver, and its number comes back.
+    assert traffic.key_bytes == 16 * (1_568 - 1)
+    assert 0 < traffic.batch_bytes < 1_568 * 200
+
+
+def test_cli_bytes_are_one_process_bytes(ray: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", "models/classic/two_phase_hasty.py", "--no-timing", "--format", "json"]
+    one = run_cli(capsys, *args)
+    shards = run_cli(capsys, *args, "--ray", "local", "--workers", "2")
+    assert (shards.code, shards.out, shards.err) == (one.code, one.out, one.err)
+    assert one.code == 1
+
+
+def test_one_shard_says_it_is_no_faster(ray: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", "models/classic/two_phase.py", "-p", "rms=2", "--no-timing"]
+    one = run_cli(capsys, *args)
+    shard = run_cli(capsys, *args, "--ray", "local")
+    assert (shard.code, shard.out) == (one.code, one.out)
+    assert shard.err == (
+        "warning: --ray with --workers 1: one shard (or walker), no faster than without --ray\n"
+    )
+
+
+def test_more_shards_than_cpus_is_refused(ray: Any) -> None:
+    with pytest.raises(UsageError) as info:
+        check(TwoPhase(rms=3), ray="local", workers=3)
+    assert str(info.value) == (
+        "--workers 3: the Ray cluster has 2 CPUs, and each shard needs one for the whole "
+        "search: ask for at most 2"
+    )
+
+
+# -- swarm simulation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model", [HastyTwoPhase(rms=3), LossyPing()], ids=["safety", "liveness on lassos"]
+)
+def test_one_walker_is_the_local_simulation(ray: Any, model: Model[Any]) -> None:
+    walks: dict[str, Any] = {"strategy": "simulate", "seed": 2, "runs": 30, "depth": 40}
+    local = check(model, **walks)
+    swarm = check(model, ray="local", workers=1, **walks)
+    assert signature(swarm) == signature(local)
+    assert swarm.warnings == (
+        "--ray with --workers 1: one shard (or walker), no faster than without --ray",
+    )
+    assert "violated" in [p.status for p in local.properties]
+
+
+def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: Any) -> None:
+    model = HastyTwoPhase(rms=3)
+    seeds = cluster.walker_seeds(5, 2)
+    runs = cluster.walker_runs(40, 2)
+    assert runs == [20, 20] and seeds[0] == 5 and seeds[1] != 5
+    locals_ = [
+        check(model, strategy="simulate", seed=s, runs=n, depth=30, keep_going=True)
+        for s, n in zip(seeds, runs, strict=True)
+    ]
+    walks: dict[str, Any] = {"strategy": "simulate", "runs": 40, "depth": 30}
+    swarm = check(model, seed=5, keep_going=True, ray="local", workers=2, **walks)
+    for pos, verdict in enumerate(swarm.properties):
+        decided = [r.properties[pos] for r in locals_ if r.properties[pos].status != "unknown"]
+        assert verdict == (decided[0] if decided else locals_[0].properties[pos])
+    assert [p.status for p in swarm.properties] == ["unknown", "violated"]
+    assert swarm.generated == sum(r.generated for r in locals_)
+    assert swarm.depth == max(r.depth for r in locals_)
+    assert max(r.distinct for r in locals_) <= swarm.distinct <= sum(r.distinct for r in locals_)
+
+
+# -- refusals and a missing Ray: one line, exit 2, before anything starts -------------------
+
+REFUSED = [
+    (
+        ["--strategy", "dfs"],
+        "--ray explores breadth-first (or simulates): it cannot be used with --strategy dfs",
+    ),
+    (
+        ["--store", "fingerprint"],
+        "--ray keeps the states themselves, in its shards: it cannot be used with --store "
+        "fingerprint",
+    ),
+    (
+        ["--checkpoint", "cp"],
+        "--ray does not save checkpoints: the states are spread over the shards, a "
+        "checkpoint holds one process's (leave out --checkpoint)",
+    ),
+    (
+        ["--max-memory", "1G"],
+        "--max-memory measures this machine's processes, and the shards of --ray may be on "
+        "others: leave out --max-memory",
+    ),
+    (
+        ["--strategy", "simulate", "--time-limit", "5"],
+        "--ray --strategy simulate runs each walker's walks to the end, so that they are the "
+        "same walks in every run: bound them with --runs and --depth, not --time-limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), REFUSED, ids=[r[0][0] for r in REFUSED])
+def test_refusals_are_one_line(
+    capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", "local", *extra)
+    assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
+
+
+def test_liveness_is_refused_before_ray_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(capsys, "check", "models/intro/lossy_ping.py:LossyPing", "--ray", "local")
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("error: --ray cannot judge liveness properties (")
+    assert run.err.endswith(
+        ") yet: their graph is spread over the shards, and finding its fair cycles needs it "
+        "in one place; leave out --ray (or add --safety-only)\n"
+    )
+    assert run.err.count("\n") == 1
+
+
+def test_por_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(
+        capsys, "check", "models/messaging/late_reply.py:UntaggedReply", "--por", "--ray", "auto"
+    )
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        "error: partial-order reduction runs in one process: its cycle proviso asks the "
+        "whole store whether a successor was expanded, and each shard holds a part: leave "
+        "out --ray\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        (
+            "127.0.0.1:1",
+            "--ray 127.0.0.1:1: nothing answers there (Connection refused): start Ray there "
+            "first (ray start --head), or use --ray local",
+        ),
+        (
+            "somewhere",
+            "--ray somewhere: give 'local', 'auto' or the HOST:PORT of a Ray cluster's head",
+        ),
+    ],
+)
+def test_an_address_where_nothing_answers_is_one_line(
+    ray: Any, capsys: pytest.CaptureFixture[str], address: str, message: str
+) -> None:
+    run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", address)
+    assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
+
+
+def test_missing_ray_says_how_to_install(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails
+    run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", "local")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        "error: --ray needs Ray, which is not installed here: pip install 'modelcheck[ray]' "
+        "(or pip install ray)\n"
+    )
+
+
+def test_a_model_is_shipped_by_name_never_as_code() -> None:
+    spec = cluster.model_spec(TwoPhase(rms=2))
+    assert (spec.module, spec.qualname, spec.params) == (
+        "models.classic.two_phase",
+        "TwoPhase",
+        {"rms": 2},
+    )
+    assert spec.file is not None and spec.file.endswith("two_phase.py")
+    assert spec.load().params == {"rms": 2}
+
+    def local() -> Model[Any]:
+        class Inner(TwoPhase):
+            pass
+
+        return Inner(rms=2)
+
+    with pytest.raises(UsageError) as info:
+        cluster.model_spec(local())
+    assert str(info.value) == (
+        "--ray ships a model by its file and class, and "
+        "test_a_model_is_shipped_by_name_never_as_code.<locals>.local.<locals>.Inner is not "
+        "defined at the top level of a file or module: move it into one"
+    )
