@@ -9,11 +9,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot demo test lint typecheck unit bench golden clean
 .PHONY: regress regress-slow chromium chart explorer-screenshot erlang package docs
-<<<<<<< HEAD
-.PHONY: processes-chart tutorial-charts
-=======
-.PHONY: processes-chart ray
->>>>>>> ray
+.PHONY: processes-chart tutorial-charts ray
 
 setup: $(STAMP) graphviz-dot
 
