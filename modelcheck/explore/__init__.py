@@ -67,8 +67,8 @@ def check(
     commute with them left for later (:mod:`modelcheck.actors.por`: what a model declares
     for it, and when it expands every step); the counts are the reduced graph's, traces
     stay replayed runs, not always the shortest. ``store="fingerprint"`` keeps 64-bit
-    fingerprints instead of states (bfs and dfs, safety properties only): about 20 bytes a
-    state, the same counts and traces, and
+    fingerprints instead of states (bfs and dfs; liveness judged on states regenerated
+    by replay after the search): about 20 bytes a state, the same counts and traces, and
     :attr:`~modelcheck.CheckResult.collision_probability` reported.
     ``checkpoint`` (bfs, dfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
@@ -77,7 +77,7 @@ def check(
     exact store): the same counts, verdicts and traces as one.
     ``properties`` names the properties to judge (the others are left out, as if the model
     did not declare them); ``safety_only`` leaves out the liveness properties, so that the
-    modes that cannot judge them (``workers``, the fingerprint store, ``symmetry``, ``por``)
+    modes that cannot judge them (``workers``, ``symmetry``, ``por``)
     apply to the rest. Simulation judges liveness properties on the lassos its walks close.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
