@@ -90,11 +90,6 @@ REASONS = {
     "SIMULATE_STORE": (
         "simulation keeps no store (each walk remembers only itself): leave out --store"
     ),
-    "WORKERS_CHECKPOINT": (
-        "--workers 2 does not save checkpoints yet: the states are spread over the "
-        "workers, a checkpoint holds one process's; run with --workers 1 to use "
-        "--checkpoint"
-    ),
     "WORKERS_SIMULATE": (
         "--workers 2 explores breadth-first: it cannot be used with --strategy simulate"
     ),
@@ -111,10 +106,6 @@ REASONS = {
         "representatives need not be a cycle of states, nor fair per node (TLC's is "
         "unsound here): run without --symmetry (or with --safety-only)"
     ),
-    "WORKERS_LIVENESS": (
-        "--workers 2 cannot judge liveness properties (AllDecided): their graph must be in "
-        "one process; run with --workers 1 (or --safety-only)"
-    ),
     "SYMMETRY_SIMULATE": (
         "simulation walks concrete states and stores none: symmetry reduces nothing there "
         "(leave out --symmetry)"
@@ -126,7 +117,6 @@ REFUSED_ALONE = {
     ("actors", "symmetry"): "NO_SYMMETRY",
     ("liveness", "symmetry"): "SYMMETRY_LIVENESS",
     ("liveness", "por"): "NOT_ACTORS",
-    ("liveness", "workers"): "WORKERS_LIVENESS",
     ("safety-only", "por"): "NOT_ACTORS",
 }
 #: (model, option, option) -> the name of the reason the pair is refused; every other
@@ -143,7 +133,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("transition", "por", "simulate"): "POR_SIMULATE",
     ("transition", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("transition", "fingerprint", "simulate"): "SIMULATE_STORE",
-    ("transition", "workers", "checkpoint"): "WORKERS_CHECKPOINT",
     ("transition", "workers", "simulate"): "WORKERS_SIMULATE",
     ("transition", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
     ("actors", "dfs", "symmetry"): "NO_SYMMETRY",
@@ -158,7 +147,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("actors", "por", "simulate"): "POR_SIMULATE",
     ("actors", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("actors", "fingerprint", "simulate"): "SIMULATE_STORE",
-    ("actors", "workers", "checkpoint"): "WORKERS_CHECKPOINT",
     ("actors", "workers", "simulate"): "WORKERS_SIMULATE",
     ("actors", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
     ("liveness", "dfs", "symmetry"): "SYMMETRY_LIVENESS",
@@ -176,7 +164,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("liveness", "por", "simulate"): "POR_SIMULATE",
     ("liveness", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("liveness", "fingerprint", "simulate"): "SIMULATE_STORE",
-    ("liveness", "workers", "checkpoint"): "WORKERS_CHECKPOINT",
     ("liveness", "workers", "simulate"): "WORKERS_SIMULATE",
     ("liveness", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
     ("safety-only", "dfs", "por"): "NOT_ACTORS",
@@ -190,7 +177,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("safety-only", "por", "simulate"): "POR_SIMULATE",
     ("safety-only", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("safety-only", "fingerprint", "simulate"): "SIMULATE_STORE",
-    ("safety-only", "workers", "checkpoint"): "WORKERS_CHECKPOINT",
     ("safety-only", "workers", "simulate"): "WORKERS_SIMULATE",
     ("safety-only", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
 }
@@ -225,11 +211,11 @@ def test_option_pairs(name: str, tmp_path: Path) -> None:
 
 
 def test_the_refusals_counted() -> None:
-    """61 of the 84 pairs refuse (68 before depth-first search took the fingerprint store
+    """57 of the 84 pairs refuse (68 before depth-first search took the fingerprint store
     and checkpoints; 2 more since symmetry with simulation, which reduced nothing, says
-    so; 2 fewer since the fingerprint store judges liveness); 21 of them only because of
-    the model (no symmetry declared, not an actor system) or because two strategies were
-    asked for."""
-    assert len(REFUSED) == 61
+    so; 2 fewer since the fingerprint store judges liveness, 4 fewer since workers save
+    checkpoints); 21 of them only because of the model (no symmetry declared, not an actor
+    system) or because two strategies were asked for."""
+    assert len(REFUSED) == 57
     by_model = {"NOT_ACTORS", "NO_SYMMETRY", "ONE_STRATEGY"}
     assert sum(v in by_model for v in REFUSED.values()) == 21

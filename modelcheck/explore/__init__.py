@@ -73,11 +73,12 @@ def check(
     ``checkpoint`` (bfs, dfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
     the checkpoint there, with exactly the counts of a run never stopped.
-    ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
-    exact store): the same counts, verdicts and traces as one.
+    ``workers`` > 1 runs breadth-first search in that many processes (exact store; checkpoints
+    saved between levels; liveness judged after, on the states gathered from the workers):
+    the same counts, verdicts and traces as one.
     ``properties`` names the properties to judge (the others are left out, as if the model
     did not declare them); ``safety_only`` leaves out the liveness properties, so that the
-    modes that cannot judge them (``workers``, ``symmetry``, ``por``)
+    modes that cannot judge them (``symmetry``, ``por``)
     apply to the rest. Simulation judges liveness properties on the lassos its walks close.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
@@ -88,7 +89,7 @@ def check(
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
-    check_workers(strategy, workers, store, checkpoint is not None)
+    check_workers(strategy, workers, store)
     check_seconds("checkpoint-every", checkpoint_every)
     if workers > 1 and model.has_constraint():
         raise UsageError(
@@ -147,7 +148,10 @@ def check(
             result = simulate(search, seed=seed, runs=runs, depth=depth)
         return _timed_out(result, watch)
     if workers > 1:
-        with watchdog(time_limit) as watch:
+        with (
+            saver if saver is not None else contextlib.nullcontext(),
+            watchdog(time_limit) as watch,
+        ):
             result = run_parallel(search, workers)
         return _timed_out(result, watch)
     compact = store == "fingerprint" and strategy == "bfs"

@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import io
+import itertools
 import multiprocessing
 import operator
 import pickle
@@ -83,9 +84,7 @@ Keys = npt.NDArray[np.int64]
 MAX_WORKERS = 64
 
 
-def check_workers(
-    strategy: str, workers: int, store: str = "exact", checkpoint: bool = False
-) -> None:
+def check_workers(strategy: str, workers: int, store: str = "exact") -> None:
     """Refuse worker counts and options that cannot run in parallel (before the search)."""
     if workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
@@ -103,12 +102,6 @@ def check_workers(
             f"--workers {workers} keeps the states themselves: it cannot be used with "
             f"--store {store}"
         )
-    if checkpoint:
-        raise UsageError(
-            f"--workers {workers} does not save checkpoints yet: the states are spread over "
-            "the workers, a checkpoint holds one process's; run with --workers 1 to use "
-            "--checkpoint"
-        )
     if START_METHOD not in multiprocessing.get_all_start_methods():
         raise UsageError(
             f"--workers {workers} needs the '{START_METHOD}' start method for processes, "
@@ -117,31 +110,46 @@ def check_workers(
 
 
 def run_parallel(search: Search, workers: int) -> CheckResult:
-    """Breadth-first search in ``workers`` processes; the result of :func:`run_bfs`."""
-    if search.liveness:
-        names = ", ".join(p.name for p in search.liveness)
-        raise UsageError(
-            f"--workers {workers} cannot judge liveness properties ({names}): their graph "
-            "must be in one process; run with --workers 1 (or --safety-only)"
-        )
+    """Breadth-first search in ``workers`` processes; the result of :func:`run_bfs`.
+
+    With a checkpoint, the coordinator gathers the workers' states between two levels when
+    one is due and saves what the one-process search saves there (so either resumes it).
+    With liveness properties it gathers them after a complete search, and the graph is
+    judged in the coordinator (its edges found by expanding every state once more)."""
     steps = [p.name for p in search.properties if p.kind == "step"]
     if steps:
         raise UsageError(
             f"--workers {workers} does not judge step properties ({', '.join(steps)}): run "
             "with --workers 1 (or leave them out with --property)"
         )
-    try:
-        if search.add_initial_states():
-            return search.result(1)
-    except Exception as exc:
-        search.fail(exc, -1)
-    if not search.exact_store().states:
-        return search.result(1)
-    coordinator = _Coordinator(search, workers)
+    if search.resuming:
+        first, level, end = (int(x) for x in search.resume().position)
+        if len(search.store) != end:
+            assert search.checkpoint is not None
+            raise UsageError(
+                f"the checkpoint in {search.checkpoint.folder} was saved by one process in the "
+                "middle of a level, and workers start from a level's beginning: resume it "
+                "without --workers"
+            )
+        start = (first, level, end)
+    else:
+        try:
+            if search.add_initial_states():
+                return search.result(1)
+        except Exception as exc:
+            search.fail(exc, -1)
+        start = (0, 1, len(search.store))
+    if start[0] == start[2]:
+        return search.result(start[1])
+    coordinator = _Coordinator(search, workers, start)
     peaks: list[int] = []
     try:
         coordinator.start()
         depth = coordinator.run()
+        if search.liveness and search.stopped is None:
+            coordinator.gather()
+            store = search.exact_store()
+            store.index = {state: number for number, state in enumerate(store.states)}
     except KeyboardInterrupt:
         search.stopped = "interrupted"
         depth = coordinator.interrupted()
@@ -295,7 +303,10 @@ def _changes(fields: list[Projection], parent: Any, child: Any) -> int:
 def _sample(search: Search) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """Some states of the model and some of its steps (parent, successor), deterministic."""
     actions = search.actions_for(0)  # the sample is small: every successor checked
-    inits = list(search.exact_store().states)
+    store = search.exact_store()
+    # The initial states: numbered first, with no parent (a resumed store holds more).
+    pairs = zip(store.states, store.parent, strict=True)
+    inits = [state for state, _ in itertools.takewhile(lambda pair: pair[1] < 0, pairs)]
     successors: dict[Any, list[Any]] = {}
 
     def expand(state: Any) -> list[Any]:
@@ -341,7 +352,13 @@ class _Worker:
     """
 
     def __init__(
-        self, search: Search, me: int, workers: int, shared: Any, part: Projection | None
+        self,
+        search: Search,
+        me: int,
+        workers: int,
+        shared: Any,
+        part: Projection | None,
+        start: tuple[int, int, int],
     ) -> None:
         self.search = search
         self.me = me
@@ -359,12 +376,20 @@ class _Worker:
         self.slots = 0  # candidates so far, over all levels: slots are numbered after them
         self.new_keys: Keys = np.zeros(0, np.int64)
         self.new_states: list[Any] = []
-        inits = search.exact_store().states
-        own = [number for number, s in enumerate(inits) if _owner(s, part, workers) == me]
-        for s in inits:
-            self.known[s] = -1
-        self._commit(0, [inits[number] for number in own], np.array(own, dtype=np.int64))
+        stored = search.exact_store().states
+        first, _level, end = start
+        if first == 0:  # a fresh search: the initial states
+            own = [number for number, s in enumerate(stored) if _owner(s, part, workers) == me]
+            self.known = dict.fromkeys(stored, -1)
+        else:  # a resumed one: the own states stored so far, the level from ``first`` on
+            for s in stored:
+                if _owner(s, part, workers) == me:
+                    self.known[s] = -1
+            own = [n for n in range(first, end) if _owner(stored[n], part, workers) == me]
+        self._commit(first, [stored[number] for number in own], np.array(own, dtype=np.int64))
         self.keys[0] = np.full(len(own), -1, np.int64)
+        #: The levels whose states the coordinator holds (the first: it gave them).
+        self.gathered = 1
         self.expanded: Keys = np.zeros(0, np.int64)
         self.cumulative: Keys = np.zeros(1, np.int64)
         gc.freeze()
@@ -575,6 +600,21 @@ class _Worker:
             for i in sorted({*immutable, *hits, *errors})
         ]
 
+    def gather(self) -> bytes:
+        """The own states of the levels the coordinator does not hold yet, with their
+        numbers and their parents' numbers (for a checkpoint, or liveness)."""
+        levels = range(self.gathered, len(self.offsets))
+        self.gathered = len(self.offsets)
+        numbers = [self.numbers[level] for level in levels]
+        parents = [self.keys[level] >> _POS_BITS for level in levels]
+        first = self.starts[levels[0]] if levels else len(self.mine)
+        batch = (
+            np.concatenate(numbers).tobytes() if numbers else b"",
+            np.concatenate(parents).tobytes() if parents else b"",
+            self.mine[first:],
+        )
+        return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
     def prefix(self, parent: int) -> int:
         """How many successors the own states expanded before state ``parent`` had."""
         return int(self.cumulative[int(np.searchsorted(self.expanded, parent))])
@@ -647,11 +687,12 @@ def _worker_main(
     workers: int,
     shared: Any,
     part: Projection | None,
+    start: tuple[int, int, int],
     conn: Connection,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
     try:
-        worker = _Worker(search, me, workers, shared, part)
+        worker = _Worker(search, me, workers, shared, part, start)
     except BaseException as exc:
         conn.send(("crash", f"{type(exc).__name__}: {exc}"))
         return
@@ -665,9 +706,11 @@ def _worker_main(
 class _Coordinator:
     """The parent process: drives the workers level by level and keeps the books."""
 
-    def __init__(self, search: Search, workers: int) -> None:
+    def __init__(self, search: Search, workers: int, start: tuple[int, int, int]) -> None:
         self.search = search
         self.workers = workers
+        #: Where the search starts: (the first state to expand, its level, the level's end).
+        self.begin = start
         self.part: Projection | None = None
         self.context: ForkContext = multiprocessing.get_context(START_METHOD)
         self.shared: Any = self.context.RawArray("q", 2 * workers)
@@ -678,8 +721,8 @@ class _Coordinator:
         self.deadline = search.start + limit if limit is not None else float("inf")
         self.next_report = time.perf_counter() + _PROGRESS_EVERY
         # What the sequential search would report if stopped now (kept for Ctrl-C).
-        self.level = 1
-        self.level_size = len(search.store)
+        self.level = start[1]
+        self.level_size = start[2] - start[0]
         self.generated = search.generated
         self.extended = False
         self.level_generated = 0
@@ -698,7 +741,15 @@ class _Coordinator:
                 ours, theirs = self.context.Pipe()
                 proc = self.context.Process(
                     target=_worker_main,
-                    args=(self.search, me, self.workers, self.shared, self.part, theirs),
+                    args=(
+                        self.search,
+                        me,
+                        self.workers,
+                        self.shared,
+                        self.part,
+                        self.begin,
+                        theirs,
+                    ),
                     name=f"modelcheck-worker-{me}",
                     daemon=True,
                 )
@@ -805,8 +856,16 @@ class _Coordinator:
         """Expand level after level; return the depth the sequential search reports."""
         search = self.search
         max_depth = search.limits.max_depth
-        offset = 0  # the number of the level's first state
+        offset = self.begin[0]  # the number of the level's first state to expand
+        checkpoint = search.checkpoint
         while True:
+            if checkpoint is not None and checkpoint.due():
+                search.generated = self.generated
+                self.gather()
+                search.save((offset, self.level, offset + self.level_size), self.generated)
+                if checkpoint.stop_asked:
+                    search.stopped = "interrupted"
+                    return self.level
             if time.perf_counter() >= self.deadline:
                 search.stopped = "time-limit"
                 search.generated = self.generated
@@ -849,6 +908,19 @@ class _Coordinator:
             self.level += 1
             self.level_size = new
             self.extended = False
+
+    def gather(self) -> None:
+        """Fetch the states the coordinator does not hold yet from the workers, so that its
+        store is whole: what a checkpoint saves, and what liveness is judged on."""
+        store = self.search.exact_store()
+        states, parent = store.states, store.parent
+        for blob in self._broadcast("gather"):
+            number_bytes, parent_bytes, own = pickle.loads(blob)
+            numbers = np.frombuffer(number_bytes, dtype=np.int64).tolist()
+            parents = np.frombuffer(parent_bytes, dtype=np.int64).tolist()
+            for number, up, state in zip(numbers, parents, own, strict=True):
+                states[number] = state
+                parent[number] = up
 
     def _extend(self, new: int) -> None:
         """Make room in the parent's store for the new level (placeholders)."""
