@@ -1,58 +1,33 @@
-"""The explorer: runs a search strategy over a Model and returns a CheckResult."""
+"""The explorer: runs a search over a Model and returns a CheckResult.
+
+A search is a store, a frontier, reductions and observers (:mod:`.frontier`), chosen by one
+:class:`~modelcheck.explore.options.SearchOptions` value.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import gc
-import os
-from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from modelcheck.errors import UsageError
 from modelcheck.model import Model
-from modelcheck.result import CheckResult, Progress
+from modelcheck.result import CheckResult
 
 from ._search import Limits, Search, check_seconds
-from .bfs import run_bfs
 from .checkpoint import Checkpointer
-from .compact import run_compact_bfs
-from .dfs import run_dfs
-from .parallel import check_workers, run_parallel
-from .simulate import simulate
+from .frontier import STRATEGIES, frontier_for
+from .options import SearchOptions, with_keywords
 from .store import StateStore
-from .watchdog import Watch, watchdog
 
-__all__ = ["STRATEGIES", "Limits", "StateStore", "check"]
-
-STRATEGIES: dict[str, Callable[[Search], int]] = {"bfs": run_bfs, "dfs": run_dfs}
+__all__ = ["STRATEGIES", "Limits", "SearchOptions", "StateStore", "check"]
 
 
 def check(
-    model: Model[Any],
-    *,
-    strategy: str = "bfs",
-    max_depth: int | None = None,
-    max_states: int | None = None,
-    time_limit: float | None = None,
-    max_memory: int | None = None,
-    keep_going: bool = False,
-    deadlock: bool | None = None,
-    symmetry: bool = False,
-    por: bool = False,
-    store: str = "exact",
-    checkpoint: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    checkpoint_every: float = 60.0,
-    progress: Callable[[Progress], None] | None = None,
-    seed: int = 0,
-    runs: int = 100,
-    depth: int = 100,
-    workers: int = 1,
-    properties: Sequence[str] | None = None,
-    safety_only: bool = False,
+    model: Model[Any], options: SearchOptions | None = None, /, **keywords: Any
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
+
+    The options are one :class:`SearchOptions` value, or its fields as keywords (which
+    then change the value given): ``check(model, workers=2)``.
 
     ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
     the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
@@ -86,22 +61,13 @@ def check(
     the graph it kept (unknown when a bound stopped it); their
     counterexamples are lassos (``trace.loop``).
     """
+    opts = with_keywords(options, keywords)
+    strategy, checkpoint = opts.strategy, opts.checkpoint
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
-    check_workers(strategy, workers, store)
-    check_seconds("checkpoint-every", checkpoint_every)
-    if workers > 1 and model.has_constraint():
-        raise UsageError(
-            f"{model.name} declares a state constraint, which runs in one process: "
-            "leave out workers"
-        )
-    if por and workers > 1:
-        raise UsageError(
-            "partial-order reduction runs in one process: its cycle proviso asks the whole "
-            "store whether a successor was expanded, and each worker holds a part: leave "
-            "out workers"
-        )
+    check_seconds("checkpoint-every", opts.checkpoint_every)
+    frontier = frontier_for(opts, model)
     saver = None
     if checkpoint is not None:
         if strategy == "simulate":
@@ -112,77 +78,35 @@ def check(
         run = {
             "model": f"{type(model).__module__}.{type(model).__qualname__}",
             "params": dict(model.params),
-            "store": store,
-            "symmetry": symmetry,
-            "por": por,
-            "deadlock": deadlock,
-            "keep_going": keep_going,
-            "max_depth": max_depth,
-            "max_states": max_states,
-            "properties": properties,
-            "safety_only": safety_only,
+            "store": opts.store,
+            "symmetry": opts.symmetry,
+            "por": opts.por,
+            "deadlock": opts.deadlock,
+            "keep_going": opts.keep_going,
+            "max_depth": opts.max_depth,
+            "max_states": opts.max_states,
+            "properties": opts.properties,
+            "safety_only": opts.safety_only,
             "strategy": strategy,
         }
-        saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
-        if not resume:
+        saver = Checkpointer(checkpoint, opts.checkpoint_every, run, type(model))
+        if not opts.resume:
             saver.refuse_to_overwrite()
-    elif resume:
+    elif opts.resume:
         raise UsageError("resuming needs the folder of a checkpoint")
     search = Search(
         model,
         strategy,
-        Limits(max_depth, max_states, time_limit, max_memory),
-        keep_going,
-        progress,
-        deadlock,
-        symmetry,
-        store,
+        Limits(opts.max_depth, opts.max_states, opts.time_limit, opts.max_memory),
+        opts.keep_going,
+        opts.progress,
+        opts.deadlock,
+        opts.symmetry,
+        opts.store,
         saver,
-        resume,
-        por,
-        properties,
-        safety_only,
+        opts.resume,
+        opts.por,
+        opts.properties,
+        opts.safety_only,
     )
-    if strategy == "simulate":  # a TimeUp ends the walks like a Ctrl-C: the walks so far
-        with watchdog(time_limit) as watch:
-            result = simulate(search, seed=seed, runs=runs, depth=depth)
-        return _timed_out(result, watch)
-    if workers > 1:
-        with (
-            saver if saver is not None else contextlib.nullcontext(),
-            watchdog(time_limit) as watch,
-        ):
-            result = run_parallel(search, workers)
-        return _timed_out(result, watch)
-    compact = store == "fingerprint" and strategy == "bfs"
-    explore = run_compact_bfs if compact else STRATEGIES[strategy]
-    with (
-        saver if saver is not None else contextlib.nullcontext(),
-        _fewer_collections(),
-        watchdog(time_limit) as watch,
-    ):
-        depth = explore(search)
-    if watch.fired:
-        search.stopped = "time-limit"
-    return _timed_out(search.result(depth), watch)
-
-
-def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:
-    """``result`` marked as stopped by the time limit if the watchdog fired."""
-    if not watch.fired:
-        return result
-    return dataclasses.replace(result, stopped="time-limit", stop_note=watch.note)
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often during a search. The store holds every
-    state, and states that are tuple subclasses (an actor system's World) stay tracked, so
-    each collection of the older generations walks them all; states form no cycles, so
-    collecting less often loses nothing but a little memory held longer."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
+    return frontier.run(search)
