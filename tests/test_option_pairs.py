@@ -84,9 +84,6 @@ REASONS = {
         "partial-order reduction applies to bfs and dfs, not simulate: it prunes the "
         "steps a search stores, and a walk stores none"
     ),
-    "WORKERS_FINGERPRINT": (
-        "--workers 2 keeps the states themselves: it cannot be used with --store fingerprint"
-    ),
     "SIMULATE_STORE": (
         "simulation keeps no store (each walk remembers only itself): leave out --store"
     ),
@@ -131,7 +128,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("transition", "por", "workers"): "POR_WORKERS",
     ("transition", "por", "checkpoint"): "NOT_ACTORS",
     ("transition", "por", "simulate"): "POR_SIMULATE",
-    ("transition", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("transition", "fingerprint", "simulate"): "SIMULATE_STORE",
     ("transition", "workers", "simulate"): "WORKERS_SIMULATE",
     ("transition", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
@@ -145,7 +141,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("actors", "symmetry", "simulate"): "NO_SYMMETRY",
     ("actors", "por", "workers"): "POR_WORKERS",
     ("actors", "por", "simulate"): "POR_SIMULATE",
-    ("actors", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("actors", "fingerprint", "simulate"): "SIMULATE_STORE",
     ("actors", "workers", "simulate"): "WORKERS_SIMULATE",
     ("actors", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
@@ -162,7 +157,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("liveness", "por", "workers"): "POR_WORKERS",
     ("liveness", "por", "checkpoint"): "NOT_ACTORS",
     ("liveness", "por", "simulate"): "POR_SIMULATE",
-    ("liveness", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("liveness", "fingerprint", "simulate"): "SIMULATE_STORE",
     ("liveness", "workers", "simulate"): "WORKERS_SIMULATE",
     ("liveness", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
@@ -175,7 +169,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("safety-only", "por", "workers"): "POR_WORKERS",
     ("safety-only", "por", "checkpoint"): "NOT_ACTORS",
     ("safety-only", "por", "simulate"): "POR_SIMULATE",
-    ("safety-only", "fingerprint", "workers"): "WORKERS_FINGERPRINT",
     ("safety-only", "fingerprint", "simulate"): "SIMULATE_STORE",
     ("safety-only", "workers", "simulate"): "WORKERS_SIMULATE",
     ("safety-only", "checkpoint", "simulate"): "SIMULATE_CHECKPOINT",
@@ -211,11 +204,12 @@ def test_option_pairs(name: str, tmp_path: Path) -> None:
 
 
 def test_the_refusals_counted() -> None:
-    """57 of the 84 pairs refuse (68 before depth-first search took the fingerprint store
+    """53 of the 84 pairs refuse (68 before depth-first search took the fingerprint store
     and checkpoints; 2 more since symmetry with simulation, which reduced nothing, says
     so; 2 fewer since the fingerprint store judges liveness, 4 fewer since workers save
-    checkpoints); 21 of them only because of the model (no symmetry declared, not an actor
-    system) or because two strategies were asked for."""
-    assert len(REFUSED) == 57
+    checkpoints, 4 fewer since they keep fingerprints); 21 of them only because of the
+    model (no symmetry declared, not an actor system) or because two strategies were
+    asked for."""
+    assert len(REFUSED) == 53
     by_model = {"NOT_ACTORS", "NO_SYMMETRY", "ONE_STRATEGY"}
     assert sum(v in by_model for v in REFUSED.values()) == 21

@@ -98,6 +98,30 @@ def test_counts_and_traces_do_not_depend_on_the_workers(
     assert signature(check(model, workers=3, **options)) == one
 
 
+@pytest.mark.parametrize(("model", "options"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_workers_over_the_fingerprint_store_give_one_processs_result(
+    model: Model[Any], options: dict[str, Any]
+) -> None:
+    one = check(model, store="fingerprint", **options)
+    two = check(model, store="fingerprint", workers=2, **options)
+    assert two.store == "fingerprint"
+    assert signature(two) == signature(one) == signature(check(model, **options))
+
+
+def test_workers_over_the_fingerprint_store_keep_fingerprints() -> None:
+    """The coordinator ends with the one-process store (20 bytes a state); the workers'
+    books hold fingerprints, not states."""
+    result = check(TwoPhase(rms=5), store="fingerprint", workers=2)
+    assert (result.distinct, result.generated, result.depth) == (8_832, 58_146, 17)
+    assert result.store_bytes is not None and 20 <= result.store_bytes / result.distinct < 22
+    search = Search(TwoPhase(rms=3), "bfs", Limits(), False, None, store="fingerprint")
+    search.add_initial_states()
+    worker = parallel._Worker(search, 0, 1, [0, 0], None, (0, 1, 1))
+    worker.expand(float("inf"))
+    assert worker.fingerprints and all(type(k) is int for k in worker.known)
+    assert all(type(fp) is int for fp in worker.mine)
+
+
 def test_twophase_counts_are_tlcs() -> None:
     result = check(TwoPhase(rms=5), workers=2)
     assert (result.distinct, result.generated, result.depth) == (8_832, 58_146, 17)
@@ -154,8 +178,10 @@ def test_refuses_other_strategies_and_stores(tmp_path: Path) -> None:
             "--workers 2 explores breadth-first: it cannot be used with --strategy simulate",
         ),
         (
-            {"store": "fingerprint"},
-            "--workers 2 keeps the states themselves: it cannot be used with --store fingerprint",
+            {"store": "fingerprint", "checkpoint": tmp_path / "ck"},
+            "--workers 2 with --store fingerprint saves no checkpoints: a worker owns a state "
+            "by the state itself, and such a checkpoint holds only fingerprints; leave out "
+            "one of the three",
         ),
     ]
     for options, message in cases:
@@ -425,7 +451,9 @@ def test_random_systems_give_the_same_result_with_workers(
     run: tuple[GraphModel, dict[str, Any]], workers: int
 ) -> None:
     model, options = run
-    assert signature(check(model, workers=workers, **options)) == signature(check(model, **options))
+    one = signature(check(model, **options))
+    assert signature(check(model, workers=workers, **options)) == one
+    assert signature(check(model, workers=workers, store="fingerprint", **options)) == one
 
 
 # -- small states: the partition keeps at least one field ------------------------------------

@@ -37,5 +37,5 @@ def test_the_frontier_is_chosen_by_the_worker_count() -> None:
     model = TwoPhase(rms=3)
     assert isinstance(frontier_for(SearchOptions(), model), OneProcess)
     assert frontier_for(SearchOptions(workers=3), model) == LocalProcesses(3)
-    with pytest.raises(UsageError, match="^workers must be at least 1, not 0$"):
+    with pytest.raises(UsageError, match=r"^workers must be at least 1, not 0$"):
         frontier_for(SearchOptions(workers=0), model)

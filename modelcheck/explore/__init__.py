@@ -48,9 +48,9 @@ def check(
     ``checkpoint`` (bfs, dfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
     the checkpoint there, with exactly the counts of a run never stopped.
-    ``workers`` > 1 runs breadth-first search in that many processes (exact store; checkpoints
-    saved between levels; liveness judged after, on the states gathered from the workers):
-    the same counts, verdicts and traces as one.
+    ``workers`` > 1 runs breadth-first search in that many processes (checkpoints saved
+    between levels, with the exact store; liveness judged after, on the states gathered
+    from the workers): the same counts, verdicts and traces as one.
     ``properties`` names the properties to judge (the others are left out, as if the model
     did not declare them); ``safety_only`` leaves out the liveness properties, so that the
     modes that cannot judge them (``symmetry``, ``por``)

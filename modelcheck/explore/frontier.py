@@ -92,11 +92,17 @@ class LocalProcesses:
 
     def refuse(self, options: SearchOptions, model: Model[Any]) -> None:
         workers = self.workers
-        check_workers(options.strategy, workers, options.store)
+        check_workers(options.strategy, workers)
         if model.has_constraint():
             raise UsageError(
                 f"{model.name} declares a state constraint, which runs in one process: "
                 "leave out workers"
+            )
+        if options.store == "fingerprint" and options.checkpoint is not None:
+            raise UsageError(
+                f"--workers {workers} with --store fingerprint saves no checkpoints: a worker "
+                "owns a state by the state itself, and such a checkpoint holds only "
+                "fingerprints; leave out one of the three"
             )
         if options.por:
             raise UsageError(
