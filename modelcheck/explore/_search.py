@@ -40,6 +40,7 @@ from modelcheck.values import check_depth, check_immutable
 from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
 from .memory import held
+from .reductions import partial_order, symmetric
 from .regenerate import FingerprintStates, collect_edges_by_fingerprint
 from .store import FingerprintStore, StateStore
 
@@ -182,52 +183,20 @@ class Search:
 
     def _use_symmetry(self) -> None:
         """Store one representative per symmetry class: successors are made canonical."""
-        model = self.model
-        if not model.has_symmetry():
-            raise UsageError(
-                f"{model.name} declares no symmetry: {model.symmetry_hint} to use --symmetry"
-            )
-        if self.liveness:
-            names = ", ".join(p.name for p in self.liveness)
-            raise UsageError(
-                f"symmetry reduction cannot judge liveness properties ({names}): a cycle of "
-                "representatives need not be a cycle of states, nor fair per node (TLC's "
-                "is unsound here): run without --symmetry (or with --safety-only)"
-            )
-        canon = model.canonical
-        actions = self.actions
-
-        def canonical_actions(state: Any) -> list[tuple[Any, Any]]:
-            return [(label, canon(nxt)) for label, nxt in actions(state)]
-
-        self.canon = canon
-        self.actions = canonical_actions
+        self.canon, self.actions = symmetric(self.model, self.actions, self.liveness)
 
     def _use_por(self) -> None:
         """Partial-order reduction (actor systems, :mod:`modelcheck.actors.por`): expand a
         persistent subset of each state's steps, and judge properties on what they read."""
-        from modelcheck.actors.por import PartialOrder
-
-        if self.strategy not in ("bfs", "dfs"):
-            raise UsageError(
-                f"partial-order reduction applies to bfs and dfs, not {self.strategy}: it "
-                "prunes the steps a search stores, and a walk stores none"
-            )
-        por = PartialOrder(self.model, self.properties, self._closes_cycle, self._trace_of)
-        if self.liveness:
-            names = ", ".join(p.name for p in self.liveness)
-            raise UsageError(
-                f"partial-order reduction is not supported with liveness properties ({names}): "
-                "run without --por (or with --safety-only)"
-            )
-        if self.canon is not None:
-            raise UsageError("symmetry and partial-order reduction do not combine: use one")
-        steps = [p.name for p in self.properties if p.kind == STEP]
-        if steps:
-            raise UsageError(
-                f"partial-order reduction does not judge step properties ({', '.join(steps)}): "
-                "run without --por (or leave them out with --property)"
-            )
+        por = partial_order(
+            self.model,
+            self.strategy,
+            self.properties,
+            self.liveness,
+            self.canon is not None,
+            self._closes_cycle,
+            self._trace_of,
+        )
         self.checks = [
             (pos, por.predicate(self.properties[pos]), is_always)
             for pos, _pred, is_always in self.checks
