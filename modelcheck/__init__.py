@@ -14,7 +14,7 @@ from modelcheck.errors import (
     ParameterError,
     UsageError,
 )
-from modelcheck.explore import check
+from modelcheck.explore import SearchOptions, check
 from modelcheck.fairness import Fairness, strong, weak
 from modelcheck.model import Model, format_label
 from modelcheck.params import Param
@@ -47,6 +47,7 @@ __all__ = [
     "Progress",
     "Property",
     "PropertyResult",
+    "SearchOptions",
     "Step",
     "Trace",
     "UsageError",

@@ -298,7 +298,7 @@ Exit codes:
     type=click.Choice(["exact", "fingerprint"]),
     default="exact",
     show_default=True,
-    help="fingerprint: keep 64-bit fingerprints, not states (bfs, dfs, safety properties).",
+    help="fingerprint: keep 64-bit fingerprints, not states (bfs, dfs, workers).",
 )
 @click.option(
     "--checkpoint",
@@ -326,7 +326,7 @@ Exit codes:
     default=1,
     show_default=True,
     metavar="N",
-    help="Breadth-first search in N processes (safety properties): the same result as one.",
+    help="Breadth-first search in N processes: the same result as one.",
 )
 @click.option(
     "--ray",
@@ -351,8 +351,7 @@ Exit codes:
 @click.option(
     "--safety-only",
     is_flag=True,
-    help="Leave out the liveness properties, so that --workers, --store fingerprint, "
-    "--symmetry and --por apply to the rest.",
+    help="Leave out the liveness properties, so that --symmetry and --por apply to the rest.",
 )
 @_node_option
 @_fault_options

@@ -510,15 +510,18 @@ OPTIONS = [
         "dfs",
     ),
     _c(
-        "workers with fingerprints",
-        "error: --workers 2 keeps the states themselves: it cannot be used with --store "
-        "fingerprint\n",
+        "workers with fingerprints and a checkpoint",
+        "error: --workers 2 with --store fingerprint saves no checkpoints: a worker owns a "
+        "state by the state itself, and such a checkpoint holds only fingerprints; leave out "
+        "one of the three\n",
         "check",
         "good.py",
         "--workers",
         "2",
         "--store",
         "fingerprint",
+        "--checkpoint",
+        "ck",
     ),
     _c(
         "fingerprints with simulation",

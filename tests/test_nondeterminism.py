@@ -110,7 +110,7 @@ def test_the_verdict_does_not_hide_it() -> None:
 def test_initial_states_are_asked_for_twice() -> None:
     for options in ({}, {"strategy": "simulate"}):
         with pytest.raises(NondeterminismError) as info:
-            check(Restless(), **options)  # type: ignore[arg-type]
+            check(Restless(), **options)
         assert info.value.message == (
             "the model is nondeterministic: init_states() gave other states when run again"
         )

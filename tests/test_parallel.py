@@ -98,6 +98,30 @@ def test_counts_and_traces_do_not_depend_on_the_workers(
     assert signature(check(model, workers=3, **options)) == one
 
 
+@pytest.mark.parametrize(("model", "options"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_workers_over_the_fingerprint_store_give_one_processs_result(
+    model: Model[Any], options: dict[str, Any]
+) -> None:
+    one = check(model, store="fingerprint", **options)
+    two = check(model, store="fingerprint", workers=2, **options)
+    assert two.store == "fingerprint"
+    assert signature(two) == signature(one) == signature(check(model, **options))
+
+
+def test_workers_over_the_fingerprint_store_keep_fingerprints() -> None:
+    """The coordinator ends with the one-process store (20 bytes a state); the workers'
+    books hold fingerprints, not states."""
+    result = check(TwoPhase(rms=5), store="fingerprint", workers=2)
+    assert (result.distinct, result.generated, result.depth) == (8_832, 58_146, 17)
+    assert result.store_bytes is not None and 20 <= result.store_bytes / result.distinct < 22
+    search = Search(TwoPhase(rms=3), "bfs", Limits(), False, None, store="fingerprint")
+    search.add_initial_states()
+    worker = parallel._Worker(search, 0, 1, [0, 0], None, (0, 1, 1))
+    worker.expand(float("inf"))
+    assert worker.fingerprints and all(type(k) is int for k in worker.known)
+    assert all(type(fp) is int for fp in worker.mine)
+
+
 def test_twophase_counts_are_tlcs() -> None:
     result = check(TwoPhase(rms=5), workers=2)
     assert (result.distinct, result.generated, result.depth) == (8_832, 58_146, 17)
@@ -142,7 +166,7 @@ def test_cli_output_bytes_do_not_depend_on_workers_or_hash_seed(args: list[str])
 # -- refusals -------------------------------------------------------------------------------
 
 
-def test_refuses_other_strategies_liveness_stores_and_checkpoints(tmp_path: Path) -> None:
+def test_refuses_other_strategies_and_stores(tmp_path: Path) -> None:
     model = TwoPhase(rms=3)
     cases: list[tuple[dict[str, Any], str]] = [
         (
@@ -154,14 +178,10 @@ def test_refuses_other_strategies_liveness_stores_and_checkpoints(tmp_path: Path
             "--workers 2 explores breadth-first: it cannot be used with --strategy simulate",
         ),
         (
-            {"store": "fingerprint"},
-            "--workers 2 keeps the states themselves: it cannot be used with --store fingerprint",
-        ),
-        (
-            {"checkpoint": tmp_path / "cp"},
-            "--workers 2 does not save checkpoints yet: the states are spread over the "
-            "workers, a checkpoint holds one process's; run with --workers 1 to use "
-            "--checkpoint",
+            {"store": "fingerprint", "checkpoint": tmp_path / "ck"},
+            "--workers 2 with --store fingerprint saves no checkpoints: a worker owns a state "
+            "by the state itself, and such a checkpoint holds only fingerprints; leave out "
+            "one of the three",
         ),
     ]
     for options, message in cases:
@@ -171,12 +191,6 @@ def test_refuses_other_strategies_liveness_stores_and_checkpoints(tmp_path: Path
     with pytest.raises(UsageError) as info:
         check(model, workers=0)
     assert str(info.value) == "workers must be at least 1, not 0"
-    with pytest.raises(UsageError) as info:
-        check(LossyPing(), workers=2)
-    assert str(info.value) == (
-        "--workers 2 cannot judge liveness properties (answered): their graph must be in one "
-        "process; run with --workers 1 (or --safety-only)"
-    )
     # One worker is the sequential search: everything goes.
     assert check(model, strategy="dfs", workers=1).complete
 
@@ -193,12 +207,6 @@ def test_refuses_where_processes_cannot_fork(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_cli_refusals_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    run = run_cli(capsys, "check", "models/intro/lossy_ping.py:LossyPing", "--workers", "2")
-    assert run.code == 2 and run.out == ""
-    assert run.err == (
-        "error: --workers 2 cannot judge liveness properties (answered): their graph must be "
-        "in one process; run with --workers 1 (or --safety-only)\n"
-    )
     run = run_cli(
         capsys, "check", "models/classic/two_phase.py", "--strategy", "dfs", "--workers", "3"
     )
@@ -443,7 +451,9 @@ def test_random_systems_give_the_same_result_with_workers(
     run: tuple[GraphModel, dict[str, Any]], workers: int
 ) -> None:
     model, options = run
-    assert signature(check(model, workers=workers, **options)) == signature(check(model, **options))
+    one = signature(check(model, **options))
+    assert signature(check(model, workers=workers, **options)) == one
+    assert signature(check(model, workers=workers, store="fingerprint", **options)) == one
 
 
 # -- small states: the partition keeps at least one field ------------------------------------
@@ -476,3 +486,59 @@ def test_the_partition_of_two_fields_keeps_one() -> None:
     search.add_initial_states()
     part = parallel.choose_partition(search, 2)
     assert part is not None and part(Counts((1, 2), (0, 1))) == ((1, 2), (1, 2))
+
+
+# -- with liveness properties, and checkpoints ------------------------------------------------
+
+
+def _verdicts(result: CheckResult) -> tuple[Any, ...]:
+    props = [(p.name, p.status, p.trace.path if p.trace else None) for p in result.properties]
+    loops = [p.trace.loop for p in result.properties if p.trace is not None]
+    return result.distinct, result.generated, result.depth, props, loops
+
+
+def test_liveness_is_judged_after_the_workers_search() -> None:
+    """The states are gathered from the workers, and the lasso is one process's."""
+    from tests.models.rumour import FairRumour, Rumour
+
+    for model in (LossyPing(), Rumour(), FairRumour(), TwoPhaseActors(rms=2)):
+        one = check(model, keep_going=True)
+        assert _verdicts(check(model, keep_going=True, workers=2)) == _verdicts(one)
+    lasso = check(LossyPing(), workers=3).verdict("answered")
+    assert lasso.status == "violated" and lasso.trace is not None
+    assert lasso.trace == check(LossyPing()).verdict("answered").trace
+
+
+def test_workers_save_between_levels_and_resume_with_any_number_of_workers(
+    tmp_path: Path,
+) -> None:
+    model = HastyTwoPhase(rms=4)
+    whole = check(model, keep_going=True)
+    for workers, then in ((2, 3), (2, 1), (3, 2)):
+        folder = tmp_path / f"ck-{workers}-{then}"
+        options: dict[str, Any] = {"keep_going": True, "checkpoint": folder}
+        first = check(model, workers=workers, checkpoint_every=0.000001, **options)
+        assert _verdicts(first) == _verdicts(whole)
+        resumed = check(model, workers=then, resume=True, **options)
+        assert _verdicts(resumed) == _verdicts(whole)
+
+
+def test_stopped_by_the_clock_then_resumed_the_counts_are_the_full_runs(tmp_path: Path) -> None:
+    folder = tmp_path / "ck"
+    options: dict[str, Any] = {"workers": 2, "checkpoint": folder, "checkpoint_every": 0.01}
+    first = check(TwoPhase(rms=6), time_limit=0.5, **options)
+    assert first.stopped == "time-limit" and first.distinct < 50_816
+    assert (folder / "checkpoint.pickle").exists()
+    last = check(TwoPhase(rms=6), resume=True, **options)
+    assert last.complete and (last.distinct, last.generated, last.depth) == (50_816, 402_306, 20)
+
+
+def test_a_checkpoint_saved_inside_a_level_is_resumed_in_one_process(tmp_path: Path) -> None:
+    folder = tmp_path / "ck"
+    check(TwoPhase(rms=5), checkpoint=folder, checkpoint_every=0.000001)
+    with pytest.raises(UsageError) as info:
+        check(TwoPhase(rms=5), workers=2, checkpoint=folder, resume=True)
+    assert str(info.value) == (
+        f"the checkpoint in {folder} was saved by one process in the middle of a level, and "
+        "workers start from a level's beginning: resume it without --workers"
+    )

@@ -1,59 +1,33 @@
-"""The explorer: runs a search strategy over a Model and returns a CheckResult."""
+"""The explorer: runs a search over a Model and returns a CheckResult.
+
+A search is a store, a frontier, reductions and observers (:mod:`.frontier`), chosen by one
+:class:`~modelcheck.explore.options.SearchOptions` value.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import gc
-import os
-from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from modelcheck.errors import UsageError
 from modelcheck.model import Model
-from modelcheck.result import CheckResult, Progress
+from modelcheck.result import CheckResult
 
 from ._search import Limits, Search, check_seconds
-from .bfs import run_bfs
 from .checkpoint import Checkpointer
-from .compact import run_compact_bfs
-from .dfs import run_dfs
-from .parallel import check_workers, run_parallel
-from .simulate import simulate
+from .frontier import STRATEGIES, frontier_for
+from .options import SearchOptions, with_keywords
 from .store import StateStore
-from .watchdog import Watch, watchdog
 
-__all__ = ["STRATEGIES", "Limits", "StateStore", "check"]
-
-STRATEGIES: dict[str, Callable[[Search], int]] = {"bfs": run_bfs, "dfs": run_dfs}
+__all__ = ["STRATEGIES", "Limits", "SearchOptions", "StateStore", "check"]
 
 
 def check(
-    model: Model[Any],
-    *,
-    strategy: str = "bfs",
-    max_depth: int | None = None,
-    max_states: int | None = None,
-    time_limit: float | None = None,
-    max_memory: int | None = None,
-    keep_going: bool = False,
-    deadlock: bool | None = None,
-    symmetry: bool = False,
-    por: bool = False,
-    store: str = "exact",
-    checkpoint: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    checkpoint_every: float = 60.0,
-    progress: Callable[[Progress], None] | None = None,
-    seed: int = 0,
-    runs: int = 100,
-    depth: int = 100,
-    workers: int = 1,
-    properties: Sequence[str] | None = None,
-    safety_only: bool = False,
-    ray: str | None = None,
+    model: Model[Any], options: SearchOptions | None = None, /, **keywords: Any
 ) -> CheckResult:
     """Explore ``model`` and judge its properties.
+
+    The options are one :class:`SearchOptions` value, or its fields as keywords (which
+    then change the value given): ``check(model, workers=2)``.
 
     ``strategy`` is ``"bfs"`` (shortest counterexamples) or ``"dfs"``. The search stops at
     the first violation unless ``keep_going``; ``max_depth`` (levels, initial = 1),
@@ -68,17 +42,18 @@ def check(
     commute with them left for later (:mod:`modelcheck.actors.por`: what a model declares
     for it, and when it expands every step); the counts are the reduced graph's, traces
     stay replayed runs, not always the shortest. ``store="fingerprint"`` keeps 64-bit
-    fingerprints instead of states (bfs and dfs, safety properties only): about 20 bytes a
-    state, the same counts and traces, and
+    fingerprints instead of states (bfs and dfs; liveness judged on states regenerated
+    by replay after the search): about 20 bytes a state, the same counts and traces, and
     :attr:`~modelcheck.CheckResult.collision_probability` reported.
     ``checkpoint`` (bfs, dfs) names a folder the search saves its progress to every
     ``checkpoint_every`` seconds (and on a first Ctrl-C); with ``resume`` it goes on from
     the checkpoint there, with exactly the counts of a run never stopped.
-    ``workers`` > 1 runs breadth-first search in that many processes (safety properties,
-    exact store): the same counts, verdicts and traces as one.
+    ``workers`` > 1 runs breadth-first search in that many processes (checkpoints saved
+    between levels, with the exact store; liveness judged after, on the states gathered
+    from the workers): the same counts, verdicts and traces as one.
     ``properties`` names the properties to judge (the others are left out, as if the model
     did not declare them); ``safety_only`` leaves out the liveness properties, so that the
-    modes that cannot judge them (``workers``, the fingerprint store, ``symmetry``, ``por``)
+    modes that cannot judge them (``symmetry``, ``por``)
     apply to the rest. Simulation judges liveness properties on the lassos its walks close.
     ``progress``, if given, is called about twice a second with a
     :class:`~modelcheck.Progress` snapshot. Every trace in the result has been rebuilt and
@@ -91,36 +66,13 @@ def check(
     properties, exact store), with one process's counts, verdicts and traces; simulation
     spreads its walks over ``workers`` walkers with seeds derived from ``seed``.
     """
+    opts = with_keywords(options, keywords)
+    strategy, checkpoint = opts.strategy, opts.checkpoint
     if strategy != "simulate" and strategy not in STRATEGIES:
         choices = ", ".join([*STRATEGIES, "simulate"])
         raise UsageError(f"unknown strategy '{strategy}': choose {choices}")
-    if ray is None:
-        check_workers(strategy, workers, store, checkpoint is not None)
-    else:
-        from .cluster import check_cluster  # Ray itself is imported only to connect
-
-        check_cluster(
-            strategy,
-            workers,
-            store=store,
-            checkpoint=checkpoint is not None or resume,
-            por=por,
-            max_memory=max_memory,
-            constrained=model.has_constraint(),
-            time_limit=time_limit,
-        )
-    check_seconds("checkpoint-every", checkpoint_every)
-    if workers > 1 and model.has_constraint():
-        raise UsageError(
-            f"{model.name} declares a state constraint, which runs in one process: "
-            "leave out workers"
-        )
-    if por and workers > 1:
-        raise UsageError(
-            "partial-order reduction runs in one process: its cycle proviso asks the whole "
-            "store whether a successor was expanded, and each worker holds a part: leave "
-            "out workers"
-        )
+    check_seconds("checkpoint-every", opts.checkpoint_every)
+    frontier = frontier_for(opts, model)
     saver = None
     if checkpoint is not None:
         if strategy == "simulate":
@@ -131,115 +83,35 @@ def check(
         run = {
             "model": f"{type(model).__module__}.{type(model).__qualname__}",
             "params": dict(model.params),
-            "store": store,
-            "symmetry": symmetry,
-            "por": por,
-            "deadlock": deadlock,
-            "keep_going": keep_going,
-            "max_depth": max_depth,
-            "max_states": max_states,
-            "properties": properties,
-            "safety_only": safety_only,
+            "store": opts.store,
+            "symmetry": opts.symmetry,
+            "por": opts.por,
+            "deadlock": opts.deadlock,
+            "keep_going": opts.keep_going,
+            "max_depth": opts.max_depth,
+            "max_states": opts.max_states,
+            "properties": opts.properties,
+            "safety_only": opts.safety_only,
             "strategy": strategy,
         }
-        saver = Checkpointer(checkpoint, checkpoint_every, run, type(model))
-        if not resume:
+        saver = Checkpointer(checkpoint, opts.checkpoint_every, run, type(model))
+        if not opts.resume:
             saver.refuse_to_overwrite()
-    elif resume:
+    elif opts.resume:
         raise UsageError("resuming needs the folder of a checkpoint")
     search = Search(
         model,
         strategy,
-        Limits(max_depth, max_states, time_limit, max_memory),
-        keep_going,
-        progress,
-        deadlock,
-        symmetry,
-        store,
+        Limits(opts.max_depth, opts.max_states, opts.time_limit, opts.max_memory),
+        opts.keep_going,
+        opts.progress,
+        opts.deadlock,
+        opts.symmetry,
+        opts.store,
         saver,
-        resume,
-        por,
-        properties,
-        safety_only,
+        opts.resume,
+        opts.por,
+        opts.properties,
+        opts.safety_only,
     )
-    if ray is not None:
-        from .cluster import Options
-
-        options = Options(
-            keep_going, deadlock, symmetry, tuple(properties or ()) or None, safety_only
-        )
-        return _on_ray(search, ray, workers, options, (seed, runs, depth), time_limit)
-    if strategy == "simulate":  # a TimeUp ends the walks like a Ctrl-C: the walks so far
-        with watchdog(time_limit) as watch:
-            result = simulate(search, seed=seed, runs=runs, depth=depth)
-        return _timed_out(result, watch)
-    if workers > 1:
-        with watchdog(time_limit) as watch:
-            result = run_parallel(search, workers)
-        return _timed_out(result, watch)
-    compact = store == "fingerprint" and strategy == "bfs"
-    explore = run_compact_bfs if compact else STRATEGIES[strategy]
-    with (
-        saver if saver is not None else contextlib.nullcontext(),
-        _fewer_collections(),
-        watchdog(time_limit) as watch,
-    ):
-        depth = explore(search)
-    if watch.fired:
-        search.stopped = "time-limit"
-    return _timed_out(search.result(depth), watch)
-
-
-def _on_ray(
-    search: Search,
-    address: str,
-    workers: int,
-    options: Any,
-    walks: tuple[int, int, int],
-    time_limit: float | None,
-) -> CheckResult:
-    """The search on Ray: sharded bfs, or swarm simulation (``walks``: seed, runs, depth).
-    A Ray started here is stopped here."""
-    from . import cluster
-
-    spec = cluster.model_spec(search.model)
-    if search.strategy != "simulate":
-        cluster.refuse_unjudged(search)
-    ray, started = cluster.connect(address, workers)
-    try:
-        if search.strategy == "simulate":
-            seed, runs, depth = walks
-            result = cluster.run_swarm(
-                search, ray, workers, spec, options, seed=seed, runs=runs, depth=depth
-            )
-        else:
-            with watchdog(time_limit) as clock:
-                result = _timed_out(cluster.run_cluster(search, ray, workers, spec, options), clock)
-    finally:
-        if started:
-            ray.shutdown()
-    if workers == 1:  # not a silent no-op: say that it runs, and gains nothing
-        note = "--ray with --workers 1: one shard (or walker), no faster than without --ray"
-        result = dataclasses.replace(result, warnings=(*result.warnings, note))
-    return result
-
-
-def _timed_out(result: CheckResult, watch: Watch) -> CheckResult:
-    """``result`` marked as stopped by the time limit if the watchdog fired."""
-    if not watch.fired:
-        return result
-    return dataclasses.replace(result, stopped="time-limit", stop_note=watch.note)
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often during a search. The store holds every
-    state, and states that are tuple subclasses (an actor system's World) stay tracked, so
-    each collection of the older generations walks them all; states form no cycles, so
-    collecting less often loses nothing but a little memory held longer."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
+    return frontier.run(search)

@@ -4,6 +4,7 @@ and the assembly of the result with rebuilt, replayed traces."""
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import resource
 import time
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, NondeterminismError, OutOfMemory, UsageError
+from modelcheck.fingerprint import fingerprint
 from modelcheck.model import Model, format_label
 from modelcheck.properties import (
     ALWAYS,
@@ -38,6 +40,8 @@ from modelcheck.values import check_depth, check_immutable
 from .checkpoint import Checkpointer, Saved
 from .liveness import Graph, Outcome, collect_edges, judge_liveness
 from .memory import held
+from .reductions import partial_order, symmetric
+from .regenerate import FingerprintStates, collect_edges_by_fingerprint
 from .store import FingerprintStore, StateStore
 
 __all__ = [
@@ -151,12 +155,6 @@ class Search:
             fairness = call_model(model.fairness_conditions, "fairness_conditions()")
             own = any(p.fairness for p in self.liveness)
             self.graph = Graph(labelled=bool(fairness) or own)
-            if store != "exact":
-                names = ", ".join(p.name for p in self.liveness)
-                raise UsageError(
-                    f"the fingerprint store cannot judge liveness properties ({names}): "
-                    "they need the whole graph, kept by the exact store (or --safety-only)"
-                )
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
         #: Step properties: the state whose step first broke each (by position).
@@ -188,52 +186,20 @@ class Search:
 
     def _use_symmetry(self) -> None:
         """Store one representative per symmetry class: successors are made canonical."""
-        model = self.model
-        if not model.has_symmetry():
-            raise UsageError(
-                f"{model.name} declares no symmetry: {model.symmetry_hint} to use --symmetry"
-            )
-        if self.liveness:
-            names = ", ".join(p.name for p in self.liveness)
-            raise UsageError(
-                f"symmetry reduction cannot judge liveness properties ({names}): a cycle of "
-                "representatives need not be a cycle of states, nor fair per node (TLC's "
-                "is unsound here): run without --symmetry (or with --safety-only)"
-            )
-        canon = model.canonical
-        actions = self.actions
-
-        def canonical_actions(state: Any) -> list[tuple[Any, Any]]:
-            return [(label, canon(nxt)) for label, nxt in actions(state)]
-
-        self.canon = canon
-        self.actions = canonical_actions
+        self.canon, self.actions = symmetric(self.model, self.actions, self.liveness)
 
     def _use_por(self) -> None:
         """Partial-order reduction (actor systems, :mod:`modelcheck.actors.por`): expand a
         persistent subset of each state's steps, and judge properties on what they read."""
-        from modelcheck.actors.por import PartialOrder
-
-        if self.strategy not in ("bfs", "dfs"):
-            raise UsageError(
-                f"partial-order reduction applies to bfs and dfs, not {self.strategy}: it "
-                "prunes the steps a search stores, and a walk stores none"
-            )
-        por = PartialOrder(self.model, self.properties, self._closes_cycle, self._trace_of)
-        if self.liveness:
-            names = ", ".join(p.name for p in self.liveness)
-            raise UsageError(
-                f"partial-order reduction is not supported with liveness properties ({names}): "
-                "run without --por (or with --safety-only)"
-            )
-        if self.canon is not None:
-            raise UsageError("symmetry and partial-order reduction do not combine: use one")
-        steps = [p.name for p in self.properties if p.kind == STEP]
-        if steps:
-            raise UsageError(
-                f"partial-order reduction does not judge step properties ({', '.join(steps)}): "
-                "run without --por (or leave them out with --property)"
-            )
+        por = partial_order(
+            self.model,
+            self.strategy,
+            self.properties,
+            self.liveness,
+            self.canon is not None,
+            self._closes_cycle,
+            self._trace_of,
+        )
         self.checks = [
             (pos, por.predicate(self.properties[pos]), is_always)
             for pos, _pred, is_always in self.checks
@@ -316,8 +282,6 @@ class Search:
         if isinstance(store, StateStore):
             number = store.index.get(state)
         else:
-            from modelcheck.fingerprint import fingerprint
-
             try:
                 number = store.fps.index(fingerprint(state))
             except ValueError:
@@ -669,6 +633,8 @@ class Search:
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
         """Judge the liveness properties on the complete graph (interrupted: none judged)."""
+        if isinstance(self.store, FingerprintStore):
+            return self._judge_liveness_by_fingerprint(self.store)
         store = self.exact_store()
         graph = self.graph
         try:
@@ -681,6 +647,29 @@ class Search:
             numbers = [store.index[s] for s in inits]
             return judge_liveness(
                 self.model, graph, store.states, inits, numbers, self.liveness, self.trace_to
+            )
+        except KeyboardInterrupt:
+            return {}
+
+    def _judge_liveness_by_fingerprint(self, store: FingerprintStore) -> dict[str, Outcome | None]:
+        """:meth:`_judge_liveness` over the fingerprint store: the states are regenerated by
+        replay, in number order (:mod:`.regenerate`), once for the edges, then once per
+        property for its predicates."""
+        model = self.model
+        try:
+            inits = self.inits or initial_states(model)
+            starts = store.stored_initials(inits, self.canon)
+            labelled = self.graph.labelled if self.graph is not None else True
+            actions = functools.partial(expand, model)
+            graph = collect_edges_by_fingerprint(store, starts, actions, self.trace_to, labelled)
+            found = [store.number_of(fingerprint(s)) for s in inits]
+            numbers = [n for n in found if n is not None]
+            assert len(numbers) == len(inits), "every initial state is stored"
+            states = FingerprintStates(
+                store, starts, actions, graph, lambda n: self.trace_to(n).final
+            )
+            return judge_liveness(
+                model, graph, states, inits, numbers, self.liveness, self.trace_to
             )
         except KeyboardInterrupt:
             return {}

@@ -312,7 +312,8 @@ class _Shard:
             store = search.exact_store()
             for state in pickle.loads(inits):
                 store.add(state, -1)
-            self.worker = _Worker(search, me, shards, [0] * (2 * shards), part)
+            fresh = (0, 1, len(store))  # Ray starts afresh: no checkpoints
+            self.worker = _Worker(search, me, shards, [0] * (2 * shards), part, fresh)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
 
@@ -396,7 +397,7 @@ class _RayCoordinator(_Coordinator):
     def __init__(
         self, search: Search, shards: int, ray: Any, spec: ModelSpec, options: Options
     ) -> None:
-        super().__init__(search, shards)
+        super().__init__(search, shards, (0, 1, len(search.store)))
         self.ray = ray
         self.spec = spec
         self.options = options

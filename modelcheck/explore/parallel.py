@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import io
+import itertools
 import multiprocessing
 import operator
 import pickle
@@ -58,10 +59,12 @@ import numpy as np
 import numpy.typing as npt
 
 from modelcheck.errors import ModelcheckError, ModelError, NondeterminismError, UsageError
+from modelcheck.fingerprint import fingerprint
 from modelcheck.result import CheckResult, Progress
 from modelcheck.values import check_immutable
 
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search, nondeterminism
+from .store import FingerprintStore
 
 __all__ = ["MAX_WORKERS", "WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
 
@@ -83,9 +86,7 @@ Keys = npt.NDArray[np.int64]
 MAX_WORKERS = 64
 
 
-def check_workers(
-    strategy: str, workers: int, store: str = "exact", checkpoint: bool = False
-) -> None:
+def check_workers(strategy: str, workers: int) -> None:
     """Refuse worker counts and options that cannot run in parallel (before the search)."""
     if workers < 1:
         raise UsageError(f"workers must be at least 1, not {workers}")
@@ -98,17 +99,6 @@ def check_workers(
             f"--workers {workers} explores breadth-first: it cannot be used with "
             f"--strategy {strategy}"
         )
-    if store != "exact":
-        raise UsageError(
-            f"--workers {workers} keeps the states themselves: it cannot be used with "
-            f"--store {store}"
-        )
-    if checkpoint:
-        raise UsageError(
-            f"--workers {workers} does not save checkpoints yet: the states are spread over "
-            "the workers, a checkpoint holds one process's; run with --workers 1 to use "
-            "--checkpoint"
-        )
     if START_METHOD not in multiprocessing.get_all_start_methods():
         raise UsageError(
             f"--workers {workers} needs the '{START_METHOD}' start method for processes, "
@@ -117,31 +107,48 @@ def check_workers(
 
 
 def run_parallel(search: Search, workers: int) -> CheckResult:
-    """Breadth-first search in ``workers`` processes; the result of :func:`run_bfs`."""
-    if search.liveness:
-        names = ", ".join(p.name for p in search.liveness)
-        raise UsageError(
-            f"--workers {workers} cannot judge liveness properties ({names}): their graph "
-            "must be in one process; run with --workers 1 (or --safety-only)"
-        )
+    """Breadth-first search in ``workers`` processes; the result of :func:`run_bfs`.
+
+    With a checkpoint, the coordinator gathers the workers' states between two levels when
+    one is due and saves what the one-process search saves there (so either resumes it).
+    With liveness properties it gathers them after a complete search, and the graph is
+    judged in the coordinator (its edges found by expanding every state once more)."""
     steps = [p.name for p in search.properties if p.kind == "step"]
     if steps:
         raise UsageError(
             f"--workers {workers} does not judge step properties ({', '.join(steps)}): run "
             "with --workers 1 (or leave them out with --property)"
         )
-    try:
-        if search.add_initial_states():
-            return search.result(1)
-    except Exception as exc:
-        search.fail(exc, -1)
-    if not search.exact_store().states:
-        return search.result(1)
-    coordinator = _Coordinator(search, workers)
+    if search.resuming:
+        first, level, end = (int(x) for x in search.resume().position)
+        if len(search.store) != end:
+            assert search.checkpoint is not None
+            raise UsageError(
+                f"the checkpoint in {search.checkpoint.folder} was saved by one process in the "
+                "middle of a level, and workers start from a level's beginning: resume it "
+                "without --workers"
+            )
+        start = (first, level, end)
+    else:
+        try:
+            if search.add_initial_states():
+                return search.result(1)
+        except Exception as exc:
+            search.fail(exc, -1)
+        start = (0, 1, len(search.store))
+    if start[0] == start[2]:
+        return search.result(start[1])
+    coordinator = _Coordinator(search, workers, start)
     peaks: list[int] = []
     try:
         coordinator.start()
         depth = coordinator.run()
+        store = search.store
+        if isinstance(store, FingerprintStore):  # its fingerprints: 20 bytes a state
+            coordinator.gather()
+        elif search.liveness and search.stopped is None:
+            coordinator.gather()
+            store.index = {state: number for number, state in enumerate(store.states)}
     except KeyboardInterrupt:
         search.stopped = "interrupted"
         depth = coordinator.interrupted()
@@ -278,6 +285,15 @@ def choose_partition(search: Search, workers: int) -> Projection | None:
     return project(kept)
 
 
+def _stored_states(search: Search) -> list[Any]:
+    """The states the coordinator holds: all of the exact store's, or the initial states
+    (the fingerprint store keeps no other)."""
+    store = search.store
+    if isinstance(store, FingerprintStore):
+        return store.stored_initials(search.inits, search.canon)
+    return store.states
+
+
 def _projection(pick: Callable[..., Projection], names: list[Any]) -> Projection:
     # One name twice, so that one field is hashed as a tuple: an int's hash is the int.
     return pick(*names) if len(names) > 1 else pick(names[0], names[0])
@@ -295,7 +311,10 @@ def _changes(fields: list[Projection], parent: Any, child: Any) -> int:
 def _sample(search: Search) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """Some states of the model and some of its steps (parent, successor), deterministic."""
     actions = search.actions_for(0)  # the sample is small: every successor checked
-    inits = list(search.exact_store().states)
+    # The initial states: numbered first, with no parent (a resumed store holds more).
+    stored = _stored_states(search)
+    pairs = zip(stored, search.store.parent, strict=False)
+    inits = [state for state, _ in itertools.takewhile(lambda pair: pair[1] < 0, pairs)]
     successors: dict[Any, list[Any]] = {}
 
     def expand(state: Any) -> list[Any]:
@@ -341,7 +360,13 @@ class _Worker:
     """
 
     def __init__(
-        self, search: Search, me: int, workers: int, shared: Any, part: Projection | None
+        self,
+        search: Search,
+        me: int,
+        workers: int,
+        shared: Any,
+        part: Projection | None,
+        start: tuple[int, int, int],
     ) -> None:
         self.search = search
         self.me = me
@@ -359,23 +384,44 @@ class _Worker:
         self.slots = 0  # candidates so far, over all levels: slots are numbered after them
         self.new_keys: Keys = np.zeros(0, np.int64)
         self.new_states: list[Any] = []
-        inits = search.exact_store().states
-        own = [number for number, s in enumerate(inits) if _owner(s, part, workers) == me]
-        for s in inits:
-            self.known[s] = -1
-        self._commit(0, [inits[number] for number in own], np.array(own, dtype=np.int64))
+        #: With the fingerprint store ``known`` and ``mine`` hold fingerprints, not states.
+        self.fingerprints = isinstance(search.store, FingerprintStore)
+        self.cand_fps: array[int] = array("Q")
+        self.new_fps: list[int] = []
+        stored = _stored_states(search)
+        first, _level, end = start
+        if self.fingerprints:
+            own = [number for number, s in enumerate(stored) if _owner(s, part, workers) == me]
+            self.known = dict.fromkeys(map(fingerprint, stored), -1)
+            kept = [fingerprint(stored[number]) for number in own]
+            self._commit(0, [stored[n] for n in own], np.array(own, dtype=np.int64), kept)
+        elif first == 0:  # a fresh search: the initial states
+            own = [number for number, s in enumerate(stored) if _owner(s, part, workers) == me]
+            self.known = dict.fromkeys(stored, -1)
+        else:  # a resumed one: the own states stored so far, the level from ``first`` on
+            for s in stored:
+                if _owner(s, part, workers) == me:
+                    self.known[s] = -1
+            own = [n for n in range(first, end) if _owner(stored[n], part, workers) == me]
+        if not self.fingerprints:
+            numbers = np.array(own, dtype=np.int64)
+            self._commit(first, [stored[number] for number in own], numbers)
         self.keys[0] = np.full(len(own), -1, np.int64)
+        #: The levels whose states the coordinator holds (the first: it gave them).
+        self.gathered = 1
         self.expanded: Keys = np.zeros(0, np.int64)
         self.cumulative: Keys = np.zeros(1, np.int64)
         gc.freeze()
 
-    def _commit(self, offset: int, states: list[Any], numbers: Keys) -> None:
+    def _commit(
+        self, offset: int, states: list[Any], numbers: Keys, kept: list[int] | None = None
+    ) -> None:
         """Own ``states`` (numbered ``numbers``, keys in new_keys) form a new level."""
         self.offsets.append(offset)
         self.starts.append(len(self.mine))
         self.numbers.append(numbers)
         self.keys.append(self.new_keys)
-        self.mine.extend(states)
+        self.mine.extend(states if kept is None else kept)
         self.frontier_numbers: list[int] = numbers.tolist()
         self.frontier = states
 
@@ -404,6 +450,8 @@ class _Worker:
         """Expand the own frontier in number order: own new successors become candidates,
         the others are batched for their owners. The sequential loop's style: one hash
         lookup per successor, the owner's hash only the first time a successor is met."""
+        if self.fingerprints:
+            return self._expand_by_fingerprint(deadline)
         remember = self.known.setdefault
         actions = self.search.actions_for(len(self.known))
         part = self.part
@@ -455,12 +503,89 @@ class _Worker:
         except Exception as exc:
             error = (number, _portable(exc))
         shared[slot], shared[slot + 1] = j, generated
+        return self._expanded(counts, [_pack(*out) for out in outs], generated, error, timeout)
+
+    def _expand_by_fingerprint(self, deadline: float) -> _Expanded:
+        """:meth:`expand` with the fingerprint store: ``known`` holds fingerprints, so a
+        state is kept whole only while its level is expanded (``met`` keeps the
+        fingerprints of the states met in this level, so none is computed twice). The same
+        loop line for line, plus the fingerprints: keep the two in step."""
+        remember = self.known.setdefault
+        met: dict[Any, int] = {}
+        actions = self.search.actions_for(len(self.known))
+        part = self.part
+        workers, me = self.workers, self.me
+        cand: list[Any] = []
+        cand_keys: array[int] = array("q")
+        cand_fps: array[int] = array("Q")
+        self.cand, self.cand_keys, self.cand_fps = cand, cand_keys, cand_fps
+        outs: list[tuple[list[Any], array[int], array[int]]] = [
+            ([], array("q"), array("Q")) for _ in range(workers)
+        ]
+        send = [(s.append, k.append, f.append) for s, k, f in outs]
+        send[me] = (cand.append, cand_keys.append, cand_fps.append)
+        counts = array("q")
+        count = counts.append
+        shared, slot = self.shared, 2 * me
+        generated = 0
+        error: tuple[int, Portable] | None = None
+        timeout: int | None = None
+        number = -1
+        j = 0
+        try:
+            for number, state in zip(self.frontier_numbers, self.frontier, strict=True):
+                if not j & TICK_MASK:
+                    shared[slot], shared[slot + 1] = j, generated
+                    if time.perf_counter() >= deadline:
+                        timeout = number
+                        break
+                j += 1
+                if number < SAMPLE_FIRST or not number & SAMPLE_MASK:
+                    problem = nondeterminism(self.search.model, state)
+                    if problem is not None:
+                        raise NondeterminismError(problem)
+                base = number << _POS_BITS
+                key = base - 1
+                for key, (_label, nxt) in enumerate(actions(state), base):
+                    fp = met.get(nxt)
+                    if fp is None:
+                        fp = met[nxt] = fingerprint(nxt)
+                    if remember(fp, key) is key:
+                        if part is None:
+                            owner = hash(nxt)
+                        else:
+                            try:
+                                owner = hash(part(nxt))
+                            except Exception:
+                                owner = hash(nxt)
+                        add_state, add_key, add_fp = send[owner % workers]
+                        add_state(nxt)
+                        add_key(key)
+                        add_fp(fp)
+                key += 1 - base
+                generated += key
+                count(key)
+        except Exception as exc:
+            error = (number, _portable(exc))
+        shared[slot], shared[slot + 1] = j, generated
+        return self._expanded(counts, [_pack(*out) for out in outs], generated, error, timeout)
+
+    def _expanded(
+        self,
+        counts: array[int],
+        packed: list[bytes],
+        generated: int,
+        error: tuple[int, Portable] | None,
+        timeout: int | None,
+    ) -> _Expanded:
+        """What :meth:`expand` reports; keeps each expanded state's successor count."""
+        me = self.me
         done = len(counts)
         self.expanded = np.array(self.frontier_numbers[:done], dtype=np.int64)
         self.cumulative = np.zeros(done + 1, np.int64)
         np.cumsum(np.frombuffer(counts, dtype=np.int64), out=self.cumulative[1:])
         dead = counts.index(0) if 0 in counts else None
-        blobs = [None if w == me else _pack(*outs[w]) for w in range(workers)]
+        blobs: list[bytes | None] = [None if w == me else b for w, b in enumerate(packed)]
         return _Expanded(
             blobs,
             generated,
@@ -480,23 +605,30 @@ class _Worker:
         lower: list[int] = []  # own candidates others found too: the key found first,
         lower_keys: list[int] = []  # and the other's key
         remember = self.known.setdefault
+        add_fp = self.cand_fps.append if self.fingerprints else None
         lo = self.offsets[-1] << _POS_BITS
         base = self.slots
         for blob in blobs:
             collecting = gc.isenabled()
             gc.disable()  # a burst of allocations that are all kept: no garbage to find
             try:
-                states, key_bytes = pickle.loads(blob)
+                states, key_bytes, fp_bytes = pickle.loads(blob)
             finally:
                 if collecting:
                     gc.enable()
             their_keys = array("q")
             their_keys.frombytes(key_bytes)
-            for state, key in zip(states, their_keys, strict=True):
+            idents: Sequence[Any] = states  # what ``known`` holds: the state, or its fingerprint
+            if fp_bytes:
+                idents = array("Q")
+                idents.frombytes(fp_bytes)
+            for state, ident, key in zip(states, idents, their_keys, strict=True):
                 slot = -2 - base - len(cand)
-                v = remember(state, slot)
+                v = remember(ident, slot)
                 if v is slot:
                     cand.append(state)
+                    if add_fp is not None:
+                        add_fp(ident)
                     extra_keys.append(key)
                 elif v >= lo:
                     lower.append(v)
@@ -511,7 +643,10 @@ class _Worker:
         order = np.argsort(all_keys, kind="stable")
         self.slots = base + len(cand)
         self.new_keys = all_keys[order]
-        self.new_states = [cand[i] for i in order.tolist()]
+        ranked = order.tolist()
+        self.new_states = [cand[i] for i in ranked]
+        if self.fingerprints:
+            self.new_fps = [self.cand_fps[i] for i in ranked]
         self.cand = []
         return self.new_keys.tobytes()
 
@@ -527,7 +662,7 @@ class _Worker:
         numbers = offset + np.arange(len(mine), dtype=np.int64) + np.searchsorted(merged, mine)
         states = self.new_states
         self.new_states = []
-        self._commit(offset, states, numbers)
+        self._commit(offset, states, numbers, self.new_fps if self.fingerprints else None)
         events = self._judge(states, mine.tolist(), self.frontier_numbers, live)
         gc.freeze()
         return events
@@ -575,6 +710,21 @@ class _Worker:
             for i in sorted({*immutable, *hits, *errors})
         ]
 
+    def gather(self) -> bytes:
+        """The own states of the levels the coordinator does not hold yet, with their
+        numbers and their parents' numbers (for a checkpoint, or liveness)."""
+        levels = range(self.gathered, len(self.offsets))
+        self.gathered = len(self.offsets)
+        numbers = [self.numbers[level] for level in levels]
+        parents = [self.keys[level] >> _POS_BITS for level in levels]
+        first = self.starts[levels[0]] if levels else len(self.mine)
+        batch = (
+            np.concatenate(numbers).tobytes() if numbers else b"",
+            np.concatenate(parents).tobytes() if parents else b"",
+            self.mine[first:],
+        )
+        return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
     def prefix(self, parent: int) -> int:
         """How many successors the own states expanded before state ``parent`` had."""
         return int(self.cumulative[int(np.searchsorted(self.expanded, parent))])
@@ -614,10 +764,11 @@ class _Unpicklable(Exception):
     """A state could not be sent to its owner."""
 
 
-def _pack(states: list[Any], keys: array[int]) -> bytes:
-    """A batch of states with their keys, pickled without a memo (states share
-    nothing worth it, and it is several times faster)."""
-    batch = (states, keys.tobytes())
+def _pack(states: list[Any], keys: array[int], fps: array[int] | None = None) -> bytes:
+    """A batch of states with their keys (and fingerprints, with the fingerprint store),
+    pickled without a memo (states share nothing worth it, and it is several times
+    faster)."""
+    batch = (states, keys.tobytes(), b"" if fps is None else fps.tobytes())
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True
@@ -647,11 +798,12 @@ def _worker_main(
     workers: int,
     shared: Any,
     part: Projection | None,
+    start: tuple[int, int, int],
     conn: Connection,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
     try:
-        worker = _Worker(search, me, workers, shared, part)
+        worker = _Worker(search, me, workers, shared, part, start)
     except BaseException as exc:
         conn.send(("crash", f"{type(exc).__name__}: {exc}"))
         return
@@ -665,9 +817,11 @@ def _worker_main(
 class _Coordinator:
     """The parent process: drives the workers level by level and keeps the books."""
 
-    def __init__(self, search: Search, workers: int) -> None:
+    def __init__(self, search: Search, workers: int, start: tuple[int, int, int]) -> None:
         self.search = search
         self.workers = workers
+        #: Where the search starts: (the first state to expand, its level, the level's end).
+        self.begin = start
         self.part: Projection | None = None
         self.context: ForkContext = multiprocessing.get_context(START_METHOD)
         self.shared: Any = self.context.RawArray("q", 2 * workers)
@@ -678,13 +832,17 @@ class _Coordinator:
         self.deadline = search.start + limit if limit is not None else float("inf")
         self.next_report = time.perf_counter() + _PROGRESS_EVERY
         # What the sequential search would report if stopped now (kept for Ctrl-C).
-        self.level = 1
-        self.level_size = len(search.store)
+        self.level = start[1]
+        self.level_size = start[2] - start[0]
         self.generated = search.generated
         self.extended = False
         self.level_generated = 0
         self.key_blobs: list[bytes] = []
         self.merged_keys: Keys | None = None
+        #: The states numbered below this are in the coordinator's store; of the others,
+        #: the fingerprints fetched for traces (with the fingerprint store).
+        self.whole = len(search.store)
+        self.fetched: set[int] = set()
 
     # -- processes ------------------------------------------------------------------------
 
@@ -698,7 +856,15 @@ class _Coordinator:
                 ours, theirs = self.context.Pipe()
                 proc = self.context.Process(
                     target=_worker_main,
-                    args=(self.search, me, self.workers, self.shared, self.part, theirs),
+                    args=(
+                        self.search,
+                        me,
+                        self.workers,
+                        self.shared,
+                        self.part,
+                        self.begin,
+                        theirs,
+                    ),
                     name=f"modelcheck-worker-{me}",
                     daemon=True,
                 )
@@ -805,8 +971,16 @@ class _Coordinator:
         """Expand level after level; return the depth the sequential search reports."""
         search = self.search
         max_depth = search.limits.max_depth
-        offset = 0  # the number of the level's first state
+        offset = self.begin[0]  # the number of the level's first state to expand
+        checkpoint = search.checkpoint
         while True:
+            if checkpoint is not None and checkpoint.due():
+                search.generated = self.generated
+                self.gather()
+                search.save((offset, self.level, offset + self.level_size), self.generated)
+                if checkpoint.stop_asked:
+                    search.stopped = "interrupted"
+                    return self.level
             if time.perf_counter() >= self.deadline:
                 search.stopped = "time-limit"
                 search.generated = self.generated
@@ -850,10 +1024,31 @@ class _Coordinator:
             self.level_size = new
             self.extended = False
 
+    def gather(self) -> None:
+        """Fetch the states the coordinator does not hold yet from the workers, so that its
+        store is whole: what a checkpoint saves, and what liveness is judged on."""
+        store = self.search.store
+        states = store.fps if isinstance(store, FingerprintStore) else store.states
+        parent, size = store.parent, len(store)
+        for blob in self._broadcast("gather"):
+            number_bytes, parent_bytes, own = pickle.loads(blob)
+            numbers = np.frombuffer(number_bytes, dtype=np.int64).tolist()
+            parents = np.frombuffer(parent_bytes, dtype=np.int64).tolist()
+            for number, up, state in zip(numbers, parents, own, strict=True):
+                if number < size:  # (not one of a level a stop left out)
+                    states[number] = state
+                    parent[number] = up
+        self.whole = len(store)
+        if isinstance(store, FingerprintStore):
+            store.reindex()
+
     def _extend(self, new: int) -> None:
         """Make room in the parent's store for the new level (placeholders)."""
-        store = self.search.exact_store()
-        store.states.extend([_MISSING] * new)
+        store = self.search.store
+        if isinstance(store, FingerprintStore):
+            store.fps.frombytes(bytes(store.fps.itemsize * new))
+        else:
+            store.states.extend([_MISSING] * new)
         store.parent.frombytes(bytes(store.parent.itemsize * new))
         self.extended = True
 
@@ -956,18 +1151,25 @@ class _Coordinator:
         return self.level + (1 if new else 0)
 
     def _trim(self, distinct: int) -> None:
-        store = self.search.exact_store()
-        del store.states[distinct:]
+        store = self.search.store
+        if isinstance(store, FingerprintStore):
+            del store.fps[distinct:]
+        else:
+            del store.states[distinct:]
         del store.parent[distinct:]
 
     def _materialize(self, number: int) -> None:
         """Fetch the states on the path to ``number`` from the workers into the store."""
-        store = self.search.exact_store()
-        while number >= 0 and store.states[number] is _MISSING:
+        store = self.search.store
+        while number >= self.whole and number not in self.fetched:
             replies = self._broadcast("fetch", number)
             state, parent = next(r for r in replies if r is not None)
-            store.states[number] = state
+            if isinstance(store, FingerprintStore):
+                store.fps[number] = state  # its fingerprint
+            else:
+                store.states[number] = state
             store.parent[number] = parent
+            self.fetched.add(number)
             number = parent
 
     def _fail(self, portable: Portable, number: int) -> NoReturn:

@@ -169,6 +169,12 @@ class FingerprintStore:
         self._merge(new[order], np.arange(first, first + len(new), dtype=np.int64)[order])
         return first
 
+    def reindex(self) -> None:
+        """Build the membership array again from ``fps`` (filled in place by the workers)."""
+        self._recent.clear()
+        self._numbers = None
+        self._sorted = np.sort(np.array(self.fps, dtype=_FP))
+
     def seen(self, fps: np.ndarray[Any, np.dtype[np.uint64]]) -> np.ndarray[Any, Any]:
         """A boolean array: which of ``fps`` are already stored."""
         self._flush()
