@@ -11,8 +11,11 @@ process it cannot reach, changes three parts of the world: the process states, t
 channels, the timers. What such an effect makes of a part is remembered per part (by its
 id), in a table shared by the steps with that effect. Parts are shared: a new part is
 replaced by an equal one made before (equal, with the same types at the top level), so the
-tables meet the same few parts again and again and the worlds share them. Signals, faults,
-handlers that choose, and steps with any other effect go through the rules
+tables meet the same few parts again and again and the worlds share them. Runtime signals
+(``DOWN``, ``nodedown``, ``nodeup``, from a channel or a signal queue) are steps like
+deliveries; memo keys name a process state by the id of an interned equal one, so that a
+look-up hashes no process state. ``EXIT`` and ``kill`` signals, faults, handlers that
+choose, and steps with any other effect go through the rules
 (:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
 again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
 steps.
