@@ -157,6 +157,8 @@ class Search:
                 )
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
+        #: The partial-order reduction (``por``), for its one-line note.
+        self.por: Any = None
         #: Step properties: the state whose step first broke each (by position).
         self.step_found: dict[int, Any] = {}
         self._step_stop = False
@@ -236,6 +238,7 @@ class Search:
             for pos, _pred, is_always in self.checks
         ]
         self.actions = por.actions
+        self.por = por
 
     def _use_steps(self) -> None:
         """Judge the step properties on every step the search computes: the actions are
@@ -641,6 +644,8 @@ class Search:
         checkpoint = self.checkpoint
         if checkpoint is not None and checkpoint.failed:
             found.append(checkpoint.failed)
+        if self.por is not None and self.por.note is not None:
+            found.append(self.por.note)
         return tuple(found)
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
