@@ -159,6 +159,8 @@ class Search:
         self.actions: Callable[[Any], Any] = model.actions
         #: The partial-order reduction (``por``), for its one-line note.
         self.por: Any = None
+        #: The parts of states found nested shallowly enough (``actions_for``).
+        self._depth_known: dict[int, tuple[Any, int]] = {}
         #: Step properties: the state whose step first broke each (by position).
         self.step_found: dict[int, Any] = {}
         self._step_stop = False
@@ -380,13 +382,15 @@ class Search:
         loop hashes it (a value nested deep enough crashes ``hash``); then the plain one.
         Loops ask again when they look at the clock, so the check costs nothing later."""
         actions = self.actions
+        known = self._depth_known
         if stored >= VALIDATE_FIRST:
+            known.clear()  # (the parts it holds)
             return actions
 
         def checked(state: Any) -> Iterator[Any]:
             for item in actions(state):
                 if isinstance(item, tuple) and len(item) == 2:
-                    check_depth(item[1], "state")
+                    check_depth(item[1], "state", known)
                 yield item
 
         return checked
