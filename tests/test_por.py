@@ -232,6 +232,38 @@ def test_a_reduction_that_reduces_nothing_says_why_in_one_line(
     )
 
 
+class _Ping(Actor[int]):
+    def init(self, me: str, out: Out) -> int:
+        if me == "a":
+            out.send("b", 1)
+        return 0
+
+    def on_message(self, me: str, state: int, sender: str, msg: Any, out: Out) -> int:
+        if state < 2:
+            out.send(sender, msg)
+        return state + 1
+
+
+class _PingPong(ActorSystem):
+    """One node acts at a time: there is never a step to leave out."""
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": _Ping(), "b": _Ping()}
+
+    @always(reads=("a", "b"))
+    def small(self, w: World) -> bool:
+        return all(s < 9 for s in w.states)
+
+
+def test_a_reduction_that_left_nothing_out_says_so() -> None:
+    reduced = check(_PingPong(), por=True)
+    assert (reduced.distinct, reduced.generated) == (6, 6)
+    assert reduced.warnings == (
+        "--por reduced nothing: at no state could it leave a step out (one node acts at a "
+        "time, or another may send first, or a property sees the steps)",
+    )
+
+
 def test_a_reduction_that_does_not_pay_stops_after_the_sample(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

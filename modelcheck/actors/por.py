@@ -434,6 +434,7 @@ class PartialOrder:
             self.note = f"--por reduced nothing ({self.why_not}): every step was expanded"
         self._closures: dict[tuple[int, int], tuple[int, ...]] = {}
         self._inits_vetted = False
+        self._reduced_any = False  # whether some state left a step out
         self._expanded = 0  # states expanded, while sampling
         self._all_steps = 0  # and their steps
         self._kept_steps = 0  # and the steps kept
@@ -631,7 +632,19 @@ class PartialOrder:
         for _, nxt in chosen:
             if closes_cycle(w, nxt):  # the cycle proviso
                 return succs
+        self._reduced_any = True
         return chosen
+
+    def summary(self) -> str | None:
+        """The one line for the result's warnings: why it expanded every step (faults,
+        properties without reads; or at no state could some nodes' steps safely go first;
+        or from the end of the sample on), or None when it reduced."""
+        if self.note is None and not self._reduced_any:
+            return (
+                "--por reduced nothing: at no state could it leave a step out (one node acts "
+                "at a time, or another may send first, or a property sees the steps)"
+            )
+        return self.note
 
     def _candidates(self, active: int, filled: int) -> tuple[int, ...]:
         """The distinct closures of the active nodes, seeded in node order."""

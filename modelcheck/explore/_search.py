@@ -648,8 +648,10 @@ class Search:
         checkpoint = self.checkpoint
         if checkpoint is not None and checkpoint.failed:
             found.append(checkpoint.failed)
-        if self.por is not None and self.por.note is not None:
-            found.append(self.por.note)
+        if self.por is not None:
+            note = self.por.summary()
+            if note is not None:
+                found.append(note)
         return tuple(found)
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
