@@ -123,7 +123,7 @@ class Parts:
 
     __slots__ = ("_known", "_limit", "_tuples")
 
-    def __init__(self, limit: int = 1 << 18) -> None:
+    def __init__(self, limit: int = 1 << 16) -> None:
         self._known: dict[int, tuple[Any, bytes]] = {}
         self._tuples: dict[int, tuple[Any, bytes]] = {}  # (digested item by item)
         self._limit = limit
