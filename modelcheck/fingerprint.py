@@ -88,8 +88,14 @@ def fingerprint(value: Any) -> int:
 
 def digest(value: Any) -> bytes:
     """The eight bytes of ``value``'s fingerprint (little-endian)."""
+    return _digest_in(value, _WALKED)
+
+
+def _digest_in(value: Any, walked: set[type]) -> bytes:
+    """:func:`digest`, with ``walked`` the types whose values are walked at once (a type
+    joins it when one of its values is found holding a frozenset)."""
     kind = type(value)
-    if kind in _WALKED:
+    if kind in walked:
         data = _pickle(_canonical(value))
     else:
         try:
@@ -102,7 +108,7 @@ def digest(value: Any) -> bytes:
             # fast mode counts each frozenset one level deeper and never back, and past 50
             # refuses, or takes a part seen twice for a cycle: start a new one.
             _PICKLER[0] = _new_pickler()
-            _WALKED.add(kind)
+            walked.add(kind)
             data = _pickle(_canonical(value))
     return blake2b(data, digest_size=8).digest()
 
@@ -112,7 +118,9 @@ class Parts:
     remembered (by identity: the entry holds the part, so its id stays its own), so that
     values sharing parts (the worlds of an actor system share node states, channels,
     timers) cost a look-up per part. At most ``limit`` parts are remembered; past that
-    it starts afresh.
+    it starts afresh. Which types are walked for frozensets at once is learnt per
+    ``role`` (the place of the part in its value): a plain tuple holding a frozenset as a
+    process state does not make every tuple elsewhere be walked.
 
     >>> parts = Parts()
     >>> shared = ("a", frozenset({1, 2}))
@@ -121,31 +129,36 @@ class Parts:
     True
     """
 
-    __slots__ = ("_known", "_limit", "_tuples")
+    __slots__ = ("_known", "_limit", "_tuples", "_walked")
 
     def __init__(self, limit: int = 1 << 16) -> None:
         self._known: dict[int, tuple[Any, bytes]] = {}
         self._tuples: dict[int, tuple[Any, bytes]] = {}  # (digested item by item)
+        self._walked: dict[int, set[type]] = {}
         self._limit = limit
 
-    def of(self, part: Any) -> bytes:
-        """``part``'s digest (:func:`digest`)."""
+    def of(self, part: Any, role: int = 0) -> bytes:
+        """``part``'s digest (:func:`digest`), in ``role``."""
         known = self._known.get(id(part))
         if known is not None and known[0] is part:
             return known[1]
-        data = digest(part)
+        walked = self._walked.get(role)
+        if walked is None:
+            walked = self._walked[role] = set()
+        data = _digest_in(part, walked)
         if len(self._known) >= self._limit:
             self._known.clear()
         self._known[id(part)] = (part, data)
         return data
 
-    def of_each(self, parts: tuple[Any, ...]) -> bytes:
-        """The digest of a tuple from its items' digests, remembered as a part itself."""
+    def of_each(self, parts: tuple[Any, ...], role: int = 0) -> bytes:
+        """The digest of a tuple from its items' digests (each in ``role``), remembered as
+        a part itself."""
         known = self._tuples.get(id(parts))
         if known is not None and known[0] is parts:
             return known[1]
         of = self.of
-        data = self.combine([of(item) for item in parts])
+        data = self.combine([of(item, role) for item in parts])
         if len(self._tuples) >= self._limit:
             self._tuples.clear()
         self._tuples[id(parts)] = (parts, data)

@@ -321,16 +321,16 @@ def fingerprint_world(w: World) -> int:
     of = _PARTS.of
     data = b"".join(
         (
-            _PARTS.of_each(w[0]),
-            of(w[1]),
-            of(w[2]),
-            of(w[3]),
-            of(w[4]),
-            of(w[5]),
+            _PARTS.of_each(w[0]),  # (each field in a role of its own: its index)
+            of(w[1], 1),
+            of(w[2], 2),
+            of(w[3], 3),
+            of(w[4], 4),
+            of(w[5], 5),
             b"%d %d %d" % (w[6], w[7], w[8]),
-            of(w[9]),
-            of(w[10]),
-            of(w[11]),
+            of(w[9], 9),
+            of(w[10], 10),
+            of(w[11], 11),
         )
     )
     return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
