@@ -165,10 +165,17 @@ def format_value(plain: Any) -> str:
     return str(plain)
 
 
-def check_depth(value: object, where: str) -> None:
+def check_depth(
+    value: object, where: str, known: dict[int, tuple[object, int]] | None = None
+) -> None:
     """Raise :class:`ModelError` if ``value`` nests more than :data:`MAX_DEPTH` levels of
     containers (tuples, frozensets, dataclasses, lists, sets, dicts) deep. Iterative: safe
     on any depth.
+
+    ``known`` (kept by the caller across calls) remembers the tuples and frozensets found
+    fine, by identity (holding each, so its id stays its own), with the deepest level each was met
+    at: met again no deeper, a part is not walked again. States that share parts (the
+    worlds of an actor system) then cost about their new parts.
 
     >>> deep: object = ()
     >>> for _ in range(MAX_DEPTH + 1):
@@ -180,11 +187,17 @@ def check_depth(value: object, where: str) -> None:
     """
     level: list[object] = [value]
     depth = 0
+    walked: list[tuple[object, int]] = []
     while level:  # one level of containers at a time: no recursion, little allocation
         below: list[object] = []
         for item in level:
             if isinstance(item, _ATOMS):
                 continue
+            if known is not None and isinstance(item, tuple | frozenset):  # (immutable ones)
+                met = known.get(id(item))
+                if met is not None and met[0] is item and depth <= met[1]:
+                    continue
+                walked.append((item, depth))
             if isinstance(item, tuple | frozenset | list | set):
                 below.extend(item)
             elif isinstance(item, dict):
@@ -202,3 +215,8 @@ def check_depth(value: object, where: str) -> None:
                 )
         depth += 1
         level = below
+    if known is not None:
+        for item, depth in walked:  # (all fine: nothing raised)
+            met = known.get(id(item))
+            if met is None or met[0] is not item or met[1] < depth:
+                known[id(item)] = (item, depth)

@@ -17,6 +17,10 @@ from modelcheck.loader import instantiate, resolve
 
 CASES = [
     ("models/classic/two_phase_actors.py:TwoPhaseActors", {"rms": 3}),
+    ("models/registry/global_registry.py", {"nodes": 3, "crashes": 1, "restarts": 1}),
+    ("models/registry/global_registry.py", {"nodes": 3, "partitions": 1, "heals": 1}),
+    ("models/supervision/horde_handoff.py", {"crashes": 1}),
+    ("models/groups/pg_partition.py:PgPartition", {}),
     ("models/classic/two_phase_actors.py:TwoPhaseActors", {"rms": 2, "crashes": 1, "cuts": 1}),
     ("models/messaging/fifo_order.py", {"network": "unordered", "per_sender": 3}),
     ("models/messaging/late_reply.py:TaggedReply", {"drops": 1, "duplicates": 1}),
@@ -182,3 +186,29 @@ def test_a_signal_handler_runs_once_per_input() -> None:
     assert (result.distinct, result.generated) == (112, 481)
     assert sorted(_NodeWatcher.runs) == sorted(set(_NodeWatcher.runs))
     assert len(_NodeWatcher.runs) == 6
+
+
+def test_a_signal_that_only_changes_state_is_made_from_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A runtime signal whose handler only changes the state, sends to nodes and sets
+    timers is applied from the tables, as deliveries are: the rules make none of its
+    worlds (and the counts stay)."""
+    slow: list[Any] = []
+    receive, prepare = fast_module.FastPath._receive, fast_module.FastPath._prepare
+
+    def received(self: Any, w: World, log: Any, label: Any, *rest: Any) -> Any:
+        slow.append(label[0])
+        return receive(self, w, log, label, *rest)
+
+    def prepared(self: Any, nxt: Any, how: Any) -> None:
+        slow.append(how[0])
+        prepare(self, nxt, how)
+
+    monkeypatch.setattr(fast_module.FastPath, "_receive", received)
+    monkeypatch.setattr(fast_module.FastPath, "_prepare", prepared)
+    _NodeWatcher.runs = []
+    result = check(_Watchers(crashes=1))
+    assert (result.distinct, result.generated) == (112, 481)
+    assert len(_NodeWatcher.runs) == 6
+    assert slow == []

@@ -4,6 +4,7 @@ gives the exact store's counts, verdicts and traces in about 20 bytes a state.""
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -281,3 +282,71 @@ def test_the_cli_reports_the_store_and_judges_liveness(
     assert lines[1].startswith("  fingerprint store: ")
     assert lines[:1] + lines[2:] == exact.out.splitlines()
     assert "  holds      eventually elects_a_leader" in lines
+
+
+
+_WORLDS = (
+    "from modelcheck.fingerprint import fingerprint as f\n"
+    "from models.registry.global_registry import GlobalRegistry\n"
+    "model = GlobalRegistry(crashes=1, restarts=1, partitions=1)\n"
+    "worlds = list(model.init_states())\n"
+    "for w in worlds:\n"
+    "    worlds.extend(n for _, n in model.actions(w) if n not in worlds)\n"
+    "    if len(worlds) > 300: break\n"
+    "print(len(worlds), sum(f(w) for w in worlds[:300]) % 2**64)\n"
+)
+
+
+def test_world_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed() -> None:
+    """Worlds are fingerprinted part by part (``fingerprint_world``): still one answer
+    in every process, whatever the hash seed."""
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _WORLDS],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "1", "12345")
+    }
+    assert outputs == {"302 4719304048822649806\n"}
+
+
+def test_a_world_fingerprinted_by_parts_equals_its_copy_built_apart() -> None:
+    """A world and an equal one sharing no part with it (its timer sets built in another
+    order) have one fingerprint; worlds that differ in one part do not."""
+    from modelcheck.actors.world import World, fingerprint_world
+    from models.registry.global_registry import GlobalRegistry
+
+    model = GlobalRegistry(crashes=1, restarts=1, partitions=1)
+    worlds = list(model.init_states())
+    for w in worlds:
+        worlds.extend(n for _, n in model.actions(w) if n not in worlds)
+        if len(worlds) > 200:
+            break
+    assert len(worlds) > 200
+    for w in worlds:
+        copy = World(*pickle.loads(pickle.dumps(tuple(w))))
+        copy = copy._replace(
+            timers=tuple((i, frozenset(sorted(t, reverse=True))) for i, t in copy.timers)
+        )
+        assert copy == w and copy[0] is not w[0]
+        assert fingerprint(copy) == fingerprint(w) == fingerprint_world(w)
+    assert len({fingerprint(w) for w in worlds}) == len(worlds)
+    timed = next(w for w in worlds if w.timers)
+    assert fingerprint(timed._replace(timers=())) != fingerprint(timed)
+    assert fingerprint(timed._replace(down=timed.down ^ 1)) != fingerprint(timed)
+
+
+def test_a_part_holding_a_frozenset_makes_only_its_own_role_walked() -> None:
+    """A process state that is a plain tuple holding a frozenset (TwoPhaseActors') marks
+    plain tuples to be walked as process states only, not as channels or anywhere else:
+    walking every tuple part made a world's fingerprint several times slower."""
+    from modelcheck.fingerprint import Parts
+
+    parts = Parts()
+    state, channels = ("init", frozenset({"a", "b"})), ((1, ("prepared", "rm1")),)
+    assert parts.of(state, 0) == parts.of(("init", frozenset({"b", "a"})), 0)
+    assert parts.of(channels, 1) == (fingerprint(channels)).to_bytes(8, "little")
+    assert parts._walked == {0: {tuple}, 1: set()}

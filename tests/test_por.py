@@ -11,11 +11,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import modelcheck.actors.por as por_module
 from benchmarks.por import cases, safety_only
 from modelcheck import Model, ModelError, UsageError, always, check, replay, sometimes
 from modelcheck.actors import Actor, ActorSystem, Out, World
 from modelcheck.actors.por import expands_everything
 from models.classic.two_phase import TwoPhase
+from models.classic.two_phase_actors import TwoPhaseActors
 from models.crdt.replicated import ReplicatedGCounter
 from models.election.bully import BullyElection
 from models.messaging.fifo_order import SendOrder
@@ -212,6 +214,74 @@ def test_under_faults_every_step_is_expanded() -> None:
     assert expands_everything(model) == "faults: crashes=1"
     full, reduced = check(model, keep_going=True), check(model, keep_going=True, por=True)
     assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated) == (30, 71)
+    assert full.warnings == ()
+    assert reduced.warnings == (
+        "--por reduced nothing (faults: crashes=1): every step was expanded",
+    )
+
+
+def test_a_reduction_that_reduces_nothing_says_why_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = run_cli(
+        capsys, "check", "models/messaging/late_reply.py:TaggedReply", "--por", "--crashes", "1"
+    )
+    assert run.code == 0
+    assert run.err.splitlines()[-1] == (
+        "warning: --por reduced nothing (faults: crashes=1): every step was expanded"
+    )
+
+
+class _Ping(Actor[int]):
+    def init(self, me: str, out: Out) -> int:
+        if me == "a":
+            out.send("b", 1)
+        return 0
+
+    def on_message(self, me: str, state: int, sender: str, msg: Any, out: Out) -> int:
+        if state < 2:
+            out.send(sender, msg)
+        return state + 1
+
+
+class _PingPong(ActorSystem):
+    """One node acts at a time: there is never a step to leave out."""
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": _Ping(), "b": _Ping()}
+
+    @always(reads=("a", "b"))
+    def small(self, w: World) -> bool:
+        return all(s < 9 for s in w.states)
+
+
+def test_a_reduction_that_left_nothing_out_says_so() -> None:
+    reduced = check(_PingPong(), por=True)
+    assert (reduced.distinct, reduced.generated) == (6, 6)
+    assert reduced.warnings == (
+        "--por reduced nothing: at no state could it leave a step out (one node acts at a "
+        "time, or another may send first, or a property sees the steps)",
+    )
+
+
+def test_a_reduction_that_does_not_pay_stops_after_the_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past ``SAMPLE`` states, a reduction that left out fewer than ``PAYS`` of the steps
+    expands every step from there on and says so; one that pays goes on. Verdicts stay."""
+    monkeypatch.setattr(por_module, "SAMPLE", 100)
+    model = TwoPhaseActors(rms=3)
+    full = check(model, keep_going=True)
+    declined = check(model, keep_going=True, por=True)
+    assert (full.distinct, full.generated) == (1394, 4927)
+    assert (declined.distinct, declined.generated) == (1391, 4825)
+    assert declined.warnings == (
+        "--por left out 16% of the steps of the first 100 states, too few to pay for "
+        "itself: every step was expanded from there on",
+    )
+    assert [p.status for p in declined.properties] == [p.status for p in full.properties]
+    paying = check(UntaggedReply(calls=6), keep_going=True, por=True)
+    assert (paying.distinct, paying.warnings) == (382, ())
 
 
 def test_the_fingerprint_store_and_depth_first_search_reduce_too() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from modelcheck import Model, ModelError, always, check
 from modelcheck.actors import Signal
-from modelcheck.values import check_immutable
+from modelcheck.values import MAX_DEPTH, check_depth, check_immutable
 from tests.cli_helpers import run_cli
 
 
@@ -113,3 +113,20 @@ def test_values_compared_by_value_and_singletons_pass() -> None:
         Signal("DOWN", "a", "normal"),
     ):
         check_immutable(value, "state")
+
+
+def test_the_depth_check_walks_a_shared_part_once_unless_met_deeper() -> None:
+    """With ``known``, a tuple found fine is not walked again where it is met no deeper;
+    met deeper, it is walked again, and a state that nests too deep is still refused."""
+    deep: Any = ()
+    for _ in range(MAX_DEPTH - 2):  # MAX_DEPTH - 1 tuples
+        deep = (deep,)
+    known: dict[int, tuple[object, int]] = {}
+    check_depth((1, deep), "state", known)
+    assert known[id(deep)] == (deep, 1)
+    assert len(known) == MAX_DEPTH  # the state, and every tuple of ``deep``
+    before = dict(known)
+    check_depth(("other", deep), "state", known)  # only the new outer tuple is walked
+    assert len(known) == len(before) + 1 and known[id(deep)] == (deep, 1)
+    with pytest.raises(ModelError, match="state nests containers more than 100 levels deep"):
+        check_depth(((deep,),), "state", known)

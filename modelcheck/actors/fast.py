@@ -11,8 +11,11 @@ process it cannot reach, changes three parts of the world: the process states, t
 channels, the timers. What such an effect makes of a part is remembered per part (by its
 id), in a table shared by the steps with that effect. Parts are shared: a new part is
 replaced by an equal one made before (equal, with the same types at the top level), so the
-tables meet the same few parts again and again and the worlds share them. Signals, faults,
-handlers that choose, and steps with any other effect go through the rules
+tables meet the same few parts again and again and the worlds share them. Runtime signals
+(``DOWN``, ``nodedown``, ``nodeup``, from a channel or a signal queue) are steps like
+deliveries; memo keys name a process state by the id of an interned equal one, so that a
+look-up hashes no process state. ``EXIT`` and ``kill`` signals, faults, handlers that
+choose, and steps with any other effect go through the rules
 (:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
 again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
 steps.
@@ -45,6 +48,7 @@ MEMOS = (
     "_memo_tables",
     "_memo_live",
     "_memo_signals",
+    "_memo_queued",
 )
 
 #: The handlers of runtime signals, whose outcomes ``FastPath._outcomes`` remembers.
@@ -107,6 +111,7 @@ class FastPath(Rules):
         _memo_tables: dict[tuple[Any, ...], dict[Any, Any]]
         _memo_live: dict[int, dict[str, Any]]
         _memo_signals: dict[tuple[Any, ...], list[Outcome]]
+        _memo_queued: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
         _memo_count: int
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
@@ -122,12 +127,49 @@ class FastPath(Rules):
         new_states: Any
         new_chans: Any
         new_timers: Any
-        out = list(self._signal_steps(w, None)) if sysq else []
+        out: list[tuple[Any, World]] = []
         append = out.append
         fifo = self.fifo
+        interned, memo_ids = self._interned, self._memo_ids
         # With a node down, a connection down or a process dead, a message may be lost (or
         # a connection come up): a step that sends to one of those goes the general way.
         hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
+        if sysq:
+            memo = self._signals_memo(procs)
+            for q, signals in sysq:
+                i, signal = q >> SHIFT, signals[0]
+                state = states[i]
+                if id(state) not in memo_ids:
+                    state = interned(state)
+                known = memo.get((q, signal, type(signal.who), type(signal.reason), id(state)))
+                if known is None:
+                    known = self._learn_signal(w, q, signal, state)
+                label, new, _, posts, change, made_s, made_c, made_t, to, step = known
+                if posts is None or (hazard and to & self._cut_off(w, i)):
+                    out.extend(self._deliver_slowly(w, ("sysq", q), i, signal, step))
+                    continue
+                if new is state:
+                    new_states = states
+                else:
+                    new_states = made_s.get(ids)
+                    if new_states is None:
+                        new_states = self._states_after(step, states, i)
+                if posts:
+                    new_chans = made_c.get(idc)
+                    if new_chans is None:
+                        new_chans = self._chans_after(step, chans, -1, 0)
+                else:
+                    new_chans = chans
+                if change is None:
+                    new_timers = timers
+                else:
+                    new_timers = made_t.get(idt)
+                    if new_timers is None:
+                        new_timers = self._timers_after(step, timers, i)
+                new_sysq = put(sysq, q, signals[1:], ())
+                append(
+                    (label, _new_world(World, (new_states, new_chans, new_sysq, new_timers) + tail))
+                )
         if chans:
             memo = self._deliveries_memo(procs)
             for k, chan in chans:
@@ -137,9 +179,11 @@ class FastPath(Rules):
                 ):
                     continue
                 state = states[dst]
+                if id(state) not in memo_ids:
+                    state = interned(state)
                 for pos in _FIRST if fifo else self._choices(chan):
                     msg = chan[pos]
-                    known = memo.get((k, msg, type(msg), state, type(state)))
+                    known = memo.get((k, msg, type(msg), id(state)))
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
@@ -147,7 +191,7 @@ class FastPath(Rules):
                         hazard  # (a process is dead: if it sent this, its slot may go)
                         and (to & self._cut_off(w, dst) or states[k >> SHIFT] is DEAD)
                     ):
-                        out.extend(self._deliver_slowly(w, k, chan, pos, step))
+                        out.extend(self._deliver_slowly(w, ("chan", k, pos), dst, msg, step))
                         continue
                     if new is state:
                         new_states = states
@@ -175,8 +219,10 @@ class FastPath(Rules):
                 if order is None:
                     order = orders[pending] = tuple(sorted(pending, key=self._key))
                 state = states[i]
+                if id(state) not in memo_ids:
+                    state = interned(state)
                 for timer in order:
-                    known = memo.get((i, pending, timer, type(timer), state, type(state)))
+                    known = memo.get((i, pending, timer, type(timer), id(state)))
                     if known is None:
                         known = self._learn_timeout(w, i, pending, timer, state)
                     label, new, outcomes, posts, _, made_s, made_c, made_t, to, step = known
@@ -221,21 +267,64 @@ class FastPath(Rules):
             return self._memo_timeouts_plain
         return self._memo_timeouts.setdefault(procs, {})
 
+    def _signals_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+        """The remembered runtime signal deliveries for a world with processes ``procs``."""
+        return self._memo_queued.setdefault(procs, {})
+
+    def _interned(self, state: Any) -> Any:
+        """``state``, or an equal process state of the same type met before: the memos key
+        a process state by the id of this one, so that a look-up hashes no process state
+        (``_memo_parts`` keeps it, and so its id, until the memos are forgotten)."""
+        if id(state) in self._memo_ids:
+            return state
+        return self._shared("node", state, type)
+
     def _deliver_slowly(
-        self, w: World, k: int, chan: tuple[Any, ...], pos: int, step: _Step
+        self, w: World, how: tuple[Any, ...], slot: int, msg: Any, step: _Step
     ) -> Iterator[tuple[Any, World]]:
-        """A delivery whose handler chose, or did more than send and set timers, or a
-        signal: through the rules, from the remembered outcomes."""
-        dst = k & MASK
-        how = ("chan", k, pos)
+        """A delivery (``how``: from a channel or a signal queue) whose handler chose, or did
+        more than send and set timers, or a signal without a handler: through the rules,
+        from the remembered outcomes."""
         if step.outcomes is None:
-            yield from self._receive(w, None, step.label, how, dst, chan[pos], None)
+            yield from self._receive(w, None, step.label, how, slot, msg, None)
             return
         for extras, new, ops in step.outcomes:
             nxt = Next(w, None)
             self._prepare(nxt, how)
-            self._effects(nxt, dst, new, ops)
+            self._effects(nxt, slot, new, ops)
             yield step.label + extras, nxt.world()
+
+    def _learn_signal(self, w: World, q: int, signal: Signal, state: Any) -> tuple[Any, ...]:
+        """Run the handler for the runtime ``signal`` first in queue ``q`` to ``state``;
+        remember (as :meth:`_learn_delivery` does)."""
+        procs, i = w[11], q >> SHIFT
+        label = ("signal", self._addr(procs, i), signal)
+        step = self._signal_step(procs, i, label, signal, state)
+        key = (q, signal, type(signal.who), type(signal.reason), id(state))
+        known = self._signals_memo(procs)[key] = (*step, step)
+        self._memo_count += 1
+        return known
+
+    def _signal_step(
+        self, procs: Any, i: int, label: tuple[Any, ...], signal: Signal, state: Any
+    ) -> _Step:
+        """The step of process ``i`` receiving ``signal`` (from a channel or its queue):
+        ``DOWN``, ``nodedown`` and ``nodeup`` run their handler (remembered); an ``EXIT`` or
+        ``kill`` goes through the rules, which decide whether it is trapped."""
+        kind = signal.kind
+        if kind == "DOWN":
+            call: tuple[str, tuple[Any, ...]] = ("on_down", (signal.who, signal.reason))
+        elif kind == "nodedown" or kind == "nodeup":
+            call = ("on_" + kind, (signal.who,))
+        else:
+            return _Step(label, None, None, None, None, {}, {}, {}, 0)
+        outcomes = self._outcomes(procs, i, call[0], state, call[1])
+        posts, timers = self._plan(i, outcomes)
+        if posts is None:
+            return _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
+        return self._simple_step(
+            label, state, outcomes, posts, timers, i, -1, timers and _change_types(timers)
+        )
 
     def _learn_delivery(self, w: World, k: int, msg: Any, state: Any) -> tuple[Any, ...]:
         """Run the handler for ``msg`` arriving on channel ``k`` to ``state``; remember."""
@@ -243,7 +332,7 @@ class FastPath(Rules):
         src, dst = k >> SHIFT, k & MASK
         label = ("deliver", self._addr(procs, src), self._addr(procs, dst), msg)
         if type(msg) is Signal:
-            step = _Step(label, None, None, None, None, {}, {}, {}, 0)
+            step = self._signal_step(procs, dst, label, msg, state)
         else:
             outcomes = self._outcomes(
                 procs, dst, "on_message", state, (self._addr(procs, src), msg)
@@ -262,7 +351,7 @@ class FastPath(Rules):
                     k,
                     timers and _change_types(timers),
                 )
-        known = self._deliveries_memo(procs)[k, msg, type(msg), state, type(state)] = (*step, step)
+        known = self._deliveries_memo(procs)[k, msg, type(msg), id(state)] = (*step, step)
         self._memo_count += 1
         return known
 
@@ -312,7 +401,7 @@ class FastPath(Rules):
             step = self._simple_step(
                 label, state, outcomes, posts, now, i, -1, _timer_types(((i, now),))
             )
-        known = self._timeouts_memo(procs)[i, pending, timer, type(timer), state, type(state)] = (
+        known = self._timeouts_memo(procs)[i, pending, timer, type(timer), id(state)] = (
             *step,
             step,
         )
@@ -479,7 +568,7 @@ class FastPath(Rules):
         rules then apply the remembered effects."""
         if handler not in _SIGNAL_HANDLERS:
             return super()._outcomes(procs, slot, handler, state, args)
-        key = (procs, slot, handler, state, type(state), args, *map(type, args))
+        key = (procs, slot, handler, id(self._interned(state)), args, *map(type, args))
         known = self._memo_signals.get(key)
         if known is None:
             known = self._memo_signals[key] = super()._outcomes(procs, slot, handler, state, args)

@@ -22,6 +22,12 @@ Applies to (otherwise refused, or falling back to every step):
 - when every safety property declares the nodes it reads (``@always(reads=...)``,
   :attr:`~modelcheck.Property.reads`); while one does not, every step is expanded.
 
+Whenever it expands every step, the result says why in one line (a warning). And it
+weighs itself: over the first :data:`SAMPLE` states, if it left out fewer than
+:data:`PAYS` of the steps, the cost of choosing the sets would outweigh what they save,
+so it expands every step from there on and says so (sound: any state may expand every
+step; the properties are still judged on their views, since earlier states were reduced).
+
 What a model declares, and how it is held to it:
 
 - ``talks_to()`` (:meth:`~modelcheck.actors.ActorSystem.talks_to`): who may send to whom
@@ -93,6 +99,12 @@ from .system import BUDGETS, DEAD, ActorSystem, World
 from .world import MASK, SHIFT
 
 __all__ = ["PartialOrder", "expands_everything", "fallback_reason"]
+
+#: The states after which the reduction weighs what it left out (see ``PartialOrder.note``).
+SAMPLE = 2048
+#: Below this share of the steps left out over the sample, it stops reducing: what it
+#: costs a state (the persistent sets, the views) would outweigh the states it saves.
+PAYS = 0.4
 
 #: World fields a property with ``reads`` may read besides its nodes' states: in a
 #: fault-free run where no process exits and nobody links, no step changes them.
@@ -414,10 +426,18 @@ class PartialOrder:
         self.visible = visible
         if self.why_not is None and undeclared:
             self.why_not = _no_reads(undeclared)
-        #: Whether this search reduces at all.
+        #: Whether this search reduces (at all, or still: see ``note``).
         self.reduce = self.why_not is None
+        #: One line on what the reduction did not do, for the result's warnings, or None.
+        self.note: str | None = None
+        if self.why_not is not None:
+            self.note = f"--por reduced nothing ({self.why_not}): every step was expanded"
         self._closures: dict[tuple[int, int], tuple[int, ...]] = {}
         self._inits_vetted = False
+        self._reduced_any = False  # whether some state left a step out
+        self._expanded = 0  # states expanded, while sampling
+        self._all_steps = 0  # and their steps
+        self._kept_steps = 0  # and the steps kept
 
     def _topology(self) -> tuple[list[int], frozenset[int] | None]:
         """Each node's out-neighbours as a bitmask, and the allowed channels (None: all)."""
@@ -526,6 +546,31 @@ class PartialOrder:
         succs = self.model.actions(w)
         if not self.reduce:
             return succs
+        if self._expanded < SAMPLE:
+            kept = self._reduced(w, succs)
+            self._expanded += 1
+            self._all_steps += len(succs)
+            self._kept_steps += len(kept)
+            if self._expanded == SAMPLE:
+                self._weigh()
+            return kept
+        return self._reduced(w, succs)
+
+    def _weigh(self) -> None:
+        """At the end of the sample: stop reducing if it left out too few steps to pay
+        for itself (sound: a state may always expand every step; the properties are still
+        held to their reads)."""
+        left_out = 1 - self._kept_steps / self._all_steps if self._all_steps else 0.0
+        if left_out < PAYS:
+            self.reduce = False
+            self.note = (
+                f"--por left out {left_out:.0%} of the steps of the first {SAMPLE:,} states, "
+                "too few to pay for itself: every step was expanded from there on"
+            )
+
+    def _reduced(self, w: World, succs: list[tuple[Any, World]]) -> list[tuple[Any, World]]:
+        """The persistent, invisible subset of ``succs`` (the steps of ``w``) to explore,
+        or all of them."""
         if not self._inits_vetted:
             self._vet_inits()
         index, allowed, n = self.index, self.allowed, self.n
@@ -587,7 +632,19 @@ class PartialOrder:
         for _, nxt in chosen:
             if closes_cycle(w, nxt):  # the cycle proviso
                 return succs
+        self._reduced_any = True
         return chosen
+
+    def summary(self) -> str | None:
+        """The one line for the result's warnings: why it expanded every step (faults,
+        properties without reads; or at no state could some nodes' steps safely go first;
+        or from the end of the sample on), or None when it reduced."""
+        if self.note is None and not self._reduced_any:
+            return (
+                "--por reduced nothing: at no state could it leave a step out (one node acts "
+                "at a time, or another may send first, or a property sees the steps)"
+            )
+        return self.note
 
     def _candidates(self, active: int, filled: int) -> tuple[int, ...]:
         """The distinct closures of the active nodes, seeded in node order."""

@@ -157,6 +157,10 @@ class Search:
             self.graph = Graph(labelled=bool(fairness) or own)
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
+        #: The partial-order reduction (``por``), for its one-line note.
+        self.por: Any = None
+        #: The parts of states found nested shallowly enough (``actions_for``).
+        self._depth_known: dict[int, tuple[Any, int]] = {}
         #: Step properties: the state whose step first broke each (by position).
         self.step_found: dict[int, Any] = {}
         self._open_steps: list[tuple[int, Callable[..., Any]]] = []
@@ -205,6 +209,7 @@ class Search:
             for pos, _pred, is_always in self.checks
         ]
         self.actions = por.actions
+        self.por = por
 
     def _use_steps(self) -> None:
         """Judge the step properties on every step the search computes: the actions are
@@ -358,13 +363,15 @@ class Search:
         loop hashes it (a value nested deep enough crashes ``hash``); then the plain one.
         Loops ask again when they look at the clock, so the check costs nothing later."""
         actions = self.actions
+        known = self._depth_known
         if stored >= VALIDATE_FIRST:
+            known.clear()  # (the parts it holds)
             return actions
 
         def checked(state: Any) -> Iterator[Any]:
             for item in actions(state):
                 if isinstance(item, tuple) and len(item) == 2:
-                    check_depth(item[1], "state")
+                    check_depth(item[1], "state", known)
                 yield item
 
         return checked
@@ -629,6 +636,10 @@ class Search:
         checkpoint = self.checkpoint
         if checkpoint is not None and checkpoint.failed:
             found.append(checkpoint.failed)
+        if self.por is not None:
+            note = self.por.summary()
+            if note is not None:
+                found.append(note)
         return tuple(found)
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:
