@@ -67,7 +67,7 @@ import networkx as nx
 
 from modelcheck import Param, always, eventually_always, leads_to, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
-from models.registry.global_registry import NODES, fair_step, node_of, pid_of
+from models.registry.global_node import NODES, fair_step, node_of, pid_of
 from models.registry.horde_registry import wins
 
 #: The one child, by id.
