@@ -8,7 +8,7 @@ from typing import Any
 from modelcheck import follow
 from modelcheck.actors import Pid
 from modelcheck.testing import assert_violated
-from models.registry.global_registry import Node
+from models.registry.global_node import Node
 from models.supervision.highlander import Highlander
 from models.supervision.horde_supervisor import HordeSupervisor, Member, choose, has_quorum
 from tests.model_helpers import actions, counts, run, verdicts

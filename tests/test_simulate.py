@@ -83,21 +83,25 @@ def test_hypothesis_shrinks_a_long_walk_to_the_shortest_counterexample(
 
 
 def test_shrinking_finds_shorter_traces_than_dropping_steps_did() -> None:
-    # An 8-step walk that dropping labelled steps (the shrinker before hypothesis) took only
-    # down to 7; hypothesis finds BFS's 5 steps: partition first, then both sides register.
+    # A 9-step walk; hypothesis shrinks it to BFS's length, 7 steps: partition first, then
+    # each side's process starts and its server registers n (BFS starts both first).
     model = GlobalRegistry(partitions=1)
     one_holder = next(p for p in model.properties() if p.name == "one_holder").predicate
-    walk = parse_path("0.1.0.1.1.1.1.0.0")
+    walk = parse_path("0.0.2.1.1.1.0.2.0.1")
     assert not one_holder(replay(model, walk).final)
     trace = shrink(model, walk, lambda state: not one_holder(state))
     bfs = check(model).verdict("one_holder").trace
-    assert bfs is not None and trace.path == bfs.path == "0.2.0.0.0.0"
+    assert bfs is not None and len(trace.steps) == len(bfs.steps) == 8
+    assert trace.path == "0.2.0.2.1.0.2.1"
+    call = "[global_call, register_name, [register_name, n, <{0}.1>, random_exit_name]]"
     assert [s.action for s in trace.steps[1:]] == [
         "partition([a], [b])",
-        "signal(a, nodedown(b))",
-        "signal(b, nodedown(a))",
-        "timeout(a, start)",
-        "timeout(b, start)",
+        "signal(<a.0>, nodedown(b))",
+        "timeout(<a.1>, start)",
+        f"deliver(<a.1>, <a.0>, {call.format('a')})",
+        "signal(<b.0>, nodedown(a))",
+        "timeout(<b.1>, start)",
+        f"deliver(<b.1>, <b.0>, {call.format('b')})",
     ]
 
 

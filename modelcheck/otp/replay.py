@@ -4,8 +4,9 @@ A model declares its real counterpart with a class attribute ``otp_counterpart``
 only ``"global"`` exists (``models/registry/global_registry.py``: every node runs :global
 and one process that registers the name ``n``). The trace's steps (their structure, see
 :mod:`modelcheck.actors.steps`) become a schedule: partitions, cuts, heals, node crashes and
-registrations (the ``start`` timer) are *forced*, in order; deliveries, runtime signals and
-retries are messages internal to OTP, which cannot be forced: they are *recorded* and the
+registrations (a process's ``register_name`` call reaching its node's name server) are
+*forced*, in order; other deliveries, runtime signals and timers are internal to OTP (or
+to the process before it calls), which cannot be forced: they are *recorded* and the
 controller lets them settle before it looks. A restart, or a message the network drops or
 duplicates, has no real counterpart that can be forced here: such a trace is refused.
 
@@ -124,10 +125,11 @@ def _forced(number: int, action: str | None, label: Any) -> str | None:
     """The driver's step for a forced trace step; None for a step internal to OTP."""
     what = describe(label)
     kind = what["kind"]
-    if kind in ("deliver", "signal") or (kind == "timeout" and what["timer"] != "start"):
+    if kind == "deliver" and _is_registration(what.get("message")):
+        node = what["node"]  # the name server the call reaches: the node registering
+        return f"register:{getattr(node, 'node', node)}"
+    if kind in ("deliver", "signal", "timeout"):
         return None
-    if kind == "timeout":
-        return f"register:{what['node']}"
     if kind == "partition":
         return "partition:" + "|".join(",".join(group) for group in what["groups"])
     if kind == "cut":
@@ -139,6 +141,17 @@ def _forced(number: int, action: str | None, label: Any) -> str | None:
     raise NoRealCounterpart(
         f"step {number} ({action}) cannot be forced on real nodes: otp-replay forces "
         "partitions, cuts, heals, node crashes and registrations"
+    )
+
+
+def _is_registration(message: Any) -> bool:
+    """Whether a delivered message is a process's ``register_name`` call to its server."""
+    return (
+        isinstance(message, list)
+        and len(message) == 3
+        and message[0] == "global_call"
+        and isinstance(message[2], list)
+        and message[2][:1] == ["register_name"]
     )
 
 
@@ -167,11 +180,11 @@ def model_view(model: Model[Any], w: Any) -> View:
     system = _global_model(model)
     graph = system.connections(w)  # nodes(): a connection dropped by a node itself counts
     view: View = {}
-    for node, st in sorted(system.live_states(w).items()):
-        holder = dict(st.names).get("n")
+    for node in sorted(system.live_states(w)):
+        process, holder = system.otp_view(w, node)  # type: ignore[attr-defined]
         view[node] = {
-            "process": st.proc,
-            "holder": "none" if holder is None else str(holder).split(".", 1)[0],
+            "process": process,
+            "holder": holder,
             "nodes": sorted(graph.neighbors(node)) if node in graph else [],
         }
     return view

@@ -60,7 +60,7 @@ from typing import Any, NamedTuple
 from modelcheck import Param, always, eventually_always, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
 
-from .global_registry import NODES, fair_step, node_of, pid_of
+from .global_node import NODES, fair_step, node_of, pid_of
 
 #: The key every node's process registers.
 KEY = "k"

@@ -56,7 +56,7 @@ from typing import Any
 
 from modelcheck import Param, always, eventually_always, leads_to, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
-from models.registry.global_registry import (
+from models.registry.global_node import (
     FIFO_ONLY,
     NODES,
     Effect,

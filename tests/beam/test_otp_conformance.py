@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from modelcheck.actors import World
-from models.registry.global_registry import METHODS, GlobalRegistry, node_of, settled
+from models.registry.global_registry import METHODS, GlobalRegistry, settled
 from tests.beam.modelside import Check, accepts, signal_in
 from tests.beam.otp import observe, report, requires_otp
 from tests.beam.systems import (
@@ -333,16 +333,8 @@ def _otp_outcome(run: dict[str, Any]) -> Outcome:
 def _model_outcome(model: GlobalRegistry, w: World) -> Outcome:
     shown = []
     for node in ("a", "b"):
-        st = model.state_of(w, node)
-        holder = dict(st.names).get("n")
-        shown.append(
-            (
-                node,
-                st.proc != "killed",
-                st.proc == "notified",
-                "none" if holder is None else node_of(holder),
-            )
-        )
+        process, holder = model.otp_view(w, node)
+        shown.append((node, process != "killed", process == "notified", holder))
     return tuple(shown)
 
 
@@ -355,13 +347,13 @@ def _describe(outcome: Outcome) -> str:
 
 def _global_seen(label: Any, _: Any) -> Hashable | None:
     if label[0] == "timeout" and label[2] == "start":
-        return ("register", label[1])
+        return ("register", label[1].node)
     return _faults(label)
 
 
 def _conflict(model: GlobalRegistry, outcome: Outcome) -> Expected:
     def registered(node: str) -> Check:
-        return Check(f"{node} registered", lambda w: model.state_of(w, node).proc == "registered")
+        return Check(f"{node} registered", lambda w: model.otp_view(w, node)[0] == "registered")
 
     return [
         "partition",

@@ -71,18 +71,19 @@ def test_split_brain_reproduces_on_otp(
     assert run.code == (0 if reproduced == 20 else 1)
     assert [" ".join(line.split()) for line in lines[2:7]] == [
         "0 start a, b",
-        "1 partition([a], [b]) forced: partition:a|b",
-        "2 signal(a, nodedown(b)) recorded",
-        "3 signal(b, nodedown(a)) recorded",
-        "4 timeout(a, start) forced: register:a",
+        "1 timeout(<a.1>, start) recorded",
+        "2 timeout(<b.1>, start) recorded",
+        "3 partition([a], [b]) forced: partition:a|b",
+        "4 signal(<a.0>, nodedown(b)) recorded",
     ]
+    assert " ".join(lines[8].split()).endswith("forced: register:a")  # the call arrives
 
 
 @requires_otp
 def test_split_brain_without_heal_reproduces_on_otp(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """one_holder's counterexample (5 steps, the same for every resolver): both hold n."""
+    """one_holder's counterexample (7 steps, the same for every resolver): both hold n."""
     monkeypatch.chdir(ROOT)
     out = _saved(capsys, tmp_path, "partitions=1")
     run = run_cli(capsys, "otp-replay", str(out / "one_holder.json"))
@@ -99,7 +100,16 @@ def test_split_brain_without_heal_reproduces_on_otp(
 def test_a_node_crash_is_forced() -> None:
     assert OTP is not None
     model = GlobalRegistry(crashes=1)
-    trace = follow(model, ["timeout(a, start)", "crash(b)", "signal(a, nodedown(b))"])
+    call = "[global_call, register_name, [register_name, n, <a.1>, random_exit_name]]"
+    trace = follow(
+        model,
+        [
+            "timeout(<a.1>, start)",
+            f"deliver(<a.1>, <a.0>, {call})",
+            "crash(b)",
+            "signal(<a.0>, nodedown(b))",
+        ],
+    )
     replay = replay_on_otp(model, trace, runs=2, otp=OTP, tag=f"k{os.getpid()}")
     assert replay.schedule.forced == ["register:a", "crash:b"]
     assert replay.reproduced == 2
@@ -107,7 +117,7 @@ def test_a_node_crash_is_forced() -> None:
 
 
 #: A cut among three nodes, both sides told.
-CUT = ["cut(a, b)", "signal(a, nodedown(b))", "signal(b, nodedown(a))"]
+CUT = ["cut(a, b)", "signal(<a.0>, nodedown(b))", "signal(<b.0>, nodedown(a))"]
 
 
 @requires_otp
@@ -192,7 +202,7 @@ def test_a_step_without_a_real_counterpart_is_refused(
         "cannot be forced on real nodes: otp-replay forces partitions, cuts, heals, node "
         "crashes and registrations\n"
     )
-    assert "(drop(a, b, " in run.err
+    assert "(drop(<a.0>, <b.0>, " in run.err
 
 
 def test_without_erlang_it_says_so(
@@ -215,16 +225,20 @@ def test_the_schedule_forces_faults_and_registrations_only() -> None:
         model,
         [
             "partition([a], [b])",
-            "signal(a, nodedown(b))",
-            "timeout(a, start)",
+            "signal(<a.0>, nodedown(b))",
+            "timeout(<a.1>, start)",
+            "deliver(<a.1>, <a.0>, [global_call, register_name, "
+            "[register_name, n, <a.1>, random_exit_name]])",
             "heal()",
         ],
     )
     schedule = schedule_of(model, trace)
+    # The start timer is the process's own; the call reaching the server is the forced
+    # registration (the real driver's register_name returns once it is done).
     assert schedule.forced == ["partition:a|b", "register:a", "heal"]
     assert [(c.step, c.recorded) for c in schedule.checkpoints] == [
         (0, ()),
-        (1, (2,)),
-        (3, ()),
+        (1, (2, 3)),
         (4, ()),
+        (5, ()),
     ]
