@@ -284,7 +284,6 @@ def test_the_cli_reports_the_store_and_judges_liveness(
     assert "  holds      eventually elects_a_leader" in lines
 
 
-
 _WORLDS = (
     "from modelcheck.fingerprint import fingerprint as f\n"
     "from models.registry.global_registry import GlobalRegistry\n"
