@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import sys
 
-from modelcheck.errors import ModelError
 from modelcheck.values import check_immutable
 
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
-from .liveness import Graph
+from .liveness import Graph, unhashable_label
 
 __all__ = ["run_bfs"]
 
@@ -176,11 +175,7 @@ def _run_bfs_recording(search: Search, graph: Graph) -> int:
         search.stopped = "out-of-memory"
     except TypeError as exc:
         if labelled and not _hashable(label):
-            raise ModelError(
-                f"the action label {label!r} is not hashable: with fairness conditions, "
-                "labels must be hashable (strings, numbers, tuples of them)",
-                search.trace_to(i),
-            ) from None
+            raise unhashable_label(label, search.trace_to(i)) from None
         search.generated = generated
         search.fail(exc, i)
     except Exception as exc:

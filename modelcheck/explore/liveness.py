@@ -76,11 +76,33 @@ __all__ = [
     "judge_liveness",
     "lasso_note",
     "lasso_problem",
+    "lost_successor",
+    "unhashable_label",
 ]
 
 #: The values ``Model.stuttering`` may take.
 STUTTERING = ("deadlock", "never", "always")
 _DONE = 2**31 - 1
+
+
+def unhashable_label(label: Any, trace: Trace | None) -> ModelError:
+    """The error for an action label the liveness graph cannot keep (``trace`` reaches the
+    state whose step has it)."""
+    return ModelError(
+        f"the action label {label!r} is not hashable: with fairness conditions, "
+        "labels must be hashable (strings, numbers, tuples of them)",
+        trace,
+    )
+
+
+def lost_successor(trace: Trace | None) -> NondeterminismError:
+    """The error for a stored state whose successors, computed once more to build the
+    liveness graph, include one the search never found (``trace`` reaches that state)."""
+    return NondeterminismError(
+        "the model is nondeterministic: re-running actions() on a stored state "
+        "gave a successor the search never found",
+        trace,
+    )
 
 
 class Graph:
@@ -144,19 +166,11 @@ def collect_edges(
         for label, nxt in expand(model, state):
             target = index.get(nxt)
             if target is None:
-                raise NondeterminismError(
-                    "the model is nondeterministic: re-running actions() on a stored state "
-                    "gave a successor the search never found",
-                    trace_to(number),
-                )
+                raise lost_successor(trace_to(number))
             try:
                 graph.add_edge(target, label)
             except TypeError:
-                raise ModelError(
-                    f"the action label {label!r} is not hashable: with fairness conditions, "
-                    "labels must be hashable (strings, numbers, tuples of them)",
-                    trace_to(number),
-                ) from None
+                raise unhashable_label(label, trace_to(number)) from None
         graph.close_state()
     return graph
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
-from modelcheck.errors import ModelError, NondeterminismError
 from modelcheck.fingerprint import fingerprint
 from modelcheck.trace import Trace
 
-from .liveness import Graph
+from .liveness import Graph, lost_successor, unhashable_label
 from .store import FingerprintStore
 
 __all__ = ["FingerprintStates", "collect_edges_by_fingerprint"]
@@ -100,20 +99,12 @@ def collect_edges_by_fingerprint(
         for label, nxt in actions(state):
             target = number_of(fingerprint(nxt))
             if target is None:
-                raise NondeterminismError(
-                    "the model is nondeterministic: re-running actions() on a stored state "
-                    "gave a successor the search never found",
-                    trace_to(number),
-                )
+                raise lost_successor(trace_to(number))
             if target > number and parent[target] == number and target not in pending:
                 pending[target] = nxt
             try:
                 graph.add_edge(target, label)
             except TypeError:
-                raise ModelError(
-                    f"the action label {label!r} is not hashable: with fairness conditions, "
-                    "labels must be hashable (strings, numbers, tuples of them)",
-                    trace_to(number),
-                ) from None
+                raise unhashable_label(label, trace_to(number)) from None
         graph.close_state()
     return graph
