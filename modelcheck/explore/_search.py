@@ -377,7 +377,14 @@ class Search:
         return checked
 
     def add_initial_states(self) -> bool:
-        """Store and check the initial states; True if the search must stop already."""
+        """Store and check the initial states; True if the search must stop already. An
+        exception the model raises there is reported as :meth:`fail` reports it."""
+        try:
+            return self._add_initial_states()
+        except Exception as exc:
+            self.fail(exc, -1)
+
+    def _add_initial_states(self) -> bool:
         self.inits = initial_states_twice(self.model)
         store = self.store
         for choice, state in enumerate(self.inits):

@@ -191,11 +191,8 @@ def begin(search: Search) -> tuple[int, int, int] | None:
     if search.resuming:
         i, level, level_end = search.resume().position
         return i, level, level_end
-    try:
-        if search.add_initial_states():
-            return None
-    except Exception as exc:
-        search.fail(exc, -1)
+    if search.add_initial_states():
+        return None
     return 0, 1, len(search.store)
 
 

@@ -498,11 +498,8 @@ def run_cluster(
 ) -> CheckResult:
     """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
     ``traffic``, if given, is filled in with what the shards exchanged."""
-    try:
-        if search.add_initial_states():
-            return search.result(1)
-    except Exception as exc:
-        search.fail(exc, -1)
+    if search.add_initial_states():
+        return search.result(1)
     inits = len(search.store)
     cpus = int(ray.cluster_resources().get("CPU", 0))
     if shards > cpus:

@@ -52,11 +52,8 @@ def run_compact_bfs(search: Search) -> int:
         frontier: list[Any] = saved.extra["frontier"]
         following: list[Any] = saved.extra["following"]
     else:
-        try:
-            if search.add_initial_states():
-                return 1
-        except Exception as exc:
-            search.fail(exc, -1)
+        if search.add_initial_states():
+            return 1
         frontier = store.stored_initials(search.inits, search.canon)
         following = []  # the next level's states, found so far
         base, level, start = 0, 1, 0

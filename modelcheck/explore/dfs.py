@@ -41,11 +41,8 @@ def run_dfs(search: Search) -> int:
         depth_of: array[int] = saved.extra["depth_of"]
         beyond: list[Any] = saved.extra["beyond"]
     else:
-        try:
-            if search.add_initial_states():
-                return 1
-        except Exception as exc:
-            search.fail(exc, -1)
+        if search.add_initial_states():
+            return 1
         depth_of = array("i", [1]) * len(store)
         stack = list(range(len(store) - 1, -1, -1))
         held = []

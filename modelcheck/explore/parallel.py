@@ -130,11 +130,8 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
             )
         start = (first, level, end)
     else:
-        try:
-            if search.add_initial_states():
-                return search.result(1)
-        except Exception as exc:
-            search.fail(exc, -1)
+        if search.add_initial_states():
+            return search.result(1)
         start = (0, 1, len(search.store))
     if start[0] == start[2]:
         return search.result(start[1])
