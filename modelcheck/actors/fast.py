@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actor import NOTE, SEND, TIMER, Signal
-from .rules import Outcome, Rules
+from .rules import Outcome, Rules, signal_handler
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
 
 __all__ = ["FastPath"]
@@ -311,12 +311,8 @@ class FastPath(Rules):
         """The step of process ``i`` receiving ``signal`` (from a channel or its queue):
         ``DOWN``, ``nodedown`` and ``nodeup`` run their handler (remembered); an ``EXIT`` or
         ``kill`` goes through the rules, which decide whether it is trapped."""
-        kind = signal.kind
-        if kind == "DOWN":
-            call: tuple[str, tuple[Any, ...]] = ("on_down", (signal.who, signal.reason))
-        elif kind == "nodedown" or kind == "nodeup":
-            call = ("on_" + kind, (signal.who,))
-        else:
+        call = signal_handler(signal)
+        if call is None:
             return _Step(label, None, None, None, None, {}, {}, {}, 0)
         outcomes = self._outcomes(procs, i, call[0], state, call[1])
         posts, timers = self._plan(i, outcomes)

@@ -103,6 +103,18 @@ CRASHES, RESTARTS, PARTITIONS, CUTS, HEALS, DROPS, DUPLICATES, KILLS, MENDS = ra
 Outcome = tuple[tuple[Any, ...], Any, tuple[tuple[Any, ...], ...]]
 
 
+def signal_handler(signal: Signal) -> tuple[str, tuple[Any, ...]] | None:
+    """The handler a runtime signal always runs, and its arguments: ``DOWN``, ``nodedown``
+    and ``nodeup``. None for ``EXIT`` and ``kill``, whose effect depends on trapping. The
+    rules and the fast path both ask here, so that they cannot call different handlers."""
+    kind = signal.kind
+    if kind == "DOWN":
+        return "on_down", (signal.who, signal.reason)
+    if kind == "nodedown" or kind == "nodeup":
+        return "on_" + kind, (signal.who,)
+    return None
+
+
 class _Reader:
     """What a handler may read of the world (``Out.spawn``'s pid, ``Out.whereis``): only
     the processes' table, which is part of every remembered handler input."""
@@ -410,12 +422,9 @@ class Rules:
             yield from self._run(w, log, label, how, slot, "on_message", args)
             return
         kind, who, reason = msg.kind, msg.who, msg.reason
-        if kind == "DOWN":
-            yield from self._run(w, log, label, how, slot, "on_down", (who, reason))
-        elif kind == "nodedown":
-            yield from self._run(w, log, label, how, slot, "on_nodedown", (who,))
-        elif kind == "nodeup":
-            yield from self._run(w, log, label, how, slot, "on_nodeup", (who,))
+        call = signal_handler(msg)
+        if call is not None:
+            yield from self._run(w, log, label, how, slot, *call)
         elif kind == "EXIT" and self._behaviour(w.procs, slot).trap_exit:
             yield from self._run(w, log, label, how, slot, "on_exit", (who, reason))
         else:
