@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck import follow
-from modelcheck.actors import Pid
+from modelcheck.actors import Pid, Signal
 from modelcheck.testing import assert_violated
-from models.registry.global_node import Node
-from models.supervision.highlander import Highlander
+from models.supervision.highlander import Highlander, Instance
 from models.supervision.horde_supervisor import HordeSupervisor, Member, choose, has_quorum
 from tests.model_helpers import actions, counts, run, verdicts
 
@@ -162,28 +161,54 @@ def test_two_members_with_a_quorum_survive_losing_a_but_not_b() -> None:
 
 # -- Highlander ---------------------------------------------------------------------------
 
-# a registers first; b finds the name taken and monitors a.1.
+A2, B2 = Pid("a", 2), Pid("b", 2)
+
+
+def call(node: str) -> str:
+    """The delivery of a Highlander's register_name call to its node's name server."""
+    return (
+        f"deliver(<{node}.2>, <{node}.0>, [global_call, register_name, [register_name, "
+        f"Highlander.w, <{node}.2>, Highlander.handle_conflict]])"
+    )
+
+
+# a registers first (the boss b locks for it); b's call finds the name taken, b looks the
+# holder up and monitors <a.2>.
 A_FIRST = [
-    "timeout(a, start)",
-    "deliver(a, b, set_lock)",
-    "deliver(b, a, granted)",
-    "deliver(a, b, [register, Highlander.w, a.1])",
-    "deliver(a, b, del_lock)",
-    "timeout(b, start)",
-    "deliver(b, a, set_lock)",
-    "deliver(a, b, granted)",
-    "deliver(b, a, del_lock)",
+    call("a"),
+    "deliver(<a.0>, <b.0>, [set_lock, [global, <a.0>], <a.0>])",
+    "deliver(<b.0>, <a.0>, [lock_answer, [global, <a.0>], <a.0>, true])",
+    "deliver(<a.0>, <b.0>, [register, Highlander.w, <a.2>, Highlander.handle_conflict])",
+    "deliver(<a.0>, <b.0>, [del_lock, [global, <a.0>], <a.0>])",
+    "deliver(<a.0>, <a.2>, [global, register_name, yes])",
+    call("b"),
+    "deliver(<b.0>, <a.0>, [set_lock, [global, <b.0>], <b.0>])",
+    "deliver(<a.0>, <b.0>, [lock_answer, [global, <b.0>], <b.0>, true])",
+    "deliver(<b.0>, <b.2>, [global, register_name, no])",
+    "deliver(<b.2>, <b.0>, [global_call, whereis_name, [whereis_name, Highlander.w]])",
+    "deliver(<b.0>, <b.2>, [global, whereis_name, <a.2>])",
+]
+# a's node is gone (crashed or cut off): b's server drops a's names, b's monitor fires
+# with noconnection, b registers and starts the child.
+B_TAKES_OVER = [
+    "signal(<b.0>, DOWN(<a.2>, noconnection))",
+    "signal(<b.0>, nodedown(a))",
+    "signal(<b.2>, DOWN(<a.2>, noconnection))",
+    call("b"),
+    "deliver(<b.0>, <b.2>, [global, register_name, yes])",
 ]
 
 
-def highlander(system: Highlander, world: Any, name: str) -> Node:
-    st = system.state_of(world, name)
-    assert isinstance(st, Node)
+def highlander(system: Highlander, world: Any, pid: Pid) -> Instance:
+    st = system.processes(world)[pid]
+    assert isinstance(st, Instance)
     return st
 
 
 def test_one_highlander_runs_the_child_and_the_other_takes_over_on_a_crash() -> None:
-    for faults, expected in (({}, (37, 55, 10)), ({"crashes": 1}, (69, 179, 10))):
+    # (37, 55, 10) and (69, 179, 10) on the node-level :global; the library's has a name
+    # server, a supervisor and a Highlander per node, and real calls, locks and monitors.
+    for faults, expected in (({}, (86, 161, 14)), ({"crashes": 1}, (152, 444, 15))):
         result = run(Highlander(**faults))
         assert counts(result) == expected
         assert verdicts(result) == {
@@ -195,27 +220,33 @@ def test_one_highlander_runs_the_child_and_the_other_takes_over_on_a_crash() -> 
         }
     system = Highlander(crashes=1)
     world = follow(system, A_FIRST).final
-    assert highlander(system, world, "b").proc == "waiting"
-    assert highlander(system, world, "b").watch == "a.1"
-    world = follow(system, [*A_FIRST, "crash(a)", "signal(b, nodedown(a))"]).final
-    assert system.instances(world) == ["b.1"]
+    assert highlander(system, world, B2) == Instance("waiting", A2)
+    assert system.instances(world) == [A2]
+    world = follow(system, [*A_FIRST, "crash(a)", *B_TAKES_OVER]).final
+    assert system.instances(world) == [B2]
 
 
 def test_in_a_partition_the_waiting_highlander_takes_over() -> None:
     system = Highlander(partitions=1)
-    result = assert_violated(system, "one_instance", steps=5)
-    assert counts(result) == (124, 339, 11)  # 276 generated before the reconnect poll
-    world = follow(system, [*A_FIRST, "partition([a], [b])", "signal(b, nodedown(a))"]).final
-    assert system.instances(world) == ["a.1", "b.1"]
+    # 5 steps on the node-level :global; now both calls and replies are steps, and each
+    # server must hear its nodedown before it may lock alone.
+    result = assert_violated(system, "one_instance", steps=7)
+    assert counts(result) == (432, 1289, 17)
+    assert actions(result, "one_instance")[:3] == [
+        "partition([a], [b])",
+        "signal(<a.0>, nodedown(b))",
+        "signal(<b.0>, nodedown(a))",
+    ]
+    world = follow(system, [*A_FIRST, "partition([a], [b])", *B_TAKES_OVER]).final
+    assert system.instances(world) == [A2, B2]
     assert result.status("settles_on_one_instance") == "violated"
 
 
 def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
     system = Highlander(partitions=1, heals=1)
     result = run(system)
-    # (1,336, 3,510, 22) with the old heal; now after the heal a connection comes back
-    # only when a reconnect poll fires: more interleavings, one step more.
-    assert counts(result) == (2453, 8686, 25)
+    # (2,453, 8,686, 25) on the node-level :global, with a string per node.
+    assert counts(result) == (4074, 12899, 28)
     assert verdicts(result) == {
         "one_instance": "violated",
         "one_instance_once_settled": "holds",
@@ -223,25 +254,30 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
         "settles_on_one_instance": "holds",
         "shut_down_by_resolver": "reached",
     }
-    assert actions(result, "shut_down_by_resolver")[-1] == (
-        "deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])"
-    )
-    # a.1 held the name first and b.1 took over in the partition; still a.1 goes.
+    resolved = actions(result, "shut_down_by_resolver")
+    assert len(resolved) == 13 and resolved[-3:] == [
+        "deliver(<b.0>, <a.0>, [names, [a, b, 1], [[Highlander.w, <b.2>, "
+        "Highlander.handle_conflict]]])",
+        "deliver(<a.0>, <a.2>, EXIT(<a.0>, name_conflict))",
+        "deliver(<a.2>, <a.1>, \"EXIT(<a.2>, ('shutdown', 'name_conflict'))\")",
+    ]
+    # <a.2> held the name first and <b.2> took over in the partition; still <a.2> goes.
     world = follow(
         system,
         [
             *A_FIRST,
             "partition([a], [b])",
-            "signal(b, nodedown(a))",
-            "signal(a, nodedown(b))",
+            *B_TAKES_OVER,
+            "signal(<a.0>, nodedown(b))",
             "heal()",
-            "timeout(a, reconnect)",
-            "signal(a, nodeup(b))",
-            "deliver(a, b, [sync, a+b/1])",
-            "deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])",
+            "timeout(<a.0>, [ping, b])",
+            "signal(<a.0>, nodeup(b))",
+            "deliver(<a.0>, <b.0>, [sync, [a, b, 1]])",
+            *resolved[-3:],
         ],
     ).final
-    a = highlander(system, world, "a")
-    assert (a.pid, a.proc) == ("a.2", "registering")
-    assert system.instances(world) == ["b.1"]
-    assert ("a", "b", ("DOWN", "a.1", "shutdown")) in system.in_flight(world)
+    assert highlander(system, world, Pid("a", 3)) == Instance("registering")
+    assert system.instances(world) == [B2]
+    assert (A2, Pid("a", 0), Signal("DOWN", A2, ("shutdown", "name_conflict"))) in (
+        system.in_flight(world)
+    )

@@ -60,12 +60,26 @@ from typing import Any, NamedTuple
 from modelcheck import Param, always, eventually_always, sometimes, weak
 from modelcheck.actors import Actor, ActorSystem, Out, World
 
-from .global_node import NODES, fair_step, node_of, pid_of
+from .global_registry import NODES, fair_step
 
 #: The key every node's process registers.
 KEY = "k"
 
 Entry = tuple[str, str, int]  # (key, pid, clock): the pid's node is the writer
+
+
+def pid_of(node: str, incarnation: int = 1) -> str:
+    """The pid of a node's process, as a string: ``b.1`` is the first process on ``b``.
+
+    >>> pid_of("b"), node_of("b.2")
+    ('b.1', 'b')
+    """
+    return f"{node}.{incarnation}"
+
+
+def node_of(pid: str) -> str:
+    """The node a pid lives on (``node(Pid)``)."""
+    return pid.split(".", 1)[0]
 
 
 def wins(new: Entry, old: Entry) -> bool:

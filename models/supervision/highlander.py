@@ -1,134 +1,135 @@
 """Highlander: one process per cluster, on top of :global.
 
-What the real system does: ``{Highlander, child_spec}`` registers ``{Highlander, id}`` with
-``:global.register_name(name, self(), &handle_conflict/3)``. On ``:yes`` it starts the child
-(under a supervisor linked to it); on ``:no`` it looks up the holder (``whereis_name``, a
-local lookup), monitors it, and registers again when the monitor fires, ``noconnection``
-included. So during a partition there is one instance per side. On heal, :global's sync
-calls ``handle_conflict(name, pid1, pid2)`` on the lower node, that node's own pid second: it
-sends ``pid2`` an exit with reason ``:name_conflict`` and keeps ``pid1``. Highlander traps
-exits: it stops the child with ``:shutdown`` and stops; its supervisor starts it again, it
-registers, finds the name taken and monitors the winner.
+What the real system does: ``{Highlander, child_spec}`` is a process (under the
+application's supervisor) that traps exits and, as it starts, calls
+``:global.register_name({Highlander, id}, self(), &handle_conflict/3)``. On ``:yes`` it
+starts the child (under a supervisor linked to it); on ``:no`` it looks up the holder
+(``:global.whereis_name``), monitors it, and registers again when the monitor fires,
+``noconnection`` included. So during a partition there is one instance per side. On heal,
+:global's sync calls ``handle_conflict(name, pid1, pid2)`` on the lower node, that node's
+own pid second: it sends ``pid2`` the exit signal ``:name_conflict`` and keeps ``pid1``.
+The Highlander traps it, stops its child and stops with ``{:shutdown, :name_conflict}``;
+its supervisor starts it again, it registers, finds the name taken and monitors the winner.
 
-The model: :mod:`models.registry.global_registry` (imported, not copied), with each node's
-process a Highlander: ``running`` once registered (the child runs), ``waiting`` while it
-monitors the holder, started again at once with a new pid (``a.2``) after a name conflict.
-Simplified: the child starts and stops with its Highlander; a monitor on a remote pid is
-:global's own, the ``DOWN`` every node gets when a registered process dies, or the
-``nodedown`` of its node. As on the BEAM, a healed network reconnects nothing by itself:
-after a ``nodedown`` a node polls with ``Node.connect`` (libcluster's loop) until :global
-has synced with every node again.
+The model: nodes ``a`` and ``b`` (``-p nodes=3`` adds ``c``), each running :global's name
+server (:mod:`modelcheck.beam.global_names`, as in
+:mod:`models.registry.global_registry`, whose pinging server it reuses) with
+``handle_conflict`` as a user resolver, and a :class:`~modelcheck.beam.supervisor.Supervisor`
+(``<a.1>``) whose one permanent child is the Highlander (``<a.2>``; after a name conflict
+``<a.3>``). A Highlander calls ``register_name`` from its ``init``, as Highlander does; its
+status is ``registering``, ``running`` (registered: the child runs), ``looking`` (its
+``whereis_name`` is under way) or ``waiting`` (it monitors the holder). Simplified: the
+child starts and stops with its Highlander (no process of its own). As on the BEAM, a
+healed network reconnects nothing by itself: after a ``nodedown`` the lower node's server
+pings the other node until ``nodeup`` (an application's traffic, or libcluster's loop).
 
 Checked:
 
 - ``one_instance`` (always): at most one instance of the child runs.
-- ``one_instance_once_settled`` (always): once settled (as in the registry model), exactly
-  one runs.
+- ``one_instance_once_settled`` (always): once settled (no link cut, nothing in flight, no
+  signal or timer pending, no lock held, no registration or sync under way), exactly one
+  runs.
 - ``runs_again`` (leads_to) and ``settles_on_one_instance`` (eventually_always), with weak
-  fairness per channel, per signal queue and per timer, and on the heal: whenever none
-  runs, one runs later; from some point on, exactly one runs.
-- ``shut_down_by_resolver`` (sometimes): a Highlander was stopped by the resolver and started
-  again (its pid is a second incarnation).
+  fairness per channel, per signal queue, per timer and on the heal: whenever none runs,
+  one runs later; from some point on, exactly one runs.
+- ``shut_down_by_resolver`` (sometimes): a Highlander was stopped by the resolver and its
+  supervisor started it again.
 
-What the checker finds, with 2 nodes:
+What the checker finds, with 2 nodes (the counts are pinned in ``specs/highlander*.toml``):
 
-- No faults: 37 states; ``--crashes 1``: 69 states; everything holds (the holder's node
-  crashes, the waiter hears ``nodedown``, registers and starts the child). With 3 nodes:
-  1,295 and 3,615 states, the same.
-- ``--partitions 1``: 124 states. ``one_instance`` is violated in 5 steps (a partition
-  before either starts: both register, both run the child), and ``settles_on_one_instance``
-  (nothing heals it). A Highlander that was waiting takes over the same way: its monitor
-  fires with ``noconnection`` (the tests replay it).
-- ``--partitions 1 --heals 1``: 2,453 states. ``one_instance`` is still violated, and
-  everything else holds: ``shut_down_by_resolver`` is reached in 10 steps (the heal, then
-  a reconnect poll), the last
-  ``deliver(b, a, [names, a+b/1, [[Highlander.w, b.1]]])``: ``a`` resolves the clash by
-  stopping its own ``a.1`` (Highlander's resolver keeps the other node's pid, the opposite of
-  ``random_exit_name``), and ``a.2`` starts, finds the name taken by ``b.1``, and waits. Even
-  when ``a.1`` held the name first and ``b.1`` took over in the partition, it is ``a.1``
-  that goes.
+- No faults and ``--crashes 1``: everything holds (the holder's node crashes, the waiter's
+  monitor fires with ``noconnection``, it registers and starts the child).
+- ``--partitions 1``: ``one_instance`` is violated (a partition before the registrations
+  reach the other node: each side registers, both run the child), and
+  ``settles_on_one_instance`` (nothing heals it). A Highlander that was waiting takes over
+  the same way: its monitor fires with ``noconnection`` (the tests replay it).
+- ``--partitions 1 --heals 1``: ``one_instance`` is still violated, and everything else
+  holds: ``shut_down_by_resolver`` is reached after the heal, a ping, the sync, and the
+  supervisor's ``EXIT``: ``a`` resolves the clash by stopping its own Highlander
+  (``handle_conflict`` keeps the other node's pid, the opposite of ``random_exit_name``),
+  and the new one finds the name taken and waits. Even when ``a``'s held the name first
+  and ``b``'s took over in the partition, it is ``a``'s that goes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelcheck import Param, always, eventually_always, leads_to, sometimes, weak
-from modelcheck.actors import Actor, ActorSystem, Out, World
-from models.registry.global_node import (
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid, World
+from modelcheck.beam.global_names import (
+    NAME_SERVER,
+    REPLY,
+    GlobalState,
+    register_name,
+    whereis_name,
+)
+from modelcheck.beam.supervisor import Child, Supervisor, SupState
+from models.registry.global_registry import (
     FIFO_ONLY,
     NODES,
-    Effect,
-    GlobalNode,
-    Node,
+    PingingServer,
     fair_step,
-    node_of,
-    pid_of,
-    settled,
-    show_node,
+    show_server,
 )
 
 #: The name Highlander registers: {Highlander, child_spec.id}.
 NAME = "Highlander.w"
+#: The resolve method the registration names: Highlander's own ``handle_conflict/3``.
+HANDLE_CONFLICT = "Highlander.handle_conflict"
 
 
-class HighlanderNode(GlobalNode):
-    """A node running :global and a Highlander process for the child ``w``.
+def handle_conflict(name: Hashable, pid1: Pid, pid2: Pid, out: Out) -> Pid:
+    """``handle_conflict(_name, pid1, pid2)``: exit ``pid2`` (the resolving node's own)
+    with ``:name_conflict``, keep ``pid1`` (the other node's)."""
+    out.exit(pid2, "name_conflict")
+    return pid1
 
-    The Highlander process registers the name; if that succeeds it starts the child (under
-    a supervisor linked to it), otherwise it looks up the holder, monitors it and registers
-    again when the monitor fires. It traps exits: the resolver's ``exit(Pid, name_conflict)``
-    makes it stop the child and stop itself; its own supervisor then starts it again, with
-    a new pid.
-    """
 
-    def __init__(self) -> None:
-        super().__init__(method="Highlander.handle_conflict", name=NAME)
+class Instance(NamedTuple):
+    """A Highlander process: registering, running (the child runs), looking (asking
+    :global where the holder is) or waiting (monitoring ``holder``)."""
 
-    def registered(self, me: str, st: Node, yes: bool, out: Out) -> Node:
-        if yes:
-            return st._replace(proc="running")  # the child is started
-        holder = dict(st.names).get(self.name)  # :global.whereis_name: a local lookup
-        if holder is None:
-            return self.register(me, st._replace(proc="registering"), out)
-        return st._replace(proc="waiting", watch=holder)  # Process.monitor(holder)
+    status: str
+    holder: Pid | None = None
 
-    def holder_down(self, me: str, st: Node, pid: str, reason: str, out: Out) -> Node:
-        return self.register(me, st._replace(proc="registering", watch=""), out)
 
-    def to_process(self, me: str, st: Node, msg: Any, out: Out) -> Node:
-        if msg[0] != "exit" or msg[1] != st.pid:
-            return st
-        if msg[2] == "kill":
-            st = self.die(me, st, "killed", out)
-        else:  # trapped: stop the child, then stop with {:shutdown, :name_conflict}
-            st = self.die(me, st, "shutdown", out)
-        incarnation = int(st.pid.split(".")[1]) + 1  # its supervisor starts it again
-        return self.start_process(me, st._replace(pid=pid_of(me, incarnation)), out)
+class HighlanderProcess(Actor[Instance]):
+    """The Highlander process for the child ``w``: it traps exits."""
 
-    def on_nodedown(self, me: str, state: Node, node: str, out: Out) -> Node:
-        """:global forgets ``node``; a poll (libcluster's) will try to connect again."""
-        out.set_timer("reconnect")
-        return super().on_nodedown(me, state, node, out)
+    trap_exit = True
 
-    def on_timeout(self, me: str, state: Node, timer: Hashable, out: Out) -> Node:
-        """The ``reconnect`` poll: ``Node.connect`` to every node :global has not synced
-        with, again later while there is one (on the BEAM a healed network reconnects
-        nothing by itself); :global's own timers otherwise."""
-        if timer != "reconnect":
-            return super().on_timeout(me, state, timer, out)
-        missing = [node for node in out.nodes if node != me and node not in state.known]
-        for node in missing:
-            out.connect(node)
-        if missing:
-            out.set_timer("reconnect")
+    def init(self, me: Pid, out: Out) -> Instance:
+        register_name(out, NAME, me, HANDLE_CONFLICT)
+        return Instance("registering")
+
+    def on_message(self, me: Pid, state: Instance, sender: Any, msg: Any, out: Out) -> Instance:
+        if msg[0] != REPLY:
+            return state
+        verb, answer = msg[1], msg[2]
+        if verb == "register_name":
+            if answer == "yes":
+                return Instance("running")  # the child is started
+            whereis_name(out, NAME)
+            return Instance("looking")
+        if answer == "undefined":  # the holder went in between: register again
+            register_name(out, NAME, me, HANDLE_CONFLICT)
+            return Instance("registering")
+        out.monitor(answer)
+        return Instance("waiting", answer)
+
+    def on_down(self, me: Pid, state: Instance, who: Any, reason: Any, out: Out) -> Instance:
+        if who != state.holder:
+            return state
+        register_name(out, NAME, me, HANDLE_CONFLICT)
+        return Instance("registering")
+
+    def on_exit(self, me: Pid, state: Instance, who: Any, reason: Any, out: Out) -> Instance:
+        """``{:EXIT, _, :name_conflict}``: stop the child, then stop; the supervisor's
+        ``EXIT`` (it gave up) stops it as well."""
+        out.stop(("shutdown", reason) if reason == "name_conflict" else reason)
         return state
-
-    def resolve(self, name: str, pid: str, pid2: str) -> tuple[str | None, list[Effect]]:
-        """``handle_conflict(_name, pid1, pid2)``: exit ``pid2`` (this node's) with
-        ``:name_conflict``, keep ``pid1`` (the other node's)."""
-        return pid, [(pid2, ("exit", pid2, "name_conflict"))]
 
 
 class Highlander(ActorSystem):
@@ -136,19 +137,42 @@ class Highlander(ActorSystem):
 
     nodes = Param(2, help="number of nodes (a, b, c)", min=2, max=3)
     network = FIFO_ONLY
-    fairness = (weak("deliver", "signal", "timeout", per=fair_step), weak("heal"))
+    fairness = (weak("deliver", "signal", "timeout", "heal", per=fair_step),)
 
-    def actors(self) -> dict[str, Actor[Any]]:
-        return {node: HighlanderNode() for node in NODES[: self.nodes]}
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        server = PingingServer(resolvers=((HANDLE_CONFLICT, handle_conflict),))
+        supervisor = Supervisor((Child("highlander", HighlanderProcess()),))
+        return {node: (Boot(server, name=NAME_SERVER), supervisor) for node in NODES[: self.nodes]}
 
     def show(self, w: World) -> dict[str, Any]:
         shown = super().show(w)
-        shown.update((name, show_node(st)) for name, st in self.live_states(w).items())
+        for pid, state in self.processes(w).items():
+            if type(state) is GlobalState:
+                shown[str(pid)] = show_server(state)
+            elif type(state) is Instance:
+                holder = f", monitors {state.holder}" if state.holder else ""
+                shown[str(pid)] = state.status + holder
         return shown
 
-    def instances(self, w: World) -> list[str]:
+    def instances(self, w: World) -> list[Pid]:
         """The Highlander processes running the child, by pid."""
-        return sorted(st.pid for st in self.live_states(w).values() if st.proc == "running")
+        return sorted(
+            pid
+            for pid, st in self.processes(w).items()
+            if type(st) is Instance and st.status == "running"
+        )
+
+    def settled(self, w: World) -> bool:
+        """Nothing left to happen: no link cut, nothing in flight, no signal or timer
+        pending, and on every running server no lock held, no registration or sync under
+        way."""
+        if w.cut or w.chans or w.sysq or w.timers:
+            return False
+        return all(
+            not st.locks and st.phase == "idle" and not st.syncs and not st.jobs
+            for st in self.processes(w).values()
+            if type(st) is GlobalState
+        )
 
     @always
     def one_instance(self, w: World) -> bool:
@@ -158,7 +182,7 @@ class Highlander(ActorSystem):
     @always
     def one_instance_once_settled(self, w: World) -> bool:
         """Once the network is whole and nothing is left to happen, exactly one runs."""
-        return not settled(self, w) or len(self.instances(w)) == 1
+        return not self.settled(w) or len(self.instances(w)) == 1
 
     @leads_to
     def runs_again(self, w: World) -> tuple[bool, bool]:
@@ -174,8 +198,5 @@ class Highlander(ActorSystem):
     @sometimes
     def shut_down_by_resolver(self, w: World) -> bool:
         """A Highlander got exit(name_conflict) from :global's resolver, stopped its child
-        and was started again (its pid is a second incarnation)."""
-        return any(
-            not st.pid.endswith(".1") and node_of(st.pid) == node
-            for node, st in self.live_states(w).items()
-        )
+        and was started again by its supervisor."""
+        return any(type(st) is SupState and st.restarts > 0 for st in self.processes(w).values())
