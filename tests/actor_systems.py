@@ -117,7 +117,24 @@ class Watch(ActorSystem):
         return True
 
 
-class ReconnectingWatch(Watch):
-    """``Watch`` with the older heal: every healed connection comes back at once."""
+class ReconnectingWatcher(Watcher):
+    """A ``Watcher`` that, after a ``nodedown``, connects to that node again on a timer
+    (nothing reconnects by itself after a heal)."""
 
-    reconnect_on_heal = True
+    def on_nodedown(self, me: str, state: Log, node: str, out: Out) -> Log:
+        out.set_timer(("connect", node))
+        return super().on_nodedown(me, state, node, out)
+
+    def on_timeout(self, me: str, state: Log, timer: Hashable, out: Out) -> Log:
+        assert type(timer) is tuple
+        out.connect(timer[1])  # nothing while the network does not reach it
+        return state
+
+
+class ReconnectingWatch(Watch):
+    """``Watch`` whose watcher reconnects after a ``nodedown``."""
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        actors = dict(super().actors())
+        actors["w"] = ReconnectingWatcher(self.link, self.trap)
+        return actors

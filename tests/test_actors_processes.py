@@ -353,16 +353,28 @@ def test_after_a_heal_a_send_brings_the_connection_back_with_nodeup() -> None:
     ]
 
 
-def test_reconnect_on_heal_brings_every_connection_back_at_once() -> None:
-    class Older(Reconnect):
-        reconnect_on_heal = True
+class QuietPeer(ActorSystem):
+    def actors(self) -> Mapping[str, Actor[Any]]:
+        return {"w": Logger(subscribe=True), "t": Quitter()}
 
-    system = Older(partitions=1, heals=1)
-    healed = follow(system, ["partition([a], [b])", "heal()", "signal(a, nodedown(b))"])
-    assert "disconnected" not in system.show(healed.final)
-    assert ("signal", "a", Signal("nodeup", "b")) in [
-        label for label, _ in system.actions(healed.final)
-    ]
+
+def test_a_node_rebooted_unnoticed_after_a_heal_reconnects_with_nodeup() -> None:
+    # t quits (its node stays up, running nothing), a partition (w hears nodedown(t)), the
+    # heal leaves the pair apart; t reboots (a restart of an up node that runs nothing),
+    # connected to w: w hears nodeup(t), so a crash's nodedown then alternates with it.
+    system = QuietPeer(partitions=1, heals=1, restarts=1)
+    rebooted = follow(
+        system,
+        [
+            "timeout(t, quit)",
+            "partition([w], [t])",
+            "signal(w, nodedown(t))",
+            "heal()",
+            "restart(t)",
+        ],
+    ).final
+    assert system.show(rebooted)["signals"] == {"w": ["nodeup(t)"]}
+    assert "disconnected" not in system.show(rebooted)
 
 
 class Three(ActorSystem):
@@ -546,6 +558,20 @@ def test_fault_scopes_from_the_command_line(
     wrong = run_cli(capsys, "check", str(target), "--crashes", "1", "-p", "crash_nodes=d")
     assert wrong.code == 2
     assert wrong.err == "error: crash_nodes names unknown node 'd' (nodes: a, b, c)\n"
+
+
+def test_a_system_that_sets_reconnect_on_heal_is_refused_with_what_replaced_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "older.py"
+    target.write_text(THREE + "    reconnect_on_heal = True\n")
+    older = run_cli(capsys, "check", str(target))
+    assert older.code == 2 and older.out == ""
+    assert older.err == (
+        "error: Three sets reconnect_on_heal, which is gone: as on the BEAM a heal reconnects "
+        "nothing, so have a process send, monitor or out.connect() to the other node after "
+        "its nodedown (docs/actors.md)\n"
+    )
 
 
 # -- one implementation ------------------------------------------------------------------------

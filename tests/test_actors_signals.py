@@ -41,7 +41,8 @@ def test_a_crash_fires_noconnection_and_nodedown_and_loses_what_was_in_flight() 
 
 
 def test_a_partition_fires_noconnection_and_heal_brings_nodeup_after_nodedown() -> None:
-    # With reconnect_on_heal (the older rule); tests/test_actors_processes.py has the BEAM's.
+    # The watcher connects to t again after its nodedown (a heal reconnects nothing by
+    # itself: tests/test_actors_processes.py); its connect after the heal brings nodeup.
     system = ReconnectingWatch(partitions=1, heals=1)
     log = _log(
         system,
@@ -50,6 +51,7 @@ def test_a_partition_fires_noconnection_and_heal_brings_nodeup_after_nodedown() 
             "heal()",
             "signal(w, DOWN(t, noconnection))",
             "signal(w, nodedown(t))",
+            "timeout(w, [connect, t])",
             "signal(w, nodeup(t))",
         ],
     )

@@ -32,9 +32,7 @@ heal nothing reconnects by itself: the first send, monitor, link, spawn or ``con
 from one node to the other brings up that pair's connection, with ``nodeup`` to the
 subscribers on both sides. ``out.disconnect`` (``erlang:disconnect_node``) drops a
 connection as a cut does (in flight lost, the same signals) but leaves the network
-reaching: the next contact brings it back, as above, even in a system with
-``reconnect_on_heal`` (a system with ``reconnect_on_heal = True`` keeps the older,
-simpler rule: a heal brings every healed connection back at once). A node crash kills
+reaching: the next contact brings it back, as above. A node crash kills
 every process on it (volatile state lost; what a boot process's ``durable`` returns is
 kept) and drops its connections; a restart boots its boot processes again, in a new
 incarnation, connected to every node the network reaches (a restart is also enabled for a
@@ -163,7 +161,6 @@ class Rules:
         named: bool
         fifo: bool
         budget: tuple[int, ...]
-        reconnect_on_heal: bool
         out: Out
         name: str
         _any_faults: bool
@@ -710,8 +707,12 @@ class Rules:
         if nxt.apart:
             for j in range(self.n):
                 bit = self._pair(node, j)
-                if j != node and not nxt.cut >> bit & 1:
+                if j != node and not nxt.cut >> bit & 1 and nxt.apart >> bit & 1:
                     nxt.apart &= ~(1 << bit)
+                    if not was_down and not nxt.down >> j & 1:
+                        # An up node that rebooted unnoticed connects to a peer it was
+                        # apart from (after a heal): that peer hears nodeup.
+                        self._nodeup(nxt, j, node)
         if was_down:
             for j in range(self.n):
                 if j != node and self._connected(nxt, node, j):
@@ -791,8 +792,8 @@ class Rules:
 
         Only the pairs whose cut bit changes, between two up nodes, see anything happen:
         a cut drops the connection (in flight lost, signals); a heal restores only the
-        reachability, unless ``reconnect_on_heal``."""
-        n, down, old = self.n, nxt.down, nxt.cut
+        reachability."""
+        n, old = self.n, nxt.cut
         nxt.cut = cut
         changed = old ^ cut
         for a in range(n):
@@ -802,11 +803,6 @@ class Rules:
                     continue
                 if cut >> bit & 1:
                     self._drop_connection(nxt, a, b)
-                elif self.reconnect_on_heal:
-                    nxt.apart &= ~(1 << bit)
-                    if not (down >> a | down >> b) & 1:
-                        self._nodeup(nxt, a, b)
-                        self._nodeup(nxt, b, a)
 
     # -- faults ---------------------------------------------------------------------------
 

@@ -74,11 +74,9 @@ class ActorSystem(FastPath, Model[World]):
     :meth:`crashable` and :meth:`killable` say, by default all). A subclass may redeclare
     a parameter to change its default.
 
-    ``reconnect_on_heal`` (class attribute, default False): as on the BEAM, a healed link
-    carries no connection until a process reaches across it (a send, monitor, link, spawn
-    or ``out.connect``), which brings up that pair only, with ``nodeup``. Set it True to
-    have every heal bring all healed connections back at once, with ``nodeup`` to every
-    subscriber (the layer's older rule, which models written for it rely on).
+    As on the BEAM, a healed link carries no connection until a process reaches across it
+    (a send, monitor, link, spawn or ``out.connect``), which brings up that pair only, with
+    ``nodeup``.
     """
 
     network = Param("fifo", help="message order", choices=("fifo", "unordered"), quiet=True)
@@ -95,8 +93,6 @@ class ActorSystem(FastPath, Model[World]):
     kill_processes = Param(
         "", help="processes the kills fault may hit: names, comma-separated", quiet=True
     )
-
-    reconnect_on_heal: bool = False
 
     # -- what a model defines -------------------------------------------------------------
 
@@ -230,6 +226,12 @@ class ActorSystem(FastPath, Model[World]):
     # -- Model ----------------------------------------------------------------------------
 
     def setup(self) -> None:
+        if hasattr(self, "reconnect_on_heal"):
+            raise ModelError(
+                f"{self.name} sets reconnect_on_heal, which is gone: as on the BEAM a heal "
+                "reconnects nothing, so have a process send, monitor or out.connect() to the "
+                "other node after its nodedown (docs/actors.md)"
+            )
         self.named = type(self).cluster is ActorSystem.cluster
         declared = dict(self.cluster())
         what = f"{self.name}.actors()" if self.named else f"{self.name}.cluster()"

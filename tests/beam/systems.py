@@ -196,15 +196,24 @@ class _PgScope(Actor[frozenset[str]]):
         return state
 
     def on_nodedown(self, me: str, state: frozenset[str], node: str, out: Out) -> frozenset[str]:
+        if me == "a":  # the probe's connect_node, from a, once the network is back
+            out.set_timer(("connect", node))
         return state - {node}
+
+    def on_timeout(self, me: str, state: frozenset[str], timer: Hashable, out: Out) -> Any:
+        """``net_kernel:connect_node``: nothing while the network does not reach ``b``,
+        so it is tried again."""
+        assert type(timer) is tuple
+        out.connect(timer[1])
+        out.set_timer(timer)
+        return state
 
 
 class PgGroups(ActorSystem):
     """pg on ``a`` and ``b``, one member each in group g; one partition, one heal. The
-    probe's heal restores the cookies and calls ``net_kernel:connect_node``: the connection
-    comes back with the heal, as ``reconnect_on_heal`` says."""
+    probe's heal restores the cookies and calls ``net_kernel:connect_node`` on ``a``: here
+    ``a`` connects on a timer after its ``nodedown`` (nothing reconnects by itself)."""
 
-    reconnect_on_heal = True
     partitions = Param(1, help="network partitions allowed", min=0, quiet=True)
     heals = Param(1, help="heals allowed", min=0, quiet=True)
 
