@@ -92,13 +92,16 @@ class _SettledOnN3(BullyElection):
 
 def test_the_bully_elects_the_highest_node_and_settles() -> None:
     result = check(BullyElection(), keep_going=True)
-    assert (result.distinct, result.generated, result.depth) == (706, 1911, 16)
+    # (706, 1,911, 16 while monitoring twice was monitoring once: a node that starts an
+    # election while following keeps its coordinator's monitor and, re-announced to, now
+    # holds a second one, as in OTP; regenerated, not worked out by hand)
+    assert (result.distinct, result.generated, result.depth) == (788, 2096, 17)
     assert _verdicts(result) == BULLY_HOLDS
 
 
 def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
     result = check(BullyElection(crashes=1), keep_going=True)
-    assert result.distinct == 894
+    assert result.distinct == 1048  # (894 with one monitor per pair: see above)
     assert _verdicts(result) == BULLY_HOLDS
     settle = _trace(check(_SettledOnN3(), keep_going=True), "on_n3")
     assert len(settle) == 12  # everyone follows n3, nothing in flight
@@ -119,7 +122,7 @@ def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
 def test_a_partition_gives_the_bully_one_leader_per_side() -> None:
     system = BullyElection(partitions=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 1220
+    assert result.distinct == 1484  # (1,220 with one monitor per pair: see above)
     assert _verdicts(result) == {**BULLY_HOLDS, "one_leader": "violated"}
     shortest = _trace(result, "one_leader")  # three sides, three leaders
     assert _actions(shortest) == [
@@ -145,7 +148,7 @@ def test_a_partition_gives_the_bully_one_leader_per_side() -> None:
 def test_after_a_heal_the_bully_keeps_two_leaders_that_can_talk() -> None:
     system = BullyElection(partitions=1, heals=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 11583
+    assert result.distinct == 16375  # (11,583 with one monitor per pair: see above)
     assert set(_verdicts(result).values()) == {"violated"}
     group = _trace(result, "one_leader_per_group")
     assert len(group) == 4 and _actions(group)[-1] == "heal()"
@@ -164,7 +167,7 @@ def test_after_a_heal_the_bully_keeps_two_leaders_that_can_talk() -> None:
 def test_a_stale_announcement_leaves_a_bully_node_following_an_ex_leader() -> None:
     system = BullyElection(crashes=1, restarts=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 8695
+    assert result.distinct == 12311  # (8,695 with one monitor per pair: see above)
     assert _verdicts(result) == {**BULLY_HOLDS, "elects_a_leader": "violated"}
     stuck = _trace(result, "elects_a_leader")
     assert (len(stuck), stuck.loop) == (8, 8)
@@ -224,7 +227,7 @@ def test_identical_timeouts_let_split_votes_repeat_forever() -> None:
 def test_raft_keeps_one_leader_per_term_under_a_partition_and_a_crash() -> None:
     system = RaftElection(partitions=1, heals=1, crashes=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 5825
+    assert result.distinct == 6053  # (5,825 before DOWNs carried references: reference numbers tell apart worlds that were one)
     verdicts = _verdicts(result)
     assert verdicts == {"one_leader_per_term": "holds", "elects_a_leader": "violated"}
     lasso = _trace(result, "elects_a_leader")
