@@ -182,7 +182,9 @@ class Next:
         procs = self.procs
         if procs and procs.spawned:
             self.tidy(procs)
-        if self.monitors or (procs and procs.refs):
+        if (procs and procs.refs) or (
+            self._rest is not None and (self.monitors or self.w.monitors or self.sysq)
+        ):  # (a DOWN is made only where a monitor was, or queued among the signals)
             self.count_refs()
         states, chans = self.states, self.chans
         head = (
