@@ -8,7 +8,6 @@ bound before every property was decided.
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import os

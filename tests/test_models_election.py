@@ -227,7 +227,8 @@ def test_identical_timeouts_let_split_votes_repeat_forever() -> None:
 def test_raft_keeps_one_leader_per_term_under_a_partition_and_a_crash() -> None:
     system = RaftElection(partitions=1, heals=1, crashes=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 6053  # (5,825 before DOWNs carried references: reference numbers tell apart worlds that were one)
+    # (5,825 before DOWNs carried references: their numbers tell apart worlds that were one)
+    assert result.distinct == 6053
     verdicts = _verdicts(result)
     assert verdicts == {"one_leader_per_term": "holds", "elects_a_leader": "violated"}
     lasso = _trace(result, "elects_a_leader")

@@ -41,7 +41,8 @@ incarnation, connected to every node the network reaches (a restart is also enab
 node that is up but runs no process: as if it rebooted unnoticed).
 
 Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
-when it arrives; a process monitors another at most once (no references); ``spawn`` runs
+when it arrives; a monitor reference's number is given again once its monitor is gone and
+its ``DOWN`` delivered or flushed (OTP's never repeat); ``spawn`` runs
 the child's ``init`` within the parent's step; a restarted node connects to every node
 it reaches as it boots.
 """
@@ -122,7 +123,10 @@ class _Reader:
     def refs_in_use(self, out: Out) -> tuple[tuple[int, int], ...]:
         """The process's monitor reference numbers in use as the handler started, each with
         the slot it watches (-1: a DOWN on its way)."""
-        return get(self.procs.refs, self.slot, ()) if self.procs else ()  # type: ignore[no-any-return]
+        used: tuple[tuple[int, int], ...] = (
+            get(self.procs.refs, self.slot, ()) if self.procs else ()
+        )
+        return used
 
     def slot_of(self, out: Out, address: Any) -> int | None:
         """The slot ``address`` names, as the handler started."""
@@ -513,9 +517,7 @@ class Rules:
             elif kind == TIMER:
                 current = get(nxt.timers, i, NO_TIMERS)
                 nxt.set_timers(i, current | {op[1]} if op[2] else current - {op[1]})
-            elif kind == MONITOR:
-                self._watch(nxt, i, here, kind, op[1], op[2])
-            elif kind == LINK:
+            elif kind in (MONITOR, LINK):
                 self._watch(nxt, i, here, kind, op[1], op[2])
             elif kind == DEMONITOR:
                 self._demonitor(nxt, i, op[1], op[2])

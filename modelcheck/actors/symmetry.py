@@ -241,12 +241,7 @@ class NodeSymmetry:
                 incarnations=tuple(sorted((perm[node], inc) for node, inc in procs.incarnations)),
                 apart=self._pairs(procs.apart, perm),
                 traps=_bits(procs.traps, slot_map.__getitem__) if procs.traps else 0,
-                refs=tuple(
-                    sorted(
-                        (slot_map[s], tuple(sorted((n, slot_map[t] if t >= 0 else t) for n, t in u)))
-                        for s, u in procs.refs
-                    )
-                ),
+                refs=tuple(sorted((slot_map[s], _moved(u, slot_map)) for s, u in procs.refs)),
             )
         return World(
             states=states,
@@ -460,6 +455,11 @@ class NodeSymmetry:
                     "interchangeable: swapping them changes what the handlers do "
                     "(a handler reads its node's name beyond equality)"
                 )
+
+
+def _moved(used: tuple[tuple[int, int], ...], slot_map: Any) -> tuple[tuple[int, int], ...]:
+    """Reference numbers in use (``Procs.refs``) with the slots they watch moved."""
+    return tuple(sorted((n, slot_map[t] if t >= 0 else t) for n, t in used))
 
 
 def _bits(bits: int, move: Callable[[int], int]) -> int:

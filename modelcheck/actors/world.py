@@ -71,8 +71,9 @@ class Procs(NamedTuple):
     hash) as before processes. ``traps``: the slots (bits) whose trap_exit flag is not
     their behaviour's ``trap_exit`` (``out.trap_exit`` flipped it); ``refs``: (slot, the
     monitor reference numbers it has in use, each with the slot its monitor watches, or -1
-    for a DOWN on its way to it), kept by ``Next.world`` (a number is given again once both are gone, so that
-    a process that monitors again and again does not make new states forever).
+    for a DOWN on its way to it), kept by ``Next.world`` (a number is given again once both
+    are gone, so that a process that monitors again and again does not make new states
+    forever).
     """
 
     spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()

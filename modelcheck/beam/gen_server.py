@@ -101,8 +101,8 @@ __all__ = [
     "GenServer",
     "GenState",
     "NoReply",
-    "call_failure",
     "Reply",
+    "call_failure",
 ]
 
 S = TypeVar("S")
