@@ -100,13 +100,16 @@ class _SettledOnN3(BullyElection):
 
 def test_the_bully_elects_the_highest_node_and_settles() -> None:
     result = check(BullyElection(), keep_going=True)
-    assert (result.distinct, result.generated, result.depth) == (706, 1911, 16)
+    # (706, 1,911, 16 while monitoring twice was monitoring once: a node that starts an
+    # election while following keeps its coordinator's monitor and, re-announced to, now
+    # holds a second one, as in OTP; regenerated, not worked out by hand)
+    assert (result.distinct, result.generated, result.depth) == (788, 2096, 17)
     assert _verdicts(result) == BULLY_HOLDS
 
 
 def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
     result = check(BullyElection(crashes=1), keep_going=True)
-    assert result.distinct == 894
+    assert result.distinct == 1048  # (894 with one monitor per pair: see above)
     assert _verdicts(result) == BULLY_HOLDS
     settle = _trace(check(_SettledOnN3(), keep_going=True), "on_n3")
     assert len(settle) == 12  # everyone follows n3, nothing in flight
@@ -127,7 +130,7 @@ def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
 def test_a_partition_gives_the_bully_one_leader_per_side() -> None:
     system = BullyElection(partitions=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 1220
+    assert result.distinct == 1484  # (1,220 with one monitor per pair: see above)
     assert _verdicts(result) == {**BULLY_HOLDS, "one_leader": "violated"}
     shortest = _trace(result, "one_leader")  # three sides, three leaders
     assert _actions(shortest) == [
@@ -174,7 +177,7 @@ def test_after_a_heal_the_bully_keeps_two_leaders_that_can_talk() -> None:
 def test_a_stale_announcement_leaves_a_bully_node_following_an_ex_leader() -> None:
     system = BullyElection(crashes=1, restarts=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 8695
+    assert result.distinct == 12311  # (8,695 with one monitor per pair: see above)
     assert _verdicts(result) == {**BULLY_HOLDS, "elects_a_leader": "violated"}
     stuck = _trace(result, "elects_a_leader")
     assert (len(stuck), stuck.loop) == (8, 8)

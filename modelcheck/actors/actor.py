@@ -40,6 +40,7 @@ __all__ = [
     "Note",
     "Out",
     "Pid",
+    "Ref",
     "Signal",
 ]
 
@@ -77,6 +78,32 @@ class Pid(NamedTuple):
         return str(self)
 
 
+class Ref(NamedTuple):
+    """A monitor reference (what ``out.monitor`` returns and a ``DOWN`` carries): the
+    process that made it and a number: the least that process does not have in use (see
+    :meth:`Out.monitor`), so references are deterministic and no two of a process's
+    monitors, nor DOWNs on their way to it, share one.
+
+    >>> str(Ref(Pid("b", 2), 1)), str(Ref("a", 3))
+    ('#Ref<b.2.1>', '#Ref<a.3>')
+    """
+
+    owner: Any
+    number: int
+
+    def __str__(self) -> str:
+        owner = str(self.owner)
+        if owner.startswith("<") and owner.endswith(">"):
+            owner = owner[1:-1]
+        return f"#Ref<{owner}.{self.number}>"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __modelcheck_plain__(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True, slots=True)
 class Boot:
     """A process a node starts when it boots (and again, with a new incarnation, when it
@@ -94,6 +121,8 @@ class Boot:
 class Signal:
     """A BEAM signal delivered to a process: ``DOWN`` (a monitor fired), ``EXIT`` (from a
     link or ``exit/2``), ``nodedown`` or ``nodeup`` (to processes that monitor nodes).
+    A ``DOWN`` carries its monitor's reference as ``ref`` (not shown in the text, which
+    names the process and the reason as before).
 
     >>> str(Signal("DOWN", "n2", "noconnection"))
     'DOWN(n2, noconnection)'
@@ -104,6 +133,7 @@ class Signal:
     kind: str
     who: Any
     reason: Any = ""
+    ref: Any = None
 
     def __str__(self) -> str:
         reason = self.reason if isinstance(self.reason, str) else repr(self.reason)
@@ -152,9 +182,11 @@ class Actor(Generic[S]):
     per distinct input and remembers what it returned and did. Equal inputs of the same
     type are one input (as equal worlds are one state).
 
-    ``trap_exit`` (default False): like ``process_flag(trap_exit, true)``. Without it, an
-    exit signal with a reason other than ``normal`` kills this process; with it, the
-    signal arrives at :meth:`on_exit`.
+    ``trap_exit`` (default False): whether the process starts trapping exits, as
+    ``process_flag(trap_exit, true)`` in its init would make it; ``out.trap_exit(flag)``
+    turns it on or off while it runs. Without it, an exit signal with a reason other than
+    ``normal`` kills this process (``normal`` is ignored); with it, every exit signal but
+    ``kill`` arrives at :meth:`on_exit`.
 
     Actors are values: two of the same type with equal attributes are equal (a spawned
     process's behaviour is part of the world).
@@ -200,6 +232,12 @@ class Actor(Generic[S]):
         """A monitor on ``who`` fired (reason: its exit reason, noproc or noconnection)."""
         return state
 
+    def on_down_ref(self, me: Any, state: S, ref: Ref, who: Any, reason: Any, out: Out) -> S:
+        """The monitor ``ref`` (what ``out.monitor`` returned) on ``who`` fired: OTP's
+        ``{'DOWN', Ref, process, Who, Reason}``. By default :meth:`on_down`, which does not
+        see the reference."""
+        return self.on_down(me, state, who, reason, out)
+
     def on_exit(self, me: Any, state: S, who: Any, reason: Any, out: Out) -> S:
         """An exit signal from ``who`` (a link, or ``exit/2``), only when ``trap_exit``."""
         return state
@@ -236,7 +274,17 @@ class Out:
     exact.
     """
 
-    __slots__ = ("_choices", "_index", "_reader", "_script", "durable", "me", "nodes", "ops")
+    __slots__ = (
+        "_choices",
+        "_index",
+        "_reader",
+        "_refs",
+        "_script",
+        "durable",
+        "me",
+        "nodes",
+        "ops",
+    )
 
     def __init__(self, nodes: Sequence[str]) -> None:
         self.nodes: tuple[str, ...] = tuple(nodes)
@@ -247,6 +295,7 @@ class Out:
         self._reader: Any = None
         self._script: list[int] = []
         self._choices: list[tuple[int, int, Any]] = []
+        self._refs = 0
 
     def _reset(self, me: Any, durable: Hashable = None) -> None:
         self.me = me
@@ -254,6 +303,7 @@ class Out:
         self.ops = []
         self._script = []
         self._choices = []
+        self._refs = 0
 
     def _node(self, name: str, what: str) -> int:
         index = self._index.get(name)
@@ -331,7 +381,8 @@ class Out:
             raise ModelError(f"{self.me} tried to spawn {behaviour!r}, which is not an Actor")
         where = self._node(node, "spawn on") if node is not None else None
         pid: Pid = self._reader.next_pid(self, where)
-        self.ops.append((SPAWN, pid, behaviour, link, monitor, name))
+        ref = self._next_ref() if monitor else None
+        self.ops.append((SPAWN, pid, behaviour, link, ref, name))
         return pid
 
     def spawn_link(
@@ -346,16 +397,55 @@ class Out:
         """``spawn(behaviour, node, monitor=True)``."""
         return self.spawn(behaviour, node, monitor=True, name=name)
 
-    def monitor(self, target: Any) -> None:
-        """Monitor ``target``: one DOWN arrives when it exits (its reason), is not running
-        (``noproc``) or its node's connection goes (``noconnection``). One monitor per
-        pair of processes: monitoring twice is monitoring once (OTP would give two
-        references; a library that needs several keeps its own tags)."""
-        self.ops.append((MONITOR, self._address(target, "monitor"), True))
+    def monitor(self, target: Any) -> Ref:
+        """``erlang:monitor(process, target)``: return a new reference; one DOWN carrying
+        it arrives when ``target`` exits (its reason), is not running (``noproc``, at
+        once) or its node's connection goes (``noconnection``). Each call is a monitor of
+        its own, as in OTP: monitoring twice gives two references and two DOWNs.
 
-    def demonitor(self, target: Any) -> None:
-        """Remove the monitor on ``target`` (a DOWN already on its way still arrives)."""
-        self.ops.append((MONITOR, self._address(target, "demonitor"), False))
+        Unlike OTP's, a reference's number is given again once its monitor is gone and
+        its DOWN (if any) delivered or flushed: the least number this process does not
+        have in use. So a process that monitors again and again reaches the same states
+        again; do not keep a reference after its DOWN came or you demonitored it."""
+        ref = self._next_ref()
+        self.ops.append((MONITOR, self._address(target, "monitor"), ref))
+        return ref
+
+    def demonitor(self, target: Any, *, flush: bool = False) -> None:
+        """``erlang:demonitor(Ref)``: remove the monitor ``target`` (a :class:`Ref`), or
+        every monitor this process has on ``target`` (an address). A DOWN already on its
+        way still arrives, unless ``flush`` (``[flush]``: it is taken out of the way)."""
+        if type(target) is Ref:
+            if target.owner != self.me:
+                raise ModelError(
+                    f"{self.me} tried to demonitor {target}, which {target.owner} made"
+                )
+            self.ops.append((DEMONITOR, target, flush))
+        else:
+            self.ops.append((DEMONITOR, self._address(target, "demonitor"), flush))
+
+    def _next_ref(self) -> Ref:
+        """A new monitor reference of this process: the least number it does not have in
+        use (as the handler started, see ``Procs.refs``, less the monitors this handler
+        removed before) nor gave earlier in this handler."""
+        # (an Out made by hand, without a world to read, counts from 0)
+        pairs = () if self._reader is None else self._reader.refs_in_use(self)
+        used = {number for number, _ in pairs}
+        for op in self.ops:
+            if op[0] == DEMONITOR and pairs:
+                if type(op[1]) is Ref:
+                    gone = {n for n, t in pairs if n == op[1].number and (t >= 0 or op[2])}
+                else:
+                    slot = self._reader.slot_of(self, op[1])
+                    gone = {n for n, t in pairs if t == slot and t >= 0}
+                used -= gone
+        number, skip = 0, self._refs
+        while number in used or skip:
+            if number not in used:
+                skip -= 1
+            number += 1
+        self._refs += 1
+        return Ref(self.me, number)
 
     def link(self, target: Any) -> None:
         """Link to ``target``: when either exits with a reason other than ``normal``, the
@@ -377,6 +467,18 @@ class Out:
     def kill(self, target: Any) -> None:
         """``exit(target, kill)``: an untrappable exit signal; the target dies, state lost."""
         self.ops.append((EXIT, self._address(target, "kill"), KILL_REASON))
+
+    def trap_exit(self, flag: bool) -> bool:
+        """``process_flag(trap_exit, flag)``: from now on this process traps exits (exit
+        signals other than ``kill`` reach :meth:`Actor.on_exit`) or does not (they kill
+        it, but ``normal``). Returns the flag as it was. Starts as the behaviour's class
+        attribute ``trap_exit``."""
+        was = False if self._reader is None else self._reader.traps(self)
+        for op in self.ops:
+            if op[0] == TRAP:
+                was = op[1]
+        self.ops.append((TRAP, bool(flag)))
+        return bool(was)
 
     def stop(self, reason: Any = NORMAL) -> None:
         """Exit with ``reason`` once this handler returns: monitors and links fire with it."""
@@ -444,6 +546,7 @@ class Out:
 
 SEND, TIMER, MONITOR, LINK, SUBSCRIBE, STOP, EXIT, SPAWN, REGISTER, CONNECT, NOTE = range(11)
 DISCONNECT = 11
+TRAP, DEMONITOR = 12, 13
 
 #: The exit reason that cannot be trapped.
 KILL_REASON = "kill"

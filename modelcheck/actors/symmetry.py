@@ -95,7 +95,7 @@ class Renamer:
         if kind is Pid:
             return Pid(self.names.get(value.node, value.node), value.serial, value.incarnation)
         if kind is Signal:
-            return Signal(value.kind, self(value.who), self(value.reason))
+            return Signal(value.kind, self(value.who), self(value.reason), self(value.ref))
         if isinstance(value, Actor):
             return value
         if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -208,7 +208,7 @@ class NodeSymmetry:
             if parts is not None:
                 parts[perm, 2, w.timers] = timers
         monitors = (
-            frozenset((slot_map[a], slot_map[b]) for a, b in w.monitors)
+            frozenset((slot_map[a], slot_map[b], r) for a, b, r in w.monitors)
             if w.monitors
             else w.monitors
         )
@@ -240,6 +240,8 @@ class NodeSymmetry:
                 ),
                 incarnations=tuple(sorted((perm[node], inc) for node, inc in procs.incarnations)),
                 apart=self._pairs(procs.apart, perm),
+                traps=_bits(procs.traps, slot_map.__getitem__) if procs.traps else 0,
+                refs=tuple(sorted((slot_map[s], _moved(u, slot_map)) for s, u in procs.refs)),
             )
         return World(
             states=states,
@@ -453,6 +455,11 @@ class NodeSymmetry:
                     "interchangeable: swapping them changes what the handlers do "
                     "(a handler reads its node's name beyond equality)"
                 )
+
+
+def _moved(used: tuple[tuple[int, int], ...], slot_map: Any) -> tuple[tuple[int, int], ...]:
+    """Reference numbers in use (``Procs.refs``) with the slots they watch moved."""
+    return tuple(sorted((n, slot_map[t] if t >= 0 else t) for n, t in used))
 
 
 def _bits(bits: int, move: Callable[[int], int]) -> int:

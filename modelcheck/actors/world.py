@@ -72,7 +72,12 @@ class Procs(NamedTuple):
     though the network may reach (a cut drops a connection; after a heal it stays down
     until a process reaches across). It lives here, not in a field of its own, so that a
     world of a system that never partitions stays as small (and as quick to build and
-    hash) as before processes.
+    hash) as before processes. ``traps``: the slots (bits) whose trap_exit flag is not
+    their behaviour's ``trap_exit`` (``out.trap_exit`` flipped it); ``refs``: (slot, the
+    monitor reference numbers it has in use, each with the slot its monitor watches, or -1
+    for a DOWN on its way to it), kept by ``Next.world`` (a number is given again once both
+    are gone, so that a process that monitors again and again does not make new states
+    forever).
     """
 
     spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()
@@ -80,6 +85,8 @@ class Procs(NamedTuple):
     names: tuple[tuple[tuple[int, Any], int], ...] = ()
     incarnations: tuple[tuple[int, int], ...] = ()
     apart: int = 0
+    traps: int = 0
+    refs: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()
 
 
 #: The ``procs`` of a world where nothing has been spawned, registered or restarted.
@@ -93,7 +100,7 @@ class World(NamedTuple):
     chans: tuple[tuple[int, tuple[Any, ...]], ...]  # (src << SHIFT | dst, messages)
     sysq: tuple[tuple[int, tuple[Signal, ...]], ...]  # (dst << SHIFT | node, signals)
     timers: tuple[tuple[int, frozenset[Any]], ...]  # (slot, timers set)
-    monitors: frozenset[tuple[int, int]]  # (watcher, target) slots
+    monitors: frozenset[tuple[int, int, int]]  # (watcher, target) slots, reference number
     links: frozenset[tuple[int, int]]  # (a, b) slots, a < b
     subs: int  # bitmask over slots: subscribed to nodedown/nodeup
     down: int  # bitmask over nodes: crashed
@@ -180,6 +187,10 @@ class Next:
         procs = self.procs
         if procs and procs.spawned:
             self.tidy(procs)
+        if (procs and procs.refs) or (
+            self._rest is not None and (self.monitors or self.w.monitors or self.sysq)
+        ):  # (a DOWN is made only where a monitor was, or queued among the signals)
+            self.count_refs()
         states, chans = self.states, self.chans
         head = (
             states if type(states) is tuple else tuple(states),
@@ -220,7 +231,7 @@ class Next:
         self.chans = {key(k): msgs for k, msgs in chans.items()}
         self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
         self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
-        self.monitors = frozenset((slot(a), slot(b)) for a, b in self.monitors)
+        self.monitors = frozenset((slot(a), slot(b), r) for a, b, r in self.monitors)
         self.links = frozenset(
             (slot(a), slot(b)) if slot(a) < slot(b) else (slot(b), slot(a)) for a, b in self.links
         )
@@ -231,10 +242,40 @@ class Next:
             subs |= 1 << slot(low.bit_length() - 1)
             rest ^= low
         self.subs = subs
+        traps = 0
+        for s in range(len(states)):
+            if procs.traps >> s & 1 and (s < boot or s - boot in keep):
+                traps |= 1 << slot(s)
         self.set_procs(
             spawned=tuple(spawned[j] for j in keep),
             names=tuple((where, slot(held)) for where, held in procs.names),
+            traps=traps,
+            refs=tuple(
+                sorted(
+                    (slot(s), tuple(sorted((n, slot(t) if t >= 0 else t) for n, t in used)))
+                    for s, used in procs.refs
+                )
+            ),
         )
+
+    def count_refs(self) -> None:
+        """Set ``Procs.refs`` from the monitors and the DOWNs in flight (see ``Procs``)."""
+        used: dict[int, set[tuple[int, int]]] = {}
+        for watcher, target, number in self.monitors:
+            used.setdefault(watcher, set()).add((number, target))
+        chans = self.chans
+        for k, msgs in chans.items() if type(chans) is dict else chans:
+            for msg in msgs:
+                if type(msg) is Signal and msg.kind == "DOWN" and msg.ref is not None:
+                    used.setdefault(k & MASK, set()).add((msg.ref.number, -1))
+        for k, queue in self.sysq:
+            for signal in queue:
+                if signal.kind == "DOWN" and signal.ref is not None:
+                    used.setdefault(k >> SHIFT, set()).add((signal.ref.number, -1))
+        refs = tuple((slot, tuple(sorted(used[slot]))) for slot in sorted(used))
+        procs = self.procs
+        if refs != (procs.refs if procs else ()):
+            self.set_procs(refs=refs)
 
     sysq = _lazy_field(2)
     timers = _lazy_field(3)

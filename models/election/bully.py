@@ -114,7 +114,8 @@ class Bully(Actor[Node]):
         out.cancel_timer("coordinator")
         if state.leader and state.leader not in (me, sender):
             out.demonitor(state.leader)
-        out.monitor(sender)
+        if state.leader != sender:  # (each monitor is its own: one per coordinator)
+            out.monitor(sender)
         return Node(FOLLOWER, sender)
 
     def on_timeout(self, me: str, state: Node, timer: Hashable, out: Out) -> Node:
