@@ -24,7 +24,7 @@ from modelcheck.actors import (
     Ref,
     message_flow,
 )
-from modelcheck.actors.world import Procs
+from modelcheck.actors.world import NO_PROCS
 from modelcheck.beam import Ctx, GenServer, Reply
 from modelcheck.errors import ModelError, UsageError
 from modelcheck.render._sequence import sequence
@@ -124,7 +124,8 @@ class Monitors(ActorSystem):
 
 
 def test_monitors_are_independent_references_and_a_dead_pid_gives_noproc_at_once() -> None:
-    # References 0, 1, 2 on <a.1> (1 demonitored at once) and 3 on <a.7>. <a.1> exits with
+    # References 0, 1, 2 on <a.1> (1 demonitored at once) and 0 on <a.7> (numbered per
+    # pair). <a.1> exits with
     # bye: DOWN for 0 and 2 on its channel to <a.0>; DOWN noproc for 3 waits among the
     # runtime's signals. <a.0> logs them in the order they come: the start, 2 logs of one
     # DOWN, 3 of two (0 then 2; 0 then 3; 3 then 0), 3 of all three (3 first, between, or
@@ -133,11 +134,11 @@ def test_monitors_are_independent_references_and_a_dead_pid_gives_noproc_at_once
     result = check(system)
     assert result.complete and result.distinct == 9
     me = Pid("a", 0)
-    refs = tuple(Ref(me, n) for n in range(4))
+    refs = (*(Ref(me, Pid("a", 1), n) for n in range(3)), Ref(me, Pid("a", 7), 0))
     world = system.init_states()[0]
     assert world.states[0] == refs
-    # The numbers of the DOWNs on their way stay in use: a new monitor would get 1.
-    assert world.procs == Procs(refs=((0, ((0, -1), (2, -1), (3, -1))),))
+    # Only monitors in place hold numbers, and none is left: a new one would get 0 again.
+    assert world.procs == NO_PROCS
     trace = follow(
         system,
         [
@@ -166,7 +167,7 @@ class Forgetter(Actor[Log]):
         return ()
 
     def on_timeout(self, me: Any, state: Log, timer: Hashable, out: Out) -> Log:
-        out.demonitor(Ref(me, 0), flush=self.flush)
+        out.demonitor(Ref(me, Pid("a", 1), 0), flush=self.flush)
         return state
 
     def on_down(self, me: Any, state: Log, who: Any, reason: Any, out: Out) -> Log:
@@ -206,8 +207,8 @@ def test_demonitor_with_flush_takes_a_down_on_its_way_back(flush: bool, distinct
 def test_demonitor_flush_needs_a_reference_and_a_reference_of_ones_own() -> None:
     out = Out(["a"])
     out._reset(Pid("a", 0))
-    with pytest.raises(ModelError, match=r"^<a\.0> tried to demonitor #Ref<b\.0\.0>, which "):
-        out.demonitor(Ref(Pid("b", 0), 0))
+    with pytest.raises(ModelError, match=r"^<a\.0> tried to demonitor #Ref<b\.0/a\.0/0>, which "):
+        out.demonitor(Ref(Pid("b", 0), Pid("a", 0), 0))
 
     class Bad(ActorSystem):
         def cluster(self) -> Mapping[str, Sequence[Actor[Any] | Boot]]:

@@ -26,7 +26,8 @@ from modelcheck.errors import ModelError
 
 
 class _Pids:
-    """What the world answers ``Out.spawn``: the next serial on node ``a``."""
+    """What the world answers ``Out.spawn`` (the next serial on node ``a``) and
+    ``Out.monitor`` (no monitor in place)."""
 
     def __init__(self, serial: int) -> None:
         self.serial = serial
@@ -35,8 +36,11 @@ class _Pids:
         self.serial += 1
         return Pid("a", self.serial)
 
-    def refs_in_use(self, out: Out) -> tuple[int, ...]:
-        return ()
+    def slot_of(self, out: Out, address: Any) -> int | None:
+        return None  # (no world: every monitor is its pair's first)
+
+    def who(self, out: Out, address: Any, slot: int | None) -> Any:
+        return address
 
 
 class W(Actor[int]):
@@ -105,10 +109,10 @@ def test_one_for_all_shuts_the_others_down_and_waits_for_their_down() -> None:
     # c1 and the temporary c2: unlinked, monitored, told to shut down; c2 is not restarted.
     assert _kinds(out) == [
         (LINK, Pid("a", 2), False),
-        (MONITOR, Pid("a", 2), Ref("", 0)),
+        (MONITOR, Pid("a", 2), Ref("", Pid("a", 2), 0)),
         (EXIT, Pid("a", 2), "shutdown"),
         (LINK, Pid("a", 3), False),
-        (MONITOR, Pid("a", 3), Ref("", 1)),
+        (MONITOR, Pid("a", 3), Ref("", Pid("a", 3), 0)),
         (EXIT, Pid("a", 3), "shutdown"),
     ]
     assert state == SupState((None, None, None), 1, (Pid("a", 2), Pid("a", 3)), (0, 1))
@@ -170,7 +174,7 @@ def test_discover_sync_join_leave_and_down() -> None:
     s = scope.on_message(A, s, B, ("discover", B), out)
     assert out.ops == [
         (SEND, B, GenCast(("sync", A, frozenset({("g", W1)})))),
-        (MONITOR, B, Ref("", 1)),
+        (MONITOR, B, Ref("", B, 0)),
         (SEND, B, ("discover", A)),
     ]
     assert peers(s) == (B,)

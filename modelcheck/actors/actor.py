@@ -80,28 +80,34 @@ class Pid(NamedTuple):
 
 class Ref(NamedTuple):
     """A monitor reference (what ``out.monitor`` returns and a ``DOWN`` carries): the
-    process that made it and a number: the least that process does not have in use (see
-    :meth:`Out.monitor`), so references are deterministic and no two of a process's
-    monitors, nor DOWNs on their way to it, share one.
+    process that made it (``owner``), the process it watches (``target``: its pid, or the
+    address it was given when that named nobody) and a number, the least that no other
+    monitor of the same pair has in use (see :meth:`Out.monitor`). So references are
+    deterministic, a pair's one monitor is always number 0, and a process that monitors a
+    peer, loses the monitor and monitors it again holds the same reference again.
 
-    >>> str(Ref(Pid("b", 2), 1)), str(Ref("a", 3))
-    ('#Ref<b.2.1>', '#Ref<a.3>')
+    >>> str(Ref(Pid("a", 1), Pid("b", 2), 0)), str(Ref("a", "b", 1))
+    ('#Ref<a.1/b.2/0>', '#Ref<a/b/1>')
     """
 
     owner: Any
+    target: Any
     number: int
 
     def __str__(self) -> str:
-        owner = str(self.owner)
-        if owner.startswith("<") and owner.endswith(">"):
-            owner = owner[1:-1]
-        return f"#Ref<{owner}.{self.number}>"
+        return f"#Ref<{_bare(self.owner)}/{_bare(self.target)}/{self.number}>"
 
     def __repr__(self) -> str:
         return str(self)
 
     def __modelcheck_plain__(self) -> str:
         return str(self)
+
+
+def _bare(address: Any) -> str:
+    """An address as a reference writes it: a pid without its angle brackets."""
+    text = str(address)
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +284,6 @@ class Out:
         "_choices",
         "_index",
         "_reader",
-        "_refs",
         "_script",
         "durable",
         "me",
@@ -295,7 +300,6 @@ class Out:
         self._reader: Any = None
         self._script: list[int] = []
         self._choices: list[tuple[int, int, Any]] = []
-        self._refs = 0
 
     def _reset(self, me: Any, durable: Hashable = None) -> None:
         self.me = me
@@ -303,7 +307,6 @@ class Out:
         self.ops = []
         self._script = []
         self._choices = []
-        self._refs = 0
 
     def _node(self, name: str, what: str) -> int:
         index = self._index.get(name)
@@ -381,7 +384,7 @@ class Out:
             raise ModelError(f"{self.me} tried to spawn {behaviour!r}, which is not an Actor")
         where = self._node(node, "spawn on") if node is not None else None
         pid: Pid = self._reader.next_pid(self, where)
-        ref = self._next_ref() if monitor else None
+        ref = self._next_ref(pid) if monitor else None
         self.ops.append((SPAWN, pid, behaviour, link, ref, name))
         return pid
 
@@ -403,12 +406,16 @@ class Out:
         once) or its node's connection goes (``noconnection``). Each call is a monitor of
         its own, as in OTP: monitoring twice gives two references and two DOWNs.
 
-        Unlike OTP's, a reference's number is given again once its monitor is gone and
-        its DOWN (if any) delivered or flushed: the least number this process does not
-        have in use. So a process that monitors again and again reaches the same states
-        again; do not keep a reference after its DOWN came or you demonitored it."""
-        ref = self._next_ref()
-        self.ops.append((MONITOR, self._address(target, "monitor"), ref))
+        Unlike OTP's, references are numbered per pair of processes (see :class:`Ref`):
+        the least number no monitor of this process on ``target`` has in use. So a
+        monitor dropped (by its DOWN or a demonitor) and made again is given the same
+        reference, and a process that monitors again and again reaches the same states
+        again. A ``DOWN`` still on its way when the pair makes a new monitor may carry
+        the new monitor's reference: compare a DOWN's reference only with monitors you
+        hold, and drop a reference once its DOWN came or you demonitored it."""
+        address = self._address(target, "monitor")
+        ref = self._next_ref(address)
+        self.ops.append((MONITOR, address, ref))
         return ref
 
     def demonitor(self, target: Any, *, flush: bool = False) -> None:
@@ -424,28 +431,36 @@ class Out:
         else:
             self.ops.append((DEMONITOR, self._address(target, "demonitor"), flush))
 
-    def _next_ref(self) -> Ref:
-        """A new monitor reference of this process: the least number it does not have in
-        use (as the handler started, see ``Procs.refs``, less the monitors this handler
-        removed before) nor gave earlier in this handler."""
-        # (an Out made by hand, without a world to read, counts from 0)
-        pairs = () if self._reader is None else self._reader.refs_in_use(self)
-        used = {number for number, _ in pairs}
+    def _next_ref(self, address: Any) -> Ref:
+        """A new reference for a monitor of ``address``: the least number that no monitor
+        of this pair has in use as the handler started (``Procs.refs``), less those this
+        handler demonitored, plus those it made before."""
+        reader = self._reader
+        if reader is None:  # (an Out made by hand, without a world to read)
+            slot, target = None, self.nodes[address] if type(address) is int else address
+            used: set[int] = set()
+        else:
+            slot = reader.slot_of(self, address)
+            target = reader.who(self, address, slot)
+            used = set() if slot is None else reader.refs_in_use(self, slot)
         for op in self.ops:
-            if op[0] == DEMONITOR and pairs:
-                if type(op[1]) is Ref:
-                    gone = {n for n, t in pairs if n == op[1].number and (t >= 0 or op[2])}
-                else:
-                    slot = self._reader.slot_of(self, op[1])
-                    gone = {n for n, t in pairs if t == slot and t >= 0}
-                used -= gone
-        number, skip = 0, self._refs
-        while number in used or skip:
-            if number not in used:
-                skip -= 1
+            kind = op[0]
+            made = op[2] if kind == MONITOR else op[4] if kind == SPAWN else None
+            if made is not None and made.target == target:
+                used.add(made.number)
+            elif kind == DEMONITOR:
+                gone = op[1]
+                if type(gone) is Ref:
+                    if gone.target == target:
+                        used.discard(gone.number)
+                elif gone == address or (
+                    slot is not None and reader is not None and reader.slot_of(self, gone) == slot
+                ):
+                    used.clear()
+        number = 0
+        while number in used:
             number += 1
-        self._refs += 1
-        return Ref(self.me, number)
+        return Ref(self.me, target, number)
 
     def link(self, target: Any) -> None:
         """Link to ``target``: when either exits with a reason other than ``normal``, the

@@ -41,10 +41,12 @@ incarnation, connected to every node the network reaches (a restart is also enab
 node that is up but runs no process: as if it rebooted unnoticed).
 
 Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
-when it arrives; a monitor reference's number is given again once its monitor is gone and
-its ``DOWN`` delivered or flushed (OTP's never repeat); ``spawn`` runs
-the child's ``init`` within the parent's step; a restarted node connects to every node
-it reaches as it boots.
+when it arrives; a monitor reference names its pair of processes and a number, the least
+that the pair's monitors in place do not use (OTP's never repeat: here a pair's number is
+given again once its monitor is gone, so a model sees the difference only if it keeps a
+reference after that, when a ``DOWN`` still on its way may carry the reference of the
+pair's new monitor); ``spawn`` runs the child's ``init`` within the parent's step; a
+restarted node connects to every node it reaches as it boots.
 """
 
 from __future__ import annotations
@@ -132,13 +134,16 @@ class _Reader:
         self.slot = slot
         self.reserved: dict[int, int] = {}
 
-    def refs_in_use(self, out: Out) -> tuple[tuple[int, int], ...]:
-        """The process's monitor reference numbers in use as the handler started, each with
-        the slot it watches (-1: a DOWN on its way)."""
-        used: tuple[tuple[int, int], ...] = (
-            get(self.procs.refs, self.slot, ()) if self.procs else ()
-        )
-        return used
+    def refs_in_use(self, out: Out, target: int) -> set[int]:
+        """The reference numbers of the process's monitors on slot ``target`` as the
+        handler started."""
+        procs = self.procs
+        mine: tuple[tuple[int, int], ...] = get(procs.refs, self.slot, ()) if procs else ()
+        return {number for slot, number in mine if slot == target}
+
+    def who(self, out: Out, address: Any, slot: int | None) -> Any:
+        """What a DOWN about ``address`` (slot ``slot``, or None) names."""
+        return self.system._who(self.procs, address, slot)
 
     def slot_of(self, out: Out, address: Any) -> int | None:
         """The slot ``address`` names, as the handler started."""
@@ -239,9 +244,9 @@ class Rules:
         flipped = bool(procs and procs.traps >> slot & 1)
         return self._behaviour(procs, slot).trap_exit is not flipped
 
-    def _ref(self, procs: Any, watcher: int, number: int) -> Ref:
-        """The reference of process ``watcher``'s monitor ``number``."""
-        return Ref(self._addr(procs, watcher), number)
+    def _ref(self, procs: Any, watcher: int, target: int, number: int) -> Ref:
+        """The reference of process ``watcher``'s monitor ``number`` on ``target``."""
+        return Ref(self._addr(procs, watcher), self._addr(procs, target), number)
 
     def _registered(self, procs: Any, node: int, name: Hashable) -> int | None:
         if procs:
@@ -282,6 +287,10 @@ class Rules:
         if slot is not None:
             return self._addr(procs, slot)
         return self.node_names[address] if type(address) is int else address
+
+    def _address_of(self, who: Any) -> Any:
+        """The address a reference's target names (a node's name as its index)."""
+        return self.node_index[who] if type(who) is str else who
 
     def _slots_on(self, nxt: Next, node: int) -> list[int]:
         """The slots of the processes on ``node`` that are running."""
@@ -341,7 +350,7 @@ class Rules:
         found: list[Outcome] = []
         while True:
             out.me, out.durable, out.ops = me, None, []
-            out._script, out._choices, out._refs = script, [], 0
+            out._script, out._choices = script, []
             out._reader = _Reader(self, procs, self._node_of(procs, slot), slot)
             new = method(me, state, *args, out)
             self._check_returned(procs, slot, new)
@@ -568,7 +577,8 @@ class Rules:
         address; ``flush``: a DOWN with that reference on its way to ``i`` is taken out."""
         procs = nxt.procs
         if type(target) is Ref:
-            gone = {m for m in nxt.monitors if m[0] == i and m[2] == target.number}
+            j = self._resolve(procs, self._address_of(target.target))
+            gone = {m for m in nxt.monitors if m == (i, j, target.number)}
         else:
             if flush:
                 raise ModelError(
@@ -749,7 +759,7 @@ class Rules:
                     self._post(nxt, i, other, Signal("EXIT", name, reason))
         for watcher, target, number in sorted(nxt.monitors):
             if target == i and self._connected(nxt, here, self._node_of(procs, watcher)):
-                ref = self._ref(procs, watcher, number)
+                ref = self._ref(procs, watcher, i, number)
                 self._post(nxt, i, watcher, Signal("DOWN", name, reason, ref))
         nxt.monitors = frozenset(m for m in nxt.monitors if i not in m)
         nxt.links = frozenset(pair for pair in nxt.links if i not in pair)
@@ -836,7 +846,7 @@ class Rules:
                 if monitors:
                     for watcher, q, number in sorted(monitors):
                         if watcher == p and node_of(procs, q) == y:
-                            ref = self._ref(procs, p, number)
+                            ref = self._ref(procs, p, q, number)
                             nxt.enqueue_signal(
                                 p, y, Signal("DOWN", self._addr(procs, q), NOCONNECTION, ref)
                             )

@@ -41,7 +41,7 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 
 from .actor import Actor, Pid, Signal
-from .world import MASK, NO_PROCS, SHIFT, World
+from .world import MASK, NO_PROCS, SHIFT, World, refs_of
 
 if TYPE_CHECKING:
     from .system import ActorSystem
@@ -241,7 +241,7 @@ class NodeSymmetry:
                 incarnations=tuple(sorted((perm[node], inc) for node, inc in procs.incarnations)),
                 apart=self._pairs(procs.apart, perm),
                 traps=_bits(procs.traps, slot_map.__getitem__) if procs.traps else 0,
-                refs=tuple(sorted((slot_map[s], _moved(u, slot_map)) for s, u in procs.refs)),
+                refs=refs_of(monitors) if procs.refs else (),
             )
         return World(
             states=states,
@@ -455,11 +455,6 @@ class NodeSymmetry:
                     "interchangeable: swapping them changes what the handlers do "
                     "(a handler reads its node's name beyond equality)"
                 )
-
-
-def _moved(used: tuple[tuple[int, int], ...], slot_map: Any) -> tuple[tuple[int, int], ...]:
-    """Reference numbers in use (``Procs.refs``) with the slots they watch moved."""
-    return tuple(sorted((n, slot_map[t] if t >= 0 else t) for n, t in used))
 
 
 def _bits(bits: int, move: Callable[[int], int]) -> int:

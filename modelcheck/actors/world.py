@@ -40,6 +40,7 @@ __all__ = [
     "fingerprint_world",
     "get",
     "put",
+    "refs_of",
 ]
 
 #: Channel and queue keys: sender (or receiver) slot << SHIFT | receiver slot (or node).
@@ -60,6 +61,20 @@ class _Dead(enum.Enum):
 DEAD = _Dead.DEAD
 
 
+def refs_of(
+    monitors: frozenset[tuple[int, int, int]],
+) -> tuple[tuple[int, tuple[tuple[int, int], ...]], ...]:
+    """``Procs.refs`` of a world with ``monitors`` (watcher, target, number).
+
+    >>> refs_of(frozenset({(0, 2, 0), (0, 1, 0), (0, 1, 1), (2, 0, 0)}))
+    ((0, ((1, 0), (1, 1), (2, 0))), (2, ((0, 0),)))
+    """
+    by: dict[int, list[tuple[int, int]]] = {}
+    for watcher, target, number in monitors:
+        by.setdefault(watcher, []).append((target, number))
+    return tuple((watcher, tuple(sorted(by[watcher]))) for watcher in sorted(by))
+
+
 class Procs(NamedTuple):
     """What a world knows of processes beyond the boot slots, all sparse and sorted.
 
@@ -74,10 +89,9 @@ class Procs(NamedTuple):
     world of a system that never partitions stays as small (and as quick to build and
     hash) as before processes. ``traps``: the slots (bits) whose trap_exit flag is not
     their behaviour's ``trap_exit`` (``out.trap_exit`` flipped it); ``refs``: (slot, the
-    monitor reference numbers it has in use, each with the slot its monitor watches, or -1
-    for a DOWN on its way to it), kept by ``Next.world`` (a number is given again once both
-    are gone, so that a process that monitors again and again does not make new states
-    forever).
+    (target slot, reference number) of each monitor it has), the monitors again, but where
+    a handler reads them: the number ``out.monitor`` gives is the least its pair does not
+    use (see ``Ref``). Kept by ``Next.world`` from the world's monitors.
     """
 
     spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()
@@ -86,7 +100,7 @@ class Procs(NamedTuple):
     incarnations: tuple[tuple[int, int], ...] = ()
     apart: int = 0
     traps: int = 0
-    refs: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()
+    refs: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()  # see refs_of
 
 
 #: The ``procs`` of a world where nothing has been spawned, registered or restarted.
@@ -187,10 +201,12 @@ class Next:
         procs = self.procs
         if procs and procs.spawned:
             self.tidy(procs)
-        if (procs and procs.refs) or (
-            self._rest is not None and (self.monitors or self.w.monitors or self.sysq)
-        ):  # (a DOWN is made only where a monitor was, or queued among the signals)
-            self.count_refs()
+        written = self._rest
+        if written is not None and written[2] is not self.w[4]:  # (the monitors changed)
+            refs = refs_of(written[2])
+            procs = self.procs
+            if refs != (procs.refs if procs else ()):
+                self.set_procs(refs=refs)
         states, chans = self.states, self.chans
         head = (
             states if type(states) is tuple else tuple(states),
@@ -250,32 +266,7 @@ class Next:
             spawned=tuple(spawned[j] for j in keep),
             names=tuple((where, slot(held)) for where, held in procs.names),
             traps=traps,
-            refs=tuple(
-                sorted(
-                    (slot(s), tuple(sorted((n, slot(t) if t >= 0 else t) for n, t in used)))
-                    for s, used in procs.refs
-                )
-            ),
         )
-
-    def count_refs(self) -> None:
-        """Set ``Procs.refs`` from the monitors and the DOWNs in flight (see ``Procs``)."""
-        used: dict[int, set[tuple[int, int]]] = {}
-        for watcher, target, number in self.monitors:
-            used.setdefault(watcher, set()).add((number, target))
-        chans = self.chans
-        for k, msgs in chans.items() if type(chans) is dict else chans:
-            for msg in msgs:
-                if type(msg) is Signal and msg.kind == "DOWN" and msg.ref is not None:
-                    used.setdefault(k & MASK, set()).add((msg.ref.number, -1))
-        for k, queue in self.sysq:
-            for signal in queue:
-                if signal.kind == "DOWN" and signal.ref is not None:
-                    used.setdefault(k >> SHIFT, set()).add((signal.ref.number, -1))
-        refs = tuple((slot, tuple(sorted(used[slot]))) for slot in sorted(used))
-        procs = self.procs
-        if refs != (procs.refs if procs else ()):
-            self.set_procs(refs=refs)
 
     sysq = _lazy_field(2)
     timers = _lazy_field(3)

@@ -69,8 +69,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
-from modelcheck import Param
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors import Actor, ActorSystem, Budget, Out, World
 
 #: The name every node's process wants to register.
 NAME = "n"
@@ -570,7 +569,7 @@ def show_node(st: Node) -> dict[str, Any]:
 
 #: :global's lock protocol relies on the BEAM's one guarantee, order per pair of processes
 #: (a del_lock overtaking its set_lock would leave a lock held forever): only FIFO.
-FIFO_ONLY = Param("fifo", help="message order (:global needs FIFO)", choices=("fifo",), quiet=True)
+FIFO_ONLY = Budget("fifo", help="message order (:global needs FIFO)", choices=("fifo",), quiet=True)
 
 
 def fair_step(label: Any) -> Any:
