@@ -154,6 +154,41 @@ def test_monitors_are_independent_references_and_a_dead_pid_gives_noproc_at_once
     )
 
 
+class PairWatcher(Actor[frozenset[Ref]]):
+    """Monitors <b.0> when timer b fires and <c.0> when timer c fires, holding the refs."""
+
+    def init(self, me: Any, out: Out) -> frozenset[Ref]:
+        out.set_timer("b")
+        out.set_timer("c")
+        return frozenset()
+
+    def on_timeout(
+        self, me: Any, state: frozenset[Ref], timer: Hashable, out: Out
+    ) -> frozenset[Ref]:
+        return state | {out.monitor(Pid(str(timer), 0))}
+
+
+class Pairs(ActorSystem):
+    def cluster(self) -> Mapping[str, Sequence[Actor[Any] | Boot]]:
+        return {"a": [PairWatcher()], "b": [Still()], "c": [Still()]}
+
+
+def test_references_are_numbered_per_pair_so_the_order_of_monitors_does_not_split_worlds() -> (
+    None
+):
+    # Timers b and c fire in either order: the start, b only, c only, both: 4 states. Were
+    # references numbered per process, b then c (b: 0, c: 1) and c then b (c: 0, b: 1)
+    # would be 2 worlds, and 5 states.
+    system = Pairs()
+    result = check(system)
+    assert result.complete and (result.distinct, result.generated) == (4, 5)
+    me = Pid("a", 0)
+    trace = follow(system, ["timeout(<a.0>, c)", "timeout(<a.0>, b)"])
+    assert trace.final.states[0] == {Ref(me, Pid("b", 0), 0), Ref(me, Pid("c", 0), 0)}
+    assert trace.final.monitors == {(0, 1, 0), (0, 2, 0)}
+    assert trace.final.procs.refs == ((0, ((1, 0), (2, 0))),)
+
+
 class Forgetter(Actor[Log]):
     """Monitors <a.1>, tells it to stop; when its timer fires, demonitors (flush or not)."""
 
