@@ -173,9 +173,7 @@ class Pairs(ActorSystem):
         return {"a": [PairWatcher()], "b": [Still()], "c": [Still()]}
 
 
-def test_references_are_numbered_per_pair_so_the_order_of_monitors_does_not_split_worlds() -> (
-    None
-):
+def test_references_are_numbered_per_pair_so_the_order_of_monitors_does_not_split_worlds() -> None:
     # Timers b and c fire in either order: the start, b only, c only, both: 4 states. Were
     # references numbered per process, b then c (b: 0, c: 1) and c then b (c: 0, b: 1)
     # would be 2 worlds, and 5 states.

@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
@@ -207,11 +207,15 @@ class NodeSymmetry:
             timers = tuple(sorted((slot_map[s], value(t)) for s, t in w.timers))
             if parts is not None:
                 parts[perm, 2, w.timers] = timers
-        monitors = (
-            frozenset((slot_map[a], slot_map[b], r) for a, b, r in w.monitors)
-            if w.monitors
-            else w.monitors
-        )
+        monitors, refs = w.monitors, cast(Any, ())
+        if monitors:  # (and the processes' table's copy of them, ``Procs.refs``)
+            watched = parts.get((perm, 4, monitors)) if parts is not None else None
+            if watched is None:
+                watched = frozenset((slot_map[a], slot_map[b], r) for a, b, r in monitors)
+                watched = (watched, refs_of(watched))
+                if parts is not None:
+                    parts[perm, 4, monitors] = watched
+            monitors, refs = watched
         links = (
             frozenset(
                 (slot_map[a], slot_map[b])
@@ -241,7 +245,7 @@ class NodeSymmetry:
                 incarnations=tuple(sorted((perm[node], inc) for node, inc in procs.incarnations)),
                 apart=self._pairs(procs.apart, perm),
                 traps=_bits(procs.traps, slot_map.__getitem__) if procs.traps else 0,
-                refs=refs_of(monitors) if procs.refs else (),
+                refs=refs,
             )
         return World(
             states=states,

@@ -69,10 +69,22 @@ def refs_of(
     >>> refs_of(frozenset({(0, 2, 0), (0, 1, 0), (0, 1, 1), (2, 0, 0)}))
     ((0, ((1, 0), (1, 1), (2, 0))), (2, ((0, 0),)))
     """
+    known = _REFS.get(monitors)
+    if known is not None:
+        return known
+    if len(_REFS) > _REFS_LIMIT:
+        _REFS.clear()
     by: dict[int, list[tuple[int, int]]] = {}
     for watcher, target, number in monitors:
         by.setdefault(watcher, []).append((target, number))
-    return tuple((watcher, tuple(sorted(by[watcher]))) for watcher in sorted(by))
+    known = _REFS[monitors] = tuple((w, tuple(sorted(by[w]))) for w in sorted(by))
+    return known
+
+
+#: ``refs_of``'s answers by monitors (worlds meet the same few sets again and again).
+_REFS: dict[frozenset[tuple[int, int, int]], tuple[tuple[int, tuple[tuple[int, int], ...]], ...]]
+_REFS = {}
+_REFS_LIMIT = 1 << 16
 
 
 class Procs(NamedTuple):
