@@ -8,7 +8,6 @@ bound before every property was decided.
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import os
@@ -56,7 +55,7 @@ from modelcheck.render.draw import INSTALL_HINT
 from modelcheck.render.itf import trace_to_itf
 from modelcheck.render.junit import junit_xml
 from modelcheck.render.mermaid import mermaid
-from modelcheck.render.nodeview import format_node_trace
+from modelcheck.render.nodeview import format_node_trace, select
 from modelcheck.render.regress import format_changes, format_details, format_summary, format_table
 from modelcheck.render.savetest import regression_test
 from modelcheck.result import EXIT_UNKNOWN, CheckResult, Progress, PropertyResult, Status
@@ -1181,12 +1180,7 @@ def _check_node(model: Model[Any], node: str) -> None:
             f"--node applies to actor systems (built on modelcheck.actors.ActorSystem), "
             f"and {model.name} is not one"
         )
-    if node not in model.node_index:
-        close = difflib.get_close_matches(node, model.node_names, n=3, cutoff=0.5)
-        hint = f"did you mean {' or '.join(close)}? " if close else ""
-        raise UsageError(
-            f"{model.name} has no node {node!r}: {hint}its nodes are {', '.join(model.node_names)}"
-        )
+    select(model, node)  # a node, or (cluster()) a pid on one or a boot process's name
 
 
 def _replay_property(

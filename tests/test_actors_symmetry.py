@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from modelcheck import always, check, eventually
-from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid, World
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid, Ref, World
 from modelcheck.errors import ModelError, UsageError
 from models.classic.two_phase_actors import COMMITTED, Participant, TwoPhaseActors
 
@@ -97,6 +97,36 @@ class Helpers(ActorSystem):
         return ("w1", "w2", "w3")
 
 
+class Keeper(Actor[frozenset[Ref]]):
+    """Monitors every other node's process twice and holds the references; on a DOWN of one
+    it holds, drops it, and monitors again when the connection went (noconnection)."""
+
+    def init(self, me: Pid, out: Out) -> frozenset[Ref]:
+        return frozenset(out.monitor(n) for n in KEEPERS if n != me.node for _ in range(2))
+
+    def on_down_ref(
+        self, me: Pid, state: frozenset[Ref], ref: Ref, who: Any, reason: Any, out: Out
+    ) -> frozenset[Ref]:
+        if ref not in state:
+            return state
+        again = {out.monitor(who)} if reason == "noconnection" else set()
+        return (state - {ref}) | again
+
+
+KEEPERS = ("a", "b", "c")
+
+
+class Keepers(ActorSystem):
+    """Interchangeable nodes whose states hold monitor references (two per pair: 0 and 1),
+    which renaming must rename with the nodes."""
+
+    def cluster(self) -> dict[str, Any]:
+        return {n: (Keeper(),) for n in KEEPERS}
+
+    def symmetric(self) -> tuple[str, ...]:
+        return KEEPERS
+
+
 @pytest.mark.parametrize(
     ("system", "params", "plain", "orbits"),
     [
@@ -110,6 +140,9 @@ class Helpers(ActorSystem):
         (Helpers, {}, 0, 0),
         (Helpers, {"crashes": 1}, 0, 0),
         (Helpers, {"partitions": 1, "restarts": 1, "crashes": 1}, 0, 0),
+        # references in the states and in the DOWNs on their way (renamed, or the swap
+        # check refuses the declared symmetry)
+        (Keepers, {"crashes": 1, "partitions": 1}, 1_756, 322),
     ],
 )
 def test_one_state_per_orbit(

@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 import pytest
 
 from modelcheck import check
-from modelcheck.actors import ActorSystem, Out, Signal
-from modelcheck.actors.actor import SEND, STOP, TIMER
+from modelcheck.actors import ActorSystem, Out, Ref, Signal
+from modelcheck.actors.actor import DEMONITOR, MONITOR, SEND, STOP, TIMER
 from modelcheck.beam import (
     CallTimeout,
     Ctx,
@@ -72,15 +72,20 @@ def test_a_call_takes_the_next_reference_sends_the_request_and_sets_its_timer() 
     s = r.init("me", out)
     s = r.on_message("me", s, "x", GenCast("ask"), out)
     s = r.on_message("me", s, "x", GenCast("ask"), out)
-    # "server" is node index 2; two calls: references 1 and 2, each with a timer.
+    # "server" is node index 2; two calls: references 1 and 2, each monitoring the server
+    # first (monitor references 0 and 1 of the pair: this Out, never reset, still holds the
+    # first call's monitor among its effects), each with a timer.
     call = GenCall(From("me", 1), "q")
     assert _ops(out) == [
+        (MONITOR, 2, Ref("", "server", 0)),
         (SEND, 2, call),
         (TIMER, CallTimeout(1), True),
+        (MONITOR, 2, Ref("", "server", 1)),
         (SEND, 2, GenCall(From("me", 2), "q")),
         (TIMER, CallTimeout(2), True),
     ]
     assert (s.next_ref, s.pending) == (3, (1, 2))
+    assert s.monitors == ((1, Ref("", "server", 0)), (2, Ref("", "server", 1)))
     assert str(call) == "call(me#1, q)"
 
 
@@ -89,9 +94,10 @@ def test_a_reply_in_time_goes_to_handle_reply_and_cancels_the_timer() -> None:
     s = r.on_message("me", r.init("me", out), "x", GenCast("ask"), out)
     _ops(out)
     s = r.on_message("me", s, "server", GenReply(1, 42), out)
-    assert _ops(out) == [(TIMER, CallTimeout(1), False)]
+    # The monitor goes with the timer, and a DOWN of it on the way with it (flush).
+    assert _ops(out) == [(TIMER, CallTimeout(1), False), (DEMONITOR, Ref("", "server", 0), True)]
     assert s.state.events == (("cast", "ask"), ("reply", 1, 42))
-    assert s.pending == ()
+    assert s.pending == () and s.monitors == ()
 
 
 def test_a_reply_after_the_timeout_is_a_stray_message_for_handle_info() -> None:
@@ -100,8 +106,8 @@ def test_a_reply_after_the_timeout_is_a_stray_message_for_handle_info() -> None:
     _ops(out)
     # The default handle_call_timeout exits the caller, as an uncaught timeout does.
     timed_out = r.on_timeout("me", s, CallTimeout(1), out)
-    assert _ops(out) == [(STOP, "timeout")]
-    assert timed_out.pending == ()
+    assert _ops(out) == [(DEMONITOR, Ref("", "server", 0), True), (STOP, "timeout")]
+    assert timed_out.pending == () and timed_out.monitors == ()
 
     class Catching(Recorder):
         def handle_call_timeout(self, ref: int, state: Log, ctx: Ctx) -> Log:
@@ -109,6 +115,7 @@ def test_a_reply_after_the_timeout_is_a_stray_message_for_handle_info() -> None:
 
     c = Catching()
     s = c.on_timeout("me", s, CallTimeout(1), out)
+    _ops(out)
     s = c.on_message("me", s, "server", GenReply(1, 42), out)
     assert s.state.events == (("cast", "ask"), ("timeout", 1), ("info", GenReply(1, 42)))
     assert _ops(out) == []  # no timer to cancel: it fired

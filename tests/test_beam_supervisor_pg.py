@@ -8,8 +8,17 @@ from typing import Any
 import pytest
 
 from modelcheck import Param, check
-from modelcheck.actors import Actor, ActorSystem, Out, Pid, Signal
-from modelcheck.actors.actor import EXIT, LINK, MONITOR, SEND, SPAWN, STOP, SUBSCRIBE
+from modelcheck.actors import Actor, ActorSystem, Out, Pid, Ref, Signal
+from modelcheck.actors.actor import (
+    DEMONITOR,
+    EXIT,
+    LINK,
+    MONITOR,
+    SEND,
+    SPAWN,
+    STOP,
+    SUBSCRIBE,
+)
 from modelcheck.beam import From, GenCall, GenCast, GenReply, GenState
 from modelcheck.beam.pg import PgScope, ScopeState, local_members, members, peers
 from modelcheck.beam.supervisor import RESTARTS, Child, Supervisor, SupState
@@ -17,7 +26,8 @@ from modelcheck.errors import ModelError
 
 
 class _Pids:
-    """What the world answers ``Out.spawn``: the next serial on node ``a``."""
+    """What the world answers ``Out.spawn`` (the next serial on node ``a``) and
+    ``Out.monitor`` (no monitor in place)."""
 
     def __init__(self, serial: int) -> None:
         self.serial = serial
@@ -25,6 +35,12 @@ class _Pids:
     def next_pid(self, out: Out, node: int | None) -> Pid:
         self.serial += 1
         return Pid("a", self.serial)
+
+    def slot_of(self, out: Out, address: Any) -> int | None:
+        return None  # (no world: every monitor is its pair's first)
+
+    def who(self, out: Out, address: Any, slot: int | None) -> Any:
+        return address
 
 
 class W(Actor[int]):
@@ -93,10 +109,10 @@ def test_one_for_all_shuts_the_others_down_and_waits_for_their_down() -> None:
     # c1 and the temporary c2: unlinked, monitored, told to shut down; c2 is not restarted.
     assert _kinds(out) == [
         (LINK, Pid("a", 2), False),
-        (MONITOR, Pid("a", 2), True),
+        (MONITOR, Pid("a", 2), Ref("", Pid("a", 2), 0)),
         (EXIT, Pid("a", 2), "shutdown"),
         (LINK, Pid("a", 3), False),
-        (MONITOR, Pid("a", 3), True),
+        (MONITOR, Pid("a", 3), Ref("", Pid("a", 3), 0)),
         (EXIT, Pid("a", 3), "shutdown"),
     ]
     assert state == SupState((None, None, None), 1, (Pid("a", 2), Pid("a", 3)), (0, 1))
@@ -158,7 +174,7 @@ def test_discover_sync_join_leave_and_down() -> None:
     s = scope.on_message(A, s, B, ("discover", B), out)
     assert out.ops == [
         (SEND, B, GenCast(("sync", A, frozenset({("g", W1)})))),
-        (MONITOR, B, True),
+        (MONITOR, B, Ref("", B, 0)),
         (SEND, B, ("discover", A)),
     ]
     assert peers(s) == (B,)
@@ -168,7 +184,7 @@ def test_discover_sync_join_leave_and_down() -> None:
     # A local leave is told to every peer; a second leave is not_joined.
     s = scope.on_message(A, s, W1, GenCall(From(W1, 2), ("leave_local", "g", W1)), out)
     assert out.ops == [
-        (MONITOR, W1, False),
+        (DEMONITOR, W1, False),
         (SEND, B, ("leave", A, W1, ("g",))),
         (SEND, W1, GenReply(2, "ok")),
     ]

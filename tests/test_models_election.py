@@ -100,13 +100,18 @@ class _SettledOnN3(BullyElection):
 
 def test_the_bully_elects_the_highest_node_and_settles() -> None:
     result = check(BullyElection(), keep_going=True)
+    # (a node keeps its coordinator's monitor through an election of its own and, when
+    # the same coordinator is re-announced, monitors it no second time: the counts of one
+    # monitor per pair)
     assert (result.distinct, result.generated, result.depth) == (706, 1911, 16)
     assert _verdicts(result) == BULLY_HOLDS
 
 
 def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
     result = check(BullyElection(crashes=1), keep_going=True)
-    assert result.distinct == 894
+    # (894 before: following n2, n1 now drops n3's monitor with flush, and with it the
+    # DOWN still on its way)
+    assert result.distinct == 866
     assert _verdicts(result) == BULLY_HOLDS
     settle = _trace(check(_SettledOnN3(), keep_going=True), "on_n3")
     assert len(settle) == 12  # everyone follows n3, nothing in flight
@@ -115,8 +120,7 @@ def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
         "crash(n3)",
         "signal(n2, DOWN(n3, noconnection))",  # n2's election: its message to n3 is lost
         "timeout(n2, answer)",  # silence from above: n2 announces itself
-        "deliver(n2, n1, coordinator)",
-        "signal(n1, DOWN(n3, noconnection))",  # n1 already follows n2
+        "deliver(n2, n1, coordinator)",  # n1 follows n2: n3's DOWN is flushed
     ]
     world = follow(system, [*_actions(settle), *failover]).final
     assert system.settled(world) and system.leaders(world) == ["n2"]
@@ -127,7 +131,7 @@ def test_when_the_bully_leader_crashes_the_next_highest_takes_over() -> None:
 def test_a_partition_gives_the_bully_one_leader_per_side() -> None:
     system = BullyElection(partitions=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 1220
+    assert result.distinct == 1157  # (1,220 before stale DOWNs were flushed: see above)
     assert _verdicts(result) == {**BULLY_HOLDS, "one_leader": "violated"}
     shortest = _trace(result, "one_leader")  # three sides, three leaders
     assert _actions(shortest) == [
@@ -154,8 +158,9 @@ def test_after_a_heal_the_bully_keeps_two_leaders_that_can_talk() -> None:
     system = BullyElection(partitions=1, heals=1)
     result = check(system, keep_going=True)
     # 11,583 with the old heal; now a pair stays apart after the heal until a send
-    # across it, so the same runs differ in which connections are up.
-    assert result.distinct == 11728
+    # across it, so the same runs differ in which connections are up (11,728), less the
+    # worlds with a DOWN of an old coordinator on its way (flushed): 10,923.
+    assert result.distinct == 10923
     assert set(_verdicts(result).values()) == {"violated"}
     group = _trace(result, "one_leader_per_group")
     assert len(group) == 4 and _actions(group)[-1] == "heal()"
@@ -174,7 +179,7 @@ def test_after_a_heal_the_bully_keeps_two_leaders_that_can_talk() -> None:
 def test_a_stale_announcement_leaves_a_bully_node_following_an_ex_leader() -> None:
     system = BullyElection(crashes=1, restarts=1)
     result = check(system, keep_going=True)
-    assert result.distinct == 8695
+    assert result.distinct == 8472  # (8,695 before stale DOWNs were flushed: see above)
     assert _verdicts(result) == {**BULLY_HOLDS, "elects_a_leader": "violated"}
     stuck = _trace(result, "elects_a_leader")
     assert (len(stuck), stuck.loop) == (8, 8)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelcheck import follow
-from modelcheck.actors import Pid, Signal
+from modelcheck.actors import Pid, Ref, Signal
 from modelcheck.testing import assert_violated
 from models.supervision.highlander import Highlander, Instance
 from models.supervision.horde_supervisor import HordeSupervisor, Member, choose, has_quorum
@@ -278,6 +278,6 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
     ).final
     assert highlander(system, world, Pid("a", 3)) == Instance("registering")
     assert system.instances(world) == [B2]
-    assert (A2, Pid("a", 0), Signal("DOWN", A2, ("shutdown", "name_conflict"))) in (
-        system.in_flight(world)
-    )
+    # The name server monitors what it registers: the DOWN carries that monitor's reference.
+    down = Signal("DOWN", A2, ("shutdown", "name_conflict"), Ref(Pid("a", 0), A2, 0))
+    assert (A2, Pid("a", 0), down) in system.in_flight(world)

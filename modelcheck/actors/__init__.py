@@ -19,9 +19,10 @@ from modelcheck.actors.actor import (
     Note,
     Out,
     Pid,
+    Ref,
     Signal,
 )
-from modelcheck.actors.system import BUDGETS, DEAD, ActorSystem, World
+from modelcheck.actors.system import BUDGETS, DEAD, ActorSystem, Budget, World
 from modelcheck.actors.views import MessageFlow, message_flow, node_steps
 
 __all__ = [
@@ -34,11 +35,13 @@ __all__ = [
     "Actor",
     "ActorSystem",
     "Boot",
+    "Budget",
     "Chose",
     "MessageFlow",
     "Note",
     "Out",
     "Pid",
+    "Ref",
     "Signal",
     "World",
     "message_flow",

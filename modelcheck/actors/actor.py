@@ -40,6 +40,7 @@ __all__ = [
     "Note",
     "Out",
     "Pid",
+    "Ref",
     "Signal",
 ]
 
@@ -77,6 +78,38 @@ class Pid(NamedTuple):
         return str(self)
 
 
+class Ref(NamedTuple):
+    """A monitor reference (what ``out.monitor`` returns and a ``DOWN`` carries): the
+    process that made it (``owner``), the process it watches (``target``: its pid, or the
+    address it was given when that named nobody) and a number, the least that no other
+    monitor of the same pair has in use (see :meth:`Out.monitor`). So references are
+    deterministic, a pair's one monitor is always number 0, and a process that monitors a
+    peer, loses the monitor and monitors it again holds the same reference again.
+
+    >>> str(Ref(Pid("a", 1), Pid("b", 2), 0)), str(Ref("a", "b", 1))
+    ('#Ref<a.1/b.2/0>', '#Ref<a/b/1>')
+    """
+
+    owner: Any
+    target: Any
+    number: int
+
+    def __str__(self) -> str:
+        return f"#Ref<{_bare(self.owner)}/{_bare(self.target)}/{self.number}>"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __modelcheck_plain__(self) -> str:
+        return str(self)
+
+
+def _bare(address: Any) -> str:
+    """An address as a reference writes it: a pid without its angle brackets."""
+    text = str(address)
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
+
+
 @dataclass(frozen=True, slots=True)
 class Boot:
     """A process a node starts when it boots (and again, with a new incarnation, when it
@@ -94,6 +127,8 @@ class Boot:
 class Signal:
     """A BEAM signal delivered to a process: ``DOWN`` (a monitor fired), ``EXIT`` (from a
     link or ``exit/2``), ``nodedown`` or ``nodeup`` (to processes that monitor nodes).
+    A ``DOWN`` carries its monitor's reference as ``ref`` (not shown in the text, which
+    names the process and the reason as before).
 
     >>> str(Signal("DOWN", "n2", "noconnection"))
     'DOWN(n2, noconnection)'
@@ -104,6 +139,7 @@ class Signal:
     kind: str
     who: Any
     reason: Any = ""
+    ref: Any = None
 
     def __str__(self) -> str:
         reason = self.reason if isinstance(self.reason, str) else repr(self.reason)
@@ -152,9 +188,11 @@ class Actor(Generic[S]):
     per distinct input and remembers what it returned and did. Equal inputs of the same
     type are one input (as equal worlds are one state).
 
-    ``trap_exit`` (default False): like ``process_flag(trap_exit, true)``. Without it, an
-    exit signal with a reason other than ``normal`` kills this process; with it, the
-    signal arrives at :meth:`on_exit`.
+    ``trap_exit`` (default False): whether the process starts trapping exits, as
+    ``process_flag(trap_exit, true)`` in its init would make it; ``out.trap_exit(flag)``
+    turns it on or off while it runs. Without it, an exit signal with a reason other than
+    ``normal`` kills this process (``normal`` is ignored); with it, every exit signal but
+    ``kill`` arrives at :meth:`on_exit`.
 
     Actors are values: two of the same type with equal attributes are equal (a spawned
     process's behaviour is part of the world).
@@ -200,6 +238,12 @@ class Actor(Generic[S]):
         """A monitor on ``who`` fired (reason: its exit reason, noproc or noconnection)."""
         return state
 
+    def on_down_ref(self, me: Any, state: S, ref: Ref, who: Any, reason: Any, out: Out) -> S:
+        """The monitor ``ref`` (what ``out.monitor`` returned) on ``who`` fired: OTP's
+        ``{'DOWN', Ref, process, Who, Reason}``. By default :meth:`on_down`, which does not
+        see the reference."""
+        return self.on_down(me, state, who, reason, out)
+
     def on_exit(self, me: Any, state: S, who: Any, reason: Any, out: Out) -> S:
         """An exit signal from ``who`` (a link, or ``exit/2``), only when ``trap_exit``."""
         return state
@@ -236,7 +280,16 @@ class Out:
     exact.
     """
 
-    __slots__ = ("_choices", "_index", "_reader", "_script", "durable", "me", "nodes", "ops")
+    __slots__ = (
+        "_choices",
+        "_index",
+        "_reader",
+        "_script",
+        "durable",
+        "me",
+        "nodes",
+        "ops",
+    )
 
     def __init__(self, nodes: Sequence[str]) -> None:
         self.nodes: tuple[str, ...] = tuple(nodes)
@@ -331,7 +384,8 @@ class Out:
             raise ModelError(f"{self.me} tried to spawn {behaviour!r}, which is not an Actor")
         where = self._node(node, "spawn on") if node is not None else None
         pid: Pid = self._reader.next_pid(self, where)
-        self.ops.append((SPAWN, pid, behaviour, link, monitor, name))
+        ref = self._next_ref(pid) if monitor else None
+        self.ops.append((SPAWN, pid, behaviour, link, ref, name))
         return pid
 
     def spawn_link(
@@ -346,16 +400,67 @@ class Out:
         """``spawn(behaviour, node, monitor=True)``."""
         return self.spawn(behaviour, node, monitor=True, name=name)
 
-    def monitor(self, target: Any) -> None:
-        """Monitor ``target``: one DOWN arrives when it exits (its reason), is not running
-        (``noproc``) or its node's connection goes (``noconnection``). One monitor per
-        pair of processes: monitoring twice is monitoring once (OTP would give two
-        references; a library that needs several keeps its own tags)."""
-        self.ops.append((MONITOR, self._address(target, "monitor"), True))
+    def monitor(self, target: Any) -> Ref:
+        """``erlang:monitor(process, target)``: return a new reference; one DOWN carrying
+        it arrives when ``target`` exits (its reason), is not running (``noproc``, at
+        once) or its node's connection goes (``noconnection``). Each call is a monitor of
+        its own, as in OTP: monitoring twice gives two references and two DOWNs.
 
-    def demonitor(self, target: Any) -> None:
-        """Remove the monitor on ``target`` (a DOWN already on its way still arrives)."""
-        self.ops.append((MONITOR, self._address(target, "demonitor"), False))
+        Unlike OTP's, references are numbered per pair of processes (see :class:`Ref`):
+        the least number no monitor of this process on ``target`` has in use. So a
+        monitor dropped (by its DOWN or a demonitor) and made again is given the same
+        reference, and a process that monitors again and again reaches the same states
+        again. A ``DOWN`` still on its way when the pair makes a new monitor may carry
+        the new monitor's reference: compare a DOWN's reference only with monitors you
+        hold, and drop a reference once its DOWN came or you demonitored it."""
+        address = self._address(target, "monitor")
+        ref = self._next_ref(address)
+        self.ops.append((MONITOR, address, ref))
+        return ref
+
+    def demonitor(self, target: Any, *, flush: bool = False) -> None:
+        """``erlang:demonitor(Ref)``: remove the monitor ``target`` (a :class:`Ref`), or
+        every monitor this process has on ``target`` (an address). A DOWN already on its
+        way still arrives, unless ``flush`` (``[flush]``: it is taken out of the way)."""
+        if type(target) is Ref:
+            if target.owner != self.me:
+                raise ModelError(
+                    f"{self.me} tried to demonitor {target}, which {target.owner} made"
+                )
+            self.ops.append((DEMONITOR, target, flush))
+        else:
+            self.ops.append((DEMONITOR, self._address(target, "demonitor"), flush))
+
+    def _next_ref(self, address: Any) -> Ref:
+        """A new reference for a monitor of ``address``: the least number that no monitor
+        of this pair has in use as the handler started (``Procs.refs``), less those this
+        handler demonitored, plus those it made before."""
+        reader = self._reader
+        if reader is None:  # (an Out made by hand, without a world to read)
+            slot, target = None, self.nodes[address] if type(address) is int else address
+            used: set[int] = set()
+        else:
+            slot = reader.slot_of(self, address)
+            target = reader.who(self, address, slot)
+            used = set() if slot is None else reader.refs_in_use(self, slot)
+        for op in self.ops:
+            kind = op[0]
+            made = op[2] if kind == MONITOR else op[4] if kind == SPAWN else None
+            if made is not None and made.target == target:
+                used.add(made.number)
+            elif kind == DEMONITOR:
+                gone = op[1]
+                if type(gone) is Ref:
+                    if gone.target == target:
+                        used.discard(gone.number)
+                elif gone == address or (
+                    slot is not None and reader is not None and reader.slot_of(self, gone) == slot
+                ):
+                    used.clear()
+        number = 0
+        while number in used:
+            number += 1
+        return Ref(self.me, target, number)
 
     def link(self, target: Any) -> None:
         """Link to ``target``: when either exits with a reason other than ``normal``, the
@@ -377,6 +482,18 @@ class Out:
     def kill(self, target: Any) -> None:
         """``exit(target, kill)``: an untrappable exit signal; the target dies, state lost."""
         self.ops.append((EXIT, self._address(target, "kill"), KILL_REASON))
+
+    def trap_exit(self, flag: bool) -> bool:
+        """``process_flag(trap_exit, flag)``: from now on this process traps exits (exit
+        signals other than ``kill`` reach :meth:`Actor.on_exit`) or does not (they kill
+        it, but ``normal``). Returns the flag as it was. Starts as the behaviour's class
+        attribute ``trap_exit``."""
+        was = False if self._reader is None else self._reader.traps(self)
+        for op in self.ops:
+            if op[0] == TRAP:
+                was = op[1]
+        self.ops.append((TRAP, bool(flag)))
+        return bool(was)
 
     def stop(self, reason: Any = NORMAL) -> None:
         """Exit with ``reason`` once this handler returns: monitors and links fire with it."""
@@ -444,6 +561,7 @@ class Out:
 
 SEND, TIMER, MONITOR, LINK, SUBSCRIBE, STOP, EXIT, SPAWN, REGISTER, CONNECT, NOTE = range(11)
 DISCONNECT = 11
+TRAP, DEMONITOR = 12, 13
 
 #: The exit reason that cannot be trapped.
 KILL_REASON = "kill"

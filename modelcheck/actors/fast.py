@@ -52,7 +52,7 @@ MEMOS = (
 )
 
 #: The handlers of runtime signals, whose outcomes ``FastPath._outcomes`` remembers.
-_SIGNAL_HANDLERS = frozenset({"on_down", "on_exit", "on_nodedown", "on_nodeup"})
+_SIGNAL_HANDLERS = frozenset({"on_down_ref", "on_exit", "on_nodedown", "on_nodeup"})
 
 
 class _Step(NamedTuple):

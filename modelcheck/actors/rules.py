@@ -39,9 +39,12 @@ incarnation, connected to every node the network reaches (a restart is also enab
 node that is up but runs no process: as if it rebooted unnoticed).
 
 Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
-when it arrives; a process monitors another at most once (no references); ``spawn`` runs
-the child's ``init`` within the parent's step; a restarted node connects to every node
-it reaches as it boots.
+when it arrives; a monitor reference names its pair of processes and a number, the least
+that the pair's monitors in place do not use (OTP's never repeat: here a pair's number is
+given again once its monitor is gone, so a model sees the difference only if it keeps a
+reference after that, when a ``DOWN`` still on its way may carry the reference of the
+pair's new monitor); ``spawn`` runs the child's ``init`` within the parent's step; a
+restarted node connects to every node it reaches as it boots.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from modelcheck.errors import ModelError
 
 from .actor import (
     CONNECT,
+    DEMONITOR,
     DISCONNECT,
     EXIT,
     KILL_REASON,
@@ -69,11 +73,13 @@ from .actor import (
     STOP,
     SUBSCRIBE,
     TIMER,
+    TRAP,
     Actor,
     Chose,
     Note,
     Out,
     Pid,
+    Ref,
     Signal,
 )
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put
@@ -107,7 +113,7 @@ def signal_handler(signal: Signal) -> tuple[str, tuple[Any, ...]] | None:
     rules and the fast path both ask here, so that they cannot call different handlers."""
     kind = signal.kind
     if kind == "DOWN":
-        return "on_down", (signal.who, signal.reason)
+        return "on_down_ref", (signal.ref, signal.who, signal.reason)
     if kind == "nodedown" or kind == "nodeup":
         return "on_" + kind, (signal.who,)
     return None
@@ -117,13 +123,33 @@ class _Reader:
     """What a handler may read of the world (``Out.spawn``'s pid, ``Out.whereis``): only
     the processes' table, which is part of every remembered handler input."""
 
-    __slots__ = ("node", "procs", "reserved", "system")
+    __slots__ = ("node", "procs", "reserved", "slot", "system")
 
-    def __init__(self, system: Rules, procs: Any, node: int) -> None:
+    def __init__(self, system: Rules, procs: Any, node: int, slot: int) -> None:
         self.system = system
         self.procs = procs
         self.node = node
+        self.slot = slot
         self.reserved: dict[int, int] = {}
+
+    def refs_in_use(self, out: Out, target: int) -> set[int]:
+        """The reference numbers of the process's monitors on slot ``target`` as the
+        handler started."""
+        procs = self.procs
+        mine: tuple[tuple[int, int], ...] = get(procs.refs, self.slot, ()) if procs else ()
+        return {number for slot, number in mine if slot == target}
+
+    def who(self, out: Out, address: Any, slot: int | None) -> Any:
+        """What a DOWN about ``address`` (slot ``slot``, or None) names."""
+        return self.system._who(self.procs, address, slot)
+
+    def slot_of(self, out: Out, address: Any) -> int | None:
+        """The slot ``address`` names, as the handler started."""
+        return self.system._resolve(self.procs, address)
+
+    def traps(self, out: Out) -> bool:
+        """Whether the process traps exits, as the handler started."""
+        return self.system._traps(self.procs, self.slot)
 
     def next_pid(self, out: Out, node: int | None) -> Pid:
         where = self.node if node is None else node
@@ -209,6 +235,16 @@ class Rules:
         actor: Actor[Any] = procs.spawned[slot - len(self.boot_node)][1]
         return actor
 
+    def _traps(self, procs: Any, slot: int) -> bool:
+        """Whether process ``slot`` traps exits: its behaviour's ``trap_exit``, unless
+        ``out.trap_exit`` flipped it (``Procs.traps``)."""
+        flipped = bool(procs and procs.traps >> slot & 1)
+        return self._behaviour(procs, slot).trap_exit is not flipped
+
+    def _ref(self, procs: Any, watcher: int, target: int, number: int) -> Ref:
+        """The reference of process ``watcher``'s monitor ``number`` on ``target``."""
+        return Ref(self._addr(procs, watcher), self._addr(procs, target), number)
+
     def _registered(self, procs: Any, node: int, name: Hashable) -> int | None:
         if procs:
             for (where, held), slot in procs.names:
@@ -248,6 +284,10 @@ class Rules:
         if slot is not None:
             return self._addr(procs, slot)
         return self.node_names[address] if type(address) is int else address
+
+    def _address_of(self, who: Any) -> Any:
+        """The address a reference's target names (a node's name as its index)."""
+        return self.node_index[who] if type(who) is str else who
 
     def _slots_on(self, nxt: Next, node: int) -> list[int]:
         """The slots of the processes on ``node`` that are running."""
@@ -308,7 +348,7 @@ class Rules:
         while True:
             out.me, out.durable, out.ops = me, None, []
             out._script, out._choices = script, []
-            out._reader = _Reader(self, procs, self._node_of(procs, slot))
+            out._reader = _Reader(self, procs, self._node_of(procs, slot), slot)
             new = method(me, state, *args, out)
             self._check_returned(procs, slot, new)
             made, ops = out._choices, tuple(out.ops)
@@ -339,7 +379,7 @@ class Rules:
         out = Out(self.node_names)
         me = self._addr(procs, slot)
         out._reset(me, durable)
-        out._reader = _Reader(self, procs, self._node_of(procs, slot))
+        out._reader = _Reader(self, procs, self._node_of(procs, slot), slot)
         nxt.set_state(slot, None)
         state = self._behaviour(procs, slot).init(me, out)
         if out._choices:
@@ -422,7 +462,7 @@ class Rules:
         call = signal_handler(msg)
         if call is not None:
             yield from self._run(w, log, label, how, slot, *call)
-        elif kind == "EXIT" and self._behaviour(w.procs, slot).trap_exit:
+        elif kind == "EXIT" and self._traps(w.procs, slot):
             yield from self._run(w, log, label, how, slot, "on_exit", (who, reason))
         else:
             nxt = Next(w, log)
@@ -486,13 +526,23 @@ class Rules:
                 else:
                     self._post(nxt, i, j, op[2])
                     continue
-                if log is not None:
-                    log.append(("send", -1, op[2], fate, here, there))
+                if log is not None:  # (the process it was for, when there was one)
+                    target = None if j is None else self._addr(nxt.procs, j)
+                    log.append(("send", -1, op[2], fate, here, there, target))
             elif kind == TIMER:
                 current = get(nxt.timers, i, NO_TIMERS)
                 nxt.set_timers(i, current | {op[1]} if op[2] else current - {op[1]})
             elif kind in (MONITOR, LINK):
                 self._watch(nxt, i, here, kind, op[1], op[2])
+            elif kind == DEMONITOR:
+                self._demonitor(nxt, i, op[1], op[2])
+            elif kind == TRAP:
+                procs = nxt.procs
+                flip = op[1] is not self._behaviour(procs, i).trap_exit
+                traps = procs.traps if procs else 0
+                traps = traps | 1 << i if flip else traps & ~(1 << i)
+                if traps != (procs.traps if procs else 0):
+                    nxt.set_procs(traps=traps)
             elif kind == SUBSCRIBE:
                 nxt.subs |= 1 << i
             elif kind == EXIT:
@@ -519,15 +569,50 @@ class Rules:
                 self._exit(nxt, i, op[1])
                 return
 
-    def _watch(self, nxt: Next, i: int, here: int, kind: int, address: Any, on: bool) -> None:
-        """A monitor or link from process ``i`` (on node ``here``) set or removed."""
+    def _demonitor(self, nxt: Next, i: int, target: Any, flush: bool) -> None:
+        """Process ``i`` removes its monitor ``target`` (a Ref), or all it has on an
+        address; ``flush``: a DOWN with that reference on its way to ``i`` is taken out."""
+        procs = nxt.procs
+        if type(target) is Ref:
+            j = self._resolve(procs, self._address_of(target.target))
+            gone = {m for m in nxt.monitors if m == (i, j, target.number)}
+        else:
+            if flush:
+                raise ModelError(
+                    f"{self._addr(procs, i)} called out.demonitor({target!r}, flush=True): "
+                    "flush takes the reference that out.monitor returned"
+                )
+            j = self._resolve(procs, target)
+            gone = {m for m in nxt.monitors if m[0] == i and m[1] == j}
+        if gone:
+            nxt.monitors = nxt.monitors - gone
+        if not flush:
+            return
+
+        def stale(msg: Any) -> bool:
+            return type(msg) is Signal and msg.kind == "DOWN" and msg.ref == target
+
+        chans = nxt.chans
+        for k in [k for k in (chans if type(chans) is dict else dict(chans)) if k & MASK == i]:
+            chan = nxt.chan(k)
+            for pos in reversed(range(len(chan))):
+                if stale(chan[pos]):
+                    if nxt.log is not None:
+                        nxt.log.append(("flushed", k, pos))
+                    chan = chan[:pos] + chan[pos + 1 :]
+            nxt.set_chan(k, chan)
+        for k, queue in nxt.sysq:
+            if k >> SHIFT == i and any(stale(signal) for signal in queue):
+                kept = tuple(signal for signal in queue if not stale(signal))
+                nxt.sysq = put(nxt.sysq, k, kept, ())
+
+    def _watch(self, nxt: Next, i: int, here: int, kind: int, address: Any, on: Any) -> None:
+        """A monitor (``on``: its Ref) or link (``on``: True to set, False to remove) from
+        process ``i`` (on node ``here``)."""
         j = self._resolve(nxt.procs, address)
-        if not on:
+        if on is False:
             if j is not None:
-                if kind == MONITOR:
-                    nxt.monitors = nxt.monitors - {(i, j)}
-                else:
-                    nxt.links = nxt.links - {(i, j) if i < j else (j, i)}
+                nxt.links = nxt.links - {(i, j) if i < j else (j, i)}
             return
         if j == i:
             return
@@ -535,10 +620,13 @@ class Rules:
         self._contact(nxt, here, there)
         if j is None or not nxt.alive(j) or not self._connected(nxt, here, there):
             why = NOPROC if self._connected(nxt, here, there) else NOCONNECTION
-            what = "DOWN" if kind == MONITOR else "EXIT"
-            nxt.enqueue_signal(i, there, Signal(what, self._who(nxt.procs, address, j), why))
+            who = self._who(nxt.procs, address, j)
+            if kind == MONITOR:
+                nxt.enqueue_signal(i, there, Signal("DOWN", who, why, on))
+            else:
+                nxt.enqueue_signal(i, there, Signal("EXIT", who, why))
         elif kind == MONITOR:
-            nxt.monitors = nxt.monitors | {(i, j)}
+            nxt.monitors = nxt.monitors | {(i, j, on.number)}
         else:
             nxt.links = nxt.links | {(i, j) if i < j else (j, i)}
 
@@ -550,17 +638,18 @@ class Rules:
         pid: Pid,
         behaviour: Actor[Any],
         link: bool,
-        monitor: bool,
+        monitor: Ref | None,
         name: Hashable | None,
     ) -> None:
-        """Process ``i`` spawned ``behaviour`` as ``pid``: a new slot, started at once."""
+        """Process ``i`` spawned ``behaviour`` as ``pid``: a new slot, started at once
+        (``monitor``: the reference of the monitor spawn_monitor sets)."""
         there = self.node_index[pid.node]
         self._contact(nxt, here, there)
         if not self._connected(nxt, here, there):
             if link:
                 nxt.enqueue_signal(i, there, Signal("EXIT", pid, NOCONNECTION))
-            if monitor:
-                nxt.enqueue_signal(i, there, Signal("DOWN", pid, NOCONNECTION))
+            if monitor is not None:
+                nxt.enqueue_signal(i, there, Signal("DOWN", pid, NOCONNECTION, monitor))
             return
         procs = nxt.procs
         serial = self._next_serial(procs, there)
@@ -582,8 +671,8 @@ class Rules:
             self._register(nxt, slot, there, name, True)
         if link:
             nxt.links = nxt.links | {(i, slot)}
-        if monitor:
-            nxt.monitors = nxt.monitors | {(i, slot)}
+        if monitor is not None:
+            nxt.monitors = nxt.monitors | {(i, slot, monitor.number)}
         self._start(nxt, slot, None)
 
     def _register(self, nxt: Next, i: int, node: int, name: Hashable, on: bool) -> None:
@@ -650,6 +739,9 @@ class Rules:
         nxt.subs &= ~(1 << i)
         if procs and any(slot == i for _, slot in procs.names):
             nxt.set_procs(names=tuple(e for e in procs.names if e[1] != i))
+        procs = nxt.procs
+        if procs and procs.traps >> i & 1:
+            nxt.set_procs(traps=procs.traps & ~(1 << i))
 
     def _exit(self, nxt: Next, i: int, reason: Any) -> None:
         """Process ``i`` exits with ``reason``; its node stays up. Its links get ``EXIT``,
@@ -662,9 +754,10 @@ class Rules:
                 other = b if a == i else a
                 if self._connected(nxt, here, self._node_of(procs, other)):
                     self._post(nxt, i, other, Signal("EXIT", name, reason))
-        for watcher, target in sorted(nxt.monitors):
+        for watcher, target, number in sorted(nxt.monitors):
             if target == i and self._connected(nxt, here, self._node_of(procs, watcher)):
-                self._post(nxt, i, watcher, Signal("DOWN", name, reason))
+                ref = self._ref(procs, watcher, i, number)
+                self._post(nxt, i, watcher, Signal("DOWN", name, reason, ref))
         nxt.monitors = frozenset(m for m in nxt.monitors if i not in m)
         nxt.links = frozenset(pair for pair in nxt.links if i not in pair)
 
@@ -752,10 +845,11 @@ class Rules:
                                     p, y, Signal("EXIT", self._addr(procs, q), NOCONNECTION)
                                 )
                 if monitors:
-                    for watcher, q in sorted(monitors):
+                    for watcher, q, number in sorted(monitors):
                         if watcher == p and node_of(procs, q) == y:
+                            ref = self._ref(procs, p, q, number)
                             nxt.enqueue_signal(
-                                p, y, Signal("DOWN", self._addr(procs, q), NOCONNECTION)
+                                p, y, Signal("DOWN", self._addr(procs, q), NOCONNECTION, ref)
                             )
                 if subs >> p & 1:
                     nxt.enqueue_signal(p, y, Signal("nodedown", self.node_names[y]))
@@ -765,7 +859,7 @@ class Rules:
             return {node_of(procs, s), node_of(procs, t)} == sides
 
         if monitors:
-            nxt.monitors = frozenset(m for m in monitors if not across(*m))
+            nxt.monitors = frozenset(m for m in monitors if not across(m[0], m[1]))
         if links:
             nxt.links = frozenset(p for p in links if not across(*p))
 

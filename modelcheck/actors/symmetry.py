@@ -35,13 +35,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 
 from .actor import Actor, Pid, Signal
-from .world import MASK, NO_PROCS, SHIFT, World
+from .world import MASK, NO_PROCS, SHIFT, World, refs_of
 
 if TYPE_CHECKING:
     from .system import ActorSystem
@@ -95,7 +95,7 @@ class Renamer:
         if kind is Pid:
             return Pid(self.names.get(value.node, value.node), value.serial, value.incarnation)
         if kind is Signal:
-            return Signal(value.kind, self(value.who), self(value.reason))
+            return Signal(value.kind, self(value.who), self(value.reason), self(value.ref))
         if isinstance(value, Actor):
             return value
         if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -207,11 +207,15 @@ class NodeSymmetry:
             timers = tuple(sorted((slot_map[s], value(t)) for s, t in w.timers))
             if parts is not None:
                 parts[perm, 2, w.timers] = timers
-        monitors = (
-            frozenset((slot_map[a], slot_map[b]) for a, b in w.monitors)
-            if w.monitors
-            else w.monitors
-        )
+        monitors, refs = w.monitors, cast(Any, ())
+        if monitors:  # (and the processes' table's copy of them, ``Procs.refs``)
+            watched = parts.get((perm, 4, monitors)) if parts is not None else None
+            if watched is None:
+                watched = frozenset((slot_map[a], slot_map[b], r) for a, b, r in monitors)
+                watched = (watched, refs_of(watched))
+                if parts is not None:
+                    parts[perm, 4, monitors] = watched
+            monitors, refs = watched
         links = (
             frozenset(
                 (slot_map[a], slot_map[b])
@@ -240,6 +244,8 @@ class NodeSymmetry:
                 ),
                 incarnations=tuple(sorted((perm[node], inc) for node, inc in procs.incarnations)),
                 apart=self._pairs(procs.apart, perm),
+                traps=_bits(procs.traps, slot_map.__getitem__) if procs.traps else 0,
+                refs=refs,
             )
         return World(
             states=states,

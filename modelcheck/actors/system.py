@@ -56,9 +56,23 @@ from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
 from .world import DEAD, NO_PROCS, SHIFT, Next, World
 
-__all__ = ["BUDGETS", "DEAD", "ActorSystem", "World"]
+__all__ = ["BUDGETS", "DEAD", "ActorSystem", "Budget", "World"]
 
-_HANDLERS = ("on_message", "on_timeout", "on_down", "on_exit", "on_nodedown", "on_nodeup")
+_HANDLERS = (
+    "on_message",
+    "on_timeout",
+    "on_down_ref",
+    "on_exit",
+    "on_nodedown",
+    "on_nodeup",
+)
+
+
+class Budget(Param[Any]):
+    """A parameter of the framework's (a fault budget, ``network``, a fault scope): what a
+    subclass redeclares to change its default, as ``drops = Budget(1, help=..., min=0)``.
+    A plain :class:`~modelcheck.Param` under one of these names is refused (see
+    ``ActorSystem.setup``): the framework would read it as its own."""
 
 
 class ActorSystem(FastPath, Model[World]):
@@ -79,18 +93,18 @@ class ActorSystem(FastPath, Model[World]):
     ``nodeup``.
     """
 
-    network = Param("fifo", help="message order", choices=("fifo", "unordered"), quiet=True)
-    crashes = Param(0, help="node crashes allowed", min=0, quiet=True)
-    restarts = Param(0, help="restarts of dead nodes allowed", min=0, quiet=True)
-    partitions = Param(0, help="network partitions allowed", min=0, quiet=True)
-    cuts = Param(0, help="single links that may be cut", min=0, quiet=True)
-    heals = Param(0, help="heals of all cut links allowed", min=0, quiet=True)
-    drops = Param(0, help="messages the network may lose", min=0, quiet=True)
-    duplicates = Param(0, help="messages the network may duplicate", min=0, quiet=True)
-    kills = Param(0, help="processes a fault may kill (reason killed)", min=0, quiet=True)
-    mends = Param(0, help="heals of one cut link allowed", min=0, quiet=True)
-    crash_nodes = Param("", help="nodes that may crash, comma-separated (empty: all)", quiet=True)
-    kill_processes = Param(
+    network = Budget("fifo", help="message order", choices=("fifo", "unordered"), quiet=True)
+    crashes = Budget(0, help="node crashes allowed", min=0, quiet=True)
+    restarts = Budget(0, help="restarts of dead nodes allowed", min=0, quiet=True)
+    partitions = Budget(0, help="network partitions allowed", min=0, quiet=True)
+    cuts = Budget(0, help="single links that may be cut", min=0, quiet=True)
+    heals = Budget(0, help="heals of all cut links allowed", min=0, quiet=True)
+    drops = Budget(0, help="messages the network may lose", min=0, quiet=True)
+    duplicates = Budget(0, help="messages the network may duplicate", min=0, quiet=True)
+    kills = Budget(0, help="processes a fault may kill (reason killed)", min=0, quiet=True)
+    mends = Budget(0, help="heals of one cut link allowed", min=0, quiet=True)
+    crash_nodes = Budget("", help="nodes that may crash, comma-separated (empty: all)", quiet=True)
+    kill_processes = Budget(
         "", help="processes the kills fault may hit: names, comma-separated", quiet=True
     )
 
@@ -232,6 +246,7 @@ class ActorSystem(FastPath, Model[World]):
                 "reconnects nothing, so have a process send, monitor or out.connect() to the "
                 "other node after its nodedown (docs/actors.md)"
             )
+        _check_budget_names(type(self))
         self.named = type(self).cluster is ActorSystem.cluster
         declared = dict(self.cluster())
         what = f"{self.name}.actors()" if self.named else f"{self.name}.cluster()"
@@ -492,7 +507,7 @@ class ActorSystem(FastPath, Model[World]):
             return str(self._addr(procs, slot))
 
         if w.monitors:
-            shown["monitors"] = [f"{who(a)} watches {who(b)}" for a, b in sorted(w.monitors)]
+            shown["monitors"] = [f"{who(a)} watches {who(b)}" for a, b, _ in sorted(w.monitors)]
         if w.links:
             shown["links"] = [f"{who(a)} - {who(b)}" for a, b in sorted(w.links)]
         if procs and procs.names:
@@ -518,6 +533,21 @@ class ActorSystem(FastPath, Model[World]):
         if any(w.used):
             shown["faults"] = {b: u for b, u in zip(BUDGETS, w.used, strict=True) if u}
         return shown
+
+
+def _check_budget_names(cls: type) -> None:
+    """Refuse a plain ``Param`` named like one of the framework's parameters: the framework
+    would silently take it for its own (a model's ``kills`` would become a fault budget)."""
+    for name, value in vars(ActorSystem).items():
+        if not isinstance(value, Budget):
+            continue
+        declared = getattr(cls, name)
+        if not isinstance(declared, Budget):
+            raise ModelError(
+                f"{cls.__name__}.{name} is named like the framework's parameter {name!r} "
+                f"({value.help}): rename it, or declare it as Budget(...) to change that "
+                "parameter's default"
+            )
 
 
 def _apart(w: World) -> int:

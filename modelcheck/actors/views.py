@@ -6,9 +6,10 @@ network dropped it, or its connection went down), ``dropped`` (it reached, or wa
 a process that is not running) or ``in flight`` (still travelling when the trace ends).
 A copy made by the network's ``duplicate`` fault is its own record, with ``copy_of`` the
 index of the original. ``source`` and ``target`` are the processes it went between (their
-pids; the node's name in a one-process-per-node system, or when the runtime did not say
-which process: a message lost or dropped as it was sent names only the nodes, and is
-drawn from the process whose handler sent it to the receiving node). This is the data a
+pids; the node's name in a one-process-per-node system; a message lost or dropped as it
+was sent goes from the process whose handler sent it to the process it was addressed to,
+or to the receiving node when the address named nobody: a pid of a process that never
+ran there, a name nobody holds). This is the data a
 message sequence chart is drawn from.
 
 >>> from modelcheck import replay
@@ -117,11 +118,11 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
             msg, fate, src, dst = event[2], event[3], event[4], event[5]
             if k >= 0:
                 source, target = address(k >> SHIFT), address(k & MASK)
-            else:  # lost or dropped as sent: the runtime names the nodes only
+            else:  # lost or dropped as sent: the process it was for, if there was one
                 source = acting(label)
                 if source is None or (source.node if type(source) is Pid else source) != names[src]:
                     source = names[src]
-                target = names[dst]
+                target = names[dst] if event[6] is None else event[6]
             records.append(
                 MessageFlow(
                     names[src], names[dst], msg, step, None, "in flight",
@@ -146,9 +147,11 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
             if kind == "deliver":
                 queue.remove(index)
                 records[index] = replace(records[index], received=step, fate="delivered")
-            elif kind == "drop":
+            elif kind in ("drop", "flushed"):  # (flushed: a DOWN demonitor took back)
                 queue.remove(index)
-                records[index] = replace(records[index], fate="lost")
+                records[index] = replace(
+                    records[index], fate="lost" if kind == "drop" else "dropped"
+                )
             else:  # duplicate
                 original = records[index]
                 records.append(replace(original, sent=step, copy_of=index))

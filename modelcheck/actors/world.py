@@ -40,6 +40,7 @@ __all__ = [
     "fingerprint_world",
     "get",
     "put",
+    "refs_of",
 ]
 
 #: Channel and queue keys: sender (or receiver) slot << SHIFT | receiver slot (or node).
@@ -60,6 +61,32 @@ class _Dead(enum.Enum):
 DEAD = _Dead.DEAD
 
 
+def refs_of(
+    monitors: frozenset[tuple[int, int, int]],
+) -> tuple[tuple[int, tuple[tuple[int, int], ...]], ...]:
+    """``Procs.refs`` of a world with ``monitors`` (watcher, target, number).
+
+    >>> refs_of(frozenset({(0, 2, 0), (0, 1, 0), (0, 1, 1), (2, 0, 0)}))
+    ((0, ((1, 0), (1, 1), (2, 0))), (2, ((0, 0),)))
+    """
+    known = _REFS.get(monitors)
+    if known is not None:
+        return known
+    if len(_REFS) > _REFS_LIMIT:
+        _REFS.clear()
+    by: dict[int, list[tuple[int, int]]] = {}
+    for watcher, target, number in monitors:
+        by.setdefault(watcher, []).append((target, number))
+    known = _REFS[monitors] = tuple((w, tuple(sorted(by[w]))) for w in sorted(by))
+    return known
+
+
+#: ``refs_of``'s answers by monitors (worlds meet the same few sets again and again).
+_REFS: dict[frozenset[tuple[int, int, int]], tuple[tuple[int, tuple[tuple[int, int], ...]], ...]]
+_REFS = {}
+_REFS_LIMIT = 1 << 16
+
+
 class Procs(NamedTuple):
     """What a world knows of processes beyond the boot slots, all sparse and sorted.
 
@@ -72,7 +99,11 @@ class Procs(NamedTuple):
     though the network may reach (a cut drops a connection; after a heal it stays down
     until a process reaches across). It lives here, not in a field of its own, so that a
     world of a system that never partitions stays as small (and as quick to build and
-    hash) as before processes.
+    hash) as before processes. ``traps``: the slots (bits) whose trap_exit flag is not
+    their behaviour's ``trap_exit`` (``out.trap_exit`` flipped it); ``refs``: (slot, the
+    (target slot, reference number) of each monitor it has), the monitors again, but where
+    a handler reads them: the number ``out.monitor`` gives is the least its pair does not
+    use (see ``Ref``). Kept by ``Next.world`` from the world's monitors.
     """
 
     spawned: tuple[tuple[Pid, Actor[Any]], ...] = ()
@@ -80,6 +111,8 @@ class Procs(NamedTuple):
     names: tuple[tuple[tuple[int, Any], int], ...] = ()
     incarnations: tuple[tuple[int, int], ...] = ()
     apart: int = 0
+    traps: int = 0
+    refs: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()  # see refs_of
 
 
 #: The ``procs`` of a world where nothing has been spawned, registered or restarted.
@@ -93,7 +126,7 @@ class World(NamedTuple):
     chans: tuple[tuple[int, tuple[Any, ...]], ...]  # (src << SHIFT | dst, messages)
     sysq: tuple[tuple[int, tuple[Signal, ...]], ...]  # (dst << SHIFT | node, signals)
     timers: tuple[tuple[int, frozenset[Any]], ...]  # (slot, timers set)
-    monitors: frozenset[tuple[int, int]]  # (watcher, target) slots
+    monitors: frozenset[tuple[int, int, int]]  # (watcher, target) slots, reference number
     links: frozenset[tuple[int, int]]  # (a, b) slots, a < b
     subs: int  # bitmask over slots: subscribed to nodedown/nodeup
     down: int  # bitmask over nodes: crashed
@@ -180,6 +213,12 @@ class Next:
         procs = self.procs
         if procs and procs.spawned:
             self.tidy(procs)
+        written = self._rest
+        if written is not None and written[2] is not self.w[4]:  # (the monitors changed)
+            refs = refs_of(written[2])
+            procs = self.procs
+            if refs != (procs.refs if procs else ()):
+                self.set_procs(refs=refs)
         states, chans = self.states, self.chans
         head = (
             states if type(states) is tuple else tuple(states),
@@ -220,7 +259,7 @@ class Next:
         self.chans = {key(k): msgs for k, msgs in chans.items()}
         self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
         self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
-        self.monitors = frozenset((slot(a), slot(b)) for a, b in self.monitors)
+        self.monitors = frozenset((slot(a), slot(b), r) for a, b, r in self.monitors)
         self.links = frozenset(
             (slot(a), slot(b)) if slot(a) < slot(b) else (slot(b), slot(a)) for a, b in self.links
         )
@@ -231,9 +270,14 @@ class Next:
             subs |= 1 << slot(low.bit_length() - 1)
             rest ^= low
         self.subs = subs
+        traps = 0
+        for s in range(len(states)):
+            if procs.traps >> s & 1 and (s < boot or s - boot in keep):
+                traps |= 1 << slot(s)
         self.set_procs(
             spawned=tuple(spawned[j] for j in keep),
             names=tuple((where, slot(held)) for where, held in procs.names),
+            traps=traps,
         )
 
     sysq = _lazy_field(2)

@@ -15,6 +15,12 @@ own immutable state ``S``:
 - ``handle_call_timeout(ref, state, ctx) -> S``: a call this process made timed out. By
   default the process exits with reason ``"timeout"``, as an uncaught ``GenServer.call``
   timeout makes it; override it to catch the exit.
+- ``handle_call_failed(ref, reason, state, ctx) -> S``: the server of a call this process
+  made went down before it replied (or was not there, or not reachable). ``reason`` is
+  what OTP's ``gen:call`` exits with: the server's exit reason (``noproc``, ``killed``,
+  any term), or ``("nodedown", node)`` when the connection to its node went (DOWN
+  ``noconnection``). By default the process exits with ``(reason, ("gen_server",
+  "call"))``, as an uncaught ``GenServer.call`` makes it; override it to catch the exit.
 
 ``ctx`` (a :class:`Ctx`) is what a handler acts through: ``ctx.call(to, request)`` sends
 the request and returns its reference at once, ``ctx.cast``, ``ctx.reply``,
@@ -22,13 +28,15 @@ the request and returns its reference at once, ``ctx.cast``, ``ctx.reply``,
 (``ctx.send``, ``ctx.monitor``, ``ctx.spawn_link``, ...). ``ctx.me`` is this process.
 
 How a call works, in messages a trace shows: the caller takes the next number from its own
-counter as the reference (``#1``, ``#2``, ... per process), sends ``GenCall(from, request)``
-(``from`` = ``(caller, ref)``) and sets the timer ``CallTimeout(ref)``, which may fire at
-any later step. The server's ``Reply`` sends ``GenReply(ref, value)`` back to the caller. A
-reply whose reference the caller still waits for goes to ``handle_reply`` (and cancels the
-timer); once the timer fired, the reference is forgotten and a reply that comes after is a
-stray message, given to ``handle_info``: the late reply that real callers find in their
-mailbox.
+counter as the reference (``#1``, ``#2``, ... per process), monitors the server (as OTP's
+``gen:call`` does), sends ``GenCall(from, request)`` (``from`` = ``(caller, ref)``) and
+sets the timer ``CallTimeout(ref)``, which may fire at any later step. The server's
+``Reply`` sends ``GenReply(ref, value)`` back to the caller. A reply whose reference the
+caller still waits for goes to ``handle_reply`` (and cancels the timer and the monitor,
+flushing its DOWN); once the timer fired (which removes the monitor too), the reference is
+forgotten and a reply that comes after is a stray message, given to ``handle_info``: the
+late reply that real callers find in their mailbox. A DOWN of the monitor before the reply
+goes to ``handle_call_failed`` (and cancels the timer).
 
 Postpone (gen_statem's ``postpone``, or a selective receive): a handler that calls
 ``ctx.postpone()`` leaves the message it was given (call, cast or info) for later. The
@@ -44,8 +52,8 @@ Simplified against OTP, on purpose:
 - A call does not block the caller: it is ``gen_server:send_request/2`` with the reply
   handled in a callback (``receive_response`` in a later handler). A caller that must not
   handle anything else while it waits postpones other messages while a call is pending.
-- The caller does not monitor the server during a call: a server that dies, or is cut
-  off, shows as a timeout, not as an exit with the server's reason.
+- The call's reference is the caller's own counter, not the monitor's reference (OTP uses
+  the monitor reference as the tag); the monitor's reference is kept beside it.
 - A late reply is delivered, as before OTP 24; OTP 24's aliases (``gen_server:call`` drops
   replies that come after the timeout) are ``GenServer.late_replies = False``.
 - References count per process. In a system of ``cluster()`` a restarted caller is a new
@@ -79,7 +87,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from modelcheck.actors import Actor, Out, Signal
+from modelcheck.actors import NOCONNECTION, Actor, Out, Pid, Ref, Signal
 from modelcheck.errors import ModelError
 from modelcheck.values import format_value, to_plain
 
@@ -94,6 +102,7 @@ __all__ = [
     "GenState",
     "NoReply",
     "Reply",
+    "call_failure",
 ]
 
 S = TypeVar("S")
@@ -190,13 +199,15 @@ class NoReply(NamedTuple, Generic[S]):
 
 class GenState(NamedTuple, Generic[S]):
     """A gen_server process's state: the behaviour's own ``state``, the next call
-    reference, the references of its calls still waiting for a reply, and the messages it
-    postponed (oldest first)."""
+    reference, the references of its calls still waiting for a reply, the messages it
+    postponed (oldest first), and the monitors of its calls' servers (call reference,
+    monitor reference)."""
 
     state: S
     next_ref: int = 1
     pending: tuple[int, ...] = ()
     postponed: tuple[Any, ...] = ()
+    monitors: tuple[tuple[int, Ref], ...] = ()
 
 
 class Ctx:
@@ -205,25 +216,35 @@ class Ctx:
     ``call``, ``cast``, ``reply`` and ``postpone``. Made fresh for every handler call; do
     not keep it."""
 
-    __slots__ = ("_postponed", "me", "next_ref", "out", "pending")
+    __slots__ = ("_postponed", "me", "monitors", "next_ref", "out", "pending")
 
-    def __init__(self, out: Out, me: Any, next_ref: int, pending: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        out: Out,
+        me: Any,
+        next_ref: int,
+        pending: tuple[int, ...],
+        monitors: tuple[tuple[int, Ref], ...] = (),
+    ) -> None:
         self.out = out
         self.me = me
         self.next_ref = next_ref
         self.pending = pending
+        self.monitors = monitors
         self._postponed: bool | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.out, name)
 
     def call(self, to: Any, request: Any, *, timeout: bool = True) -> int:
-        """``GenServer.call(to, request, timeout)`` without blocking: send the request and
-        return its reference at once; the reply comes to ``handle_reply(ref, value, ...)``.
-        ``timeout=False`` is ``:infinity`` (no timer)."""
+        """``GenServer.call(to, request, timeout)`` without blocking: monitor the server,
+        send the request and return its reference at once; the reply comes to
+        ``handle_reply(ref, value, ...)``, the server's death before it to
+        ``handle_call_failed``. ``timeout=False`` is ``:infinity`` (no timer)."""
         ref = self.next_ref
         self.next_ref = ref + 1
         self.pending = (*self.pending, ref)
+        self.monitors = (*self.monitors, (ref, self.out.monitor(to)))
         self.out.send(to, GenCall(From(self.me, ref), request))
         if timeout:
             self.out.set_timer(CallTimeout(ref))
@@ -241,6 +262,17 @@ class Ctx:
                 "is the From that handle_call was given"
             )
         self.out.send(frm.pid, GenReply(frm.ref, value))
+
+    def _settled(self, ref: int, *, fired: bool = False) -> None:
+        """Call ``ref`` is over (replied, timed out: ``fired``, or failed): forget it,
+        cancel its timer, remove its monitor and any DOWN of it on the way."""
+        self.pending = tuple(r for r in self.pending if r != ref)
+        if not fired:
+            self.out.cancel_timer(CallTimeout(ref))
+        for call, mref in self.monitors:
+            if call == ref:
+                self.out.demonitor(mref, flush=True)
+        self.monitors = tuple(m for m in self.monitors if m[0] != ref)
 
     def postpone(self) -> None:
         """Leave the message this handler was given for later: it is handed to the handlers
@@ -291,6 +323,13 @@ class GenServer(Actor[GenState[S]], Generic[S]):
         ctx.stop("timeout")
         return state
 
+    def handle_call_failed(self, ref: int, reason: Any, state: S, ctx: Ctx) -> S:
+        """The server of this process's call ``ref`` went down before it replied (see the
+        module's docstring for ``reason``). By default the process exits with
+        ``(reason, ("gen_server", "call"))``, as an uncaught ``GenServer.call`` makes it."""
+        ctx.stop((reason, ("gen_server", "call")))
+        return state
+
     def retry_when(self, old: S, new: S) -> bool:
         """Whether a step from ``old`` to ``new`` hands postponed messages back."""
         return old != new
@@ -299,15 +338,14 @@ class GenServer(Actor[GenState[S]], Generic[S]):
 
     def init(self, me: Any, out: Out) -> GenState[S]:
         ctx = Ctx(out, me, 1, ())
-        return GenState(self.init_state(ctx), ctx.next_ref, ctx.pending)
+        return GenState(self.init_state(ctx), ctx.next_ref, ctx.pending, (), ctx.monitors)
 
     def on_message(
         self, me: Any, state: GenState[S], sender: Any, msg: Any, out: Out
     ) -> GenState[S]:
-        ctx = Ctx(out, me, state.next_ref, state.pending)
+        ctx = _ctx(out, me, state)
         if type(msg) is GenReply and msg.ref in ctx.pending:
-            ctx.pending = tuple(r for r in ctx.pending if r != msg.ref)
-            out.cancel_timer(CallTimeout(msg.ref))
+            ctx._settled(msg.ref)
             new = self.handle_reply(msg.ref, msg.value, state.state, ctx)
             return self._gen_after(state, new, state.postponed, ctx)
         if type(msg) is GenReply and not self.late_replies:
@@ -315,17 +353,30 @@ class GenServer(Actor[GenState[S]], Generic[S]):
         return self._gen_handle(state, msg, ctx)
 
     def on_timeout(self, me: Any, state: GenState[S], timer: Hashable, out: Out) -> GenState[S]:
-        ctx = Ctx(out, me, state.next_ref, state.pending)
+        ctx = _ctx(out, me, state)
         if type(timer) is CallTimeout:
             if timer.ref not in ctx.pending:
                 return state
-            ctx.pending = tuple(r for r in ctx.pending if r != timer.ref)
+            ctx._settled(timer.ref, fired=True)
             new = self.handle_call_timeout(timer.ref, state.state, ctx)
             return self._gen_after(state, new, state.postponed, ctx)
         return self._gen_handle(state, timer, ctx)
 
     def on_down(self, me: Any, state: GenState[S], who: Any, reason: Any, out: Out) -> GenState[S]:
         return self._gen_signal(me, state, Signal("DOWN", who, reason), out)
+
+    def on_down_ref(
+        self, me: Any, state: GenState[S], ref: Ref, who: Any, reason: Any, out: Out
+    ) -> GenState[S]:
+        for call, mref in state.monitors:
+            if mref == ref:
+                ctx = _ctx(out, me, state)
+                ctx._settled(call)
+                new = self.handle_call_failed(call, call_failure(who, reason), state.state, ctx)
+                return self._gen_after(state, new, state.postponed, ctx)
+        if type(self).on_down is not GenServer.on_down:
+            return self.on_down(me, state, who, reason, out)
+        return self._gen_signal(me, state, Signal("DOWN", who, reason, ref), out)
 
     def on_exit(self, me: Any, state: GenState[S], who: Any, reason: Any, out: Out) -> GenState[S]:
         return self._gen_signal(me, state, Signal("EXIT", who, reason), out)
@@ -339,7 +390,7 @@ class GenServer(Actor[GenState[S]], Generic[S]):
     # -- dispatch, postpone and replay --------------------------------------------------------
 
     def _gen_signal(self, me: Any, state: GenState[S], signal: Signal, out: Out) -> GenState[S]:
-        return self._gen_handle(state, signal, Ctx(out, me, state.next_ref, state.pending))
+        return self._gen_handle(state, signal, _ctx(out, me, state))
 
     def _gen_handle(self, state: GenState[S], msg: Any, ctx: Ctx) -> GenState[S]:
         """Hand ``msg`` to its callback; keep it if postponed; replay after a change."""
@@ -396,7 +447,27 @@ class GenServer(Actor[GenState[S]], Generic[S]):
             new, again = self._gen_dispatch(new, msg, ctx)
             if again:
                 postponed = (*postponed, msg)
-        return GenState(new, ctx.next_ref, ctx.pending, postponed)
+        return GenState(new, ctx.next_ref, ctx.pending, postponed, ctx.monitors)
+
+
+def call_failure(who: Any, reason: Any) -> Any:
+    """What a call whose server's monitor fired with ``reason`` fails with, as OTP's
+    ``gen:call`` exits: ``("nodedown", node)`` for ``noconnection``, else the reason.
+
+    >>> call_failure(Pid("b", 0), "noconnection"), call_failure("b", "killed")
+    (('nodedown', 'b'), 'killed')
+    """
+    if reason != NOCONNECTION:
+        return reason
+    if type(who) is Pid:
+        return ("nodedown", who.node)
+    if type(who) is tuple and len(who) == 2:
+        return ("nodedown", who[1])
+    return ("nodedown", who)
+
+
+def _ctx(out: Out, me: Any, state: GenState[Any]) -> Ctx:
+    return Ctx(out, me, state.next_ref, state.pending, state.monitors)
 
 
 def _text(value: Any) -> str:

@@ -204,7 +204,7 @@ def peers(me: Pid, st: GlobalState) -> tuple[str, ...]:
 def insert_name(
     st: GlobalState, name: Hashable, pid: Pid, method: Hashable, out: Out
 ) -> GlobalState:
-    out.monitor(pid)  # (once per pair: monitoring a pid again is monitoring it once)
+    out.monitor(pid)  # (one monitor per name: a second DOWN finds nothing left to remove)
     kept = [e for e in st.names if e[0] != name]
     return st._replace(names=sorted_by_repr((*kept, (name, pid, method))))
 

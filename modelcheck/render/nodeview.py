@@ -2,16 +2,24 @@
 
 The steps are those of :func:`~modelcheck.actors.node_steps` (its handlers ran, a fault hit
 it, or the network changed around it). Each is shown, like a whole trace, as its action and
-what it changed (old -> new), but only in what belongs to the node: its own state, the
-messages in flight to or from it, its timers and signals, and the monitors, links and cut
-links that involve it. Runs of steps that concern other nodes are one line.
+what it changed (old -> new), but only in what belongs to the node: its own state (in a
+``cluster()`` system, its processes' states), the messages in flight to or from it, its
+timers and signals, and the monitors, links and cut links that involve it. Runs of steps
+that concern other nodes are one line.
+
+In a ``cluster()`` system ``NAME`` may also be one process: its pid as the trace writes it
+(``<b.2>``) or a name it is registered under (``store``). Its view keeps the steps of its
+node in which it acted (its handler ran, it was killed) and the faults around the node.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import re
+from typing import Any, NamedTuple
 
 from modelcheck.actors import ActorSystem, node_steps
+from modelcheck.actors.world import NO_PROCS
 from modelcheck.errors import UsageError
 from modelcheck.model import Model
 from modelcheck.render._sequence import notes_of
@@ -20,27 +28,85 @@ from modelcheck.render.text import _changes
 from modelcheck.trace import Trace
 from modelcheck.values import format_value
 
-__all__ = ["format_node_trace", "node_view"]
+__all__ = ["Selected", "format_node_trace", "node_view", "select"]
+
+_PID = re.compile(r"<([^<>@]+)\.(\d+)(?:@(\d+))?>")
+
+
+class Selected(NamedTuple):
+    """What ``--node`` names: a node, or one process (``pid``: as the trace writes it)."""
+
+    node: str
+    pid: str | None = None
+
+
+def select(system: ActorSystem, name: str, trace: Trace | None = None) -> Selected:
+    """The node or process ``name`` names in ``system``: a node's name; in a ``cluster()``
+    system also a pid (``<b.2>``) on a known node, or a registered name (a boot process's,
+    or, given ``trace``, one registered in any of its states). Otherwise a one-line
+    ``UsageError`` with the names it may have meant."""
+    if name in system.node_index:
+        return Selected(name)
+    if not system.named:
+        match = _PID.fullmatch(name)
+        if match and match.group(1) in system.node_index:
+            return Selected(match.group(1), name)
+        for slot, boot in enumerate(system.boot_names):
+            if boot is not None and str(boot) == name:
+                node = system.node_names[system.boot_node[slot]]
+                return Selected(node, str(system._pid(NO_PROCS, slot)))
+        for step in trace.steps if trace is not None else ():
+            procs = step.state.procs
+            for (where, held), slot in procs.names if procs else ():
+                if str(held) == name:
+                    return Selected(system.node_names[where], str(system._pid(procs, slot)))
+    known = list(system.node_names)
+    if not system.named:
+        known += [str(system._pid(NO_PROCS, s)) for s in range(len(system.boot_node))]
+        known += [str(b) for b in system.boot_names if b is not None]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    nodes = ", ".join(system.node_names)
+    if system.named:
+        raise UsageError(f"{system.name} has no node {name!r}: {hint}its nodes are {nodes}")
+    raise UsageError(
+        f"{system.name} has no node or process {name!r}: {hint}its nodes are {nodes} "
+        "(a process: its pid, as <node.2>, or a name it is registered under)"
+    )
+
+
+def _owner(key: str) -> str:
+    """The node a shown process (its pid's text, or a node's name) is on."""
+    match = _PID.fullmatch(key)
+    return match.group(1) if match else key
 
 
 def node_view(system: ActorSystem, shown: dict[str, Any], node: str) -> dict[str, Any]:
-    """The part of a shown world (``plain_state``) that belongs to ``node``."""
-    view: dict[str, Any] = {node: shown.get(node)}
-    flight = [
-        item
-        for item in shown.get("in flight", [])
-        if item.startswith(f"{node} -> ") or f" -> {node}: " in item
-    ]
+    """The part of a shown world (``plain_state``) that belongs to ``node`` (a node's name,
+    or a process's pid as the trace writes it)."""
+    process = _PID.fullmatch(node) is not None
+
+    def mine(key: str) -> bool:
+        return key == node or (not process and _owner(key) == node)
+
+    view: dict[str, Any] = {key: value for key, value in shown.items() if mine(key)}
+    if not view:
+        view[node] = None
+    flight = []
+    for item in shown.get("in flight", []):
+        source, rest = item.split(" -> ", 1)
+        if mine(source) or mine(rest.split(": ", 1)[0]):
+            flight.append(item)
     if flight:
         view["in flight"] = flight
     for key in ("signals", "timers"):
-        mine = shown.get(key, {}).get(node)
-        if mine:
-            view[key] = mine
+        held = [item for who, items in shown.get(key, {}).items() if mine(who) for item in items]
+        if held:
+            view[key] = held
     for key, sep in (("monitors", " watches "), ("links", " - "), ("cut", " -/- ")):
-        mine = [item for item in shown.get(key, []) if node in item.split(sep)]
-        if mine:
-            view[key] = mine
+        found = [item for item in shown.get(key, []) if any(mine(p) for p in item.split(sep))]
+        if found:
+            view[key] = found
     return view
 
 
@@ -51,13 +117,18 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
             f"--node applies to actor systems (built on modelcheck.actors.ActorSystem), "
             f"and {model.name} is not one"
         )
-    wanted = node_steps(model, trace, node)
+    chosen = select(model, node, trace)
+    wanted = node_steps(model, trace, chosen.node)
+    if chosen.pid is not None:
+        wanted = tuple(k for k in wanted if _acts(trace.steps[k].label, chosen.pid))
+        node = chosen.pid
+    what, others = ("node", "other nodes") if chosen.pid is None else ("process", "others")
     views = [node_view(model, plain_state(model, step.state), node) for step in trace.steps]
     n = len(trace)
     width = len(str(n))
     shown = len(wanted) - 1
     lines = [
-        f"{indent}node {node}: {shown} of {n} step{'s' if n != 1 else ''} concern it"
+        f"{indent}{what} {node}: {shown} of {n} step{'s' if n != 1 else ''} concern it"
         + (f" ({', '.join(str(k) for k in wanted[1:])})" if shown else "")
     ]
     loop = trace.loop
@@ -66,7 +137,7 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
         marker = f"{indent}{number:>{width}}  "
         pad = " " * len(marker)
         if number - last > 1:
-            lines.append(f"{indent}{' ' * width}  {_skipped(last + 1, number - 1)}")
+            lines.append(f"{indent}{' ' * width}  {_skipped(last + 1, number - 1, others)}")
         if loop is not None and loop < n and last <= loop < number and number > 0:
             lines.append(
                 f"{indent}-- the loop starts at step {loop}: steps {loop + 1}..{n} repeat --"
@@ -81,7 +152,7 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
             lines.extend(f"{pad}{change}" for change in changes or ["(no change here)"])
         last = number
     if last < n:
-        lines.append(f"{indent}{' ' * width}  {_skipped(last + 1, n)}")
+        lines.append(f"{indent}{' ' * width}  {_skipped(last + 1, n, others)}")
     if loop is not None:
         if loop < n:
             lines.append(f"{indent}-- back to the state of step {loop}: the loop repeats --")
@@ -90,7 +161,22 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
     return lines
 
 
-def _skipped(first: int, last: int) -> str:
+def _acts(label: Any, pid: str) -> bool:
+    """Whether process ``pid`` acted in the step labelled ``label`` (a step of its node's):
+    its handler ran, it was killed, or the step is a fault that names no process."""
+    if not isinstance(label, tuple) or not label:
+        return True
+    kind = label[0]
+    if kind == "deliver":
+        return str(label[2]) == pid
+    if kind in ("signal", "timeout", "kill"):
+        return str(label[1]) == pid
+    if kind in ("drop", "duplicate"):
+        return pid in (str(label[1]), str(label[2]))
+    return True
+
+
+def _skipped(first: int, last: int, others: str) -> str:
     if first == last:
-        return f"(step {first}: other nodes)"
-    return f"(steps {first}-{last}: other nodes)"
+        return f"(step {first}: {others})"
+    return f"(steps {first}-{last}: {others})"

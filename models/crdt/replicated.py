@@ -196,7 +196,11 @@ class Replica(Actor[ReplicaState]):
         """Monitor ``peer`` (DeltaCrdt's ``monitor_neighbours``: if a sync is lost, a DOWN
         will say so) and send it this replica's state. Either reaches across a healed link
         and brings the connection back; across a cut the send is lost and the monitor
-        fires ``DOWN noconnection`` at once."""
+        fires ``DOWN noconnection`` at once. One monitor per peer, as DeltaCrdt keeps one
+        per neighbour: the one in place is dropped and made again (the same reference;
+        DeltaCrdt keeps it, which differs only while a DOWN is on its way: then the model
+        monitors again at once)."""
+        out.demonitor(peer)
         out.monitor(peer)
         out.send(peer, Sync(state.crdt, state.seen))
 

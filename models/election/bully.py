@@ -13,6 +13,9 @@ The model: ``nodes`` nodes ``n1`` .. ``nN`` (a higher number is a higher id), ea
 starting an election when it boots (and again after a restart). The two timeouts are the
 timers ``answer`` and ``coordinator``. A follower monitors its coordinator and starts an
 election on ``DOWN`` (as a BEAM process would; a partition fires it with ``noconnection``).
+It holds the monitor's reference (``watch``) until another coordinator wins, even through
+an election of its own, and then drops it with ``demonitor(ref, flush=True)``: a ``DOWN``
+of the old coordinator still on its way is taken back, never mistaken for the new one's.
 A timer alone may fire at any step, so the synchrony the algorithm assumes is a guard on the
 timeouts: a node's timer does not fire while a message between it and a higher node is in
 flight. A timeout then means the higher nodes are silent; they may still be alive behind a
@@ -31,22 +34,22 @@ Checked ("settled": no message or runtime signal in flight and nobody in an elec
 What the checker finds (3 nodes):
 
 - no faults: 706 states; all three hold.
-- ``--crashes 1``: 894 states; all hold. When the leader n3 crashes, its followers get
+- ``--crashes 1``: 866 states; all hold. When the leader n3 crashes, its followers get
   ``DOWN(n3, noconnection)``, n2's election message to n3 goes nowhere, its ``answer``
   timeout fires and it announces itself; n1 follows it.
-- ``--partitions 1``: 1,220 states; ``one_leader`` is violated in 3 steps: the partition
+- ``--partitions 1``: 1,157 states; ``one_leader`` is violated in 3 steps: the partition
   ``[n1] | [n2] | [n3]`` and the ``answer`` timeouts of n1 and n2 make three leaders, one per
   side. With two sides, ``[n1, n2] | [n3]``, it takes 5 steps: n2 times out on the
   unreachable n3 and announces itself, and n1 follows n2 while n3 still leads.
   ``one_leader_per_group`` and ``elects_a_leader`` hold: the bully gives one leader per
   connected group, not per cluster.
-- ``--partitions 1 --heals 1``: 11,728 states; all three are violated. The bully has no
+- ``--partitions 1 --heals 1``: 10,923 states; all three are violated. The bully has no
   step for a heal: nobody holds a new election, so leaders that can talk again stay leaders
   (``one_leader_per_group``, 4 steps). ``elects_a_leader`` fails by a behaviour that stops
   after 6 steps with n2 and n3 both leading and n1 following n2. (As on the BEAM, a healed
   connection comes back with the first message across it: no poll is needed, the
   announcements reach across.)
-- ``--crashes 1 --restarts 1``: 8,695 states; both invariants hold, but
+- ``--crashes 1 --restarts 1``: 8,472 states; both invariants hold, but
   ``elects_a_leader`` fails by a behaviour that stops after 8 steps: n3 crashes, n2 announces
   itself, n3 restarts and announces itself; n1 hears n3, then n2's older announcement (there
   is no order between different senders) and follows n2, which has meanwhile stepped down
@@ -59,7 +62,7 @@ from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from modelcheck import Param, always, eventually, weak
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors import Actor, ActorSystem, Out, Ref, World
 
 FOLLOWER, ELECTING, WAITING, LEADER = "follower", "electing", "waiting", "leader"
 
@@ -72,35 +75,40 @@ def rank(node: str) -> int:
 class Node(NamedTuple):
     role: str  # follower, electing (waiting for answers), waiting (for a coordinator), leader
     leader: str  # the coordinator this node follows ("" while it does not know one)
+    watch: Ref | None = None  # the monitor of the last coordinator it followed
 
 
 class Bully(Actor[Node]):
     """One node of the bully algorithm."""
 
     def init(self, me: str, out: Out) -> Node:
-        return self._elect(me, out)
+        return self._elect(me, None, out)
 
-    def _elect(self, me: str, out: Out) -> Node:
+    def _elect(self, me: str, watch: Ref | None, out: Out) -> Node:
         """Start an election: ask every higher node, or announce at once if there is none."""
         higher = [n for n in out.nodes if rank(n) > rank(me)]
         if not higher:
-            return self._announce(me, out)
+            return self._announce(me, watch, out)
         for node in higher:
             out.send(node, "election")
         out.cancel_timer("coordinator")
         out.set_timer("answer")
-        return Node(ELECTING, "")
+        return Node(ELECTING, "", watch)
 
-    def _announce(self, me: str, out: Out) -> Node:
+    def _announce(self, me: str, watch: Ref | None, out: Out) -> Node:
         out.cancel_timer("answer")
         out.cancel_timer("coordinator")
         out.broadcast("coordinator")
+        if watch is not None:  # (it leads now: the old coordinator is no concern of it)
+            out.demonitor(watch, flush=True)
         return Node(LEADER, me)
 
     def on_message(self, me: str, state: Node, sender: str, msg: Any, out: Out) -> Node:
         if msg == "election":  # from a lower node: I take over
             out.send(sender, "answer")
-            return self._elect(me, out) if state.role in (FOLLOWER, LEADER) else state
+            if state.role in (FOLLOWER, LEADER):
+                return self._elect(me, state.watch, out)
+            return state
         if msg == "answer":  # a higher node is alive: wait for its announcement
             if state.role != ELECTING:
                 return state
@@ -109,25 +117,30 @@ class Bully(Actor[Node]):
             return state._replace(role=WAITING)
         # "coordinator"
         if rank(sender) < rank(me):  # a lower node claims to lead: bully it
-            return self._elect(me, out) if state.role in (FOLLOWER, LEADER) else state
+            if state.role in (FOLLOWER, LEADER):
+                return self._elect(me, state.watch, out)
+            return state
         out.cancel_timer("answer")
         out.cancel_timer("coordinator")
-        if state.leader and state.leader not in (me, sender):
-            out.demonitor(state.leader)
-        out.monitor(sender)
-        return Node(FOLLOWER, sender)
+        watch = state.watch
+        if watch is not None and watch.target != sender:  # a new coordinator
+            out.demonitor(watch, flush=True)
+            watch = None
+        return Node(FOLLOWER, sender, watch or out.monitor(sender))
 
     def on_timeout(self, me: str, state: Node, timer: Hashable, out: Out) -> Node:
         if timer == "answer" and state.role == ELECTING:  # nobody higher answered
-            return self._announce(me, out)
+            return self._announce(me, state.watch, out)
         if timer == "coordinator" and state.role == WAITING:  # the announcement never came
-            return self._elect(me, out)
+            return self._elect(me, state.watch, out)
         return state
 
-    def on_down(self, me: str, state: Node, who: str, reason: str, out: Out) -> Node:
-        if state.role == FOLLOWER and who == state.leader:  # the coordinator is gone
-            return self._elect(me, out)
-        return state
+    def on_down_ref(self, me: str, state: Node, ref: Ref, who: Any, reason: Any, out: Out) -> Node:
+        if ref != state.watch:
+            return state
+        if state.role == FOLLOWER:  # the coordinator is gone
+            return self._elect(me, None, out)
+        return state._replace(watch=None)
 
 
 def _pair(label: Any) -> Hashable:

@@ -37,7 +37,7 @@ from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from modelcheck import Param, always, sometimes
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors import Actor, ActorSystem, Budget, Out, World
 
 ATTACK, RETREAT = "attack", "retreat"
 
@@ -78,7 +78,7 @@ class TwoGenerals(ActorSystem):
     """Two generals agree on an attack with rounds of acknowledgement over a lossy link."""
 
     rounds = Param(1, help="acknowledgements after the first messenger", min=0, max=8)
-    drops = Param(1, help="messengers the enemy may capture", min=0)
+    drops = Budget(1, help="messengers the enemy may capture", min=0)
 
     def actors(self) -> dict[str, Actor[Any]]:
         messengers = self.rounds + 1

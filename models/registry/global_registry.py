@@ -61,7 +61,7 @@ from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 from modelcheck import Param, always, eventually_always, sometimes, weak
-from modelcheck.actors import DEAD, Actor, ActorSystem, Boot, Out, Pid, World
+from modelcheck.actors import DEAD, Actor, ActorSystem, Boot, Budget, Out, Pid, World
 from modelcheck.beam.global_names import (
     METHODS,
     NAME_SERVER,
@@ -170,7 +170,7 @@ def show_server(st: GlobalState) -> dict[str, Any]:
 
 #: :global's lock protocol relies on the BEAM's one guarantee, order per pair of processes
 #: (a del_lock overtaking its set_lock would leave a lock held forever): only FIFO.
-FIFO_ONLY = Param("fifo", help="message order (:global needs FIFO)", choices=("fifo",), quiet=True)
+FIFO_ONLY = Budget("fifo", help="message order (:global needs FIFO)", choices=("fifo",), quiet=True)
 
 
 def fair_step(label: Any) -> Any:

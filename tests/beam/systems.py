@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from modelcheck import Param
-from modelcheck.actors import Actor, ActorSystem, Out
+from modelcheck.actors import Actor, ActorSystem, Budget, Out
 
 __all__ = [
     "ConnectionLoss",
@@ -98,7 +98,7 @@ class DownAfterMessages(ActorSystem):
 class ConnectionLoss(ActorSystem):
     """``a`` traps exits, links to and monitors ``b`` and watches the nodes; one partition."""
 
-    partitions = Param(1, help="network partitions allowed", min=0, quiet=True)
+    partitions = Budget(1, help="network partitions allowed", min=0, quiet=True)
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {"a": _Watcher(link=True), "b": Idle()}
@@ -126,8 +126,8 @@ class NodeEvents(ActorSystem):
     """``a`` watches the nodes and sends ``ping`` to ``b`` whenever its timer fires; two
     partitions and two heals."""
 
-    partitions = Param(2, help="network partitions allowed", min=0, quiet=True)
-    heals = Param(2, help="heals allowed", min=0, quiet=True)
+    partitions = Budget(2, help="network partitions allowed", min=0, quiet=True)
+    heals = Budget(2, help="heals allowed", min=0, quiet=True)
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {"a": _Pinger("ping"), "b": Idle()}
@@ -138,8 +138,8 @@ class SendsAcrossPartition(ActorSystem):
     each when its own timer fires; one partition, one heal."""
 
     during = Param(5, help="messages sent during the partition", min=1)
-    partitions = Param(1, help="network partitions allowed", min=0, quiet=True)
-    heals = Param(1, help="heals allowed", min=0, quiet=True)
+    partitions = Budget(1, help="network partitions allowed", min=0, quiet=True)
+    heals = Budget(1, help="heals allowed", min=0, quiet=True)
 
     def actors(self) -> dict[str, Actor[Any]]:
         once = tuple(("during", i) for i in range(1, int(self.during) + 1))
@@ -150,8 +150,8 @@ class ReconnectOnSend(ActorSystem):
     """``a`` watches the nodes and sends ``("hello", 1)`` to ``b`` when its timer fires; one
     partition, one heal."""
 
-    partitions = Param(1, help="network partitions allowed", min=0, quiet=True)
-    heals = Param(1, help="heals allowed", min=0, quiet=True)
+    partitions = Budget(1, help="network partitions allowed", min=0, quiet=True)
+    heals = Budget(1, help="heals allowed", min=0, quiet=True)
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {"a": _Once((("hello", 1),), watch=True), "b": Idle()}
@@ -214,8 +214,8 @@ class PgGroups(ActorSystem):
     probe's heal restores the cookies and calls ``net_kernel:connect_node`` on ``a``: here
     ``a`` connects on a timer after its ``nodedown`` (nothing reconnects by itself)."""
 
-    partitions = Param(1, help="network partitions allowed", min=0, quiet=True)
-    heals = Param(1, help="heals allowed", min=0, quiet=True)
+    partitions = Budget(1, help="network partitions allowed", min=0, quiet=True)
+    heals = Budget(1, help="heals allowed", min=0, quiet=True)
 
     def actors(self) -> dict[str, Actor[Any]]:
         return {"a": _PgScope(), "b": _PgScope()}
