@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from modelcheck import Model, Property, check
 from modelcheck.errors import ModelcheckError, ModelError, UsageError
-from modelcheck.explore import Limits, parallel
+from modelcheck.explore import Limits, parallel, shard
 from modelcheck.explore._search import Search
 from modelcheck.result import CheckResult
 from models.classic.paxos import Paxos
@@ -116,7 +116,7 @@ def test_workers_over_the_fingerprint_store_keep_fingerprints() -> None:
     assert result.store_bytes is not None and 20 <= result.store_bytes / result.distinct < 22
     search = Search(TwoPhase(rms=3), "bfs", Limits(), False, None, store="fingerprint")
     search.add_initial_states()
-    worker = parallel._Worker(search, 0, 1, [0, 0], None, (0, 1, 1))
+    worker = shard.Worker(search, 0, 1, [0, 0], None, (0, 1, 1))
     worker.expand(float("inf"))
     assert worker.fingerprints and all(type(k) is int for k in worker.known)
     assert all(type(fp) is int for fp in worker.mine)

@@ -5,10 +5,10 @@ when a search asks for it, so the core runs without it.
 
 **Sharded breadth-first search** (:func:`run_cluster`). Each shard is a Ray actor that owns
 the states whose stable fingerprint (:mod:`modelcheck.fingerprint`, of the fields steps
-seldom change, as :func:`~modelcheck.explore.parallel.choose_partition` picks them) falls
+seldom change, as :func:`~modelcheck.explore.partition.choose_partition` picks them) falls
 to it modulo the number of shards, holds its part of the seen-set and the parent links of
 its states, and expands them level by level. The shards are the forked workers' own code
-(:mod:`modelcheck.explore.parallel`): a successor's key is its first parent's number and
+(:mod:`modelcheck.explore.shard`): a successor's key is its first parent's number and
 its action's position, each owner keeps the smallest key any shard found, and merging the
 sorted keys numbers every level exactly as one process does. So the counts, verdicts, the
 place of every stop and the shortest counterexample (the first in one process's order) are
@@ -53,15 +53,9 @@ from modelcheck.result import CheckResult, PropertyResult
 from modelcheck.trace import verify
 
 from ._search import Limits, Search
-from .parallel import (
-    MAX_WORKERS,
-    WorkerFailed,
-    _Coordinator,
-    _Expanded,
-    _Unpicklable,
-    _Worker,
-    choose_partition,
-)
+from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator
+from .partition import choose_partition
+from .shard import Expanded, Unpicklable, Worker
 from .simulate import simulate
 
 __all__ = [
@@ -313,7 +307,7 @@ class _Shard:
             for state in pickle.loads(inits):
                 store.add(state, -1)
             fresh = (0, 1, len(store))  # Ray starts afresh: no checkpoints
-            self.worker = _Worker(search, me, shards, [0] * (2 * shards), part, fresh)
+            self.worker = Worker(search, me, shards, [0] * (2 * shards), part, fresh)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
 
@@ -338,7 +332,7 @@ class _Shard:
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
                 reply = self._publish(reply)
-        except (_Unpicklable, _Unstable) as exc:
+        except (Unpicklable, _Unstable) as exc:
             return "model", str(exc)
         except BaseException as exc:
             return "crash", f"{type(exc).__name__}: {exc}"
@@ -354,7 +348,7 @@ class _Shard:
         gc.freeze()
         return events
 
-    def _publish(self, expanded: _Expanded) -> _Expanded:
+    def _publish(self, expanded: Expanded) -> Expanded:
         """The batches put in the object store: the owners fetch them from here."""
         ray = import_ray()
         refs: list[Any] = []
