@@ -205,67 +205,13 @@ class Worker:
     def expand(self, deadline: float) -> Expanded:
         """Expand the own frontier in number order: own new successors become candidates,
         the others are batched for their owners. The sequential loop's style: one hash
-        lookup per successor, the owner's hash only the first time a successor is met."""
-        if self.fingerprints:
-            return self._expand_by_fingerprint(deadline)
-        remember = self.known.setdefault
-        actions = self.search.actions_for(len(self.known))
-        part = self.part
-        workers, me = self.workers, self.me
-        cand: list[Any] = []
-        cand_keys: array[int] = array("q")
-        self.cand, self.cand_keys = cand, cand_keys
-        outs: list[tuple[list[Any], array[int]]] = [([], array("q")) for _ in range(workers)]
-        send = [(s.append, k.append) for s, k in outs]
-        send[me] = (cand.append, cand_keys.append)
-        counts = array("q")
-        count = counts.append
-        shared, slot = self.shared, 2 * me
-        generated = 0
-        error: tuple[int, Portable] | None = None
-        timeout: int | None = None
-        number = -1
-        j = 0
-        try:
-            for number, state in zip(self.frontier_numbers, self.frontier, strict=True):
-                if not j & TICK_MASK:
-                    shared[slot], shared[slot + 1] = j, generated
-                    if time.perf_counter() >= deadline:
-                        timeout = number
-                        break
-                j += 1
-                if number < SAMPLE_FIRST or not number & SAMPLE_MASK:
-                    problem = nondeterminism(self.search.model, state)
-                    if problem is not None:
-                        raise NondeterminismError(problem)
-                base = number << POS_BITS
-                key = base - 1
-                for key, (_label, nxt) in enumerate(actions(state), base):
-                    # Keys are unique, so only a state met for the first time holds this one.
-                    if remember(nxt, key) is key:
-                        if part is None:
-                            owner = hash(nxt)
-                        else:
-                            try:
-                                owner = hash(part(nxt))
-                            except Exception:  # not like the states sampled: the whole
-                                owner = hash(nxt)
-                        add_state, add_key = send[owner % workers]
-                        add_state(nxt)
-                        add_key(key)
-                key += 1 - base
-                generated += key
-                count(key)
-        except Exception as exc:
-            error = (number, portable(exc))
-        shared[slot], shared[slot + 1] = j, generated
-        return self._expanded(counts, [pack(*out) for out in outs], generated, error, timeout)
+        lookup per successor, the owner's hash only the first time a successor is met.
 
-    def _expand_by_fingerprint(self, deadline: float) -> Expanded:
-        """:meth:`expand` with the fingerprint store: ``known`` holds fingerprints, so a
-        state is kept whole only while its level is expanded (``met`` keeps the
-        fingerprints of the states met in this level, so none is computed twice). The same
-        loop line for line, plus the fingerprints: keep the two in step."""
+        ``known`` holds the states themselves, or with the fingerprint store their
+        fingerprints (a state is then kept whole only while its level is expanded; ``met``
+        keeps the fingerprints of the states met in this level, so none is computed
+        twice). One loop serves both: the exact store pays one test per successor."""
+        fingerprints = self.fingerprints
         remember = self.known.setdefault
         met: dict[Any, int] = {}
         actions = self.search.actions_for(len(self.known))
@@ -303,28 +249,33 @@ class Worker:
                 base = number << POS_BITS
                 key = base - 1
                 for key, (_label, nxt) in enumerate(actions(state), base):
-                    fp = met.get(nxt)
-                    if fp is None:
-                        fp = met[nxt] = fingerprint(nxt)
-                    if remember(fp, key) is key:
+                    ident = nxt
+                    if fingerprints:
+                        ident = met.get(nxt)
+                        if ident is None:
+                            ident = met[nxt] = fingerprint(nxt)
+                    # Keys are unique, so only a state met for the first time holds this one.
+                    if remember(ident, key) is key:
                         if part is None:
                             owner = hash(nxt)
                         else:
                             try:
                                 owner = hash(part(nxt))
-                            except Exception:
+                            except Exception:  # not like the states sampled: the whole
                                 owner = hash(nxt)
                         add_state, add_key, add_fp = send[owner % workers]
                         add_state(nxt)
                         add_key(key)
-                        add_fp(fp)
+                        if fingerprints:
+                            add_fp(ident)
                 key += 1 - base
                 generated += key
                 count(key)
         except Exception as exc:
             error = (number, portable(exc))
         shared[slot], shared[slot + 1] = j, generated
-        return self._expanded(counts, [pack(*out) for out in outs], generated, error, timeout)
+        packed = [pack(s, k, f if fingerprints else None) for s, k, f in outs]
+        return self._expanded(counts, packed, generated, error, timeout)
 
     def _expanded(
         self,
