@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from modelcheck import Model, check
-from modelcheck.errors import UsageError
+from modelcheck.errors import ModelError, UsageError
 from modelcheck.explore import cluster
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
@@ -24,6 +24,7 @@ from models.classic.two_phase_hasty import HastyTwoPhase
 from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
+from tests.models.sealed import Counter as SealedCounter
 from tests.test_parallel import signature
 
 
@@ -153,6 +154,15 @@ def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: An
     assert swarm.generated == sum(r.generated for r in locals_)
     assert swarm.depth == max(r.depth for r in locals_)
     assert max(r.distinct for r in locals_) <= swarm.distinct <= sum(r.distinct for r in locals_)
+
+
+def test_states_that_do_not_pickle_name_the_option_given(ray: Any) -> None:
+    with pytest.raises(ModelError) as info:
+        check(SealedCounter(), ray="local", workers=2)
+    assert info.value.message == (
+        "with --ray, states move between processes and must pickle; a Sealed does not "
+        "(TypeError: sealed)"
+    )
 
 
 # -- refusals and a missing Ray: one line, exit 2, before anything starts -------------------

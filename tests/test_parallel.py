@@ -34,6 +34,7 @@ from models.limits.two_generals import TwoGenerals
 from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.graph_model import GraphModel
+from tests.models.sealed import Counter as SealedCounter
 from tests.small_states import AckedExchange, Counts, Exchange, HourClock, Tokens, Walk
 
 ROOT = Path(__file__).parent.parent
@@ -340,6 +341,15 @@ def test_states_that_do_not_pickle_are_refused() -> None:
         check(Counter(), workers=2)
     assert info.value.message.startswith(
         "with --workers, states move between processes and must pickle; a Local does not"
+    )
+
+
+def test_the_pickle_error_names_workers() -> None:
+    with pytest.raises(ModelError) as info:
+        check(SealedCounter(), workers=2)
+    assert info.value.message == (
+        "with --workers, states move between processes and must pickle; a Sealed does not "
+        "(TypeError: sealed)"
     )
 
 

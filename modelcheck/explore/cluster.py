@@ -55,7 +55,7 @@ from modelcheck.trace import verify
 from ._search import Limits, Search
 from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator
 from .partition import choose_partition
-from .shard import Expanded, Unpicklable, Worker
+from .shard import Expanded, Unpicklable, Worker, pickled
 from .simulate import simulate
 
 __all__ = [
@@ -332,7 +332,9 @@ class _Shard:
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
                 reply = self._publish(reply)
-        except (Unpicklable, _Unstable) as exc:
+        except Unpicklable as exc:
+            return "model", exc.message("--ray")
+        except _Unstable as exc:
             return "model", str(exc)
         except BaseException as exc:
             return "crash", f"{type(exc).__name__}: {exc}"
@@ -402,7 +404,10 @@ class _RayCoordinator(_Coordinator):
     def start(self) -> None:
         """Choose who owns which state, then start the shards."""
         self.part = _Owner(choose_partition(self.search, self.workers))
-        inits = pickle.dumps(list(self.search.exact_store().states), pickle.HIGHEST_PROTOCOL)
+        try:
+            inits = pickled(list(self.search.exact_store().states))
+        except Unpicklable as exc:
+            raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
         for me in range(self.workers):
             actor = shard.remote(self.spec, self.options, me, self.workers, self.part, inits)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,7 @@ __all__ = [
     "Unpicklable",
     "Worker",
     "pack",
+    "pickled",
     "portable",
     "restore",
 ]
@@ -195,7 +196,7 @@ class Worker:
             try:
                 reply = getattr(self, kind)(*request[1:])
             except Unpicklable as exc:
-                conn.send(("unpicklable", str(exc)))
+                conn.send(("unpicklable", exc.message("--workers")))
                 return
             except BaseException as exc:
                 conn.send(("crash", f"{type(exc).__name__}: {exc}"))
@@ -468,7 +469,21 @@ def _first_raise(
 
 
 class Unpicklable(Exception):
-    """A state could not be sent to its owner."""
+    """A state could not be sent to its owner; the text says which (``a Local does not
+    (...)``), :meth:`message` says it for the option the user gave."""
+
+    def message(self, option: str) -> str:
+        """The one-line error, naming ``option`` (``--workers``, ``--ray``)."""
+        return f"with {option}, states move between processes and must pickle; {self}"
+
+
+def pickled(states: list[Any]) -> bytes:
+    """``states`` pickled (the initial states a shard starts from), or :class:`Unpicklable`
+    naming the first that does not pickle."""
+    try:
+        return pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        _refuse(states)
 
 
 def pack(states: list[Any], keys: array[int], fps: array[int] | None = None) -> bytes:
@@ -488,12 +503,16 @@ def pack(states: list[Any], keys: array[int], fps: array[int] | None = None) -> 
         return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         pass
+    _refuse(states)
+
+
+def _refuse(states: list[Any]) -> NoReturn:
+    """Raise :class:`Unpicklable` for the first of ``states`` that does not pickle."""
     for state in states:
         try:
             pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
             raise Unpicklable(
-                f"with --workers, states move between processes and must pickle; "
                 f"a {type(state).__name__} does not ({type(exc).__name__}: {exc})"
             ) from None
-    raise AssertionError("a batch failed to pickle but each of its states pickles")
+    raise AssertionError("states failed to pickle but each of them pickles")
