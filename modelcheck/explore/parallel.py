@@ -49,6 +49,7 @@ from modelcheck.errors import ModelcheckError, ModelError, UsageError
 from modelcheck.result import CheckResult, Progress
 
 from ._search import Search
+from .liveness import Graph
 from .partition import Projection, choose_partition
 from .shard import (
     POS_BITS,
@@ -60,6 +61,7 @@ from .shard import (
     Worker,
     restore,
 )
+from .sharded_graph import assemble
 from .store import FingerprintStore
 
 __all__ = ["MAX_WORKERS", "WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
@@ -136,6 +138,7 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
         elif search.liveness and search.stopped is None:
             coordinator.gather()
             store.index = {state: number for number, state in enumerate(store.states)}
+            coordinator.record_edges()
     except KeyboardInterrupt:
         search.stopped = "interrupted"
         depth = coordinator.interrupted()
@@ -398,6 +401,27 @@ class _Coordinator:
         self.whole = len(store)
         if isinstance(store, FingerprintStore):
             store.reindex()
+
+    def record_edges(self) -> None:
+        """After a complete search, the liveness graph: each worker records its own
+        states' edges (:mod:`.sharded_graph`) and they are put together here. A resumed
+        search's workers hold only the levels since the checkpoint, and a worker that
+        could not record an edge names the state: then the graph is left to the one-process
+        recording of :meth:`Search.result`, which also raises that state's error."""
+        search = self.search
+        if self.begin[0] != 0 or search.graph is None:
+            return
+        labelled = search.graph.labelled
+        asked = self._broadcast("edge_queries", labelled)
+        others = range(self.workers)
+        for w, conn in enumerate(self.conns):
+            conn.send(("edge_answers", [asked[v][w] for v in others]))
+        replies = self._collect()
+        for v, conn in enumerate(self.conns):
+            conn.send(("edge_list", [replies[w][v] for w in others]))
+        graph = assemble(self._collect(), len(search.store), labelled)
+        if isinstance(graph, Graph):
+            search.graph = graph
 
     def _extend(self, new: int) -> None:
         """Make room in the parent's store for the new level (placeholders)."""

@@ -33,6 +33,7 @@ from modelcheck.errors import NondeterminismError
 from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
+from . import sharded_graph
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search, nondeterminism
 from .partition import Projection, owner, stored_states
 from .store import FingerprintStore
@@ -432,6 +433,32 @@ class Worker:
             self.mine[first:],
         )
         return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def edge_queries(self, labelled: bool) -> list[bytes | None]:
+        """After a complete search: expand the own states once more for the liveness
+        graph (:mod:`.sharded_graph`); per shard, the successors to ask it the numbers of."""
+        numbers = np.concatenate(self.numbers).tolist()
+        self.own = dict(zip(self.mine, numbers, strict=True))
+        part, workers = self.part, self.workers
+        self.edges, blobs = sharded_graph.queries(
+            self.search.model,
+            self.me,
+            workers,
+            self.own,
+            lambda state: owner(state, part, workers),
+            labelled,
+        )
+        return blobs
+
+    def edge_answers(self, blobs: Sequence[bytes | None]) -> list[bytes | None]:
+        """The numbers of the own states other shards asked for, per asking shard."""
+        return sharded_graph.answers(self.own, blobs)
+
+    def edge_list(self, replies: Sequence[bytes | None]) -> bytes:
+        """The own states' edges, every target numbered (:func:`.sharded_graph.edges`)."""
+        found = sharded_graph.edges(self.edges, replies)
+        del self.own, self.edges
+        return found
 
     def prefix(self, parent: int) -> int:
         """How many successors the own states expanded before state ``parent`` had."""
