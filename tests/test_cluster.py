@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.liveness import TwoPhaseLiveness
 from modelcheck import Model, check
 from modelcheck.errors import ModelError, UsageError
 from modelcheck.explore import cluster
@@ -156,6 +157,21 @@ def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: An
     assert max(r.distinct for r in locals_) <= swarm.distinct <= sum(r.distinct for r in locals_)
 
 
+def test_liveness_on_ray_is_one_process_verdicts_and_lassos(
+    ray: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shards record their own states' edges (the driver records none); the verdicts
+    and lassos are one process's."""
+    from tests.models.rumour import FairRumour
+
+    ones = {m: check(m, keep_going=True) for m in (LossyPing(), FairRumour(), TwoPhaseLiveness())}
+    monkeypatch.setattr("modelcheck.explore._search.collect_edges", None)  # not called
+    for model, one in ones.items():
+        assert signature(check(model, keep_going=True, ray="local", workers=2)) == signature(one)
+    lasso = check(LossyPing(), ray="local", workers=2).verdict("answered")
+    assert lasso.status == "violated" and lasso.trace is not None and lasso.trace.loop is not None
+
+
 def test_states_that_do_not_pickle_name_the_option_given(ray: Any) -> None:
     with pytest.raises(ModelError) as info:
         check(SealedCounter(), ray="local", workers=2)
@@ -201,17 +217,6 @@ def test_refusals_are_one_line(
 ) -> None:
     run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", "local", *extra)
     assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
-
-
-def test_liveness_is_refused_before_ray_starts(capsys: pytest.CaptureFixture[str]) -> None:
-    run = run_cli(capsys, "check", "models/intro/lossy_ping.py:LossyPing", "--ray", "local")
-    assert run.code == 2 and run.out == ""
-    assert run.err.startswith("error: --ray cannot judge liveness properties (")
-    assert run.err.endswith(
-        ") yet: their graph is spread over the shards, and finding its fair cycles needs it "
-        "in one place; leave out --ray (or add --safety-only)\n"
-    )
-    assert run.err.count("\n") == 1
 
 
 def test_por_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -472,13 +472,6 @@ class _RayCoordinator(_Coordinator):
 
 def refuse_unjudged(search: Search) -> None:
     """Refuse, before Ray is started, the properties sharded search cannot judge."""
-    if search.liveness:
-        names = ", ".join(p.name for p in search.liveness)
-        raise UsageError(
-            f"--ray cannot judge liveness properties ({names}) yet: their graph is spread "
-            "over the shards, and finding its fair cycles needs it in one place; leave out "
-            "--ray (or add --safety-only)"
-        )
     steps = [p.name for p in search.properties if p.kind == "step"]
     if steps:
         raise UsageError(
@@ -514,6 +507,7 @@ def run_cluster(
         if traffic is not None:
             traffic.start_seconds = time.perf_counter() - started
         depth = coordinator.run()
+        coordinator.finish()  # with liveness properties the shards record their edges
     except KeyboardInterrupt:
         search.stopped = "interrupted"
         depth = coordinator.interrupted()

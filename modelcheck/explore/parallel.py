@@ -132,13 +132,7 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
     try:
         coordinator.start()
         depth = coordinator.run()
-        store = search.store
-        if isinstance(store, FingerprintStore):  # its fingerprints: 20 bytes a state
-            coordinator.gather()
-        elif search.liveness and search.stopped is None:
-            coordinator.gather()
-            store.index = {state: number for number, state in enumerate(store.states)}
-            coordinator.record_edges()
+        coordinator.finish()
     except KeyboardInterrupt:
         search.stopped = "interrupted"
         depth = coordinator.interrupted()
@@ -401,6 +395,19 @@ class _Coordinator:
         self.whole = len(store)
         if isinstance(store, FingerprintStore):
             store.reindex()
+
+    def finish(self) -> None:
+        """After the last level, what the books need here: with the fingerprint store
+        every fingerprint (20 bytes a state); with liveness properties, after a complete
+        search, every state and the graph's edges, recorded by the workers."""
+        search = self.search
+        store = search.store
+        if isinstance(store, FingerprintStore):
+            self.gather()
+        elif search.liveness and search.stopped is None:
+            self.gather()
+            store.index = {state: number for number, state in enumerate(store.states)}
+            self.record_edges()
 
     def record_edges(self) -> None:
         """After a complete search, the liveness graph: each worker records its own
