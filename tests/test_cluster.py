@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.models.sealed import Counter as SealedCounter
-from tests.test_parallel import signature
+from tests.test_parallel import _verdicts, signature
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +173,35 @@ def test_liveness_on_ray_is_one_process_verdicts_and_lassos(
     assert lasso.status == "violated" and lasso.trace is not None and lasso.trace.loop is not None
 
 
+def test_ray_saves_between_levels_and_any_frontier_resumes(ray: Any, tmp_path: Path) -> None:
+    """A checkpoint saved on Ray is one process's format: Ray, workers or one process resume
+    it; and Ray resumes one saved by workers (or by one process between two levels)."""
+    model = HastyTwoPhase(rms=4)
+    whole = _verdicts(check(model, keep_going=True))
+    saved: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"ray": "local", "workers": 2}, {"ray": "local", "workers": 2}),
+        ({"ray": "local", "workers": 2}, {"workers": 2}),
+        ({"ray": "local", "workers": 2}, {}),
+        ({"workers": 2}, {"ray": "local", "workers": 2}),
+    ]
+    for k, (first, then) in enumerate(saved):
+        options: dict[str, Any] = {"keep_going": True, "checkpoint": tmp_path / f"ck-{k}"}
+        assert _verdicts(check(model, checkpoint_every=0.000001, **first, **options)) == whole
+        assert (tmp_path / f"ck-{k}" / "checkpoint.pickle").exists()
+        assert _verdicts(check(model, resume=True, **then, **options)) == whole
+
+
+def test_a_checkpoint_saved_inside_a_level_is_not_resumed_on_ray(ray: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "ck"
+    check(TwoPhase(rms=4), checkpoint=folder, checkpoint_every=0.000001)
+    with pytest.raises(UsageError) as info:
+        check(TwoPhase(rms=4), ray="local", workers=2, checkpoint=folder, resume=True)
+    assert str(info.value) == (
+        f"the checkpoint in {folder} was saved by one process in the middle of a level, and "
+        "the shards of --ray start from a level's beginning: resume it without --ray"
+    )
+
+
 def test_states_that_do_not_pickle_name_the_option_given(ray: Any) -> None:
     with pytest.raises(ModelError) as info:
         check(SealedCounter(), ray="local", workers=2)
@@ -192,11 +222,6 @@ REFUSED = [
         ["--store", "fingerprint"],
         "--ray keeps the states themselves, in its shards: it cannot be used with --store "
         "fingerprint",
-    ),
-    (
-        ["--checkpoint", "cp"],
-        "--ray does not save checkpoints: the states are spread over the shards, a "
-        "checkpoint holds one process's (leave out --checkpoint)",
     ),
     (
         ["--max-memory", "1G"],

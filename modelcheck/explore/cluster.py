@@ -53,7 +53,7 @@ from modelcheck.result import CheckResult, PropertyResult
 from modelcheck.trace import verify
 
 from ._search import Limits, Search
-from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator
+from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, level_start
 from .partition import choose_partition
 from .shard import Expanded, Unpicklable, Worker, pickled
 from .simulate import simulate
@@ -136,7 +136,6 @@ def check_cluster(
     workers: int,
     *,
     store: str,
-    checkpoint: bool,
     por: bool,
     max_memory: int | None,
     constrained: bool,
@@ -154,11 +153,6 @@ def check_cluster(
         raise UsageError(
             f"--ray keeps the states themselves, in its shards: it cannot be used with "
             f"--store {store}"
-        )
-    if checkpoint:
-        raise UsageError(
-            "--ray does not save checkpoints: the states are spread over the shards, a "
-            "checkpoint holds one process's (leave out --checkpoint)"
         )
     if por:
         raise UsageError(
@@ -296,7 +290,14 @@ class _Shard:
     """One shard, run as a Ray actor: a parallel worker built from the model's name."""
 
     def __init__(
-        self, spec: ModelSpec, options: Options, me: int, shards: int, part: Any, inits: bytes
+        self,
+        spec: ModelSpec,
+        options: Options,
+        me: int,
+        shards: int,
+        part: Any,
+        stored: bytes,
+        start: tuple[int, int, int],
     ) -> None:
         self.problem: str | None = None
         self.sent = 0
@@ -304,10 +305,9 @@ class _Shard:
         try:
             search = options.search(spec.load(), "bfs")
             store = search.exact_store()
-            for state in pickle.loads(inits):
+            for state in pickle.loads(stored):  # (parent links stay with the driver)
                 store.add(state, -1)
-            fresh = (0, 1, len(store))  # Ray starts afresh: no checkpoints
-            self.worker = Worker(search, me, shards, [0] * (2 * shards), part, fresh)
+            self.worker = Worker(search, me, shards, [0] * (2 * shards), part, start)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
 
@@ -391,9 +391,15 @@ class _RayCoordinator(_Coordinator):
     """The parallel coordinator, with Ray actors for processes: the same books and loop."""
 
     def __init__(
-        self, search: Search, shards: int, ray: Any, spec: ModelSpec, options: Options
+        self,
+        search: Search,
+        shards: int,
+        ray: Any,
+        spec: ModelSpec,
+        options: Options,
+        start: tuple[int, int, int],
     ) -> None:
-        super().__init__(search, shards, (0, 1, len(search.store)))
+        super().__init__(search, shards, start)
         self.ray = ray
         self.spec = spec
         self.options = options
@@ -404,13 +410,15 @@ class _RayCoordinator(_Coordinator):
     def start(self) -> None:
         """Choose who owns which state, then start the shards."""
         self.part = _Owner(choose_partition(self.search, self.workers))
-        try:
-            inits = pickled(list(self.search.exact_store().states))
+        try:  # the initial states, or a resumed checkpoint's
+            stored = pickled(list(self.search.exact_store().states))
         except Unpicklable as exc:
             raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
         for me in range(self.workers):
-            actor = shard.remote(self.spec, self.options, me, self.workers, self.part, inits)
+            actor = shard.remote(
+                self.spec, self.options, me, self.workers, self.part, stored, self.begin
+            )
             self.actors.append(actor)
             self.links.append(_Link(actor, self, me))
         self.conns = self.links  # type: ignore[assignment]
@@ -490,8 +498,9 @@ def run_cluster(
 ) -> CheckResult:
     """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
     ``traffic``, if given, is filled in with what the shards exchanged."""
-    if search.add_initial_states():
-        return search.result(1)
+    start = level_start(search, "the shards of --ray", "--ray")
+    if start[0] == start[2]:
+        return search.result(start[1])
     inits = len(search.store)
     cpus = int(ray.cluster_resources().get("CPU", 0))
     if shards > cpus:
@@ -499,7 +508,7 @@ def run_cluster(
             f"--workers {shards}: the Ray cluster has {cpus} CPUs, and each shard needs one "
             f"for the whole search: ask for at most {cpus}"
         )
-    coordinator = _RayCoordinator(search, shards, ray, spec, options)
+    coordinator = _RayCoordinator(search, shards, ray, spec, options, start)
     peaks: list[int] = []
     try:
         started = time.perf_counter()

@@ -140,7 +140,6 @@ class RayCluster:
             options.strategy,
             options.workers,
             store=options.store,
-            checkpoint=options.checkpoint is not None or options.resume,
             por=options.por,
             max_memory=options.max_memory,
             constrained=model.has_constraint(),
@@ -178,7 +177,7 @@ class RayCluster:
                     depth=opts.depth,
                 )
             else:
-                with watchdog(opts.time_limit) as clock:
+                with _observed(search), watchdog(opts.time_limit) as clock:
                     run = cluster.run_cluster(search, ray, opts.workers, spec, judged)
                     result = timed_out(run, clock)
         finally:

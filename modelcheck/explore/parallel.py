@@ -64,7 +64,14 @@ from .shard import (
 from .sharded_graph import assemble
 from .store import FingerprintStore
 
-__all__ = ["MAX_WORKERS", "WorkerFailed", "check_workers", "choose_partition", "run_parallel"]
+__all__ = [
+    "MAX_WORKERS",
+    "WorkerFailed",
+    "check_workers",
+    "choose_partition",
+    "level_start",
+    "run_parallel",
+]
 
 #: The start method the workers need: they inherit the model and the hash secret.
 START_METHOD: Final = "fork"
@@ -103,28 +110,15 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
 
     With a checkpoint, the coordinator gathers the workers' states between two levels when
     one is due and saves what the one-process search saves there (so either resumes it).
-    With liveness properties it gathers them after a complete search, and the graph is
-    judged in the coordinator (its edges found by expanding every state once more)."""
+    With liveness properties it gathers them after a complete search; the workers record
+    their own states' edges, and the graph is judged in the coordinator."""
     steps = [p.name for p in search.properties if p.kind == "step"]
     if steps:
         raise UsageError(
             f"--workers {workers} does not judge step properties ({', '.join(steps)}): run "
             "with --workers 1 (or leave them out with --property)"
         )
-    if search.resuming:
-        first, level, end = (int(x) for x in search.resume().position)
-        if len(search.store) != end:
-            assert search.checkpoint is not None
-            raise UsageError(
-                f"the checkpoint in {search.checkpoint.folder} was saved by one process in the "
-                "middle of a level, and workers start from a level's beginning: resume it "
-                "without --workers"
-            )
-        start = (first, level, end)
-    else:
-        if search.add_initial_states():
-            return search.result(1)
-        start = (0, 1, len(search.store))
+    start = level_start(search, "workers", "--workers")
     if start[0] == start[2]:
         return search.result(start[1])
     coordinator = _Coordinator(search, workers, start)
@@ -140,6 +134,26 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
         peaks = coordinator.shutdown()
     result = search.result(depth)
     return replace(result, peak_memory=result.peak_memory + sum(peaks))
+
+
+def level_start(search: Search, who: str, option: str) -> tuple[int, int, int]:
+    """Where a level-synchronous search starts: (the first state to expand, its level, the
+    level's end), the initial states stored or a checkpoint taken up. A checkpoint saved
+    inside a level is refused in one line (``who`` start from a level's beginning); the
+    first and last numbers are equal when nothing is left to expand."""
+    if search.resuming:
+        first, level, end = (int(x) for x in search.resume().position)
+        if len(search.store) != end:
+            assert search.checkpoint is not None
+            raise UsageError(
+                f"the checkpoint in {search.checkpoint.folder} was saved by one process in the "
+                f"middle of a level, and {who} start from a level's beginning: resume it "
+                f"without {option}"
+            )
+        return first, level, end
+    if search.add_initial_states():
+        return 0, 1, 0
+    return 0, 1, len(search.store)
 
 
 class WorkerFailed(ModelcheckError):
