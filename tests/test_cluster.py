@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from benchmarks.liveness import TwoPhaseLiveness
 from modelcheck import Model, check
 from modelcheck.errors import ModelError, UsageError
 from modelcheck.explore import cluster
+from modelcheck.explore._search import Search
+from modelcheck.explore.bfs import run_bfs
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
@@ -275,6 +278,46 @@ def test_an_address_where_nothing_answers_is_one_line(
 ) -> None:
     run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", address)
     assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
+
+
+class _FakeRay(types.ModuleType):
+    """Ray's connection calls only, counted."""
+
+    def __init__(self) -> None:
+        super().__init__("ray")
+        self.calls: list[str] = []
+        self.up = False
+
+    def is_initialized(self) -> bool:
+        return self.up
+
+    def init(self, **options: Any) -> None:
+        self.calls.append(f"init {options['num_cpus']}")
+        self.up = True
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+        self.up = False
+
+
+def test_a_folder_starts_ray_once_for_all_its_models(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    searched: list[str] = []
+
+    def one_process(search: Search, ray: Any, *args: Any, **options: Any) -> Any:
+        searched.append(f"{search.model.name} with Ray up: {ray.is_initialized()}")
+        return search.result(run_bfs(search))
+
+    monkeypatch.setattr(cluster, "run_cluster", one_process)
+    run = run_cli(capsys, "check", "tests/models", "--ray", "local", "--workers", "2")
+    assert run.code == 1  # (Gossip and Rumour are violated)
+    assert fake.calls == ["init 2", "shutdown"]
+    assert searched == [
+        f"{name} with Ray up: True" for name in ("Gossip", "Rumour", "FairRumour", "Counter")
+    ]
 
 
 def test_missing_ray_says_how_to_install(

@@ -33,6 +33,7 @@ verdict and trace are those of the first walker, in walker order, that decided i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import importlib
@@ -41,6 +42,7 @@ import resource
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,6 +72,7 @@ __all__ = [
     "refuse_unjudged",
     "run_cluster",
     "run_swarm",
+    "session",
     "walker_runs",
     "walker_seeds",
 ]
@@ -111,6 +114,22 @@ def connect(address: str, workers: int) -> tuple[Any, bool]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"--ray {address}: cannot connect to Ray: {first}") from None
     return ray, True
+
+
+@contextlib.contextmanager
+def session(address: str | None, workers: int) -> Iterator[None]:
+    """Ray connected for several searches (``check FOLDER --ray``): started, or joined, once
+    for all of them, and stopped at the end if started here (each search then finds it
+    connected). ``address`` None: no Ray, nothing done."""
+    if address is None:
+        yield
+        return
+    ray, started = connect(address, workers)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _probe(address: str) -> None:
