@@ -92,8 +92,8 @@ def test_shards_exchange_batches_and_keys(ray: Any) -> None:
     spec = cluster.model_spec(model)
     result = cluster.run_cluster(search, ray, 2, spec, cluster.Options(), traffic)
     assert result.distinct == 1_568
-    # Every new state's key goes to the driver, and its number comes back.
-    assert traffic.key_bytes == 16 * (1_568 - 1)
+    # Every new state's key goes to the other shard, which numbers its own new states.
+    assert traffic.key_bytes == 8 * (1_568 - 1)
     assert 0 < traffic.batch_bytes < 1_568 * 200
 
 

@@ -13,10 +13,11 @@ its action's position, each owner keeps the smallest key any shard found, and me
 sorted keys numbers every level exactly as one process does. So the counts, verdicts, the
 place of every stop and the shortest counterexample (the first in one process's order) are
 one process's. Only the transport differs: a shard's successor batches for another go
-through Ray's object store, straight from shard to shard; the driver sees references, the
-keys (8 bytes a new state, merged there) and the events, sends each shard the numbers of its
-new states (8 bytes a state, however many shards), and fetches the states on a reported
-path.
+through Ray's object store, straight from shard to shard, and so do the keys of each
+level's new states: every shard fetches the others' (8 bytes a new state per other shard)
+and numbers its own, as a forked worker does. The driver sees references, how many new
+states each shard holds and the events, and fetches the states on a reported path (and
+the keys, where a stop needs them).
 Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
 hash seed.
 
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import importlib
 import pickle
 import resource
@@ -294,7 +294,7 @@ class _Owner:
 @dataclass
 class Traffic:
     """What the shards sent each other: successor batches (pickled states with their
-    keys), and the keys the driver passed between them to number each level; and the
+    keys), and the keys they fetched from each other to number each level; and the
     seconds it took to start the shards (each loads the model), and the CPU seconds the
     shards spent from their start to their stop (a measure a loaded machine leaves
     alone)."""
@@ -319,7 +319,8 @@ class _Shard:
         start: tuple[int, int, int],
     ) -> None:
         self.problem: str | None = None
-        self.sent = 0
+        self.sent = 0  # bytes of successor batches put in the object store
+        self.keys = 0  # bytes of other shards' keys fetched
         self.cpu = _cpu_seconds()
         try:
             search = options.search(spec.load(), "bfs")
@@ -340,17 +341,20 @@ class _Shard:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
                 return "ok", (peak, _cpu_seconds() - self.cpu)
             if kind == "traffic":
-                return "ok", self.sent
+                return "ok", (self.sent, self.keys)
             if kind == "expand":  # the deadline comes as seconds left: clocks differ
                 args = (time.perf_counter() + args[0],)
             if kind == "merge":  # batches come as references to the senders' objects
-                ray = import_ray()
-                args = ([ray.get(ref) for ref in args[0]],)
-            if kind == "number":
-                return "ok", self._number(*args)
+                args = (import_ray().get(list(args[0])),)
+            if kind == "rank":  # and so do the other shards' keys: each shard numbers its own
+                others = import_ray().get([ref for _count, ref in args[0]])
+                self.keys += sum(map(len, others))
+                args = (others, *args[1:])
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
                 reply = self._publish(reply)
+            if kind == "merge":  # the keys stay here, for the other shards to fetch
+                reply = (len(reply) // 8, import_ray().put(reply))
         except Unpicklable as exc:
             return "model", exc.message("--ray")
         except _Unstable as exc:
@@ -358,16 +362,6 @@ class _Shard:
         except BaseException as exc:
             return "crash", f"{type(exc).__name__}: {exc}"
         return "ok", reply
-
-    def _number(self, numbers: bytes, offset: int, live: list[int]) -> Any:
-        """The worker's ``rank`` with the numbers the driver worked out: the new states
-        become the next frontier and are judged (the events, in key order)."""
-        worker = self.worker
-        states, worker.new_states = worker.new_states, []
-        worker._commit(offset, states, np.frombuffer(numbers, dtype=np.int64).copy())
-        events = worker._judge(states, worker.new_keys.tolist(), worker.frontier_numbers, live)
-        gc.freeze()
-        return events
 
     def _publish(self, expanded: Expanded) -> Expanded:
         """The batches put in the object store: the owners fetch them from here."""
@@ -390,19 +384,14 @@ def _cpu_seconds() -> float:
 class _Link:
     """The driver's end of a shard: a request in flight (as a pipe would have it)."""
 
-    def __init__(self, actor: Any, coordinator: _RayCoordinator, me: int) -> None:
+    def __init__(self, actor: Any) -> None:
         self.actor = actor
-        self.coordinator = coordinator
-        self.me = me
         self.pending: Any = None
 
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
         if kind == "expand":
             args = [max(args[0] - time.perf_counter(), 0.0)]
-        if kind == "rank":  # the driver numbers the level: 8 bytes a state, whatever the shards
-            _others, offset, live = args
-            kind, args = "number", [self.coordinator.numbers(self.me, offset), offset, live]
         self.pending = self.actor.call.remote(kind, *args)
 
 
@@ -439,22 +428,18 @@ class _RayCoordinator(_Coordinator):
                 self.spec, self.options, me, self.workers, self.part, stored, self.begin
             )
             self.actors.append(actor)
-            self.links.append(_Link(actor, self, me))
+            self.links.append(_Link(actor))
         self.conns = self.links  # type: ignore[assignment]
         self._broadcast("ready")
 
-    def _merged(self) -> Any:
-        """Every key of the new level, sorted: each shard's keys come sorted, so a stable
-        sort (a merge of runs) takes a third of the time of the default one."""
-        if self.merged_keys is None:
-            parts = [np.frombuffer(b, dtype=np.int64) for b in self.key_blobs]
-            self.merged_keys = np.sort(np.concatenate(parts), kind="stable")
-        return self.merged_keys
+    def _new_count(self) -> int:
+        """The new states of the level: each shard tells how many keys it holds."""
+        return sum(count for count, _ref in self.key_blobs)
 
-    def numbers(self, shard: int, offset: int) -> bytes:
-        """The numbers of a shard's new states: their keys' ranks among every shard's."""
-        mine = np.frombuffer(self.key_blobs[shard], dtype=np.int64)
-        return (offset + np.searchsorted(self._merged(), mine)).astype(np.int64).tobytes()
+    def _key_parts(self) -> list[Any]:
+        """Each shard's keys, fetched from it (only where a stop needs them all)."""
+        blobs = self.ray.get([ref for _count, ref in self.key_blobs])
+        return [np.frombuffer(blob, dtype=np.int64) for blob in blobs]
 
     def _collect(self) -> list[Any]:
         """Every shard's reply, in shard order; reports progress while waiting."""
@@ -485,7 +470,9 @@ class _RayCoordinator(_Coordinator):
         peaks: list[int] = []
         if self.healthy and self.links:
             try:
-                self.traffic.batch_bytes = sum(self._broadcast("traffic"))
+                sent = self._broadcast("traffic")
+                self.traffic.batch_bytes = sum(batches for batches, _keys in sent)
+                self.traffic.key_bytes = sum(keys for _batches, keys in sent)
                 stops = self._broadcast("stop")
                 peaks = [int(peak) for peak, _cpu in stops]
                 self.traffic.shard_cpu = sum(cpu for _peak, cpu in stops)
@@ -520,7 +507,6 @@ def run_cluster(
     start = level_start(search, "the shards of --ray", "--ray")
     if start[0] == start[2]:
         return search.result(start[1])
-    inits = len(search.store)
     cpus = int(ray.cluster_resources().get("CPU", 0))
     if shards > cpus:
         raise UsageError(
@@ -542,9 +528,8 @@ def run_cluster(
     finally:
         peaks = coordinator.shutdown()
         if traffic is not None:
-            # Each new state's key goes to the driver, and its number comes back.
             traffic.batch_bytes = coordinator.traffic.batch_bytes
-            traffic.key_bytes = 16 * (len(search.store) - inits)
+            traffic.key_bytes = coordinator.traffic.key_bytes
             traffic.shard_cpu = coordinator.traffic.shard_cpu
     result = search.result(depth)
     return replace(result, peak_memory=result.peak_memory + sum(peaks))

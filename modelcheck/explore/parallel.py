@@ -205,7 +205,7 @@ class _Coordinator:
         self.generated = search.generated
         self.extended = False
         self.level_generated = 0
-        self.key_blobs: list[bytes] = []
+        self.key_blobs: list[Any] = []  # per worker: the keys of its new states
         self.merged_keys: Keys | None = None
         #: The states numbered below this are in the coordinator's store; of the others,
         #: the fingerprints fetched for traces (with the fingerprint store).
@@ -364,7 +364,7 @@ class _Coordinator:
                 conn.send(("merge", blobs))
             self.key_blobs = self._collect()
             self.merged_keys = None
-            new = sum(len(b) // 8 for b in self.key_blobs)
+            new = self._new_count()
             following = offset + self.level_size
             self.level_generated = sum(e.generated for e in expanded)
             events: list[Event] = []
@@ -531,9 +531,20 @@ class _Coordinator:
     def _merged(self) -> Keys:
         """Every key of the new level, sorted (built only when a stop needs it)."""
         if self.merged_keys is None:
-            parts = [np.frombuffer(b, dtype=np.int64) for b in self.key_blobs]
-            self.merged_keys = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            parts = self._key_parts()
+            # Each worker's keys come sorted: a stable sort (a merge of runs) is the faster.
+            self.merged_keys = (
+                np.sort(np.concatenate(parts), kind="stable") if parts else np.zeros(0, np.int64)
+            )
         return self.merged_keys
+
+    def _new_count(self) -> int:
+        """The new states of the level, over every worker."""
+        return sum(len(b) // 8 for b in self.key_blobs)
+
+    def _key_parts(self) -> list[Keys]:
+        """Each worker's keys of the level's new states."""
+        return [np.frombuffer(b, dtype=np.int64) for b in self.key_blobs]
 
     def _prefix(self, parent: int) -> int:
         """Successors of the states expanded before state ``parent``, over every worker."""
