@@ -23,6 +23,7 @@ from modelcheck.errors import ModelError, UsageError
 from modelcheck.explore import cluster
 from modelcheck.explore._search import Search
 from modelcheck.explore.bfs import run_bfs
+from modelcheck.explore.swarm import walker_runs, walker_seeds
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
@@ -143,8 +144,8 @@ def test_one_walker_is_the_local_simulation(ray: Any, model: Model[Any]) -> None
 
 def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: Any) -> None:
     model = HastyTwoPhase(rms=3)
-    seeds = cluster.walker_seeds(5, 2)
-    runs = cluster.walker_runs(40, 2)
+    seeds = walker_seeds(5, 2)
+    runs = walker_runs(40, 2)
     assert runs == [20, 20] and seeds[0] == 5 and seeds[1] != 5
     locals_ = [
         check(model, strategy="simulate", seed=s, runs=n, depth=30, keep_going=True)

@@ -149,7 +149,7 @@ class RayCluster:
     def run(self, search: Search) -> CheckResult:
         """The search on Ray: sharded bfs, or swarm simulation. A Ray started here is
         stopped here."""
-        from . import cluster
+        from . import cluster, swarm
 
         opts = self.options
         assert opts.ray is not None
@@ -166,7 +166,7 @@ class RayCluster:
         ray, started = cluster.connect(opts.ray, opts.workers)
         try:
             if search.strategy == "simulate":
-                result = cluster.run_swarm(
+                result = swarm.run_swarm(
                     search,
                     ray,
                     opts.workers,
