@@ -548,10 +548,10 @@ def test_a_graph_the_workers_cannot_record_is_recorded_in_one_process(
 ) -> None:
     """A worker that cannot record an edge names its state, and the coordinator records
     the graph itself (which raises that state's error, as one process would)."""
-    from modelcheck.explore import liveness, sharded_graph
+    from modelcheck.explore import graph, sharded_graph
 
     recorded: list[int] = []
-    collect = liveness.collect_edges
+    collect = graph.collect_edges
 
     def in_one_process(*args: Any) -> Any:
         recorded.append(len(args[1]))

@@ -49,7 +49,7 @@ from modelcheck.errors import ModelcheckError, ModelError, UsageError
 from modelcheck.result import CheckResult, Progress
 
 from ._search import Search
-from .liveness import Graph
+from .graph import Graph
 from .partition import Projection, choose_partition
 from .shard import (
     POS_BITS,

@@ -11,7 +11,7 @@ the components and lassos found after are one process's.
 
 Where a shard cannot record an edge (the model raises, a label is not hashable, a successor
 is nobody's: the model is nondeterministic), it says at which state, and the coordinator
-records the graph itself in number order (:func:`~.liveness.collect_edges`), which raises
+records the graph itself in number order (:func:`~.graph.collect_edges`), which raises
 that error with its trace exactly as one process would.
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from modelcheck.model import Model
 
-from .liveness import Graph
+from .graph import Graph
 
 __all__ = ["ShardEdges", "answers", "assemble", "edges", "queries"]
 
