@@ -8,6 +8,7 @@ bound before every property was decided.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -520,8 +521,6 @@ def _check_folder(
     unsupported: dict[str, Any],
 ) -> int:
     """``check FOLDER``: check every model in it, print each report, then a summary table."""
-    from modelcheck.render.summary import Row, format_models_table
-
     try:
         given = [flag for flag, value in unsupported.items() if value is not None]
         if given and Path(folder).is_dir():
@@ -541,6 +540,27 @@ def _check_folder(
             raise UsageError(f"no model in {folder} has a parameter '{unknown[0]}'")
     except ModelcheckError as exc:
         return _report_error(exc, None)
+    from modelcheck.explore.cluster import session
+
+    with contextlib.ExitStack() as stack:
+        try:  # --ray: Ray started (or joined) once for every model, not once per model
+            stack.enter_context(session(options["ray"], options["workers"]))
+        except ModelcheckError as exc:
+            return _report_error(exc, None)
+        return _check_models(refs, params, options, fmt, no_timing, faults)
+
+
+def _check_models(
+    refs: list[ModelRef],
+    params: dict[str, Any],
+    options: dict[str, Any],
+    fmt: str,
+    no_timing: bool,
+    faults: dict[str, Any],
+) -> int:
+    """Check each model of ``check FOLDER``, print each report, then a summary table."""
+    from modelcheck.render.summary import Row, format_models_table
+
     timing = not no_timing
     codes: list[int] = []
     rows: list[Row] = []

@@ -10,21 +10,28 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks.liveness import TwoPhaseLiveness
 from modelcheck import Model, check
-from modelcheck.errors import UsageError
+from modelcheck.errors import ModelError, UsageError
 from modelcheck.explore import cluster
+from modelcheck.explore._search import Search
+from modelcheck.explore.bfs import run_bfs
+from modelcheck.explore.swarm import walker_runs, walker_seeds
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
 from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
-from tests.test_parallel import signature
+from tests.models.sealed import Counter as SealedCounter
+from tests.test_parallel import _verdicts, signature
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +93,8 @@ def test_shards_exchange_batches_and_keys(ray: Any) -> None:
     spec = cluster.model_spec(model)
     result = cluster.run_cluster(search, ray, 2, spec, cluster.Options(), traffic)
     assert result.distinct == 1_568
-    # Every new state's key goes to the driver, and its number comes back.
-    assert traffic.key_bytes == 16 * (1_568 - 1)
+    # Every new state's key goes to the other shard, which numbers its own new states.
+    assert traffic.key_bytes == 8 * (1_568 - 1)
     assert 0 < traffic.batch_bytes < 1_568 * 200
 
 
@@ -137,8 +144,8 @@ def test_one_walker_is_the_local_simulation(ray: Any, model: Model[Any]) -> None
 
 def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: Any) -> None:
     model = HastyTwoPhase(rms=3)
-    seeds = cluster.walker_seeds(5, 2)
-    runs = cluster.walker_runs(40, 2)
+    seeds = walker_seeds(5, 2)
+    runs = walker_runs(40, 2)
     assert runs == [20, 20] and seeds[0] == 5 and seeds[1] != 5
     locals_ = [
         check(model, strategy="simulate", seed=s, runs=n, depth=30, keep_going=True)
@@ -155,6 +162,59 @@ def test_walkers_give_the_verdicts_of_local_simulations_with_their_seeds(ray: An
     assert max(r.distinct for r in locals_) <= swarm.distinct <= sum(r.distinct for r in locals_)
 
 
+def test_liveness_on_ray_is_one_process_verdicts_and_lassos(
+    ray: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shards record their own states' edges (the driver records none); the verdicts
+    and lassos are one process's."""
+    from tests.models.rumour import FairRumour
+
+    ones = {m: check(m, keep_going=True) for m in (LossyPing(), FairRumour(), TwoPhaseLiveness())}
+    monkeypatch.setattr("modelcheck.explore._search.collect_edges", None)  # not called
+    for model, one in ones.items():
+        assert signature(check(model, keep_going=True, ray="local", workers=2)) == signature(one)
+    lasso = check(LossyPing(), ray="local", workers=2).verdict("answered")
+    assert lasso.status == "violated" and lasso.trace is not None and lasso.trace.loop is not None
+
+
+def test_ray_saves_between_levels_and_any_frontier_resumes(ray: Any, tmp_path: Path) -> None:
+    """A checkpoint saved on Ray is one process's format: Ray, workers or one process resume
+    it; and Ray resumes one saved by workers (or by one process between two levels)."""
+    model = HastyTwoPhase(rms=4)
+    whole = _verdicts(check(model, keep_going=True))
+    saved: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"ray": "local", "workers": 2}, {"ray": "local", "workers": 2}),
+        ({"ray": "local", "workers": 2}, {"workers": 2}),
+        ({"ray": "local", "workers": 2}, {}),
+        ({"workers": 2}, {"ray": "local", "workers": 2}),
+    ]
+    for k, (first, then) in enumerate(saved):
+        options: dict[str, Any] = {"keep_going": True, "checkpoint": tmp_path / f"ck-{k}"}
+        assert _verdicts(check(model, checkpoint_every=0.000001, **first, **options)) == whole
+        assert (tmp_path / f"ck-{k}" / "checkpoint.pickle").exists()
+        assert _verdicts(check(model, resume=True, **then, **options)) == whole
+
+
+def test_a_checkpoint_saved_inside_a_level_is_not_resumed_on_ray(ray: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "ck"
+    check(TwoPhase(rms=4), checkpoint=folder, checkpoint_every=0.000001)
+    with pytest.raises(UsageError) as info:
+        check(TwoPhase(rms=4), ray="local", workers=2, checkpoint=folder, resume=True)
+    assert str(info.value) == (
+        f"the checkpoint in {folder} was saved by one process in the middle of a level, and "
+        "the shards of --ray start from a level's beginning: resume it without --ray"
+    )
+
+
+def test_states_that_do_not_pickle_name_the_option_given(ray: Any) -> None:
+    with pytest.raises(ModelError) as info:
+        check(SealedCounter(), ray="local", workers=2)
+    assert info.value.message == (
+        "with --ray, states move between processes and must pickle; a Sealed does not "
+        "(TypeError: sealed)"
+    )
+
+
 # -- refusals and a missing Ray: one line, exit 2, before anything starts -------------------
 
 REFUSED = [
@@ -166,11 +226,6 @@ REFUSED = [
         ["--store", "fingerprint"],
         "--ray keeps the states themselves, in its shards: it cannot be used with --store "
         "fingerprint",
-    ),
-    (
-        ["--checkpoint", "cp"],
-        "--ray does not save checkpoints: the states are spread over the shards, a "
-        "checkpoint holds one process's (leave out --checkpoint)",
     ),
     (
         ["--max-memory", "1G"],
@@ -191,17 +246,6 @@ def test_refusals_are_one_line(
 ) -> None:
     run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", "local", *extra)
     assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
-
-
-def test_liveness_is_refused_before_ray_starts(capsys: pytest.CaptureFixture[str]) -> None:
-    run = run_cli(capsys, "check", "models/intro/lossy_ping.py:LossyPing", "--ray", "local")
-    assert run.code == 2 and run.out == ""
-    assert run.err.startswith("error: --ray cannot judge liveness properties (")
-    assert run.err.endswith(
-        ") yet: their graph is spread over the shards, and finding its fair cycles needs it "
-        "in one place; leave out --ray (or add --safety-only)\n"
-    )
-    assert run.err.count("\n") == 1
 
 
 def test_por_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -235,6 +279,46 @@ def test_an_address_where_nothing_answers_is_one_line(
 ) -> None:
     run = run_cli(capsys, "check", "models/classic/two_phase.py", "--ray", address)
     assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
+
+
+class _FakeRay(types.ModuleType):
+    """Ray's connection calls only, counted."""
+
+    def __init__(self) -> None:
+        super().__init__("ray")
+        self.calls: list[str] = []
+        self.up = False
+
+    def is_initialized(self) -> bool:
+        return self.up
+
+    def init(self, **options: Any) -> None:
+        self.calls.append(f"init {options['num_cpus']}")
+        self.up = True
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+        self.up = False
+
+
+def test_a_folder_starts_ray_once_for_all_its_models(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    searched: list[str] = []
+
+    def one_process(search: Search, ray: Any, *args: Any, **options: Any) -> Any:
+        searched.append(f"{search.model.name} with Ray up: {ray.is_initialized()}")
+        return search.result(run_bfs(search))
+
+    monkeypatch.setattr(cluster, "run_cluster", one_process)
+    run = run_cli(capsys, "check", "tests/models", "--ray", "local", "--workers", "2")
+    assert run.code == 1  # (Gossip and Rumour are violated)
+    assert fake.calls == ["init 2", "shutdown"]
+    assert searched == [
+        f"{name} with Ray up: True" for name in ("Gossip", "Rumour", "FairRumour", "Counter")
+    ]
 
 
 def test_missing_ray_says_how_to_install(

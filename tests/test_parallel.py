@@ -18,10 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.liveness import TwoPhaseLiveness
 from modelcheck import Model, Property, check
 from modelcheck.errors import ModelcheckError, ModelError, UsageError
-from modelcheck.explore import Limits, parallel
+from modelcheck.explore import Limits, parallel, shard
 from modelcheck.explore._search import Search
+from modelcheck.explore.bfs import run_bfs
 from modelcheck.result import CheckResult
 from models.classic.paxos import Paxos
 from models.classic.tcommit import TCommit
@@ -34,6 +36,7 @@ from models.limits.two_generals import TwoGenerals
 from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.graph_model import GraphModel
+from tests.models.sealed import Counter as SealedCounter
 from tests.small_states import AckedExchange, Counts, Exchange, HourClock, Tokens, Walk
 
 ROOT = Path(__file__).parent.parent
@@ -116,7 +119,7 @@ def test_workers_over_the_fingerprint_store_keep_fingerprints() -> None:
     assert result.store_bytes is not None and 20 <= result.store_bytes / result.distinct < 22
     search = Search(TwoPhase(rms=3), "bfs", Limits(), False, None, store="fingerprint")
     search.add_initial_states()
-    worker = parallel._Worker(search, 0, 1, [0, 0], None, (0, 1, 1))
+    worker = shard.Worker(search, 0, 1, [0, 0], None, (0, 1, 1))
     worker.expand(float("inf"))
     assert worker.fingerprints and all(type(k) is int for k in worker.known)
     assert all(type(fp) is int for fp in worker.mine)
@@ -343,6 +346,15 @@ def test_states_that_do_not_pickle_are_refused() -> None:
     )
 
 
+def test_the_pickle_error_names_workers() -> None:
+    with pytest.raises(ModelError) as info:
+        check(SealedCounter(), workers=2)
+    assert info.value.message == (
+        "with --workers, states move between processes and must pickle; a Sealed does not "
+        "(TypeError: sealed)"
+    )
+
+
 def test_named_tuple_states_move_between_workers() -> None:
     class Walk(Model[Point]):
         def init_states(self) -> list[Point]:
@@ -507,6 +519,58 @@ def test_liveness_is_judged_after_the_workers_search() -> None:
     lasso = check(LossyPing(), workers=3).verdict("answered")
     assert lasso.status == "violated" and lasso.trace is not None
     assert lasso.trace == check(LossyPing()).verdict("answered").trace
+
+
+def _graph(model: Model[Any], workers: int) -> tuple[Any, ...]:
+    search = Search(model, "bfs", Limits(), True, None)
+    if workers == 1:
+        run_bfs(search)
+    else:
+        parallel.run_parallel(search, workers)
+    graph = search.graph
+    assert graph is not None and len(graph) == len(search.store)
+    return list(graph.off), list(graph.succ), list(graph.lab), graph.labels
+
+
+def test_the_workers_record_the_edges_of_their_own_states() -> None:
+    """Each worker records its states' edges; put together they are one process's graph,
+    labels numbered in the same order."""
+    from tests.models.rumour import FairRumour
+
+    for model in (LossyPing(), FairRumour(), TwoPhaseLiveness(rms=3)):
+        one = _graph(model, 1)
+        assert _graph(model, 2) == one
+        assert _graph(model, 3) == one
+
+
+def test_a_graph_the_workers_cannot_record_is_recorded_in_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker that cannot record an edge names its state, and the coordinator records
+    the graph itself (which raises that state's error, as one process would)."""
+    from modelcheck.explore import graph, sharded_graph
+
+    recorded: list[int] = []
+    collect = graph.collect_edges
+
+    def in_one_process(*args: Any) -> Any:
+        recorded.append(len(args[1]))
+        return collect(*args)
+
+    monkeypatch.setattr("modelcheck.explore._search.collect_edges", in_one_process)
+    one = _verdicts(check(LossyPing()))
+    assert _verdicts(check(LossyPing(), workers=2)) == one and recorded == []
+    queries = sharded_graph.queries
+
+    def stuck(*args: Any) -> Any:  # runs in the workers: each fails at its first state
+        found, blobs = queries(*args)
+        if found.numbers:
+            found.problem = found.numbers[0]
+        return found, blobs
+
+    monkeypatch.setattr(sharded_graph, "queries", stuck)
+    assert _verdicts(check(LossyPing(), workers=2)) == one
+    assert recorded == [check(LossyPing()).distinct]
 
 
 def test_workers_save_between_levels_and_resume_with_any_number_of_workers(

@@ -38,7 +38,8 @@ from modelcheck.trace import (
 from modelcheck.values import check_depth, check_immutable
 
 from .checkpoint import Checkpointer, Saved
-from .liveness import Graph, Outcome, collect_edges, judge_liveness
+from .graph import Graph, collect_edges
+from .liveness import Outcome, judge_liveness
 from .memory import held
 from .reductions import partial_order, symmetric
 from .regenerate import FingerprintStates, collect_edges_by_fingerprint

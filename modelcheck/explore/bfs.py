@@ -13,7 +13,7 @@ import sys
 from modelcheck.values import check_immutable
 
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
-from .liveness import Graph, unhashable_label
+from .graph import Graph, unhashable_label
 
 __all__ = ["run_bfs"]
 

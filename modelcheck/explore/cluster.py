@@ -5,18 +5,19 @@ when a search asks for it, so the core runs without it.
 
 **Sharded breadth-first search** (:func:`run_cluster`). Each shard is a Ray actor that owns
 the states whose stable fingerprint (:mod:`modelcheck.fingerprint`, of the fields steps
-seldom change, as :func:`~modelcheck.explore.parallel.choose_partition` picks them) falls
+seldom change, as :func:`~modelcheck.explore.partition.choose_partition` picks them) falls
 to it modulo the number of shards, holds its part of the seen-set and the parent links of
 its states, and expands them level by level. The shards are the forked workers' own code
-(:mod:`modelcheck.explore.parallel`): a successor's key is its first parent's number and
+(:mod:`modelcheck.explore.shard`): a successor's key is its first parent's number and
 its action's position, each owner keeps the smallest key any shard found, and merging the
 sorted keys numbers every level exactly as one process does. So the counts, verdicts, the
 place of every stop and the shortest counterexample (the first in one process's order) are
 one process's. Only the transport differs: a shard's successor batches for another go
-through Ray's object store, straight from shard to shard; the driver sees references, the
-keys (8 bytes a new state, merged there) and the events, sends each shard the numbers of its
-new states (8 bytes a state, however many shards), and fetches the states on a reported
-path.
+through Ray's object store, straight from shard to shard, and so do the keys of each
+level's new states: every shard fetches the others' (8 bytes a new state per other shard)
+and numbers its own, as a forked worker does. The driver sees references, how many new
+states each shard holds and the events, and fetches the states on a reported path (and
+the keys, where a stop needs them).
 Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
 hash seed.
 
@@ -25,22 +26,19 @@ class and parameters (:class:`ModelSpec`); each shard loads it, as the CLI does.
 must therefore be at the same path on every machine of the cluster (or the module
 importable there), and modelcheck installed.
 
-**Swarm simulation** (:func:`run_swarm`). Walker ``w`` runs ``simulate`` with the seed
-``walker_seeds(seed, walkers)[w]`` (walker 0 with ``seed`` itself) and its share of the
-runs, so each walker's verdicts are a local simulation's with that seed; a property's
-verdict and trace are those of the first walker, in walker order, that decided it.
+Swarm simulation, the other search on Ray, is :mod:`.swarm`'s.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import gc
+import contextlib
 import importlib
 import pickle
 import resource
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,20 +47,12 @@ import numpy as np
 from modelcheck.errors import ModelcheckError, ModelError, UsageError
 from modelcheck.fingerprint import fingerprint
 from modelcheck.model import Model
-from modelcheck.result import CheckResult, PropertyResult
-from modelcheck.trace import verify
+from modelcheck.result import CheckResult
 
 from ._search import Limits, Search
-from .parallel import (
-    MAX_WORKERS,
-    WorkerFailed,
-    _Coordinator,
-    _Expanded,
-    _Unpicklable,
-    _Worker,
-    choose_partition,
-)
-from .simulate import simulate
+from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, level_start
+from .partition import choose_partition
+from .shard import Expanded, Unpicklable, Worker, pickled
 
 __all__ = [
     "INSTALL_RAY",
@@ -75,9 +65,7 @@ __all__ = [
     "model_spec",
     "refuse_unjudged",
     "run_cluster",
-    "run_swarm",
-    "walker_runs",
-    "walker_seeds",
+    "session",
 ]
 
 #: How to get Ray, as the one-line error says.
@@ -119,6 +107,22 @@ def connect(address: str, workers: int) -> tuple[Any, bool]:
     return ray, True
 
 
+@contextlib.contextmanager
+def session(address: str | None, workers: int) -> Iterator[None]:
+    """Ray connected for several searches (``check FOLDER --ray``): started, or joined, once
+    for all of them, and stopped at the end if started here (each search then finds it
+    connected). ``address`` None: no Ray, nothing done."""
+    if address is None:
+        yield
+        return
+    ray, started = connect(address, workers)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
 def _probe(address: str) -> None:
     """Refuse a HOST:PORT where nothing answers, in one line: Ray itself would retry for
     minutes, logging to stderr."""
@@ -142,7 +146,6 @@ def check_cluster(
     workers: int,
     *,
     store: str,
-    checkpoint: bool,
     por: bool,
     max_memory: int | None,
     constrained: bool,
@@ -160,11 +163,6 @@ def check_cluster(
         raise UsageError(
             f"--ray keeps the states themselves, in its shards: it cannot be used with "
             f"--store {store}"
-        )
-    if checkpoint:
-        raise UsageError(
-            "--ray does not save checkpoints: the states are spread over the shards, a "
-            "checkpoint holds one process's (leave out --checkpoint)"
         )
     if por:
         raise UsageError(
@@ -287,7 +285,7 @@ class _Owner:
 @dataclass
 class Traffic:
     """What the shards sent each other: successor batches (pickled states with their
-    keys), and the keys the driver passed between them to number each level; and the
+    keys), and the keys they fetched from each other to number each level; and the
     seconds it took to start the shards (each loads the model), and the CPU seconds the
     shards spent from their start to their stop (a measure a loaded machine leaves
     alone)."""
@@ -302,18 +300,25 @@ class _Shard:
     """One shard, run as a Ray actor: a parallel worker built from the model's name."""
 
     def __init__(
-        self, spec: ModelSpec, options: Options, me: int, shards: int, part: Any, inits: bytes
+        self,
+        spec: ModelSpec,
+        options: Options,
+        me: int,
+        shards: int,
+        part: Any,
+        stored: bytes,
+        start: tuple[int, int, int],
     ) -> None:
         self.problem: str | None = None
-        self.sent = 0
+        self.sent = 0  # bytes of successor batches put in the object store
+        self.keys = 0  # bytes of other shards' keys fetched
         self.cpu = _cpu_seconds()
         try:
             search = options.search(spec.load(), "bfs")
             store = search.exact_store()
-            for state in pickle.loads(inits):
+            for state in pickle.loads(stored):  # (parent links stay with the driver)
                 store.add(state, -1)
-            fresh = (0, 1, len(store))  # Ray starts afresh: no checkpoints
-            self.worker = _Worker(search, me, shards, [0] * (2 * shards), part, fresh)
+            self.worker = Worker(search, me, shards, [0] * (2 * shards), part, start)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
 
@@ -327,34 +332,29 @@ class _Shard:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
                 return "ok", (peak, _cpu_seconds() - self.cpu)
             if kind == "traffic":
-                return "ok", self.sent
+                return "ok", (self.sent, self.keys)
             if kind == "expand":  # the deadline comes as seconds left: clocks differ
                 args = (time.perf_counter() + args[0],)
             if kind == "merge":  # batches come as references to the senders' objects
-                ray = import_ray()
-                args = ([ray.get(ref) for ref in args[0]],)
-            if kind == "number":
-                return "ok", self._number(*args)
+                args = (import_ray().get(list(args[0])),)
+            if kind == "rank":  # and so do the other shards' keys: each shard numbers its own
+                others = import_ray().get([ref for _count, ref in args[0]])
+                self.keys += sum(map(len, others))
+                args = (others, *args[1:])
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
                 reply = self._publish(reply)
-        except (_Unpicklable, _Unstable) as exc:
+            if kind == "merge":  # the keys stay here, for the other shards to fetch
+                reply = (len(reply) // 8, import_ray().put(reply))
+        except Unpicklable as exc:
+            return "model", exc.message("--ray")
+        except _Unstable as exc:
             return "model", str(exc)
         except BaseException as exc:
             return "crash", f"{type(exc).__name__}: {exc}"
         return "ok", reply
 
-    def _number(self, numbers: bytes, offset: int, live: list[int]) -> Any:
-        """The worker's ``rank`` with the numbers the driver worked out: the new states
-        become the next frontier and are judged (the events, in key order)."""
-        worker = self.worker
-        states, worker.new_states = worker.new_states, []
-        worker._commit(offset, states, np.frombuffer(numbers, dtype=np.int64).copy())
-        events = worker._judge(states, worker.new_keys.tolist(), worker.frontier_numbers, live)
-        gc.freeze()
-        return events
-
-    def _publish(self, expanded: _Expanded) -> _Expanded:
+    def _publish(self, expanded: Expanded) -> Expanded:
         """The batches put in the object store: the owners fetch them from here."""
         ray = import_ray()
         refs: list[Any] = []
@@ -375,19 +375,14 @@ def _cpu_seconds() -> float:
 class _Link:
     """The driver's end of a shard: a request in flight (as a pipe would have it)."""
 
-    def __init__(self, actor: Any, coordinator: _RayCoordinator, me: int) -> None:
+    def __init__(self, actor: Any) -> None:
         self.actor = actor
-        self.coordinator = coordinator
-        self.me = me
         self.pending: Any = None
 
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
         if kind == "expand":
             args = [max(args[0] - time.perf_counter(), 0.0)]
-        if kind == "rank":  # the driver numbers the level: 8 bytes a state, whatever the shards
-            _others, offset, live = args
-            kind, args = "number", [self.coordinator.numbers(self.me, offset), offset, live]
         self.pending = self.actor.call.remote(kind, *args)
 
 
@@ -395,9 +390,15 @@ class _RayCoordinator(_Coordinator):
     """The parallel coordinator, with Ray actors for processes: the same books and loop."""
 
     def __init__(
-        self, search: Search, shards: int, ray: Any, spec: ModelSpec, options: Options
+        self,
+        search: Search,
+        shards: int,
+        ray: Any,
+        spec: ModelSpec,
+        options: Options,
+        start: tuple[int, int, int],
     ) -> None:
-        super().__init__(search, shards, (0, 1, len(search.store)))
+        super().__init__(search, shards, start)
         self.ray = ray
         self.spec = spec
         self.options = options
@@ -408,27 +409,28 @@ class _RayCoordinator(_Coordinator):
     def start(self) -> None:
         """Choose who owns which state, then start the shards."""
         self.part = _Owner(choose_partition(self.search, self.workers))
-        inits = pickle.dumps(list(self.search.exact_store().states), pickle.HIGHEST_PROTOCOL)
+        try:  # the initial states, or a resumed checkpoint's
+            stored = pickled(list(self.search.exact_store().states))
+        except Unpicklable as exc:
+            raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
         for me in range(self.workers):
-            actor = shard.remote(self.spec, self.options, me, self.workers, self.part, inits)
+            actor = shard.remote(
+                self.spec, self.options, me, self.workers, self.part, stored, self.begin
+            )
             self.actors.append(actor)
-            self.links.append(_Link(actor, self, me))
+            self.links.append(_Link(actor))
         self.conns = self.links  # type: ignore[assignment]
         self._broadcast("ready")
 
-    def _merged(self) -> Any:
-        """Every key of the new level, sorted: each shard's keys come sorted, so a stable
-        sort (a merge of runs) takes a third of the time of the default one."""
-        if self.merged_keys is None:
-            parts = [np.frombuffer(b, dtype=np.int64) for b in self.key_blobs]
-            self.merged_keys = np.sort(np.concatenate(parts), kind="stable")
-        return self.merged_keys
+    def _new_count(self) -> int:
+        """The new states of the level: each shard tells how many keys it holds."""
+        return sum(count for count, _ref in self.key_blobs)
 
-    def numbers(self, shard: int, offset: int) -> bytes:
-        """The numbers of a shard's new states: their keys' ranks among every shard's."""
-        mine = np.frombuffer(self.key_blobs[shard], dtype=np.int64)
-        return (offset + np.searchsorted(self._merged(), mine)).astype(np.int64).tobytes()
+    def _key_parts(self) -> list[Any]:
+        """Each shard's keys, fetched from it (only where a stop needs them all)."""
+        blobs = self.ray.get([ref for _count, ref in self.key_blobs])
+        return [np.frombuffer(blob, dtype=np.int64) for blob in blobs]
 
     def _collect(self) -> list[Any]:
         """Every shard's reply, in shard order; reports progress while waiting."""
@@ -459,7 +461,9 @@ class _RayCoordinator(_Coordinator):
         peaks: list[int] = []
         if self.healthy and self.links:
             try:
-                self.traffic.batch_bytes = sum(self._broadcast("traffic"))
+                sent = self._broadcast("traffic")
+                self.traffic.batch_bytes = sum(batches for batches, _keys in sent)
+                self.traffic.key_bytes = sum(keys for _batches, keys in sent)
                 stops = self._broadcast("stop")
                 peaks = [int(peak) for peak, _cpu in stops]
                 self.traffic.shard_cpu = sum(cpu for _peak, cpu in stops)
@@ -473,13 +477,6 @@ class _RayCoordinator(_Coordinator):
 
 def refuse_unjudged(search: Search) -> None:
     """Refuse, before Ray is started, the properties sharded search cannot judge."""
-    if search.liveness:
-        names = ", ".join(p.name for p in search.liveness)
-        raise UsageError(
-            f"--ray cannot judge liveness properties ({names}) yet: their graph is spread "
-            "over the shards, and finding its fair cycles needs it in one place; leave out "
-            "--ray (or add --safety-only)"
-        )
     steps = [p.name for p in search.properties if p.kind == "step"]
     if steps:
         raise UsageError(
@@ -498,16 +495,16 @@ def run_cluster(
 ) -> CheckResult:
     """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
     ``traffic``, if given, is filled in with what the shards exchanged."""
-    if search.add_initial_states():
-        return search.result(1)
-    inits = len(search.store)
+    start = level_start(search, "the shards of --ray", "--ray")
+    if start[0] == start[2]:
+        return search.result(start[1])
     cpus = int(ray.cluster_resources().get("CPU", 0))
     if shards > cpus:
         raise UsageError(
             f"--workers {shards}: the Ray cluster has {cpus} CPUs, and each shard needs one "
             f"for the whole search: ask for at most {cpus}"
         )
-    coordinator = _RayCoordinator(search, shards, ray, spec, options)
+    coordinator = _RayCoordinator(search, shards, ray, spec, options, start)
     peaks: list[int] = []
     try:
         started = time.perf_counter()
@@ -515,128 +512,15 @@ def run_cluster(
         if traffic is not None:
             traffic.start_seconds = time.perf_counter() - started
         depth = coordinator.run()
+        coordinator.finish()  # with liveness properties the shards record their edges
     except KeyboardInterrupt:
         search.stopped = "interrupted"
         depth = coordinator.interrupted()
     finally:
         peaks = coordinator.shutdown()
         if traffic is not None:
-            # Each new state's key goes to the driver, and its number comes back.
             traffic.batch_bytes = coordinator.traffic.batch_bytes
-            traffic.key_bytes = 16 * (len(search.store) - inits)
+            traffic.key_bytes = coordinator.traffic.key_bytes
             traffic.shard_cpu = coordinator.traffic.shard_cpu
     result = search.result(depth)
     return replace(result, peak_memory=result.peak_memory + sum(peaks))
-
-
-# -- swarm simulation ---------------------------------------------------------------------
-
-
-def walker_seeds(seed: int, walkers: int) -> list[int]:
-    """Each walker's seed: the first walker's is ``seed``, the others' are derived from it
-    (a stable fingerprint), so they do not depend on the number of walkers.
-
-    >>> walker_seeds(7, 3)[0]
-    7
-    >>> walker_seeds(7, 3)[1:] == walker_seeds(7, 5)[1:3]
-    True
-    """
-    return [seed if w == 0 else fingerprint(("swarm", seed, w)) >> 1 for w in range(walkers)]
-
-
-def walker_runs(runs: int, walkers: int) -> list[int]:
-    """Each walker's share of the runs: as even as can be, the first ones one more.
-
-    >>> walker_runs(10, 3)
-    [4, 3, 3]
-    >>> walker_runs(2, 4)
-    [1, 1]
-    """
-    walkers = min(walkers, runs)
-    return [runs // walkers + (1 if w < runs % walkers else 0) for w in range(walkers)]
-
-
-def _walk(spec: ModelSpec, options: Options, seed: int, runs: int, depth: int) -> tuple[str, Any]:
-    """One walker (a Ray task): its simulation, and the fingerprints of what it visited."""
-    try:
-        search = options.search(spec.load(), "simulate")
-        seen: set[Any] = set()
-        result = simulate(search, seed=seed, runs=runs, depth=depth, seen=seen)
-        prints = np.array(sorted({fingerprint(s) for s in seen}), dtype=np.uint64)
-        return "ok", (result, prints.tobytes())
-    except ModelcheckError as exc:
-        try:  # sent back as it is where it pickles, else as a model error with its text
-            pickle.loads(pickle.dumps(exc))
-        except Exception:
-            return "error", ModelError(str(exc))
-        return "error", exc
-    except BaseException as exc:
-        return "crash", f"{type(exc).__name__}: {exc}"
-
-
-def run_swarm(
-    search: Search,
-    ray: Any,
-    walkers: int,
-    spec: ModelSpec,
-    options: Options,
-    *,
-    seed: int,
-    runs: int,
-    depth: int,
-) -> CheckResult:
-    """Simulation spread over ``walkers`` Ray tasks: each a local simulation with its own
-    seed (:func:`walker_seeds`) and share of the runs; every property takes the verdict of
-    the first walker that decided it, its trace replayed here again."""
-    if runs < 1 or depth < 1:
-        raise UsageError("simulation needs --runs and --depth of at least 1")
-    if search.canon is not None:
-        raise UsageError(
-            "simulation walks concrete states and stores none: symmetry reduces nothing "
-            "there (leave out --symmetry)"
-        )
-    shares = walker_runs(runs, walkers)
-    seeds = walker_seeds(seed, len(shares))
-    task = ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_walk)
-    refs = [task.remote(spec, options, s, n, depth) for s, n in zip(seeds, shares, strict=True)]
-    results: list[CheckResult] = []
-    prints: list[Any] = []
-    try:
-        for w, ref in enumerate(refs):
-            try:
-                tag, payload = ray.get(ref)
-            except ray.exceptions.RayError as exc:
-                line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise WorkerFailed(f"walker {w} failed: {line}") from None
-            if tag == "error":
-                raise payload
-            if tag != "ok":
-                raise WorkerFailed(f"walker {w} failed: {payload}")
-            results.append(payload[0])
-            prints.append(np.frombuffer(payload[1], dtype=np.uint64))
-    except KeyboardInterrupt:
-        for ref in refs:
-            ray.cancel(ref, force=True)
-        raise
-    model = search.model
-    verdicts: list[PropertyResult] = []
-    for pos in range(len(search.properties)):
-        decided = [r.properties[pos] for r in results if r.properties[pos].status != "unknown"]
-        verdict = decided[0] if decided else results[0].properties[pos]
-        if verdict.trace is not None:
-            verdict = replace(verdict, trace=verify(model, verdict.trace))
-        verdicts.append(verdict)
-    violated = any(r.stopped == "violation" for r in results)
-    first = results[0]
-    return dataclasses.replace(
-        first,
-        distinct=len(np.unique(np.concatenate(prints))) if prints else 0,
-        generated=sum(r.generated for r in results),
-        depth=max(r.depth for r in results),
-        stopped="violation" if violated else first.stopped,
-        seconds=time.perf_counter() - search.start,
-        peak_memory=sum(r.peak_memory for r in results)
-        + resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        properties=tuple(verdicts),
-        checked=model,
-    )

@@ -140,7 +140,6 @@ class RayCluster:
             options.strategy,
             options.workers,
             store=options.store,
-            checkpoint=options.checkpoint is not None or options.resume,
             por=options.por,
             max_memory=options.max_memory,
             constrained=model.has_constraint(),
@@ -150,7 +149,7 @@ class RayCluster:
     def run(self, search: Search) -> CheckResult:
         """The search on Ray: sharded bfs, or swarm simulation. A Ray started here is
         stopped here."""
-        from . import cluster
+        from . import cluster, swarm
 
         opts = self.options
         assert opts.ray is not None
@@ -167,7 +166,7 @@ class RayCluster:
         ray, started = cluster.connect(opts.ray, opts.workers)
         try:
             if search.strategy == "simulate":
-                result = cluster.run_swarm(
+                result = swarm.run_swarm(
                     search,
                     ray,
                     opts.workers,
@@ -178,7 +177,7 @@ class RayCluster:
                     depth=opts.depth,
                 )
             else:
-                with watchdog(opts.time_limit) as clock:
+                with _observed(search), watchdog(opts.time_limit) as clock:
                     run = cluster.run_cluster(search, ray, opts.workers, spec, judged)
                     result = timed_out(run, clock)
         finally:

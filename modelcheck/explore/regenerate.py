@@ -6,7 +6,7 @@ complete search the states are found again by replay: state ``i``'s successors a
 and matched by fingerprint to the stored numbers; a successor whose parent is ``i``, met
 for the first time among ``i``'s successors, is that state itself, held only until it is
 expanded in turn (breadth-first: one level at a time). The same pass records the edges
-(:class:`~modelcheck.explore.liveness.Graph`), so the liveness judge works on the graph as
+(:class:`~modelcheck.explore.graph.Graph`), so the liveness judge works on the graph as
 after an exact search. Afterwards the graph alone says which successor is which, so later
 passes (one per liveness property, to evaluate its predicates) fingerprint nothing.
 
@@ -22,7 +22,7 @@ from typing import Any, overload
 from modelcheck.fingerprint import fingerprint
 from modelcheck.trace import Trace
 
-from .liveness import Graph, lost_successor, unhashable_label
+from .graph import Graph, lost_successor, unhashable_label
 from .store import FingerprintStore
 
 __all__ = ["FingerprintStates", "collect_edges_by_fingerprint"]
