@@ -12,7 +12,7 @@ import pytest
 
 import modelcheck.actors.fast as fast_module
 from modelcheck import Model, check
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, World
 from modelcheck.loader import instantiate, resolve
 
 CASES = [
@@ -194,6 +194,55 @@ def test_a_signal_that_only_changes_state_is_made_from_tables(
     """A runtime signal whose handler only changes the state, sends to nodes and sets
     timers is applied from the tables, as deliveries are: the rules make none of its
     worlds (and the counts stay)."""
+    slow = _count_slow_steps(monkeypatch)
+    _NodeWatcher.runs = []
+    result = check(_Watchers(crashes=1))
+    assert (result.distinct, result.generated) == (112, 481)
+    assert len(_NodeWatcher.runs) == 6
+    assert slow == []
+
+
+class _Server(Actor[int]):
+    """Registered as ``srv``: counts pings and answers each client by its pid."""
+
+    def init(self, me: Any, out: Out) -> int:
+        return 0
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        out.send(sender, ("pong", state))
+        return state + 1
+
+
+class _Client(Actor[int]):
+    """Pings every other node's ``srv`` by name, twice, one ping per answer."""
+
+    def __init__(self, others: tuple[str, ...]) -> None:
+        self.others = others
+
+    def init(self, me: Any, out: Out) -> int:
+        for node in self.others:
+            out.send(("srv", node), "ping")
+        return 0
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        if state < 1:
+            out.send(("srv", sender.node), "ping")
+        return state + 1
+
+
+class _NamedPings(ActorSystem):
+    """Clients send to registered names, servers answer pids: no send names a node."""
+
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        nodes = ("a", "b")
+        return {
+            node: (Boot(_Server(), name="srv"), _Client(tuple(n for n in nodes if n != node)))
+            for node in nodes
+        }
+
+
+def _count_slow_steps(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record every step the rules make (``_receive``, ``_prepare``) instead of the tables."""
     slow: list[Any] = []
     receive, prepare = fast_module.FastPath._receive, fast_module.FastPath._prepare
 
@@ -207,8 +256,15 @@ def test_a_signal_that_only_changes_state_is_made_from_tables(
 
     monkeypatch.setattr(fast_module.FastPath, "_receive", received)
     monkeypatch.setattr(fast_module.FastPath, "_prepare", prepared)
-    _NodeWatcher.runs = []
-    result = check(_Watchers(crashes=1))
-    assert (result.distinct, result.generated) == (112, 481)
-    assert len(_NodeWatcher.runs) == 6
+    return slow
+
+
+def test_sends_to_names_and_pids_are_made_from_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send to a registered name or a pid is resolved once per processes table, when the
+    step is learnt: the rules make none of the worlds, and the counts are the rules'."""
+    plain = check(Plain(_NamedPings()))
+    slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings())
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (25, 41)
     assert slow == []

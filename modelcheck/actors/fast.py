@@ -6,8 +6,8 @@ and timeout runs its handler once per distinct input and remembers what it did a
 :class:`_Step`, per processes table (looked up once per world), keyed by those values
 and the types of the message, timer and state (equal values of two types, say two
 NamedTuple messages with the same fields, stay apart). A step
-whose handler only sends (to a node's name) and sets or cancels timers, none of it to a
-process it cannot reach, changes three parts of the world: the process states, the
+whose handler only sends (to a node's name, a pid or a registered name, resolved once per
+processes table) and sets or cancels timers, none of it to a process it cannot reach, changes three parts of the world: the process states, the
 channels, the timers. What such an effect makes of a part is remembered per part (by its
 id), in a table shared by the steps with that effect. Parts are shared: a new part is
 replaced by an equal one made before (equal, with the same types at the top level), so the
@@ -315,7 +315,7 @@ class FastPath(Rules):
         if call is None:
             return _Step(label, None, None, None, None, {}, {}, {}, 0)
         outcomes = self._outcomes(procs, i, call[0], state, call[1])
-        posts, timers = self._plan(i, outcomes)
+        posts, timers = self._plan(procs, i, outcomes)
         if posts is None:
             return _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
         return self._simple_step(
@@ -333,7 +333,7 @@ class FastPath(Rules):
             outcomes = self._outcomes(
                 procs, dst, "on_message", state, (self._addr(procs, src), msg)
             )
-            posts, timers = self._plan(dst, outcomes)
+            posts, timers = self._plan(procs, dst, outcomes)
             if posts is None:
                 step = _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
             else:
@@ -387,7 +387,7 @@ class FastPath(Rules):
         procs = w[11]
         label = ("timeout", self._addr(procs, i), timer)
         outcomes = self._outcomes(procs, i, "on_timeout", state, (timer,))
-        posts, timers = self._plan(i, outcomes)
+        posts, timers = self._plan(procs, i, outcomes)
         now = pending - {timer}
         if timers is not None:
             now = (now - timers[1]) | timers[0]
@@ -404,25 +404,28 @@ class FastPath(Rules):
         self._memo_count += 1
         return known
 
-    def _plan(self, i: int, outcomes: list[Outcome]) -> tuple[Any, Any]:
-        """For a handler that made no choice and only sent (to nodes' names) and set or
+    def _plan(self, procs: Any, i: int, outcomes: list[Outcome]) -> tuple[Any, Any]:
+        """For a handler that made no choice and only sent (to processes that ``procs``,
+        the processes table, resolves: a node's name, a pid, a registered name) and set or
         cancelled timers: the messages per channel (sorted by channel) and the timers set
         and cancelled in the end, or None for them; otherwise, or for a state or message
         that is not hashable, (None, None): the rules then make the world, and the search
-        reports what is wrong with it."""
+        reports what is wrong with it. (The memos are per processes table, so a send
+        resolved here is resolved for every world the step is remembered for.)"""
         if len(outcomes) != 1:
             return None, None
         _, new, ops = outcomes[0]
-        first_boot = self.first_boot
+        first_boot, resolve = self.first_boot, self._resolve
         sent: dict[int, list[Any]] = {}
         last: dict[Any, bool] = {}
         for op in ops:
             kind = op[0]
             if kind == SEND:
                 to = op[1]
-                if type(to) is not int or first_boot[to] < 0:
+                j = first_boot[to] if type(to) is int else resolve(procs, to)
+                if j is None or j < 0:
                     return None, None
-                sent.setdefault(i << SHIFT | first_boot[to], []).append(op[2])
+                sent.setdefault(i << SHIFT | j, []).append(op[2])
             elif kind == TIMER:
                 last[op[1]] = op[2]
             elif kind != NOTE:
