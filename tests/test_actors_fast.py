@@ -11,7 +11,7 @@ from typing import Any, ClassVar, NamedTuple
 import pytest
 
 import modelcheck.actors.fast as fast_module
-from modelcheck import Model, check
+from modelcheck import Model, Param, check
 from modelcheck.actors import Actor, ActorSystem, Boot, Out, World
 from modelcheck.loader import instantiate, resolve
 
@@ -203,38 +203,45 @@ def test_a_signal_that_only_changes_state_is_made_from_tables(
 
 
 class _Server(Actor[int]):
-    """Registered as ``srv``: counts pings and answers each client by its pid."""
+    """Registered as ``srv``: answers each ping by the client's pid."""
 
     def init(self, me: Any, out: Out) -> int:
         return 0
 
     def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
-        out.send(sender, ("pong", state))
-        return state + 1
+        out.send(sender, "pong")
+        return state
 
 
 class _Client(Actor[int]):
-    """Pings every other node's ``srv`` by name, twice, one ping per answer."""
+    """On its timer, pings every other node's ``srv`` by name (twice in all); counts the
+    answers."""
 
     def __init__(self, others: tuple[str, ...]) -> None:
         self.others = others
 
     def init(self, me: Any, out: Out) -> int:
-        for node in self.others:
-            out.send(("srv", node), "ping")
+        out.set_timer("tick")
         return 0
 
-    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+    def on_timeout(self, me: Any, state: int, timer: Any, out: Out) -> int:
+        for node in self.others:
+            out.send(("srv", node), "ping")
         if state < 1:
-            out.send(("srv", sender.node), "ping")
+            out.set_timer("tick")
         return state + 1
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        return state
 
 
 class _NamedPings(ActorSystem):
     """Clients send to registered names, servers answer pids: no send names a node."""
 
+    nodes = Param(2, help="number of nodes", min=2, max=3)
+
     def cluster(self) -> dict[str, tuple[Any, ...]]:
-        nodes = ("a", "b")
+        nodes = ("a", "b", "c")[: self.nodes]
         return {
             node: (Boot(_Server(), name="srv"), _Client(tuple(n for n in nodes if n != node)))
             for node in nodes
@@ -242,20 +249,20 @@ class _NamedPings(ActorSystem):
 
 
 def _count_slow_steps(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record every step the rules make (``_receive``, ``_prepare``) instead of the tables."""
+    """Record every delivery, signal and timeout the rules make instead of the tables."""
     slow: list[Any] = []
-    receive, prepare = fast_module.FastPath._receive, fast_module.FastPath._prepare
+    deliver, time_out = fast_module.FastPath._deliver_slowly, fast_module.FastPath._time_out_slowly
 
-    def received(self: Any, w: World, log: Any, label: Any, *rest: Any) -> Any:
-        slow.append(label[0])
-        return receive(self, w, log, label, *rest)
-
-    def prepared(self: Any, nxt: Any, how: Any) -> None:
+    def delivered(self: Any, w: World, how: Any, *rest: Any) -> Any:
         slow.append(how[0])
-        prepare(self, nxt, how)
+        return deliver(self, w, how, *rest)
 
-    monkeypatch.setattr(fast_module.FastPath, "_receive", received)
-    monkeypatch.setattr(fast_module.FastPath, "_prepare", prepared)
+    def timed_out(self: Any, w: World, *rest: Any) -> Any:
+        slow.append("timer")
+        return time_out(self, w, *rest)
+
+    monkeypatch.setattr(fast_module.FastPath, "_deliver_slowly", delivered)
+    monkeypatch.setattr(fast_module.FastPath, "_time_out_slowly", timed_out)
     return slow
 
 
@@ -266,5 +273,33 @@ def test_sends_to_names_and_pids_are_made_from_tables(monkeypatch: pytest.Monkey
     slow = _count_slow_steps(monkeypatch)
     result = check(_NamedPings())
     assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
-    assert (result.distinct, result.generated) == (25, 41)
+    assert (result.distinct, result.generated) == (100, 241)
+    assert slow == []
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"partitions": 1, "heals": 1},
+        {"crashes": 1, "restarts": 1},
+        {"cuts": 1, "kills": 1},
+    ],
+)
+def test_named_sends_under_faults_are_the_rules_steps(faults: dict[str, int]) -> None:
+    """With a node down, a link cut, a connection apart or a process dead, the tables leave
+    out the messages the rules lose (and send the rest) or give the step to the rules."""
+    assert _agree(_NamedPings(nodes=3, **faults), 3000) >= 3000
+
+
+def test_steps_under_a_partition_and_after_the_heal_are_made_from_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """During a partition a step whose messages cross the cut is made from the tables (its
+    messages across left out), and after the heal so is the first send across, which
+    brings the connection up (``nodeup``): the rules make no delivery or timeout."""
+    plain = check(Plain(_NamedPings(partitions=1, heals=1)))
+    slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(partitions=1, heals=1))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (217, 612)
     assert slow == []
