@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .actor import NOTE, SEND, TIMER, Signal
+from .actor import CONNECT, NOTE, SEND, TIMER, Signal
 from .rules import Outcome, Rules, signal_handler
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
 
@@ -355,11 +355,11 @@ class FastPath(Rules):
         if call is None:
             return _Step(label, None, None, None, None, {}, {}, {}, 0)
         outcomes = self._outcomes(procs, i, call[0], state, call[1])
-        posts, timers = self._plan(procs, i, outcomes)
+        posts, timers, reached = self._plan(procs, i, outcomes)
         if posts is None:
             return _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
         return self._simple_step(
-            label, state, outcomes, posts, timers, i, -1, timers and _change_types(timers)
+            label, state, outcomes, posts, timers, i, -1, timers and _change_types(timers), reached
         )
 
     def _learn_delivery(self, w: World, k: int, msg: Any, state: Any) -> tuple[Any, ...]:
@@ -373,7 +373,7 @@ class FastPath(Rules):
             outcomes = self._outcomes(
                 procs, dst, "on_message", state, (self._addr(procs, src), msg)
             )
-            posts, timers = self._plan(procs, dst, outcomes)
+            posts, timers, reached = self._plan(procs, dst, outcomes)
             if posts is None:
                 step = _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
             else:
@@ -386,6 +386,7 @@ class FastPath(Rules):
                     dst,
                     k,
                     timers and _change_types(timers),
+                    reached,
                 )
         known = self._deliveries_memo(procs)[k, msg, type(msg), id(state)] = (*step, step)
         self._memo_count += 1
@@ -401,10 +402,13 @@ class FastPath(Rules):
         i: int,
         chan: int,
         timer_types: Any,
+        reached: int,
     ) -> _Step:
-        """The step of a handler that only sends and sets or cancels timers (its one
-        outcome), with the tables it shares with every step of the same effect: on process
-        ``i``'s state, on channel ``chan``'s messages (-1: a timeout), on ``i``'s timers."""
+        """The step of a handler that only sends, connects and sets or cancels timers (its
+        one outcome), with the tables it shares with every step of the same effect: on
+        process ``i``'s state, on channel ``chan``'s messages (-1: a timeout), on ``i``'s
+        timers. Its ``to`` is the slots it sends to and ``reached`` (a slot of each node it
+        connects to)."""
         extras, new, _ = outcomes[0]
         new = self._shared_state(state, new)
         return _Step(
@@ -416,7 +420,7 @@ class FastPath(Rules):
             self._table("states", i, new, type(new)),
             self._table("chans", chan, posts, _message_types(posts)),
             self._table("timers", i, timers, timer_types),
-            self._targets(posts),
+            self._targets(posts) | reached,
         )
 
     def _learn_timeout(
@@ -427,7 +431,7 @@ class FastPath(Rules):
         procs = w[11]
         label = ("timeout", self._addr(procs, i), timer)
         outcomes = self._outcomes(procs, i, "on_timeout", state, (timer,))
-        posts, timers = self._plan(procs, i, outcomes)
+        posts, timers, reached = self._plan(procs, i, outcomes)
         now = pending - {timer}
         if timers is not None:
             now = (now - timers[1]) | timers[0]
@@ -435,7 +439,7 @@ class FastPath(Rules):
             step = _Step(label, None, tuple(outcomes), None, now, {}, {}, {}, 0)
         else:
             step = self._simple_step(
-                label, state, outcomes, posts, now, i, -1, _timer_types(((i, now),))
+                label, state, outcomes, posts, now, i, -1, _timer_types(((i, now),)), reached
             )
         known = self._timeouts_memo(procs)[i, pending, timer, type(timer), id(state)] = (
             *step,
@@ -444,41 +448,46 @@ class FastPath(Rules):
         self._memo_count += 1
         return known
 
-    def _plan(self, procs: Any, i: int, outcomes: list[Outcome]) -> tuple[Any, Any]:
+    def _plan(self, procs: Any, i: int, outcomes: list[Outcome]) -> tuple[Any, Any, int]:
         """For a handler that made no choice and only sent (to processes that ``procs``,
-        the processes table, resolves: a node's name, a pid, a registered name) and set or
-        cancelled timers: the messages per channel (sorted by channel) and the timers set
-        and cancelled in the end, or None for them; otherwise, or for a state or message
-        that is not hashable, (None, None): the rules then make the world, and the search
-        reports what is wrong with it. (The memos are per processes table, so a send
-        resolved here is resolved for every world the step is remembered for.)"""
+        the processes table, resolves: a node's name, a pid, a registered name), connected
+        to nodes and set or cancelled timers: the messages per channel (sorted by channel),
+        the timers set and cancelled in the end, or None for them, and the nodes connected
+        to (a boot slot of each, as a bitmask: ``_reach`` knows the nodes by their slots);
+        otherwise, or for a state or message that is not hashable, (None, None, 0): the
+        rules then make the world, and the search reports what is wrong with it. (The memos
+        are per processes table, so a send resolved here is resolved for every world the
+        step is remembered for.)"""
         if len(outcomes) != 1:
-            return None, None
+            return None, None, 0
         _, new, ops = outcomes[0]
         first_boot, resolve = self.first_boot, self._resolve
         sent: dict[int, list[Any]] = {}
         last: dict[Any, bool] = {}
+        reached = 0
         for op in ops:
             kind = op[0]
             if kind == SEND:
                 to = op[1]
                 j = first_boot[to] if type(to) is int else resolve(procs, to)
                 if j is None or j < 0:
-                    return None, None
+                    return None, None, 0
                 sent.setdefault(i << SHIFT | j, []).append(op[2])
             elif kind == TIMER:
                 last[op[1]] = op[2]
+            elif kind == CONNECT and self.boot_slots[op[1]]:
+                reached |= 1 << self.boot_slots[op[1]][0]
             elif kind != NOTE:
-                return None, None
+                return None, None, 0
         posts = tuple(sorted((k, tuple(msgs)) for k, msgs in sent.items()))
         try:
             hash((new, posts))
         except Exception:
-            return None, None
+            return None, None, 0
         if not last:
-            return posts, None
+            return posts, None, reached
         sets = frozenset(t for t, on in last.items() if on)
-        return posts, (sets, frozenset(t for t, on in last.items() if not on))
+        return posts, (sets, frozenset(t for t, on in last.items() if not on)), reached
 
     def _targets(self, posts: tuple[tuple[int, tuple[Any, ...]], ...]) -> int:
         """The slots ``posts`` sends to, as a bitmask."""
