@@ -213,7 +213,8 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        old = [getattr(value, f.name) for f in dataclasses.fields(value)]
+        # (a field that takes no part in equality, such as a cached hash, takes none here)
+        old = [getattr(value, f.name) for f in dataclasses.fields(value) if f.compare]
         fields = [_canonical(field) for field in old]
         if all(map(operator.is_, fields, old)):
             return value
