@@ -306,3 +306,16 @@ def test_steps_under_a_partition_and_after_the_heal_are_made_from_tables(
     assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
     assert (result.distinct, result.generated) == (115, 305)
     assert slow == []
+
+
+def test_a_send_to_a_name_nobody_holds_is_made_from_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a node down (or restarted, its ``srv`` not yet in the table) a ping to its name
+    reaches nobody: the tables lose it, as the rules do, without the rules."""
+    plain = check(Plain(_NamedPings(crashes=1, restarts=1)))
+    slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(crashes=1, restarts=1))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (153, 445)
+    assert slow == []

@@ -449,15 +449,15 @@ class FastPath(Rules):
         return known
 
     def _plan(self, procs: Any, i: int, outcomes: list[Outcome]) -> tuple[Any, Any, int]:
-        """For a handler that made no choice and only sent (to processes that ``procs``,
-        the processes table, resolves: a node's name, a pid, a registered name), connected
-        to nodes and set or cancelled timers: the messages per channel (sorted by channel),
-        the timers set and cancelled in the end, or None for them, and the nodes connected
-        to (a boot slot of each, as a bitmask: ``_reach`` knows the nodes by their slots);
-        otherwise, or for a state or message that is not hashable, (None, None, 0): the
-        rules then make the world, and the search reports what is wrong with it. (The memos
-        are per processes table, so a send resolved here is resolved for every world the
-        step is remembered for.)"""
+        """For a handler that made no choice and only sent (to a node's name, a pid, a
+        registered name, resolved in ``procs``, the processes table; a message to nobody is
+        lost), connected to nodes and set or cancelled timers: the messages per channel
+        (sorted by channel), the timers set and cancelled in the end, or None for them, and
+        the nodes connected to (a boot slot of each, as a bitmask: ``_reach`` knows the
+        nodes by their slots); otherwise, or for a state or message that is not hashable,
+        (None, None, 0): the rules then make the world, and the search reports what is wrong
+        with it. (The memos are per processes table, so a send resolved here is resolved for
+        every world the step is remembered for.)"""
         if len(outcomes) != 1:
             return None, None, 0
         _, new, ops = outcomes[0]
@@ -470,9 +470,15 @@ class FastPath(Rules):
             if kind == SEND:
                 to = op[1]
                 j = first_boot[to] if type(to) is int else resolve(procs, to)
-                if j is None or j < 0:
+                if j is not None and j >= 0:
+                    sent.setdefault(i << SHIFT | j, []).append(op[2])
+                    continue
+                # Nobody there (a name not registered, an old pid): the message is lost,
+                # but the send still reaches for the node, as ``out.connect`` does.
+                there = self.boot_slots[self._address_node(to)]
+                if not there:
                     return None, None, 0
-                sent.setdefault(i << SHIFT | j, []).append(op[2])
+                reached |= 1 << there[0]
             elif kind == TIMER:
                 last[op[1]] = op[2]
             elif kind == CONNECT and self.boot_slots[op[1]]:
