@@ -27,6 +27,7 @@ CASES = [
     ("models/election/bully.py", {"crashes": 1, "restarts": 1}),
     ("models/registry/horde_registry.py", {"nodes": 3}),
     ("models/supervision/horde_supervisor.py", {"crashes": 1}),
+    ("models/supervision/horde_supervisor.py", {"kills": 1}),  # (DOWNs of a killed process)
     ("models/crdt/replicated.py:ReplicatedORSet", {"duplicates": 1}),
     ("models/cap/cp_register.py", {"partitions": 1, "heals": 1}),
     ("models/election/raft_election.py", {}),

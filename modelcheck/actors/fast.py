@@ -339,18 +339,20 @@ class FastPath(Rules):
         remember (as :meth:`_learn_delivery` does)."""
         procs, i = w[11], q >> SHIFT
         label = ("signal", self._addr(procs, i), signal)
-        step = self._signal_step(procs, i, label, signal, state)
+        step = self._signal_step(procs, i, label, signal, state, -1)
         key = (q, signal, type(signal.who), type(signal.reason), id(state))
         known = self._signals_memo(procs)[key] = (*step, step)
         self._memo_count += 1
         return known
 
     def _signal_step(
-        self, procs: Any, i: int, label: tuple[Any, ...], signal: Signal, state: Any
+        self, procs: Any, i: int, label: tuple[Any, ...], signal: Signal, state: Any, chan: int
     ) -> _Step:
-        """The step of process ``i`` receiving ``signal`` (from a channel or its queue):
-        ``DOWN``, ``nodedown`` and ``nodeup`` run their handler (remembered); an ``EXIT`` or
-        ``kill`` goes through the rules, which decide whether it is trapped."""
+        """The step of process ``i`` receiving ``signal`` (from channel ``chan``, or -1: its
+        queue): ``DOWN``, ``nodedown`` and ``nodeup`` run their handler (remembered); an
+        ``EXIT`` or ``kill`` goes through the rules, which decide whether it is trapped.
+        (The channels table is the channel's: what a step makes of the channels depends on
+        the channel it takes from.)"""
         call = signal_handler(signal)
         if call is None:
             return _Step(label, None, None, None, None, {}, {}, {}, 0)
@@ -359,7 +361,15 @@ class FastPath(Rules):
         if posts is None:
             return _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
         return self._simple_step(
-            label, state, outcomes, posts, timers, i, -1, timers and _change_types(timers), reached
+            label,
+            state,
+            outcomes,
+            posts,
+            timers,
+            i,
+            chan,
+            timers and _change_types(timers),
+            reached,
         )
 
     def _learn_delivery(self, w: World, k: int, msg: Any, state: Any) -> tuple[Any, ...]:
@@ -368,7 +378,7 @@ class FastPath(Rules):
         src, dst = k >> SHIFT, k & MASK
         label = ("deliver", self._addr(procs, src), self._addr(procs, dst), msg)
         if type(msg) is Signal:
-            step = self._signal_step(procs, dst, label, msg, state)
+            step = self._signal_step(procs, dst, label, msg, state, k)
         else:
             outcomes = self._outcomes(
                 procs, dst, "on_message", state, (self._addr(procs, src), msg)
