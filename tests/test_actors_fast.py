@@ -11,8 +11,8 @@ from typing import Any, ClassVar, NamedTuple
 import pytest
 
 import modelcheck.actors.fast as fast_module
-from modelcheck import Model, check
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck import Model, Param, check
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, World
 from modelcheck.loader import instantiate, resolve
 
 CASES = [
@@ -27,6 +27,7 @@ CASES = [
     ("models/election/bully.py", {"crashes": 1, "restarts": 1}),
     ("models/registry/horde_registry.py", {"nodes": 3}),
     ("models/supervision/horde_supervisor.py", {"crashes": 1}),
+    ("models/supervision/horde_supervisor.py", {"kills": 1}),  # (DOWNs of a killed process)
     ("models/crdt/replicated.py:ReplicatedORSet", {"duplicates": 1}),
     ("models/cap/cp_register.py", {"partitions": 1, "heals": 1}),
     ("models/election/raft_election.py", {}),
@@ -194,21 +195,128 @@ def test_a_signal_that_only_changes_state_is_made_from_tables(
     """A runtime signal whose handler only changes the state, sends to nodes and sets
     timers is applied from the tables, as deliveries are: the rules make none of its
     worlds (and the counts stay)."""
-    slow: list[Any] = []
-    receive, prepare = fast_module.FastPath._receive, fast_module.FastPath._prepare
-
-    def received(self: Any, w: World, log: Any, label: Any, *rest: Any) -> Any:
-        slow.append(label[0])
-        return receive(self, w, log, label, *rest)
-
-    def prepared(self: Any, nxt: Any, how: Any) -> None:
-        slow.append(how[0])
-        prepare(self, nxt, how)
-
-    monkeypatch.setattr(fast_module.FastPath, "_receive", received)
-    monkeypatch.setattr(fast_module.FastPath, "_prepare", prepared)
+    slow = _count_slow_steps(monkeypatch)
     _NodeWatcher.runs = []
     result = check(_Watchers(crashes=1))
     assert (result.distinct, result.generated) == (112, 481)
     assert len(_NodeWatcher.runs) == 6
+    assert slow == []
+
+
+class _Server(Actor[int]):
+    """Registered as ``srv``: answers each ping by the client's pid."""
+
+    def init(self, me: Any, out: Out) -> int:
+        return 0
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        out.send(sender, "pong")
+        return state
+
+
+class _Client(Actor[int]):
+    """On its timer, pings every other node's ``srv`` by name; the second time it fires,
+    connects to every other node instead (``net_kernel:connect_node``)."""
+
+    def __init__(self, others: tuple[str, ...]) -> None:
+        self.others = others
+
+    def init(self, me: Any, out: Out) -> int:
+        out.set_timer("tick")
+        return 0
+
+    def on_timeout(self, me: Any, state: int, timer: Any, out: Out) -> int:
+        for node in self.others:
+            if state < 1:
+                out.send(("srv", node), "ping")
+            else:
+                out.connect(node)
+        if state < 1:
+            out.set_timer("tick")
+        return state + 1
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        return state
+
+
+class _NamedPings(ActorSystem):
+    """Clients send to registered names, servers answer pids: no send names a node."""
+
+    nodes = Param(2, help="number of nodes", min=2, max=3)
+
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        nodes = ("a", "b", "c")[: self.nodes]
+        return {
+            node: (Boot(_Server(), name="srv"), _Client(tuple(n for n in nodes if n != node)))
+            for node in nodes
+        }
+
+
+def _count_slow_steps(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record every delivery, signal and timeout the rules make instead of the tables."""
+    slow: list[Any] = []
+    deliver, time_out = fast_module.FastPath._deliver_slowly, fast_module.FastPath._time_out_slowly
+
+    def delivered(self: Any, w: World, how: Any, *rest: Any) -> Any:
+        slow.append(how[0])
+        return deliver(self, w, how, *rest)
+
+    def timed_out(self: Any, w: World, *rest: Any) -> Any:
+        slow.append("timer")
+        return time_out(self, w, *rest)
+
+    monkeypatch.setattr(fast_module.FastPath, "_deliver_slowly", delivered)
+    monkeypatch.setattr(fast_module.FastPath, "_time_out_slowly", timed_out)
+    return slow
+
+
+def test_sends_to_names_and_pids_are_made_from_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send to a registered name or a pid is resolved once per processes table, when the
+    step is learnt: the rules make none of the worlds, and the counts are the rules'."""
+    plain = check(Plain(_NamedPings()))
+    slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings())
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (49, 113)
+    assert slow == []
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"partitions": 1, "heals": 1},
+        {"crashes": 1, "restarts": 1},
+        {"cuts": 1, "kills": 1},
+    ],
+)
+def test_named_sends_under_faults_are_the_rules_steps(faults: dict[str, int]) -> None:
+    """With a node down, a link cut, a connection apart or a process dead, the tables leave
+    out the messages the rules lose (and send the rest) or give the step to the rules."""
+    assert _agree(_NamedPings(nodes=3, **faults), 3000) >= 3000
+
+
+def test_steps_under_a_partition_and_after_the_heal_are_made_from_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """During a partition a step whose messages cross the cut is made from the tables (its
+    messages across left out), and after the heal so is the first send across, which
+    brings the connection up (``nodeup``): the rules make no delivery or timeout."""
+    plain = check(Plain(_NamedPings(partitions=1, heals=1)))
+    slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(partitions=1, heals=1))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (115, 305)
+    assert slow == []
+
+
+def test_a_send_to_a_name_nobody_holds_is_made_from_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a node down (or restarted, its ``srv`` not yet in the table) a ping to its name
+    reaches nobody: the tables lose it, as the rules do, without the rules."""
+    plain = check(Plain(_NamedPings(crashes=1, restarts=1)))
+    slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(crashes=1, restarts=1))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (153, 445)
     assert slow == []

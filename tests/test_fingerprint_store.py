@@ -310,8 +310,9 @@ def test_world_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed
         for seed in ("0", "1", "12345")
     }
     # (14633270065828634096 before monitors carried their reference numbers and the
-    # processes' table the monitors a handler reads: the same worlds, encoded differently)
-    assert outputs == {"302 4519512579534167698\n"}
+    # processes' table the monitors a handler reads; 4519512579534167698 before channels
+    # and signal queues were digested entry by entry: the same worlds, encoded differently)
+    assert outputs == {"302 10687313549036275257\n"}
 
 
 def test_a_world_fingerprinted_by_parts_equals_its_copy_built_apart() -> None:
@@ -351,3 +352,33 @@ def test_a_part_holding_a_frozenset_makes_only_its_own_role_walked() -> None:
     assert parts.of(state, 0) == parts.of(("init", frozenset({"b", "a"})), 0)
     assert parts.of(channels, 1) == (fingerprint(channels)).to_bytes(8, "little")
     assert parts._walked == {0: {tuple}, 1: set()}
+
+
+_SIGNAL = (
+    "import pickle, sys\n"
+    "from modelcheck.actors import Signal\n"
+    "from modelcheck.fingerprint import fingerprint as f\n"
+    "s = Signal('DOWN', 'b', frozenset({'x', 'y', 'z'}))\n"
+    "if len(sys.argv) > 1:\n"
+    "    print(pickle.loads(bytes.fromhex(sys.argv[1])).get(s))\n"
+    "else:\n"
+    "    print(f(s), pickle.dumps({s: 'found'}).hex())\n"
+)
+
+
+def test_a_signal_keeps_its_hash_to_itself_across_processes() -> None:
+    """A ``Signal`` remembers its hash (it is hashed with every world holding it), but
+    neither its fingerprint nor its pickle carries it: another hash seed finds it again."""
+
+    def run(seed: str, *args: str) -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", _SIGNAL, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.split()
+
+    made = {seed: run(seed) for seed in ("0", "1", "12345")}
+    assert len({fp for fp, _ in made.values()}) == 1
+    assert run("1", made["0"][1]) == ["found"]

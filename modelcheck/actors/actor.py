@@ -24,7 +24,7 @@ process is named by the node's name, as it always was.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from modelcheck.errors import ModelError
@@ -140,6 +140,18 @@ class Signal:
     who: Any
     reason: Any = ""
     ref: Any = None
+    #: The hash, made once: signals are hashed with every world and memo key holding them.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.kind, self.who, self.reason, self.ref)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # (made again from its fields: a hash of a str differs from process to process)
+        return Signal, (self.kind, self.who, self.reason, self.ref)
 
     def __str__(self) -> str:
         reason = self.reason if isinstance(self.reason, str) else repr(self.reason)

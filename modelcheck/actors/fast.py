@@ -1,24 +1,26 @@
 """The actor layer's fast path: the rules' steps from remembered handler results.
 
-A handler is a function of what it is given (``me``, its state, the sender and message,
-or the timer, and what ``out`` may read: the world's processes table), so each delivery
-and timeout runs its handler once per distinct input and remembers what it did as a
-:class:`_Step`, per processes table (looked up once per world), keyed by those values
-and the types of the message, timer and state (equal values of two types, say two
-NamedTuple messages with the same fields, stay apart). A step
-whose handler only sends (to a node's name) and sets or cancels timers, none of it to a
-process it cannot reach, changes three parts of the world: the process states, the
-channels, the timers. What such an effect makes of a part is remembered per part (by its
-id), in a table shared by the steps with that effect. Parts are shared: a new part is
-replaced by an equal one made before (equal, with the same types at the top level), so the
-tables meet the same few parts again and again and the worlds share them. Runtime signals
-(``DOWN``, ``nodedown``, ``nodeup``, from a channel or a signal queue) are steps like
-deliveries; memo keys name a process state by the id of an interned equal one, so that a
-look-up hashes no process state. ``EXIT`` and ``kill`` signals, faults, handlers that
-choose, and steps with any other effect go through the rules
-(:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
-again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
-steps.
+A handler is a function of what it is given (``me``, its state, the sender and message, or
+the timer, and what ``out`` may read: the world's processes table), so each delivery and
+timeout runs its handler once per distinct input and remembers what it did as a
+:class:`_Step`, per processes table (looked up once per world), keyed by those values and
+the types of the message, timer and state (equal values of two types, say two NamedTuple
+messages with the same fields, stay apart). A step whose handler only sends (to a node's
+name, a pid or a registered name, resolved once per processes table) and sets or cancels
+timers changes three parts of the world: the process states, the channels, the timers. With
+a node down, a link cut or a process dead, its messages to those are left out (lost, as the
+rules lose them: ``_reach``, ``_losing``); a send that brings a connection up (after a
+heal) has the rules' ``_contact`` applied to the world the tables made. What such an effect
+makes of a part is remembered per part (by its id), in a table shared by the steps with
+that effect. Parts are shared: a new part is replaced by an equal one made before (equal,
+with the same types at the top level), so the tables meet the same few parts again and
+again and the worlds share them. Runtime signals (``DOWN``, ``nodedown``, ``nodeup``, from
+a channel or a signal queue) are steps like deliveries; memo keys name a process state by
+the id of an interned equal one, so that a look-up hashes no process state. ``EXIT`` and
+``kill`` signals, faults, handlers that choose, and steps with any other effect go through
+the rules (:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not
+run again). ``tests/test_actors_fast.py`` checks, world after world, that both give the
+same steps.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .actor import NOTE, SEND, TIMER, Signal
+from .actor import CONNECT, NOTE, SEND, TIMER, Signal
 from .rules import Outcome, Rules, signal_handler
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
 
@@ -49,6 +51,8 @@ MEMOS = (
     "_memo_live",
     "_memo_signals",
     "_memo_queued",
+    "_memo_reach",
+    "_memo_losing",
 )
 
 #: The handlers of runtime signals, whose outcomes ``FastPath._outcomes`` remembers.
@@ -112,6 +116,8 @@ class FastPath(Rules):
         _memo_live: dict[int, dict[str, Any]]
         _memo_signals: dict[tuple[Any, ...], list[Outcome]]
         _memo_queued: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]]
+        _memo_reach: dict[tuple[Any, ...], tuple[tuple[int, int], ...]]
+        _memo_losing: dict[tuple[int, int], tuple[Any, ...]]
         _memo_count: int
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
@@ -131,9 +137,11 @@ class FastPath(Rules):
         append = out.append
         fifo = self.fifo
         interned, memo_ids = self._interned, self._memo_ids
-        # With a node down, a connection down or a process dead, a message may be lost (or
-        # a connection come up): a step that sends to one of those goes the general way.
+        # With a node down, a connection down or a process dead, a message may be lost (the
+        # step's messages to those are left out) or a connection come up (a step that sends
+        # across one goes the general way): see ``_reach``.
         hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
+        reach: Any = None
         if sysq:
             memo = self._signals_memo(procs)
             for q, signals in sysq:
@@ -145,7 +153,16 @@ class FastPath(Rules):
                 if known is None:
                     known = self._learn_signal(w, q, signal, state)
                 label, new, _, posts, change, made_s, made_c, made_t, to, step = known
-                if posts is None or (hazard and to & self._cut_off(w, i)):
+                rejoin = 0
+                if posts is not None and hazard and to:
+                    if reach is None:
+                        reach = self._reach(w)
+                    lost, rejoin = reach[i]
+                    rejoin &= to
+                    if to & lost:
+                        known = self._losing(known, to & lost, -1)
+                        label, new, _, posts, change, made_s, made_c, made_t, to, step = known
+                if posts is None:
                     out.extend(self._deliver_slowly(w, ("sysq", q), i, signal, step))
                     continue
                 if new is state:
@@ -167,11 +184,11 @@ class FastPath(Rules):
                     if new_timers is None:
                         new_timers = self._timers_after(step, timers, i)
                 new_sysq = put(sysq, q, signals[1:], ())
-                append(
-                    (label, _new_world(World, (new_states, new_chans, new_sysq, new_timers) + tail))
-                )
+                nxt = _new_world(World, (new_states, new_chans, new_sysq, new_timers) + tail)
+                append((label, self._rejoined(nxt, i, rejoin) if rejoin else nxt))
         if chans:
             memo = self._deliveries_memo(procs)
+            boot = len(self.boot_node)
             for k, chan in chans:
                 dst = k & MASK
                 if not chan or (
@@ -187,10 +204,18 @@ class FastPath(Rules):
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
-                    if posts is None or (
-                        hazard  # (a process is dead: if it sent this, its slot may go)
-                        and (to & self._cut_off(w, dst) or states[k >> SHIFT] is DEAD)
-                    ):
+                    rejoin = 0
+                    if posts is not None and hazard:
+                        if reach is None:
+                            reach = self._reach(w)
+                        lost, rejoin = reach[dst]
+                        rejoin &= to
+                        if k >> SHIFT >= boot and states[k >> SHIFT] is DEAD:
+                            posts = None  # (a spawned process that sent this: its slot may go)
+                        elif to & lost:
+                            known = self._losing(known, to & lost, k)
+                            label, new, _, posts, change, made_s, made_c, made_t, to, step = known
+                    if posts is None:
                         out.extend(self._deliver_slowly(w, ("chan", k, pos), dst, msg, step))
                         continue
                     if new is state:
@@ -208,9 +233,8 @@ class FastPath(Rules):
                         new_timers = made_t.get(idt)
                         if new_timers is None:
                             new_timers = self._timers_after(step, timers, dst)
-                    append(
-                        (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
-                    )
+                    nxt = _new_world(World, (new_states, new_chans, sysq, new_timers) + tail)
+                    append((label, self._rejoined(nxt, dst, rejoin) if rejoin else nxt))
         if timers:
             memo = self._timeouts_memo(procs)
             orders = self._orders
@@ -225,13 +249,18 @@ class FastPath(Rules):
                     known = memo.get((i, pending, timer, type(timer), id(state)))
                     if known is None:
                         known = self._learn_timeout(w, i, pending, timer, state)
-                    label, new, outcomes, posts, _, made_s, made_c, made_t, to, step = known
-                    if posts is None or (hazard and to & self._cut_off(w, i)):
-                        for extras, new_state, ops in outcomes:
-                            nxt = Next(w, None)
-                            nxt.set_timers(i, pending - {timer})
-                            self._effects(nxt, i, new_state, ops)
-                            append((step.label + extras, nxt.world()))
+                    label, new, _, posts, _, made_s, made_c, made_t, to, step = known
+                    rejoin = 0
+                    if posts is not None and hazard and to:
+                        if reach is None:
+                            reach = self._reach(w)
+                        lost, rejoin = reach[i]
+                        rejoin &= to
+                        if to & lost:
+                            known = self._losing(known, to & lost, -1)
+                            label, new, _, posts, _, made_s, made_c, made_t, to, step = known
+                    if posts is None:
+                        out.extend(self._time_out_slowly(w, i, pending, timer, step))
                         continue
                     if new is state:
                         new_states = states
@@ -248,9 +277,8 @@ class FastPath(Rules):
                     new_timers = made_t.get(idt)
                     if new_timers is None:
                         new_timers = self._timers_after(step, timers, i)
-                    append(
-                        (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
-                    )
+                    nxt = _new_world(World, (new_states, new_chans, sysq, new_timers) + tail)
+                    append((label, self._rejoined(nxt, i, rejoin) if rejoin else nxt))
         if self._any_faults:
             out.extend(self._faults(w, None))
         return out
@@ -294,32 +322,54 @@ class FastPath(Rules):
             self._effects(nxt, slot, new, ops)
             yield step.label + extras, nxt.world()
 
+    def _time_out_slowly(
+        self, w: World, i: int, pending: frozenset[Any], timer: Any, step: _Step
+    ) -> Iterator[tuple[Any, World]]:
+        """A timeout whose handler chose, or did more than send and set timers: through
+        the rules, from the remembered outcomes."""
+        assert step.outcomes is not None
+        for extras, new, ops in step.outcomes:
+            nxt = Next(w, None)
+            nxt.set_timers(i, pending - {timer})
+            self._effects(nxt, i, new, ops)
+            yield step.label + extras, nxt.world()
+
     def _learn_signal(self, w: World, q: int, signal: Signal, state: Any) -> tuple[Any, ...]:
         """Run the handler for the runtime ``signal`` first in queue ``q`` to ``state``;
         remember (as :meth:`_learn_delivery` does)."""
         procs, i = w[11], q >> SHIFT
         label = ("signal", self._addr(procs, i), signal)
-        step = self._signal_step(procs, i, label, signal, state)
+        step = self._signal_step(procs, i, label, signal, state, -1)
         key = (q, signal, type(signal.who), type(signal.reason), id(state))
         known = self._signals_memo(procs)[key] = (*step, step)
         self._memo_count += 1
         return known
 
     def _signal_step(
-        self, procs: Any, i: int, label: tuple[Any, ...], signal: Signal, state: Any
+        self, procs: Any, i: int, label: tuple[Any, ...], signal: Signal, state: Any, chan: int
     ) -> _Step:
-        """The step of process ``i`` receiving ``signal`` (from a channel or its queue):
-        ``DOWN``, ``nodedown`` and ``nodeup`` run their handler (remembered); an ``EXIT`` or
-        ``kill`` goes through the rules, which decide whether it is trapped."""
+        """The step of process ``i`` receiving ``signal`` (from channel ``chan``, or -1: its
+        queue): ``DOWN``, ``nodedown`` and ``nodeup`` run their handler (remembered); an
+        ``EXIT`` or ``kill`` goes through the rules, which decide whether it is trapped.
+        (The channels table is the channel's: what a step makes of the channels depends on
+        the channel it takes from.)"""
         call = signal_handler(signal)
         if call is None:
             return _Step(label, None, None, None, None, {}, {}, {}, 0)
         outcomes = self._outcomes(procs, i, call[0], state, call[1])
-        posts, timers = self._plan(i, outcomes)
+        posts, timers, reached = self._plan(procs, i, outcomes)
         if posts is None:
             return _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
         return self._simple_step(
-            label, state, outcomes, posts, timers, i, -1, timers and _change_types(timers)
+            label,
+            state,
+            outcomes,
+            posts,
+            timers,
+            i,
+            chan,
+            timers and _change_types(timers),
+            reached,
         )
 
     def _learn_delivery(self, w: World, k: int, msg: Any, state: Any) -> tuple[Any, ...]:
@@ -328,12 +378,12 @@ class FastPath(Rules):
         src, dst = k >> SHIFT, k & MASK
         label = ("deliver", self._addr(procs, src), self._addr(procs, dst), msg)
         if type(msg) is Signal:
-            step = self._signal_step(procs, dst, label, msg, state)
+            step = self._signal_step(procs, dst, label, msg, state, k)
         else:
             outcomes = self._outcomes(
                 procs, dst, "on_message", state, (self._addr(procs, src), msg)
             )
-            posts, timers = self._plan(dst, outcomes)
+            posts, timers, reached = self._plan(procs, dst, outcomes)
             if posts is None:
                 step = _Step(label, None, tuple(outcomes), None, None, {}, {}, {}, 0)
             else:
@@ -346,6 +396,7 @@ class FastPath(Rules):
                     dst,
                     k,
                     timers and _change_types(timers),
+                    reached,
                 )
         known = self._deliveries_memo(procs)[k, msg, type(msg), id(state)] = (*step, step)
         self._memo_count += 1
@@ -361,10 +412,13 @@ class FastPath(Rules):
         i: int,
         chan: int,
         timer_types: Any,
+        reached: int,
     ) -> _Step:
-        """The step of a handler that only sends and sets or cancels timers (its one
-        outcome), with the tables it shares with every step of the same effect: on process
-        ``i``'s state, on channel ``chan``'s messages (-1: a timeout), on ``i``'s timers."""
+        """The step of a handler that only sends, connects and sets or cancels timers (its
+        one outcome), with the tables it shares with every step of the same effect: on
+        process ``i``'s state, on channel ``chan``'s messages (-1: a timeout), on ``i``'s
+        timers. Its ``to`` is the slots it sends to and ``reached`` (a slot of each node it
+        connects to)."""
         extras, new, _ = outcomes[0]
         new = self._shared_state(state, new)
         return _Step(
@@ -376,7 +430,7 @@ class FastPath(Rules):
             self._table("states", i, new, type(new)),
             self._table("chans", chan, posts, _message_types(posts)),
             self._table("timers", i, timers, timer_types),
-            self._targets(posts),
+            self._targets(posts) | reached,
         )
 
     def _learn_timeout(
@@ -387,7 +441,7 @@ class FastPath(Rules):
         procs = w[11]
         label = ("timeout", self._addr(procs, i), timer)
         outcomes = self._outcomes(procs, i, "on_timeout", state, (timer,))
-        posts, timers = self._plan(i, outcomes)
+        posts, timers, reached = self._plan(procs, i, outcomes)
         now = pending - {timer}
         if timers is not None:
             now = (now - timers[1]) | timers[0]
@@ -395,7 +449,7 @@ class FastPath(Rules):
             step = _Step(label, None, tuple(outcomes), None, now, {}, {}, {}, 0)
         else:
             step = self._simple_step(
-                label, state, outcomes, posts, now, i, -1, _timer_types(((i, now),))
+                label, state, outcomes, posts, now, i, -1, _timer_types(((i, now),)), reached
             )
         known = self._timeouts_memo(procs)[i, pending, timer, type(timer), id(state)] = (
             *step,
@@ -404,38 +458,52 @@ class FastPath(Rules):
         self._memo_count += 1
         return known
 
-    def _plan(self, i: int, outcomes: list[Outcome]) -> tuple[Any, Any]:
-        """For a handler that made no choice and only sent (to nodes' names) and set or
-        cancelled timers: the messages per channel (sorted by channel) and the timers set
-        and cancelled in the end, or None for them; otherwise, or for a state or message
-        that is not hashable, (None, None): the rules then make the world, and the search
-        reports what is wrong with it."""
+    def _plan(self, procs: Any, i: int, outcomes: list[Outcome]) -> tuple[Any, Any, int]:
+        """For a handler that made no choice and only sent (to a node's name, a pid, a
+        registered name, resolved in ``procs``, the processes table; a message to nobody is
+        lost), connected to nodes and set or cancelled timers: the messages per channel
+        (sorted by channel), the timers set and cancelled in the end, or None for them, and
+        the nodes connected to (a boot slot of each, as a bitmask: ``_reach`` knows the
+        nodes by their slots); otherwise, or for a state or message that is not hashable,
+        (None, None, 0): the rules then make the world, and the search reports what is wrong
+        with it. (The memos are per processes table, so a send resolved here is resolved for
+        every world the step is remembered for.)"""
         if len(outcomes) != 1:
-            return None, None
+            return None, None, 0
         _, new, ops = outcomes[0]
-        first_boot = self.first_boot
+        first_boot, resolve = self.first_boot, self._resolve
         sent: dict[int, list[Any]] = {}
         last: dict[Any, bool] = {}
+        reached = 0
         for op in ops:
             kind = op[0]
             if kind == SEND:
                 to = op[1]
-                if type(to) is not int or first_boot[to] < 0:
-                    return None, None
-                sent.setdefault(i << SHIFT | first_boot[to], []).append(op[2])
+                j = first_boot[to] if type(to) is int else resolve(procs, to)
+                if j is not None and j >= 0:
+                    sent.setdefault(i << SHIFT | j, []).append(op[2])
+                    continue
+                # Nobody there (a name not registered, an old pid): the message is lost,
+                # but the send still reaches for the node, as ``out.connect`` does.
+                there = self.boot_slots[self._address_node(to)]
+                if not there:
+                    return None, None, 0
+                reached |= 1 << there[0]
             elif kind == TIMER:
                 last[op[1]] = op[2]
+            elif kind == CONNECT and self.boot_slots[op[1]]:
+                reached |= 1 << self.boot_slots[op[1]][0]
             elif kind != NOTE:
-                return None, None
+                return None, None, 0
         posts = tuple(sorted((k, tuple(msgs)) for k, msgs in sent.items()))
         try:
             hash((new, posts))
         except Exception:
-            return None, None
+            return None, None, 0
         if not last:
-            return posts, None
+            return posts, None, reached
         sets = frozenset(t for t, on in last.items() if on)
-        return posts, (sets, frozenset(t for t, on in last.items() if not on))
+        return posts, (sets, frozenset(t for t, on in last.items() if not on)), reached
 
     def _targets(self, posts: tuple[tuple[int, tuple[Any, ...]], ...]) -> int:
         """The slots ``posts`` sends to, as a bitmask."""
@@ -444,22 +512,67 @@ class FastPath(Rules):
             mask |= 1 << (k & MASK)
         return mask
 
-    def _cut_off(self, w: World, i: int) -> int:
-        """The slots a message from process ``i`` does not reach in ``w``, as a bitmask:
-        dead processes, and those on a node that is down, or whose connection is down."""
-        n, states, down, procs = self.n, w[0], w[7], w[11]
-        off = w[8] | (procs.apart if procs else 0)
-        here = self._node_of(procs, i)
-        mask = 0
-        for j in range(len(states)):
-            there = self._node_of(procs, j)
-            if (down >> here | down >> there) & 1 or states[j] is DEAD:
-                mask |= 1 << j
-            elif there != here:
-                pair = here * n + there if here < there else there * n + here
-                if off >> pair & 1:
-                    mask |= 1 << j
-        return mask
+    def _reach(self, w: World) -> tuple[tuple[int, int], ...]:
+        """Per slot ``i`` of ``w``, two bitmasks over slots: where a message from ``i`` is
+        lost and nothing else happens (a dead process, a node down, a link cut), and where
+        sending first brings a connection up (a node apart from ``i``'s though the network
+        reaches it; the rules make those steps). Remembered per processes table, down
+        nodes, cut links and dead slots."""
+        states, procs = w[0], w[11]
+        dead = 0
+        for j, state in enumerate(states):
+            if state is DEAD:
+                dead |= 1 << j
+        key = (procs, w[7], w[8], dead, len(states))
+        known = self._memo_reach.get(key)
+        if known is None:
+            n, down, cut = self.n, w[7], w[8]
+            apart = procs.apart if procs else 0
+            nodes = [self._node_of(procs, j) for j in range(len(states))]
+            masks = []
+            for here in nodes:
+                lost, rejoin = dead, 0
+                for j, there in enumerate(nodes):
+                    if (down >> here | down >> there) & 1:
+                        lost |= 1 << j
+                    elif there != here:
+                        pair = here * n + there if here < there else there * n + here
+                        if cut >> pair & 1:
+                            lost |= 1 << j
+                        elif apart >> pair & 1:
+                            rejoin |= 1 << j
+                masks.append((lost, rejoin))
+            known = self._memo_reach[key] = tuple(masks)
+            self._memo_count += 1
+        return known
+
+    def _rejoined(self, w: World, i: int, slots: int) -> World:
+        """``w`` (made from the tables) after process ``i``'s sends to ``slots`` brought
+        their connections up: the rules' ``_contact``, node by node (each adds its own
+        ``nodeup`` signals, so the order does not matter)."""
+        nxt = Next(w, None)
+        procs, here = w[11], self._node_of(w[11], i)
+        for there in sorted({self._node_of(procs, j) for j in range(len(w[0])) if slots >> j & 1}):
+            self._contact(nxt, here, there)
+        return nxt.world()
+
+    def _losing(self, known: tuple[Any, ...], lost: int, chan: int) -> tuple[Any, ...]:
+        """The remembered step ``known`` (taking from channel ``chan``, or -1) with its
+        messages to the slots ``lost`` left out, as the rules lose them; remembered."""
+        step: _Step = known[-1]
+        key = (id(step), lost)
+        made = self._memo_losing.get(key)
+        if made is None:
+            assert step.posts is not None
+            posts = tuple(post for post in step.posts if not lost >> (post[0] & MASK) & 1)
+            kept = step._replace(
+                posts=posts,
+                made_chans=self._table("chans", chan, posts, _message_types(posts)),
+                to=step.to & ~lost,
+            )
+            made = self._memo_losing[key] = (*kept, kept)  # (``step`` stays in its memo)
+            self._memo_count += 1
+        return made
 
     def _table(self, *effect: Any) -> dict[Any, Any]:
         """The table of what ``effect`` (on one part of a world) makes of each shared part:

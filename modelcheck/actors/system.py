@@ -321,6 +321,8 @@ class ActorSystem(FastPath, Model[World]):
         self._memo_live: dict[int, dict[str, Any]] = {}
         self._memo_signals: dict[tuple[Any, ...], list[Outcome]] = {}
         self._memo_queued: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._memo_reach: dict[tuple[Any, ...], tuple[tuple[int, int], ...]] = {}
+        self._memo_losing: dict[tuple[int, int], tuple[Any, ...]] = {}
         self._memo_count = 0
         self._symmetry = self._declared_symmetry()
 

@@ -359,15 +359,16 @@ _PARTS = Parts()
 
 def fingerprint_world(w: World) -> int:
     """``w``'s stable fingerprint from its parts' digests (:class:`Parts`): the process
-    states one by one, then each other field; parts the world shares with others (as the
-    fast path makes them share) are encoded once. Registered for :class:`World`, so
+    states one by one, the channels and signal queues message by message, then each other
+    field; parts the world shares with others (as the fast path makes them share) are
+    encoded once. Registered for :class:`World`, so
     :func:`modelcheck.fingerprint.fingerprint` takes this way for every world."""
     of = _PARTS.of
     data = b"".join(
         (
             _PARTS.of_each(w[0]),  # (each field in a role of its own: its index)
-            of(w[1], 1),
-            of(w[2], 2),
+            _PARTS.of_table(w[1], 1),  # (channels and signal queues entry by entry: a step
+            _PARTS.of_table(w[2], 2),  # changes one or two, and messages move on unchanged)
             of(w[3], 3),
             of(w[4], 4),
             of(w[5], 5),
