@@ -9,6 +9,7 @@ links that involve it. Runs of steps that concern other nodes are one line.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from modelcheck.actors import ActorSystem, node_steps
@@ -24,24 +25,44 @@ __all__ = ["format_node_trace", "node_view"]
 
 
 def node_view(system: ActorSystem, shown: dict[str, Any], node: str) -> dict[str, Any]:
-    """The part of a shown world (``plain_state``) that belongs to ``node``."""
-    view: dict[str, Any] = {node: shown.get(node)}
+    """The part of a shown world (``plain_state``) that belongs to ``node``: its state in a
+    system of ``actors()``, its processes' states (``<node.0>``, ...) in one of ``cluster()``."""
+    view: dict[str, Any] = {key: value for key, value in shown.items() if _on(key, node)}
+    if not view:
+        view[node] = None
     flight = [
-        item
-        for item in shown.get("in flight", [])
-        if item.startswith(f"{node} -> ") or f" -> {node}: " in item
+        item for item in shown.get("in flight", []) if any(_on(end, node) for end in _ends(item))
     ]
     if flight:
         view["in flight"] = flight
     for key in ("signals", "timers"):
-        mine = shown.get(key, {}).get(node)
+        mine = {who: what for who, what in shown.get(key, {}).items() if _on(who, node)}
         if mine:
-            view[key] = mine
+            view[key] = mine[node] if list(mine) == [node] else mine
     for key, sep in (("monitors", " watches "), ("links", " - "), ("cut", " -/- ")):
-        mine = [item for item in shown.get(key, []) if node in item.split(sep)]
+        mine = [
+            item for item in shown.get(key, []) if any(_on(end, node) for end in item.split(sep))
+        ]
         if mine:
             view[key] = mine
+    names = {name: pid for name, pid in shown.get("names", {}).items() if _on(pid, node)}
+    if names:
+        view["names"] = names
     return view
+
+
+def _on(shown: Any, node: str) -> bool:
+    """Whether a shown node name or pid (``<b.2>``, ``<b.2@1>``) is ``node`` or one of its
+    processes."""
+    return isinstance(shown, str) and (
+        shown == node or re.fullmatch(rf"<{re.escape(node)}\.\d+(@\d+)?>", shown) is not None
+    )
+
+
+def _ends(item: str) -> tuple[str, str]:
+    """The sender and receiver of a shown message in flight, ``"a -> b: msg"``."""
+    sender, _, rest = item.partition(" -> ")
+    return sender, rest.partition(": ")[0]
 
 
 def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = "  ") -> list[str]:
