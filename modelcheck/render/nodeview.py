@@ -36,9 +36,9 @@ def node_view(system: ActorSystem, shown: dict[str, Any], node: str) -> dict[str
     if flight:
         view["in flight"] = flight
     for key in ("signals", "timers"):
-        mine = {who: what for who, what in shown.get(key, {}).items() if _on(who, node)}
-        if mine:
-            view[key] = mine[node] if list(mine) == [node] else mine
+        held = {who: what for who, what in shown.get(key, {}).items() if _on(who, node)}
+        if held:
+            view[key] = held[node] if list(held) == [node] else held
     for key, sep in (("monitors", " watches "), ("links", " - "), ("cut", " -/- ")):
         mine = [
             item for item in shown.get(key, []) if any(_on(end, node) for end in item.split(sep))
