@@ -50,7 +50,7 @@ from modelcheck.model import Model
 from modelcheck.params import Param
 from modelcheck.values import to_plain
 
-from .actor import Actor, Boot, Out
+from .actor import Actor, Boot, Out, Pid
 from .fast import MEMOS, FastPath
 from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
@@ -387,8 +387,9 @@ class ActorSystem(FastPath, Model[World]):
     # -- for people and for properties ----------------------------------------------------
 
     def state_of(self, w: World, node: str) -> Any:
-        """The state of ``node``'s first boot process, or None when it is not running."""
-        slot = self.first_boot[self.node_index[node]]
+        """The state of ``node``'s first boot process, or None when it is not running (any
+        process's, by pid: ``processes(w).get(pid)``)."""
+        slot = self.first_boot[self._node_number(node, "state_of")]
         state = w.states[slot] if slot >= 0 else DEAD
         return None if state is DEAD else state
 
@@ -420,9 +421,18 @@ class ActorSystem(FastPath, Model[World]):
     def pid_of(self, w: World, node: str, name: Hashable | None = None) -> Any:
         """The pid of ``node``'s first boot process (or of the process registered there
         as ``name``) in ``w``, whether or not it runs; None for a name nobody holds."""
-        index = self.node_index[node]
+        index = self._node_number(node, "pid_of")
         slot = self.first_boot[index] if name is None else self._registered(w.procs, index, name)
         return None if slot is None or slot < 0 else self._pid(w.procs, slot)
+
+    def _node_number(self, node: Any, use: str) -> int:
+        try:
+            return self.node_index[node]
+        except (KeyError, TypeError):
+            hint = "; a process by pid: processes(w).get(pid)" if isinstance(node, Pid) else ""
+            raise ModelError(
+                f"{use} takes a node name ({', '.join(self.node_names)}), not {node!r}{hint}"
+            ) from None
 
     def node_status(self, w: World, node: int) -> str:
         """``up``, ``down`` (crashed) or ``dead`` (up, its first boot process not running)."""
