@@ -107,8 +107,7 @@ def test_state_of_a_pid_says_how_to_read_a_process(
     run = run_cli(capsys, "check", str(tmp_path / "two.py"))
     assert run.code == 2 and run.out == ""
     assert run.err.splitlines() == [
-        "error: state_of takes a node name (a), not <a.1>; a process by pid: "
-        "processes(w).get(pid)",
+        "error: state_of takes a node name (a), not <a.1>; a process by pid: processes(w).get(pid)",
         "the trace that reached it (path 0):",
         "  0  initial state",
         "     <a.0> = 0",
