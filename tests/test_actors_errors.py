@@ -113,3 +113,40 @@ def test_state_of_a_pid_says_how_to_read_a_process(
         "     <a.0> = 0",
         "     <a.1> = 0",
     ]
+
+
+CLUSTER = """from typing import Any
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid
+
+
+class W(Actor[int]):
+    def init(self, me: Pid, out: Out) -> int:
+        return 0
+
+
+class T(ActorSystem):
+    def cluster(self) -> Any:
+        return NODES
+"""
+
+
+@pytest.mark.parametrize(
+    ("nodes", "said"),
+    [
+        ('{"a": (W,)}', "the class W (an instance is wanted: W())"),
+        ('{"a": (Boot(W, name="w"),)}', "the class W (an instance is wanted: W())"),
+        ('{"a": W()}', "one W (a node's processes are a tuple: (W(),))"),
+        ('{"a": (object(),)}', "an instance of object"),
+    ],
+)
+def test_a_wrong_cluster_entry_is_said_without_an_address(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, nodes: str, said: str
+) -> None:
+    # These were shown by repr: a private module name, and an address that changed per run.
+    (tmp_path / "t.py").write_text(CLUSTER.replace("NODES", nodes))
+    run = run_cli(capsys, "check", str(tmp_path / "t.py"))
+    assert (run.code, run.out) == (2, "")
+    assert run.err.splitlines() == [
+        f"error: T.cluster() must map node names (str) to sequences of Actor or Boot, "
+        f"not 'a': {said}"
+    ]

@@ -250,7 +250,7 @@ class ActorSystem(FastPath, Model[World]):
                 raise ModelError(
                     f"{what} must map node names (str) to "
                     + ("Actor instances" if self.named else "sequences of Actor or Boot")
-                    + f", not {name!r}: {boots!r}"
+                    + f", not {name!r}: {_wrong_boot(boots)}"
                 )
             mine = []
             for serial, boot in enumerate(boots):
@@ -260,7 +260,7 @@ class ActorSystem(FastPath, Model[World]):
                     raise ModelError(
                         f"{what} must map node names (str) to "
                         + ("Actor instances" if self.named else "sequences of Actor or Boot")
-                        + f", not {name!r}: {boot!r}"
+                        + f", not {name!r}: {_wrong_boot(boot)}"
                     )
                 mine.append(len(boot_node))
                 boot_node.append(node)
@@ -534,6 +534,26 @@ def _apart(w: World) -> int:
     """The node pairs whose connection is down, as bits."""
     procs = w.procs
     return procs.apart if procs else 0
+
+
+def _wrong_boot(value: Any) -> str:
+    """A wrong entry of ``cluster()`` as an error shows it: a class or a lone actor said
+    as what to write instead, never a repr with a memory address.
+
+    >>> _wrong_boot(Boot(Actor, name="x"))
+    'the class Actor (an instance is wanted: Actor())'
+    >>> _wrong_boot("W"), _wrong_boot(object())
+    ("'W'", 'an instance of object')
+    """
+    inner = value.behaviour if isinstance(value, Boot) else value
+    if isinstance(inner, type):
+        return f"the class {inner.__name__} (an instance is wanted: {inner.__name__}())"
+    if isinstance(value, Actor):
+        kind = type(value).__name__
+        return f"one {kind} (a node's processes are a tuple: ({kind}(),))"
+    if " at 0x" in repr(value):  # object's default repr: an address, different every run
+        return f"an instance of {type(value).__name__}"
+    return repr(value)
 
 
 def _split(names: str) -> list[str]:
