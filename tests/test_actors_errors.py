@@ -77,3 +77,76 @@ def test_handler_returning_nothing(capsys: pytest.CaptureFixture[str], tmp_path:
         "(use out.stop() to exit)",
         *START,
     ]
+
+
+STATE_OF_A_PID = """from typing import Any
+from modelcheck import always
+from modelcheck.actors import Actor, ActorSystem, Out, Pid, World
+
+
+class Idle(Actor[int]):
+    def init(self, me: Pid, out: Out) -> int:
+        return 0
+
+
+class Two(ActorSystem):
+    def cluster(self) -> dict[str, Any]:
+        return {"a": (Idle(), Idle())}
+
+    @always
+    def second(self, w: World) -> bool:
+        return self.state_of(w, Pid("a", 1, 0)) == 0
+"""
+
+
+def test_state_of_a_pid_says_how_to_read_a_process(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # state_of takes a node name; a pid once ended in "property 'second' raised KeyError".
+    (tmp_path / "two.py").write_text(STATE_OF_A_PID)
+    run = run_cli(capsys, "check", str(tmp_path / "two.py"))
+    assert run.code == 2 and run.out == ""
+    assert run.err.splitlines() == [
+        "error: state_of takes a node name (a), not <a.1>; a process by pid: processes(w).get(pid)",
+        "the trace that reached it (path 0):",
+        "  0  initial state",
+        "     <a.0> = 0",
+        "     <a.1> = 0",
+    ]
+
+
+CLUSTER = """from typing import Any
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid
+
+
+class W(Actor[int]):
+    def init(self, me: Pid, out: Out) -> int:
+        return 0
+
+
+class T(ActorSystem):
+    def cluster(self) -> Any:
+        return NODES
+"""
+
+
+@pytest.mark.parametrize(
+    ("nodes", "said"),
+    [
+        ('{"a": (W,)}', "the class W (an instance is wanted: W())"),
+        ('{"a": (Boot(W, name="w"),)}', "the class W (an instance is wanted: W())"),
+        ('{"a": W()}', "one W (a node's processes are a tuple: (W(),))"),
+        ('{"a": (object(),)}', "an instance of object"),
+    ],
+)
+def test_a_wrong_cluster_entry_is_said_without_an_address(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, nodes: str, said: str
+) -> None:
+    # These were shown by repr: a private module name, and an address that changed per run.
+    (tmp_path / "t.py").write_text(CLUSTER.replace("NODES", nodes))
+    run = run_cli(capsys, "check", str(tmp_path / "t.py"))
+    assert (run.code, run.out) == (2, "")
+    assert run.err.splitlines() == [
+        f"error: T.cluster() must map node names (str) to sequences of Actor or Boot, "
+        f"not 'a': {said}"
+    ]

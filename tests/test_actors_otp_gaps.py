@@ -484,8 +484,9 @@ def test_node_selects_a_process_by_pid_or_registered_name_with_did_you_mean() ->
         "  0  initial state",
         "     <b.1> = 0",
     ]
-    assert format_node_trace(system, trace, "b")[2:5] == [
+    assert format_node_trace(system, trace, "b")[2:6] == [
         "     <b.0> = 0",
         "     <b.1> = 0",
+        "     names = {keeper on b: <b.1>}",
         "     (step 1: other nodes)",
     ]

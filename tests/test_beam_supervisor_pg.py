@@ -248,3 +248,17 @@ def test_a_normal_exit_restarts_a_permanent_child_but_not_a_transient_one() -> N
     assert check(OneChild(restart="permanent")).distinct == 5
     assert check(OneChild(restart="transient")).distinct == 3
     assert check(OneChild(restart="temporary")).distinct == 3
+
+
+class _Named(ActorSystem):
+    def cluster(self) -> dict[str, tuple[Any, ...]]:
+        return {"a": (Supervisor((Child("w", W()), Child("x", W(), name="x"))),)}
+
+
+def test_a_child_is_registered_under_its_name_not_its_id() -> None:
+    # Child(id, behaviour, restart, name): README's table says so, after a call to the
+    # id "w" was lost without a word.
+    system = _Named()
+    w = system.init_states()[0]
+    assert system.pid_of(w, "a", "w") is None
+    assert system.pid_of(w, "a", "x") == Pid("a", 2, 0)

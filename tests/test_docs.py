@@ -53,6 +53,7 @@ def test_some_pages_have_examples_to_run() -> None:
     assert with_examples == [
         "actors.md",
         "index.md",
+        "liveness.md",
         "otp.md",
         "regression.md",
         "tla-users.md",

@@ -698,3 +698,19 @@ def test_lassos_do_not_depend_on_the_hash_seed() -> None:
         "pass(ann, bob)",
     ]
     assert check(FairRumour()).status("everyone_heard") == "holds"
+
+
+def test_a_loop_of_one_step_is_said_as_one() -> None:
+    # The header once read "steps 2..2 repeat forever".
+    model = LabelledGraph({0: [("x", 1)], 1: [("y", 1)]}, [reaches(2)])
+    assert format_result(check(model), model, timing=False).splitlines()[5:] == [
+        "  0  initial state",
+        "     state = 0",
+        "  1  x",
+        "     state: 0 -> 1",
+        "  -- the loop starts here: step 2 repeats forever --",
+        "  2  y",
+        "     (no change)",
+        "  -- back to the state of step 1: the loop repeats --",
+        "  (reaches is false in every state, and step 2 repeats forever)",
+    ]

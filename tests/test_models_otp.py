@@ -3,9 +3,14 @@ crashed child, pg across a partition."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from modelcheck import Fairness
 from modelcheck.testing import assert_violated
+from models.groups.pg_converge import PgConverge, PgNoReconnect
 from models.groups.pg_partition import PgPartition, PgReconnect
 from models.messaging.gen_server_call import IdempotentCall, RetriedCall
+from models.messaging.restarted_call import RestartedCall
 from models.supervision.horde_handoff import HordeHandoff
 from models.supervision.supervisor_restart import SupervisorRestart
 from tests.model_helpers import actions, counts, run, verdicts
@@ -138,3 +143,61 @@ def test_a_partition_or_a_restart_runs_the_child_twice() -> None:
         "signal(<b.0>, DOWN(<c.0>, noconnection))",
         "restart(c)",
     ]
+
+
+def test_a_restarted_counter_tells_the_client_the_same_count_twice() -> None:
+    # Without faults the client and the counter have RetriedCall's shape (a call, one
+    # retry, the replies in time or late): 15 states, 22 generated, depth 7; each count
+    # told is new. A kill after the first answer restarts the counter at 0.
+    result = run(RestartedCall())
+    assert counts(result) == (15, 22, 7)
+    assert verdicts(result) == {"answers_differ": "holds", "late_reply_seen": "reached"}
+    # The call monitors its server, so a kill can also reach the client as a DOWN, which it
+    # catches and retries as it does a timeout (63 states before calls monitored).
+    result = run(RestartedCall(kills=1))
+    assert counts(result) == (69, 127, 9)
+    assert verdicts(result) == {"answers_differ": "violated", "late_reply_seen": "reached"}
+    assert actions(result, "answers_differ") == [
+        "deliver(<a.0>, <b.1>, [call, <a.0>#1, incr])",
+        "kill(<b.1>)",
+        "deliver(<b.1>, <b.0>, EXIT(<b.1>, killed))",  # the supervisor starts <b.2>
+        "timeout(<a.0>, call_timeout(#1))",
+        "deliver(<a.0>, <b.2>, [call, <a.0>#2, incr])",
+        "deliver(<b.1>, <a.0>, [reply, #1, 1])",  # the dead counter's reply, late
+        "deliver(<b.2>, <a.0>, [reply, #2, 1])",
+    ]
+    # A node crash takes the reply in flight with b's connection: never told twice.
+    result = run(RestartedCall(crashes=1, restarts=1))
+    assert counts(result) == (87, 149, 12)  # (85 before calls monitored their server)
+    assert verdicts(result) == {"answers_differ": "holds", "late_reply_seen": "reached"}
+
+
+def test_pg_views_converge_only_if_something_reconnects() -> None:
+    # Without faults the connector never acts: pg_partition's 423 states, and it holds.
+    assert counts(run(PgConverge())) == (423, 1163, 13)
+    result = run(PgConverge(partitions=1, heals=1))
+    assert counts(result) == (5191, 20426, 20)
+    assert verdicts(result) == {"views_converge": "holds"}
+    result = run(PgNoReconnect(partitions=1, heals=1))
+    assert counts(result) == (1709, 5329, 20)
+    trace = result.verdict("views_converge").trace
+    assert trace is not None and trace.loop == len(trace) == 8  # stays in its last state
+    down = ["partition([a], [b])", "signal(<a.0>, nodedown(b))", "signal(<b.0>, nodedown(a))"]
+    assert actions(result, "views_converge") == [*JOINS_G, *down, "heal()"]
+    # Without fairness the connector may retry forever while the partition never heals.
+    trace = run(_Unfair(partitions=1, heals=1)).verdict("views_converge").trace
+    assert trace is not None and trace.loop is not None
+    assert [str(s.action) for s in trace.steps[trace.loop + 1 :]] == ["timeout(<a.2>, reconnect)"]
+
+
+class _Unfair(PgConverge):
+    def fairness_conditions(self) -> Sequence[Fairness]:
+        return ()
+
+
+JOINS_G = [
+    "deliver(<a.1>, <a.0>, [call, <a.1>#0, [join_local, g, <a.1>]])",
+    "deliver(<a.0>, <a.1>, [reply, #0, ok])",
+    "deliver(<b.1>, <b.0>, [call, <b.1>#0, [join_local, g, <b.1>]])",
+    "deliver(<b.0>, <b.1>, [reply, #0, ok])",
+]

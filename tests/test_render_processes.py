@@ -166,3 +166,32 @@ def test_a_node_without_processes_has_a_lifeline_of_its_own() -> None:
         "    n0-xn1: 0 hi (dropped, not running, sent at 0)",
         "    Note over n1: 1 crash",
     ]
+
+
+def test_the_node_view_of_a_cluster_shows_the_nodes_processes() -> None:
+    # Processes are keyed by pid (<client.0>, <client.1>), not by the node's name: the view
+    # once showed "client = none" and "(no change here)" at every step of a cluster().
+    system, trace = shop_trace()
+    assert format_node_trace(system, trace, "client") == [
+        "  node client: 4 of 6 steps concern it (1, 3, 4, 5)",
+        "  0  initial state",
+        "     <client.0> = 0",
+        "     timers = {<client.0>: [go]}",
+        "  1  timeout(<client.0>, go)",
+        "     timers: {<client.0>: [go]} -> none",
+        "     <client.1>: none -> 0",
+        '     in flight: none -> ["<client.1> -> <server.0>: [put, 1]"]',
+        "     (step 2: other nodes)",
+        "  3  deliver(<server.0>, <client.1>, [ok, 1])",
+        "     <client.1>: 0 -> 1",
+        "     in flight: - <server.0> -> <client.1>: [ok, 1], + <client.1> -> <client.0>: done",
+        '  4  deliver(<client.1>, <client.0>, done, {note: "writer done"})',
+        "     note: writer done",
+        "     <client.0>: 0 -> 1",
+        "     in flight: - <client.1> -> <client.0>: done, "
+        "+ <client.0> -> <client.1>: kill(<client.0>)",
+        "  5  deliver(<client.0>, <client.1>, kill(<client.0>))",
+        "     <client.1>: 1 -> none",
+        '     in flight: ["<client.0> -> <client.1>: kill(<client.0>)"] -> none',
+        "     (step 6: other nodes)",
+    ]

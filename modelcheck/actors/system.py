@@ -50,7 +50,7 @@ from modelcheck.model import Model
 from modelcheck.params import Param
 from modelcheck.values import to_plain
 
-from .actor import Actor, Boot, Out
+from .actor import Actor, Boot, Out, Pid
 from .fast import MEMOS, FastPath
 from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
@@ -265,7 +265,7 @@ class ActorSystem(FastPath, Model[World]):
                 raise ModelError(
                     f"{what} must map node names (str) to "
                     + ("Actor instances" if self.named else "sequences of Actor or Boot")
-                    + f", not {name!r}: {boots!r}"
+                    + f", not {name!r}: {_wrong_boot(boots)}"
                 )
             mine = []
             for serial, boot in enumerate(boots):
@@ -275,7 +275,7 @@ class ActorSystem(FastPath, Model[World]):
                     raise ModelError(
                         f"{what} must map node names (str) to "
                         + ("Actor instances" if self.named else "sequences of Actor or Boot")
-                        + f", not {name!r}: {boot!r}"
+                        + f", not {name!r}: {_wrong_boot(boot)}"
                     )
                 mine.append(len(boot_node))
                 boot_node.append(node)
@@ -404,8 +404,9 @@ class ActorSystem(FastPath, Model[World]):
     # -- for people and for properties ----------------------------------------------------
 
     def state_of(self, w: World, node: str) -> Any:
-        """The state of ``node``'s first boot process, or None when it is not running."""
-        slot = self.first_boot[self.node_index[node]]
+        """The state of ``node``'s first boot process, or None when it is not running (any
+        process's, by pid: ``processes(w).get(pid)``)."""
+        slot = self.first_boot[self._node_number(node, "state_of")]
         state = w.states[slot] if slot >= 0 else DEAD
         return None if state is DEAD else state
 
@@ -437,9 +438,18 @@ class ActorSystem(FastPath, Model[World]):
     def pid_of(self, w: World, node: str, name: Hashable | None = None) -> Any:
         """The pid of ``node``'s first boot process (or of the process registered there
         as ``name``) in ``w``, whether or not it runs; None for a name nobody holds."""
-        index = self.node_index[node]
+        index = self._node_number(node, "pid_of")
         slot = self.first_boot[index] if name is None else self._registered(w.procs, index, name)
         return None if slot is None or slot < 0 else self._pid(w.procs, slot)
+
+    def _node_number(self, node: Any, use: str) -> int:
+        try:
+            return self.node_index[node]
+        except (KeyError, TypeError):
+            hint = "; a process by pid: processes(w).get(pid)" if isinstance(node, Pid) else ""
+            raise ModelError(
+                f"{use} takes a node name ({', '.join(self.node_names)}), not {node!r}{hint}"
+            ) from None
 
     def node_status(self, w: World, node: int) -> str:
         """``up``, ``down`` (crashed) or ``dead`` (up, its first boot process not running)."""
@@ -556,6 +566,26 @@ def _apart(w: World) -> int:
     """The node pairs whose connection is down, as bits."""
     procs = w.procs
     return procs.apart if procs else 0
+
+
+def _wrong_boot(value: Any) -> str:
+    """A wrong entry of ``cluster()`` as an error shows it: a class or a lone actor said
+    as what to write instead, never a repr with a memory address.
+
+    >>> _wrong_boot(Boot(Actor, name="x"))
+    'the class Actor (an instance is wanted: Actor())'
+    >>> _wrong_boot("W"), _wrong_boot(object())
+    ("'W'", 'an instance of object')
+    """
+    inner = value.behaviour if isinstance(value, Boot) else value
+    if isinstance(inner, type):
+        return f"the class {inner.__name__} (an instance is wanted: {inner.__name__}())"
+    if isinstance(value, Actor):
+        kind = type(value).__name__
+        return f"one {kind} (a node's processes are a tuple: ({kind}(),))"
+    if " at 0x" in repr(value):  # object's default repr: an address, different every run
+        return f"an instance of {type(value).__name__}"
+    return repr(value)
 
 
 def _split(names: str) -> list[str]:

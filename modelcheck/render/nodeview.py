@@ -100,13 +100,16 @@ def node_view(system: ActorSystem, shown: dict[str, Any], node: str) -> dict[str
     if flight:
         view["in flight"] = flight
     for key in ("signals", "timers"):
-        held = [item for who, items in shown.get(key, {}).items() if mine(who) for item in items]
+        held = {who: items for who, items in shown.get(key, {}).items() if mine(who)}
         if held:
-            view[key] = held
+            view[key] = held[node] if list(held) == [node] else held
     for key, sep in (("monitors", " watches "), ("links", " - "), ("cut", " -/- ")):
         found = [item for item in shown.get(key, []) if any(mine(p) for p in item.split(sep))]
         if found:
             view[key] = found
+    names = {name: pid for name, pid in shown.get("names", {}).items() if mine(str(pid))}
+    if names:
+        view["names"] = names
     return view
 
 

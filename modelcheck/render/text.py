@@ -145,15 +145,24 @@ def format_trace(
                 lines.append(f"{pad}(no change)")
         previous = current
         if number == loop and loop < len(trace):
-            lines.append(
-                f"{indent}-- the loop starts here: steps {loop + 1}..{len(trace)} repeat forever --"
-            )
+            lines.append(f"{indent}-- the loop starts here: {_loop_steps(loop, len(trace))} --")
     if loop is not None:
         if loop < len(trace):
             lines.append(f"{indent}-- back to the state of step {loop}: the loop repeats --")
         else:
             lines.append(f"{indent}-- stays in this state forever: no further step --")
     return lines
+
+
+def _loop_steps(loop: int, n: int) -> str:
+    """The steps of a lasso's loop, ``loop + 1`` to ``n``, as its header says them.
+
+    >>> _loop_steps(0, 2), _loop_steps(3, 4)
+    ('steps 1..2 repeat forever', 'step 4 repeats forever')
+    """
+    if loop + 1 == n:
+        return f"step {n} repeats forever"
+    return f"steps {loop + 1}..{n} repeat forever"
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
