@@ -13,20 +13,29 @@ Applies to (otherwise refused, or falling back to every step):
   liveness properties (refused otherwise), with one process per node (``actors()``; a
   ``cluster()`` system falls back to every step: the argument below is about nodes, and
   treating a node's processes together is left for later);
-- without fault budgets (crashes, restarts, partitions, cuts, heals, drops, duplicates):
-  with any, every step is expanded (:func:`fallback_reason` says why), since a fault
-  touches every node and spends a budget the other faults share;
-- where no process exits, nobody links, spawns or registers (``out.stop``, ``out.kill``,
-  ``out.link``, ``out.spawn``, ``out.register``): found while searching, that is a model
-  error with the trace that reached it (run without ``por``);
-- when every safety property declares the nodes it reads (``@always(reads=...)``,
-  :attr:`~modelcheck.Property.reads`); while one does not, every step is expanded.
+- where no step of a node exits, links, spawns, registers or disconnects (``out.stop``,
+  ``out.kill``, ``out.link``, ``out.spawn``, ``out.register``, ``out.disconnect``): found
+  while searching, that is a model error with the trace that reached it (run without
+  ``por``). Faults (crashes, restarts, kills, partitions, cuts, heals, mends, drops,
+  duplicates) and the runtime signals they cause are supported.
+
+What properties read: declared (``@always(reads=...)``), or else found by tracing. While
+some property has no ``reads``, the first :data:`SAMPLE` states expand every step and each
+such property is judged on a view of the world that writes down what it fetches (which
+node states, which world fields); from there on it is judged on a view holding only what
+it was found to read (the set ``D``). A judgement that fetches more traces the property on
+the world itself, adds what it read to ``D`` and starts the search over
+(:class:`~modelcheck.explore.reductions.Restart`): ``D`` only grows, so this ends. Reads
+taken from some states only would be unsound on their own (``a == 0 or b == 5`` reads
+``a`` alone while ``a`` is 0, and leaving ``b``'s step for later loses ``(1, 4)``); held
+to ``D`` by the views, they are not: see "Why it is sound".
 
 Whenever it expands every step, the result says why in one line (a warning). And it
-weighs itself: over the first :data:`SAMPLE` states, if it left out fewer than
-:data:`PAYS` of the steps, the cost of choosing the sets would outweigh what they save,
-so it expands every step from there on and says so (sound: any state may expand every
-step; the properties are still judged on their views, since earlier states were reduced).
+weighs itself: over the first :data:`SAMPLE` states, if it left out (or, while learning,
+would have left out) fewer than :data:`PAYS` of the steps, the cost of choosing the sets
+would outweigh what they save: it expands every step from there on, the properties judged
+plainly, and if it had reduced a state the search starts over, so that the counts are the
+full search's and no state pays for the reduction after the sample.
 
 What a model declares, and how it is held to it:
 
@@ -42,15 +51,29 @@ What a model declares, and how it is held to it:
   the property catches it. What the view hands out are the world's own values, so a
   judgement that touches nothing is the property's answer on the world itself.
 
-Why it is sound. Fault-free and with no exits or links, a step belongs to one node ``k``
-(a delivery to ``k``, a signal to ``k``, a timer of ``k``): it runs ``k``'s handler on
-``k``'s state and its input (the head of one channel into ``k``, a signal, a timer) and
-changes only ``k``'s state, timers, monitors and subscription, pops that input and appends
-to channels out of ``k`` (every node is up: a send always lands in its channel). Steps of
-two nodes commute: their states, timers, monitors and subscriptions are apart, and they
-share at most a channel one appends to and the other pops from the head, which is
-non-empty if the pop is possible. A handler is a function of its inputs, so a step has the
+Why it is sound (the conditions C0-C3 of ample sets). A step of one node ``k`` (a delivery
+to ``k``, a signal to ``k``, a timer of ``k``) runs ``k``'s handler on ``k``'s state and
+its input (the head of one channel into ``k``, the head of one of its signal queues, a
+timer) and changes only ``k``'s state, timers, monitors and subscription, pops that input
+and appends to channels out of ``k``; a send to a node that is down or cut off is dropped,
+one across a connection that is down brings it up (``nodeup`` to subscribers on both
+sides). Steps of two nodes commute: their states, timers, monitors and subscriptions are
+apart, they share at most a channel (or a signal queue) one appends to and the other pops
+from the head, non-empty if the pop is possible, and two that bring one connection up do
+it once whichever goes first. A handler is a function of its inputs, so a step has the
 same effect wherever its node's state and input are the same.
+
+Faults are never in a reduced set (so two faults are never commuted, and a budget, a
+counter every fault of its kind spends, needs no more care: a fault that disables another
+of its budget is simply never left for later). A fault is dependent on what it touches, and
+a reduced set may hold no step of a node that a fault still within its budget may touch,
+now or after steps of other nodes (:meth:`PartialOrder._hit`): a crash, restart or kill
+of ``x`` touches ``x``, the nodes ``x`` may send to (their channels from ``x`` are
+flushed, or filled by its ``init``), those that may send to ``x`` (their sends are dropped
+or delivered), and the nodes that hold monitors or subscriptions or set them (signals); a
+partition, a drop or a duplicate may touch every node; a cut the ends of the links not yet
+cut; a heal or a mend the ends of the links cut. Deliveries and timers of the other nodes
+still commute with every fault: a fault does not change their state, inputs or sends.
 
 At a state ``s``, for a seed node, ``K`` is closed under: if a node ``m`` outside ``K``
 may act before any node of ``K`` does (it has a step, or a node that may act may send to
@@ -59,23 +82,35 @@ empty (on the unordered network: at all), then ``m`` is in ``K``. Then on every 
 ``s`` made of steps of nodes outside ``K``, no step of ``K`` is enabled or disabled (only
 ``k`` pops its channels and sets its timers; no one can put a message at the head of an
 empty channel into ``K``), and each of ``K``'s steps commutes with every step of the path:
-the steps of ``K`` enabled at ``s`` form a persistent set. Of the seeds, the one with the
+the steps of ``K`` enabled at ``s`` form a persistent set. A connection down between ``m``
+and ``k`` counts as an empty channel (``m``'s send brings it up, with ``nodeup`` into
+``k``'s signal queue), and no node a fault may touch is in ``K`` (above), so no fault on
+the path enables, disables or changes a step of ``K`` either. Of the seeds, the one with the
 fewest steps is taken (the first in node order on a tie), if it leaves any step out.
 
-Visibility: a reduced set may hold only steps that no property can see: a step of a node
-that no property reads, or one that leaves its node's state equal (it does so wherever it
-is taken, its inputs being the same). Properties are judged on the view above, on which a
-step of ``K`` changes nothing, so "this property fails here" (or "touches what it may not
-read") is the same before and after it. Cycles: if a step of the reduced set leads to a
-state expanded already (breadth-first: one numbered no later than this one; depth-first
-and the fingerprint store: one stored), every step is expanded. On a cycle of the reduced
+Visibility (C2): a reduced set may hold only steps that no property can see: a step of a
+node whose state no property reads, or one that leaves its node's state equal, and that
+changes no world field a property reads (it does so wherever it is taken after steps of
+other nodes: its inputs are the same, and whom its sends reach changes only by faults that
+touch it). Properties are judged on views holding only ``D`` (declared or found), on which
+a step of ``K`` changes nothing, so "this property fails here" (or "fetches more than
+``D``") is the same before and after it. So the argument below shows that a judgement
+outside ``D`` reachable in the full graph is reached in the reduced one too: a search that
+ends without one has every judgement of the full graph a function of ``D``; one that meets
+one starts over with a larger ``D``. The states expanded in full while learning are judged
+on the world itself, and ``D`` holds what they read.
+
+Cycles (C3): if a step of the reduced set leads to a state expanded already (breadth-first:
+one numbered no later than this one; depth-first and the fingerprint store: one stored),
+every step is expanded. On a cycle of the reduced
 graph, the state expanded last sees its successor on the cycle expanded already (or is
 it), so every cycle has a fully expanded state.
 
 Take a path of the full graph from a state ``c`` of the reduced graph to a state where a
 property fails (or holds, for ``sometimes``), or ending in a step the reduction refuses
-(an exit, a link, a send outside ``talks_to``), the first such. If ``c`` is fully
-expanded, its first step is in the reduced graph. Otherwise, if the path has a step of
+(an exit, a link, a send outside ``talks_to``), the first such (C0, C1: a reduced set is
+never empty, and no path of steps outside it meets a step dependent on it). If ``c`` is
+fully expanded, its first step is in the reduced graph. Otherwise, if the path has a step of
 ``K``, the first one was enabled at ``c`` and commutes to the front: a path one step
 shorter from a successor in the reduced graph. If not, any step ``a`` of ``K`` commutes
 with the whole path and its end ``e``: from ``a(c)`` the same path ends in ``a(e)``, which
