@@ -715,3 +715,14 @@ def test_the_cli_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert run.code == 1
     assert run.out.startswith("UntaggedReply (calls=2): 9 distinct states, 9 generated")
+
+
+def test_a_checkpoint_needs_declared_reads(tmp_path: Any) -> None:
+    # Reads found by tracing may start the search over, which a checkpoint cannot resume.
+    with pytest.raises(UsageError) as info:
+        check(ReplicatedGCounter(), por=True, safety_only=True, checkpoint=tmp_path / "c")
+    assert str(info.value) == (
+        "--por learns what properties without reads= read, and may start the search over, "
+        "which a checkpoint cannot resume: declare reads on same_updates_same_state, "
+        "converged_when_quiet (or leave out --checkpoint)"
+    )
