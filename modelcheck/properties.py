@@ -112,7 +112,8 @@ class Property:
     of the world; None (the default) means it may read anything. Partial-order reduction
     (``check(model, por=True)``) relies on it, and holds the predicate to it: there, it is
     judged on a view of the world without the other nodes' states, the messages in flight,
-    the signals, timers and monitors, and touching any of them is a model error.
+    the signals, timers and monitors, and touching any of them is a model error. Without
+    it, the reduction finds what the predicate reads by tracing it.
     """
 
     name: str

@@ -35,6 +35,8 @@ class NodeSpec:
     timer_on: int | None  # a value that sets timer "t1" when it first arrives
     timer_sends: tuple[tuple[str, int], ...]  # what a timer sends: (to, value), 1 hop
     ticks: bool  # timer "tick", set at start, sets itself again (and sends nothing)
+    subscribes: bool = False  # hears nodedown and nodeup (out.monitor_nodes)
+    monitors: tuple[str, ...] = ()  # nodes whose process it monitors from the start
 
 
 class Node(Actor[Counter]):
@@ -48,7 +50,26 @@ class Node(Actor[Counter]):
             out.set_timer(timer)
         if self.spec.ticks:
             out.set_timer("tick")
+        if self.spec.subscribes:
+            out.monitor_nodes()
+        for node in self.spec.monitors:
+            out.monitor(node)
         return (0, 0, False)
+
+    def _heard(self, state: Counter, out: Out, value: int) -> Counter:
+        """A runtime signal: the last value moves on, and a timer that sends may be set."""
+        if self.spec.timer_sends and not state[2]:
+            out.set_timer("t1")
+        return (state[0], (state[1] + value) % 3, state[2] or bool(self.spec.timer_sends))
+
+    def on_nodedown(self, me: str, state: Counter, node: str, out: Out) -> Counter:
+        return self._heard(state, out, 1)
+
+    def on_nodeup(self, me: str, state: Counter, node: str, out: Out) -> Counter:
+        return self._heard(state, out, 2)
+
+    def on_down(self, me: str, state: Counter, who: Any, reason: Any, out: Out) -> Counter:
+        return self._heard(state, out, 1)
 
     def on_message(self, me: str, state: Counter, sender: str, msg: Any, out: Out) -> Counter:
         value, hops = msg
@@ -78,6 +99,7 @@ class PropSpec:
     reads: tuple[str, ...]
     template: int
     target: int
+    declared: bool = True  # declares its reads (else the reduction finds them)
 
 
 class RandomSystem(ActorSystem):
@@ -95,23 +117,32 @@ class RandomSystem(ActorSystem):
 
     def properties(self) -> list[Property]:
         return [
-            Property(f"p{k}", p.kind, self._predicate(p), reads=p.reads)  # type: ignore[arg-type]
+            Property(
+                f"p{k}",
+                p.kind,  # type: ignore[arg-type]
+                self._predicate(p),
+                reads=p.reads if p.declared else None,
+            )
             for k, p in enumerate(self.props)
         ]
 
     def _predicate(self, p: PropSpec) -> Any:
         def judge(w: World) -> bool:
             # A node that is down (under faults) counts as one that has heard nothing.
-            states = [self.state_of(w, name) or (0, 0, False) for name in p.reads]
+            # States are read only as needed, so what a property reads depends on the state.
+            def of(name: str) -> Counter:
+                return self.state_of(w, name) or (0, 0, False)
+
             if p.template == 0:  # how many messages the nodes counted in all
-                return bool(sum(s[0] for s in states) != p.target)
+                return bool(sum(of(name)[0] for name in p.reads) != p.target)
             if p.template == 1:  # every node's last value is the target
-                return not all(s[1] == p.target for s in states)
+                return not all(of(name)[1] == p.target for name in p.reads)
             if p.template == 2:  # one counted twice, and the other's last value is the target
-                first, last = states[0], states[-1]
-                return not (first[0] >= 2 and last[1] == p.target)
+                return not (of(p.reads[0])[0] >= 2 and of(p.reads[-1])[1] == p.target)
+            if p.template == 4:  # (reads found only) nothing in flight, the first has heard
+                return not (not w.chans and of(p.reads[0])[0] >= 1)
             # every node has heard something, last of all the target
-            return not all(s[0] >= 1 and s[1] == p.target for s in states)
+            return not all(of(name)[0] >= 1 and of(name)[1] == p.target for name in p.reads)
 
         if p.kind == "always":
             return judge
@@ -128,11 +159,23 @@ def make(
     return cls(**params)  # type: ignore[no-any-return]
 
 
+#: The fault budgets a random system may have (each 0 or 1).
+FAULTS = ("crashes", "restarts", "partitions", "cuts", "heals", "mends", "drops", "duplicates")
+
+
 @st.composite
-def systems(draw: st.DrawFn, tick_one_in: int = 5, edge_one_in: int = 2) -> RandomSystem:
+def systems(
+    draw: st.DrawFn,
+    tick_one_in: int = 5,
+    edge_one_in: int = 2,
+    faults: bool = False,
+    found: bool = False,
+) -> RandomSystem:
     """A random system of 2 to 4 nodes with 1 to 3 properties, fifo or unordered; about one
     node in ``tick_one_in`` has the timer that sets itself again (cycles), and one ordered
-    pair of nodes in ``edge_one_in`` may talk."""
+    pair of nodes in ``edge_one_in`` may talk. With ``faults``: fault budgets (0 or 1 each,
+    and ``kills``), and nodes that subscribe to nodedown/nodeup or monitor others. With
+    ``found``: some properties do not declare what they read."""
     n = draw(st.integers(min_value=2, max_value=4))
     names = NAMES[:n]
     edges = {
@@ -163,18 +206,30 @@ def systems(draw: st.DrawFn, tick_one_in: int = 5, edge_one_in: int = 2) -> Rand
                 timer_on=draw(st.none() | st.integers(0, 2)),
                 timer_sends=tuple(timer_sends),
                 ticks=draw(st.integers(0, tick_one_in - 1)) == 0,
+                subscribes=faults and draw(st.booleans()),
+                monitors=tuple(
+                    draw(st.lists(st.sampled_from([b for b in names if b != a]), max_size=1))
+                )
+                if faults
+                else (),
             )
         )
-    props = tuple(
-        PropSpec(
-            kind=draw(st.sampled_from(["always", "sometimes"])),
-            reads=tuple(
-                draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
-            ),
-            template=draw(st.integers(0, 3)),
-            target=draw(st.integers(0, 3)),
+    props = []
+    for _ in range(draw(st.integers(1, 3))):
+        declared = not found or draw(st.booleans())
+        props.append(
+            PropSpec(
+                kind=draw(st.sampled_from(["always", "sometimes"])),
+                reads=tuple(
+                    draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+                ),
+                template=draw(st.integers(0, 3 if declared else 4)),
+                target=draw(st.integers(0, 3)),
+                declared=declared,
+            )
         )
-        for _ in range(draw(st.integers(1, 3)))
-    )
-    network = draw(st.sampled_from(["fifo", "unordered"]))
-    return make(tuple(specs), edges, props, network=network)
+    params: dict[str, Any] = {"network": draw(st.sampled_from(["fifo", "unordered"]))}
+    if faults:
+        for budget in (*FAULTS, "kills"):
+            params[budget] = draw(st.integers(0, 1))
+    return make(tuple(specs), edges, tuple(props), **params)

@@ -15,8 +15,7 @@ What the modes promise, and what is checked:
   bfs's counts, stop points, verdicts and traces, under random bounds too;
 - symmetry: one state per class (the oracle's count of classes), bfs's verdicts and
   trace lengths; the fingerprint store and workers with symmetry: the same again;
-- por (actor systems): bfs's verdicts; without faults at most bfs's states, with faults
-  exactly bfs's counts (every step expanded);
+- por (actor systems): bfs's verdicts and at most bfs's states, with faults too;
 - simulate: never contradicts bfs (what it finds exists, no shorter than the shortest).
 """
 
@@ -364,10 +363,10 @@ def test_every_mode_agrees_on_random_actor_systems_with_faults(
     dfs = check(model, strategy="dfs", **options)
     assert (dfs.distinct, dfs.generated) == (full.distinct, full.generated)
     assert _verdicts(dfs, lengths=False) == _verdicts(full, lengths=False)
-    if faults:  # the reduction expands every step: the full graph
+    if faults:  # the reduction under faults: the same verdicts, no more states
         reduced = check(model, por=True, **options)
-        assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated)
-        assert _verdicts(reduced) == _verdicts(full)
+        assert reduced.complete and reduced.distinct <= full.distinct
+        assert _verdicts(reduced, lengths=False) == _verdicts(full, lengths=False)
     simulated = check(
         model, strategy="simulate", seed=seed, runs=20, depth=15, keep_going=True, deadlock=deadlock
     )

@@ -16,6 +16,10 @@ from benchmarks.por import cases, safety_only
 from modelcheck import Model, ModelError, UsageError, always, check, replay, sometimes
 from modelcheck.actors import Actor, ActorSystem, Out, World
 from modelcheck.actors.por import expands_everything
+from modelcheck.explore import Limits, SearchOptions
+from modelcheck.explore._search import Search
+from modelcheck.explore.frontier import OneProcess
+from modelcheck.result import CheckResult
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.crdt.replicated import ReplicatedGCounter
@@ -44,6 +48,46 @@ def test_verdicts_agree_on_random_actor_systems(
     # Every verdict: each invariant, each "sometimes" reached or not, and deadlocks.
     assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
     assert reduced.complete and reduced.distinct <= full.distinct
+    for prop in reduced.properties:  # every trace is a run of the model
+        if prop.trace is not None:
+            again = replay(model, prop.trace.path)
+            assert [s.state for s in again.steps] == [s.state for s in prop.trace.steps]
+
+
+def _searched(model: Any, **options: Any) -> tuple[CheckResult, frozenset[Any]]:
+    """The result of a search and the states it stored (exact store)."""
+    opts = SearchOptions(keep_going=True, **options)
+    limits = Limits(max_states=opts.max_states)
+    search = Search(model, opts.strategy, limits, True, None, opts.deadlock, por=opts.por)
+    result = OneProcess(opts).run(search)
+    return result, frozenset(search.exact_store().states)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    systems(faults=True, found=True),
+    st.sampled_from(["bfs", "dfs"]),
+    st.booleans(),
+    st.sampled_from([1, 3, 2048]),
+)
+def test_under_faults_and_with_reads_found_verdicts_agree_on_random_systems(
+    model: RandomSystem, strategy: str, deadlock: bool, learn: int
+) -> None:
+    """Random systems with fault budgets (crashes, restarts, kills, partitions, cuts, heals,
+    mends, drops, duplicates), nodes that hear nodedown and DOWN, and properties that do
+    not declare what they read (read as the state asks): the same verdicts with and without
+    the reduction, every reduced state one of the full search's, every trace a run. It
+    learns what properties read over ``learn`` states (the sample, here shortened), and
+    never gives up (``PAYS`` 0), so that it reduces wherever it may."""
+    full, everything = _searched(model, strategy=strategy, deadlock=deadlock, max_states=5_000)
+    assume(full.complete)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(por_module, "SAMPLE", learn)
+        patch.setattr(por_module, "PAYS", 0.0)
+        reduced, kept = _searched(model, strategy=strategy, deadlock=deadlock, por=True)
+    assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
+    assert reduced.complete and kept <= everything
+    assert reduced.distinct == len(kept)
     for prop in reduced.properties:  # every trace is a run of the model
         if prop.trace is not None:
             again = replay(model, prop.trace.path)
@@ -209,14 +253,69 @@ def test_a_step_that_a_property_sees_is_never_left_for_later() -> None:
     assert reduced.distinct == full.distinct == 4
 
 
-def test_under_faults_every_step_is_expanded() -> None:
+def test_under_faults_it_reduces_and_says_why_when_it_does_not() -> None:
+    # A crash may touch every node (the default talks_to), so while its budget lasts
+    # nothing is left out; on this small model that is every state, and it says so.
     model = TaggedReply(crashes=1)
-    assert expands_everything(model) == "faults: crashes=1"
+    assert expands_everything(model) is None
     full, reduced = check(model, keep_going=True), check(model, keep_going=True, por=True)
     assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated) == (30, 71)
     assert full.warnings == ()
     assert reduced.warnings == (
-        "--por reduced nothing (faults: crashes=1): every step was expanded",
+        "--por reduced nothing: at no state could it leave a step out (one node acts at a "
+        "time, or another may send first, or a property sees the steps, or a fault may "
+        "touch them)",
+    )
+
+
+class _Counts(Actor[int]):
+    """Starts at ``start`` and counts up on its timer until ``stop``."""
+
+    def __init__(self, start: int, stop: int) -> None:
+        self.start, self.stop = start, stop
+
+    def init(self, me: str, out: Out) -> int:
+        out.set_timer("t")
+        return self.start
+
+    def on_timeout(self, me: str, state: int, timer: Hashable, out: Out) -> int:
+        if state + 1 < self.stop:
+            out.set_timer("t")
+        return state + 1
+
+
+class _ReadsLater(ActorSystem):
+    """``a`` counts 0, 1, 2; ``b`` 4, 5. The property reads ``b`` only once ``a`` is at 2:
+    it fails at (2, 4) alone."""
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        return {"a": _Counts(0, 2), "b": _Counts(4, 5)}
+
+    def talks_to(self) -> Mapping[str, Collection[str]] | None:
+        return {}
+
+    @always
+    def a_small_or_b_done(self, w: World) -> bool:
+        return bool(self.state_of(w, "a") < 2 or self.state_of(w, "b") == 5)
+
+
+def test_reads_found_while_searching_start_the_search_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Learning over the first state only, the property read a alone: from (1, 4), b's
+    # step goes first (invisible), and (2, 4) would never be reached. At (2, 5) the
+    # property reads b: the search starts over with b read, and finds the violation.
+    monkeypatch.setattr(por_module, "SAMPLE", 1)
+    full = check(_ReadsLater(), keep_going=True)
+    reduced = check(_ReadsLater(), keep_going=True, por=True)
+    assert full.status("a_small_or_b_done") == reduced.status("a_small_or_b_done") == "violated"
+    assert reduced.distinct == full.distinct == 6
+    assert reduced.warnings == (
+        "--por started the search over 1 time: a_small_or_b_done read more of the world "
+        "than in the states it had learnt from",
+        "--por reduced nothing: at no state could it leave a step out (one node acts at a "
+        "time, or another may send first, or a property sees the steps, or a fault may "
+        "touch them)",
     )
 
 
@@ -228,7 +327,9 @@ def test_a_reduction_that_reduces_nothing_says_why_in_one_line(
     )
     assert run.code == 0
     assert run.err.splitlines()[-1] == (
-        "warning: --por reduced nothing (faults: crashes=1): every step was expanded"
+        "warning: --por reduced nothing: at no state could it leave a step out (one node "
+        "acts at a time, or another may send first, or a property sees the steps, or a "
+        "fault may touch them)"
     )
 
 
@@ -260,7 +361,8 @@ def test_a_reduction_that_left_nothing_out_says_so() -> None:
     assert (reduced.distinct, reduced.generated) == (6, 6)
     assert reduced.warnings == (
         "--por reduced nothing: at no state could it leave a step out (one node acts at a "
-        "time, or another may send first, or a property sees the steps)",
+        "time, or another may send first, or a property sees the steps, or a fault may "
+        "touch them)",
     )
 
 
@@ -274,10 +376,10 @@ def test_a_reduction_that_does_not_pay_stops_after_the_sample(
     full = check(model, keep_going=True)
     declined = check(model, keep_going=True, por=True)
     assert (full.distinct, full.generated) == (1394, 4927)
-    assert (declined.distinct, declined.generated) == (1391, 4825)
+    assert (declined.distinct, declined.generated) == (1394, 4927)  # started over
     assert declined.warnings == (
         "--por left out 16% of the steps of the first 100 states, too few to pay for "
-        "itself: every step was expanded from there on",
+        "itself: every step was expanded (the search started over)",
     )
     assert [p.status for p in declined.properties] == [p.status for p in full.properties]
     paying = check(UntaggedReply(calls=6), keep_going=True, por=True)
@@ -613,3 +715,14 @@ def test_the_cli_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert run.code == 1
     assert run.out.startswith("UntaggedReply (calls=2): 9 distinct states, 9 generated")
+
+
+def test_a_checkpoint_needs_declared_reads(tmp_path: Any) -> None:
+    # Reads found by tracing may start the search over, which a checkpoint cannot resume.
+    with pytest.raises(UsageError) as info:
+        check(ReplicatedGCounter(), por=True, safety_only=True, checkpoint=tmp_path / "c")
+    assert str(info.value) == (
+        "--por learns what properties without reads= read, and may start the search over, "
+        "which a checkpoint cannot resume: declare reads on same_updates_same_state, "
+        "converged_when_quiet (or leave out --checkpoint)"
+    )

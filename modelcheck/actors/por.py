@@ -13,20 +13,29 @@ Applies to (otherwise refused, or falling back to every step):
   liveness properties (refused otherwise), with one process per node (``actors()``; a
   ``cluster()`` system falls back to every step: the argument below is about nodes, and
   treating a node's processes together is left for later);
-- without fault budgets (crashes, restarts, partitions, cuts, heals, drops, duplicates):
-  with any, every step is expanded (:func:`fallback_reason` says why), since a fault
-  touches every node and spends a budget the other faults share;
-- where no process exits, nobody links, spawns or registers (``out.stop``, ``out.kill``,
-  ``out.link``, ``out.spawn``, ``out.register``): found while searching, that is a model
-  error with the trace that reached it (run without ``por``);
-- when every safety property declares the nodes it reads (``@always(reads=...)``,
-  :attr:`~modelcheck.Property.reads`); while one does not, every step is expanded.
+- where no step of a node exits, links, spawns, registers or disconnects (``out.stop``,
+  ``out.kill``, ``out.link``, ``out.spawn``, ``out.register``, ``out.disconnect``): found
+  while searching, that is a model error with the trace that reached it (run without
+  ``por``). Faults (crashes, restarts, kills, partitions, cuts, heals, mends, drops,
+  duplicates) and the runtime signals they cause are supported.
+
+What properties read: declared (``@always(reads=...)``), or else found by tracing. While
+some property has no ``reads``, the first :data:`SAMPLE` states expand every step and each
+such property is judged on a view of the world that writes down what it fetches (which
+node states, which world fields); from there on it is judged on a view holding only what
+it was found to read (the set ``D``). A judgement that fetches more traces the property on
+the world itself, adds what it read to ``D`` and starts the search over
+(:class:`~modelcheck.explore.reductions.Restart`): ``D`` only grows, so this ends. Reads
+taken from some states only would be unsound on their own (``a == 0 or b == 5`` reads
+``a`` alone while ``a`` is 0, and leaving ``b``'s step for later loses ``(1, 4)``); held
+to ``D`` by the views, they are not: see "Why it is sound".
 
 Whenever it expands every step, the result says why in one line (a warning). And it
-weighs itself: over the first :data:`SAMPLE` states, if it left out fewer than
-:data:`PAYS` of the steps, the cost of choosing the sets would outweigh what they save,
-so it expands every step from there on and says so (sound: any state may expand every
-step; the properties are still judged on their views, since earlier states were reduced).
+weighs itself: over the first :data:`SAMPLE` states, if it left out (or, while learning,
+would have left out) fewer than :data:`PAYS` of the steps, the cost of choosing the sets
+would outweigh what they save: it expands every step from there on, the properties judged
+plainly, and if it had reduced a state the search starts over, so that the counts are the
+full search's and no state pays for the reduction after the sample.
 
 What a model declares, and how it is held to it:
 
@@ -42,15 +51,29 @@ What a model declares, and how it is held to it:
   the property catches it. What the view hands out are the world's own values, so a
   judgement that touches nothing is the property's answer on the world itself.
 
-Why it is sound. Fault-free and with no exits or links, a step belongs to one node ``k``
-(a delivery to ``k``, a signal to ``k``, a timer of ``k``): it runs ``k``'s handler on
-``k``'s state and its input (the head of one channel into ``k``, a signal, a timer) and
-changes only ``k``'s state, timers, monitors and subscription, pops that input and appends
-to channels out of ``k`` (every node is up: a send always lands in its channel). Steps of
-two nodes commute: their states, timers, monitors and subscriptions are apart, and they
-share at most a channel one appends to and the other pops from the head, which is
-non-empty if the pop is possible. A handler is a function of its inputs, so a step has the
+Why it is sound (the conditions C0-C3 of ample sets). A step of one node ``k`` (a delivery
+to ``k``, a signal to ``k``, a timer of ``k``) runs ``k``'s handler on ``k``'s state and
+its input (the head of one channel into ``k``, the head of one of its signal queues, a
+timer) and changes only ``k``'s state, timers, monitors and subscription, pops that input
+and appends to channels out of ``k``; a send to a node that is down or cut off is dropped,
+one across a connection that is down brings it up (``nodeup`` to subscribers on both
+sides). Steps of two nodes commute: their states, timers, monitors and subscriptions are
+apart, they share at most a channel (or a signal queue) one appends to and the other pops
+from the head, non-empty if the pop is possible, and two that bring one connection up do
+it once whichever goes first. A handler is a function of its inputs, so a step has the
 same effect wherever its node's state and input are the same.
+
+Faults are never in a reduced set (so two faults are never commuted, and a budget, a
+counter every fault of its kind spends, needs no more care: a fault that disables another
+of its budget is simply never left for later). A fault is dependent on what it touches, and
+a reduced set may hold no step of a node that a fault still within its budget may touch,
+now or after steps of other nodes (:meth:`PartialOrder._hit`): a crash, restart or kill
+of ``x`` touches ``x``, the nodes ``x`` may send to (their channels from ``x`` are
+flushed, or filled by its ``init``), those that may send to ``x`` (their sends are dropped
+or delivered), and the nodes that hold monitors or subscriptions or set them (signals); a
+partition, a drop or a duplicate may touch every node; a cut the ends of the links not yet
+cut; a heal or a mend the ends of the links cut. Deliveries and timers of the other nodes
+still commute with every fault: a fault does not change their state, inputs or sends.
 
 At a state ``s``, for a seed node, ``K`` is closed under: if a node ``m`` outside ``K``
 may act before any node of ``K`` does (it has a step, or a node that may act may send to
@@ -59,23 +82,35 @@ empty (on the unordered network: at all), then ``m`` is in ``K``. Then on every 
 ``s`` made of steps of nodes outside ``K``, no step of ``K`` is enabled or disabled (only
 ``k`` pops its channels and sets its timers; no one can put a message at the head of an
 empty channel into ``K``), and each of ``K``'s steps commutes with every step of the path:
-the steps of ``K`` enabled at ``s`` form a persistent set. Of the seeds, the one with the
+the steps of ``K`` enabled at ``s`` form a persistent set. A connection down between ``m``
+and ``k`` counts as an empty channel (``m``'s send brings it up, with ``nodeup`` into
+``k``'s signal queue), and no node a fault may touch is in ``K`` (above), so no fault on
+the path enables, disables or changes a step of ``K`` either. Of the seeds, the one with the
 fewest steps is taken (the first in node order on a tie), if it leaves any step out.
 
-Visibility: a reduced set may hold only steps that no property can see: a step of a node
-that no property reads, or one that leaves its node's state equal (it does so wherever it
-is taken, its inputs being the same). Properties are judged on the view above, on which a
-step of ``K`` changes nothing, so "this property fails here" (or "touches what it may not
-read") is the same before and after it. Cycles: if a step of the reduced set leads to a
-state expanded already (breadth-first: one numbered no later than this one; depth-first
-and the fingerprint store: one stored), every step is expanded. On a cycle of the reduced
+Visibility (C2): a reduced set may hold only steps that no property can see: a step of a
+node whose state no property reads, or one that leaves its node's state equal, and that
+changes no world field a property reads (it does so wherever it is taken after steps of
+other nodes: its inputs are the same, and whom its sends reach changes only by faults that
+touch it). Properties are judged on views holding only ``D`` (declared or found), on which
+a step of ``K`` changes nothing, so "this property fails here" (or "fetches more than
+``D``") is the same before and after it. So the argument below shows that a judgement
+outside ``D`` reachable in the full graph is reached in the reduced one too: a search that
+ends without one has every judgement of the full graph a function of ``D``; one that meets
+one starts over with a larger ``D``. The states expanded in full while learning are judged
+on the world itself, and ``D`` holds what they read.
+
+Cycles (C3): if a step of the reduced set leads to a state expanded already (breadth-first:
+one numbered no later than this one; depth-first and the fingerprint store: one stored),
+every step is expanded. On a cycle of the reduced
 graph, the state expanded last sees its successor on the cycle expanded already (or is
 it), so every cycle has a fully expanded state.
 
 Take a path of the full graph from a state ``c`` of the reduced graph to a state where a
 property fails (or holds, for ``sometimes``), or ending in a step the reduction refuses
-(an exit, a link, a send outside ``talks_to``), the first such. If ``c`` is fully
-expanded, its first step is in the reduced graph. Otherwise, if the path has a step of
+(an exit, a link, a send outside ``talks_to``), the first such (C0, C1: a reduced set is
+never empty, and no path of steps outside it meets a step dependent on it). If ``c`` is
+fully expanded, its first step is in the reduced graph. Otherwise, if the path has a step of
 ``K``, the first one was enabled at ``c`` and commutes to the front: a path one step
 shorter from a successor in the reduced graph. If not, any step ``a`` of ``K`` commutes
 with the whole path and its end ``e``: from ``a(c)`` the same path ends in ``a(e)``, which
@@ -92,25 +127,36 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, UsageError
+from modelcheck.explore.reductions import Restart
 from modelcheck.properties import ALWAYS, SOMETIMES, Property
 from modelcheck.trace import Step, Trace, call_model
 
-from .system import BUDGETS, DEAD, ActorSystem, World
-from .world import MASK, SHIFT
+from .rules import CRASHES, CUTS, DROPS, DUPLICATES, HEALS, KILLS, MENDS, PARTITIONS, RESTARTS
+from .system import DEAD, ActorSystem, World
+from .world import MASK, SHIFT, Procs, get
 
 __all__ = ["PartialOrder", "expands_everything", "fallback_reason"]
 
-#: The states after which the reduction weighs what it left out (see ``PartialOrder.note``).
+#: The states after which the reduction weighs what it left out (see ``PartialOrder.note``);
+#: while some property has no ``reads``, the states it expands in full to learn what the
+#: properties read (tracing them) before it reduces.
 SAMPLE = 2048
 #: Below this share of the steps left out over the sample, it stops reducing: what it
 #: costs a state (the persistent sets, the views) would outweigh the states it saves.
 PAYS = 0.4
 
-#: World fields a property with ``reads`` may read besides its nodes' states: in a
-#: fault-free run where no process exits and nobody links, no step changes them.
+#: World fields a property with ``reads`` may read besides its nodes' states: no step of
+#: one node changes them but ``procs`` (a connection coming back up), and a step that
+#: changes one is visible to such a property.
 _STABLE_FIELDS = frozenset({"links", "down", "cut", "durable", "used", "procs"})
+_STABLE_MASK = sum(1 << i for i, field in enumerate(World._fields) if field in _STABLE_FIELDS)
 # Fields read by position on the hot path.
-assert World._fields[1:3] == ("chans", "sysq") and World._fields[5] == "links"
+assert World._fields[1:3] == ("chans", "sysq") and World._fields[4:7] == (
+    "monitors",
+    "links",
+    "subs",
+)
+assert World._fields[10:] == ("used", "procs")
 
 #: How the other fields are named in errors.
 _FIELD_WORDS = {
@@ -123,37 +169,24 @@ _FIELD_WORDS = {
 
 
 def fallback_reason(model: ActorSystem) -> str | None:
-    """Why ``por=True`` expands every step of ``model`` (its fault budgets), or None.
+    """Why ``por=True`` expands every step of ``model``, or None.
 
     >>> from modelcheck.actors import Actor
     >>> class Two(ActorSystem):
     ...     def actors(self):
     ...         return {"a": Actor(), "b": Actor()}
     >>> fallback_reason(Two()), fallback_reason(Two(crashes=1, drops=2))
-    (None, 'faults: crashes=1, drops=2')
+    (None, None)
     """
-    budgets = [f"{b}={model.params[b]}" for b in BUDGETS if model.params[b]]
-    if budgets:
-        return f"faults: {', '.join(budgets)}"
     if not model.named:
         return "processes on nodes (cluster()): the reduction treats one process per node"
     return None
 
 
 def expands_everything(model: ActorSystem) -> str | None:
-    """Why ``por=True`` would expand every step of ``model`` (its fault budgets, or safety
-    properties that do not declare ``reads``), or None when it may reduce."""
-    why = fallback_reason(model)
-    if why is None:
-        undeclared = [
-            p.name for p in model.properties() if p.kind in (ALWAYS, SOMETIMES) and p.reads is None
-        ]
-        why = _no_reads(undeclared) if undeclared else None
-    return why
-
-
-def _no_reads(names: list[str]) -> str:
-    return f"properties without reads: {', '.join(names)}"
+    """Why ``por=True`` would expand every step of ``model`` whatever it finds, or None
+    when it may reduce (fault budgets and properties without ``reads`` no longer stop it)."""
+    return fallback_reason(model)
 
 
 class _Touched(BaseException):
@@ -302,7 +335,7 @@ class _Watched(tuple[Any, ...]):
     __slots__ = ()
     _allowed: int = 0
     _messages: tuple[str, ...] = ()
-    _watch: _Watch
+    _watch: Any  # a _Watch, or a _Log when it traces
 
     def _check(self, i: int) -> None:
         if not self._allowed >> i & 1:
@@ -364,9 +397,44 @@ def _touching_field(watch: _Watch, message: str) -> property:
     return property(get)
 
 
+class _Log:
+    """What a traced judgement fetched: a bit per item (node state, or world field)."""
+
+    __slots__ = ("mask",)
+
+    def __init__(self) -> None:
+        self.mask = 0
+
+    def touch(self, i: int) -> None:
+        self.mask |= 1 << i
+
+
+def _recording_field(log: _Log, i: int) -> property:
+    def get(self: Any) -> Any:
+        log.mask |= 1 << i
+        return tuple.__getitem__(self, i)
+
+    return property(get)
+
+
+def _grew(old: Any, new: Any) -> bool:
+    """Whether a step of one node changed the processes' table in a way the reduction does
+    not support: spawned or registered a process, or dropped a connection (disconnect)."""
+    if not new or new is old:
+        return False
+    base = old if old else Procs()
+    return bool(
+        new.spawned != base.spawned
+        or new.names != base.names
+        or new.serials != base.serials
+        or new.apart & ~base.apart
+    )
+
+
 class PartialOrder:
     """The reduction for one search: :meth:`actions` replaces ``model.actions`` and
-    :meth:`predicate` each safety property's predicate.
+    :meth:`predicate` each safety property's predicate (the search asks again through
+    ``on_switch`` whenever the way to judge them changes).
 
     ``closes_cycle(state, succ)`` says whether a step may close a cycle of the reduced
     graph: ``succ`` was expanded before ``state`` (or is ``state``), or, where the search
@@ -403,14 +471,20 @@ class PartialOrder:
         self.into = [
             sum(1 << m for m in range(n) if m != k and self.out[m] >> k & 1) for k in range(n)
         ]
+        self.budget: tuple[int, ...] = model.budget
+        self.any_faults = any(self.budget)
+        #: Per node: itself, whom it may send to, who may send to it (what a crash or a
+        #: restart of it touches, with the nodes that watch others).
+        self._around = [1 << x | self.out[x] | self.into[x] for x in range(n)]
+        #: Declared reads: a bit per node.
         self.reads: dict[str, int] = {}
-        visible = 0
-        undeclared = []
+        #: Reads found by tracing, for properties without ``reads``: (nodes, world fields).
+        self.found: dict[str, tuple[int, int]] = {}
         for prop in properties:
             if prop.kind not in (ALWAYS, SOMETIMES):
                 continue
             if prop.reads is None:
-                undeclared.append(prop.name)
+                self.found[prop.name] = (0, 0)
                 continue
             mask = 0
             for node in prop.reads:
@@ -421,23 +495,41 @@ class PartialOrder:
                     )
                 mask |= 1 << self.index[node]
             self.reads[prop.name] = mask
-            visible |= mask
-        #: Nodes some property reads: their steps are visible unless they leave the state.
-        self.visible = visible
-        if self.why_not is None and undeclared:
-            self.why_not = _no_reads(undeclared)
-        #: Whether this search reduces (at all, or still: see ``note``).
-        self.reduce = self.why_not is None
+        #: The properties whose reads it learns (names, for messages), or "".
+        self.learns = ", ".join(self.found)
+        #: Whether it may still reduce (see ``note``).
+        self.active = self.why_not is None
+        #: Whether it is still learning what properties read (every step expanded).
+        self.learning = self.active and bool(self.found)
         #: One line on what the reduction did not do, for the result's warnings, or None.
         self.note: str | None = None
         if self.why_not is not None:
             self.note = f"--por reduced nothing ({self.why_not}): every step was expanded"
-        self._closures: dict[tuple[int, int], tuple[int, ...]] = {}
+        #: Called when the way to judge the properties changes (the search sets it).
+        self.on_switch: Callable[[], None] = lambda: None
+        self.visible = 0
+        self.visible_fields: tuple[int, ...] = ()
+        self._see()
+        self._closures: dict[tuple[int, int, bool], tuple[int, ...]] = {}
         self._inits_vetted = False
         self._reduced_any = False  # whether some state left a step out
         self._expanded = 0  # states expanded, while sampling
         self._all_steps = 0  # and their steps
-        self._kept_steps = 0  # and the steps kept
+        self._kept_steps = 0  # and the steps kept (or that it would keep, while learning)
+        self._restarts: list[str] = []  # the properties that read more than it had learnt
+
+    def _see(self) -> None:
+        """What some property reads: the nodes whose state changes are visible, and the
+        world fields whose changes are."""
+        nodes = fields = 0
+        for mask in self.reads.values():
+            nodes |= mask
+            fields |= _STABLE_MASK
+        for found_nodes, found_fields in self.found.values():
+            nodes |= found_nodes
+            fields |= found_fields
+        self.visible = nodes
+        self.visible_fields = tuple(i for i in range(1, len(World._fields)) if fields >> i & 1)
 
     def _topology(self) -> tuple[list[int], frozenset[int] | None]:
         """Each node's out-neighbours as a bitmask, and the allowed channels (None: all)."""
@@ -466,20 +558,101 @@ class PartialOrder:
     # -- the properties ---------------------------------------------------------------------
 
     def predicate(self, prop: Property) -> Callable[[Any], Any]:
-        """``prop``'s predicate as the reduced search must judge it: on a view of the world
-        holding only what its ``reads`` declares (unchanged when nothing is reduced).
+        """``prop``'s predicate as the search must judge it now: unchanged when nothing is
+        (or will be) reduced; traced while the reduction learns what it reads; else on a
+        view of the world holding only what it reads (declared, or found).
 
         The view's tuples (the world, its node states) hand out only what the property may
         read: fetching anything else (another node's state, the messages in flight...) in
-        any way is a model error, even where the property would only have compared it by
-        identity (``is``), asked its type or caught the error. So the answer is a function
-        of the declared nodes' states and the stable fields alone, which steps of other
-        nodes do not change: the reduction keeps every verdict of it, and it is the
-        property's own answer on the real world."""
+        any way is noticed, even where the property would only have compared it by
+        identity (``is``), asked its type or caught the error. With ``reads`` declared,
+        that is a model error; with reads found, it means the property reads more than the
+        reduction had found: it traces the property on the world itself, adds what it read
+        and starts the search over (:class:`~modelcheck.explore.reductions.Restart`). So
+        every judgement of a search that ends is a function of what the reduction took as
+        the property's reads, which steps it leaves for later do not change."""
         pred = prop.predicate
-        if not self.reduce or prop.reads is None:
+        if not self.active or prop.kind not in (ALWAYS, SOMETIMES):
             return pred
-        names, read = self.model.node_names, self.reads[prop.name]
+        if prop.reads is None:
+            if self.learning:
+                return self._tracing(prop)
+            nodes, fields = self.found[prop.name]
+            return self._viewed(prop, nodes, fields | 1, learnt=True)
+        return self._viewed(prop, self.reads[prop.name], _STABLE_MASK | 1, learnt=False)
+
+    def _tracer(self, prop: Property) -> Callable[[World], tuple[Any, int, int]]:
+        """``prop`` judged on a view of the world that writes down what it fetches: (the
+        answer, a bit per node state fetched, a bit per world field fetched)."""
+        pred = prop.predicate
+        nodes_log, fields_log = _Log(), _Log()
+        fields = World._fields
+        states_type = type(
+            "TracedStates",
+            (_Watched,),
+            {
+                "__slots__": (),
+                "_allowed": 0,
+                "_messages": tuple(range(len(self.model.boot_node))),
+                "_watch": nodes_log,
+            },
+        )
+        attrs: dict[str, Any] = {
+            "__slots__": (),
+            "_allowed": 1,  # the states: a traced tuple of them
+            "_messages": tuple(range(len(fields))),
+            "_watch": fields_log,
+        }
+        for i in range(1, len(fields)):
+            attrs[fields[i]] = _recording_field(fields_log, i)
+        view_type = type("TracedWorld", (_WatchedWorld,), attrs)
+        new = tuple.__new__
+
+        def traced(w: World) -> tuple[Any, int, int]:
+            nodes_log.mask = fields_log.mask = 0
+            answer = pred(new(view_type, (new(states_type, w[0]), *w[1:])))
+            return answer, nodes_log.mask, fields_log.mask & ~1
+
+        return traced
+
+    def _tracing(self, prop: Property) -> Callable[[World], Any]:
+        """``prop``'s predicate, traced: what it reads is added to what it was found to."""
+        traced, name, found = self._tracer(prop), prop.name, self.found
+
+        def judged(w: World) -> Any:
+            answer, nodes, fields = traced(w)
+            old_nodes, old_fields = found[name]
+            if nodes & ~old_nodes or fields & ~old_fields:
+                found[name] = (old_nodes | nodes, old_fields | fields)
+                self._see()
+            return answer
+
+        return judged
+
+    def _learn_more(self, prop: Property, w: World, read: int, allowed: int) -> NoReturn:
+        """``prop`` read, at ``w``, more than its view held (the nodes ``read``, the fields
+        ``allowed``): trace it there, add what it read, and start the search over."""
+        _, nodes, fields = self._tracer(prop)(w)
+        if not (nodes & ~read or fields & ~allowed):
+            raise ModelError(
+                f"property '{prop.name}' read something on a view of a world that it does not "
+                "read on the world itself: a property must be a function of the world",
+                self.trace_of(w),
+            )
+        old_nodes, old_fields = self.found[prop.name]
+        self.found[prop.name] = (old_nodes | nodes, old_fields | fields)
+        self._see()
+        self._restarts.append(prop.name)
+        self._reduced_any = False
+        raise Restart
+
+    def _viewed(
+        self, prop: Property, read: int, allowed: int, learnt: bool
+    ) -> Callable[[Any], Any]:
+        """``prop``'s predicate on a view of the world holding the states of the nodes in
+        ``read`` and the fields in ``allowed`` (bit 0: the states), and nothing else."""
+        pred = prop.predicate
+        names = self.model.node_names
         declared = f"reads={prop.reads!r}"
         watch = _Watch()
         node_words = tuple(
@@ -493,8 +666,7 @@ class PartialOrder:
             f"{declared}: a property with reads may read only those nodes' states"
             for field in fields
         )
-        keep = [i for i, field in enumerate(fields) if field in _STABLE_FIELDS]
-        allowed = sum(1 << i for i in [0, *keep])  # the states (watched), the stable fields
+        keep = [i for i in range(1, len(fields)) if allowed >> i & 1]
         world_attrs: dict[str, Any] = {
             "__slots__": (),
             "_allowed": allowed,
@@ -532,7 +704,9 @@ class PartialOrder:
                 if not touched:
                     raise
                 answer = None
-            if touched:  # raised, or caught by the property: a model error either way
+            if touched:  # raised, or caught by the property
+                if learnt:
+                    self._learn_more(prop, w, read, allowed)
                 raise ModelError(touched[0], trace_of(w)) from None
             return answer
 
@@ -542,80 +716,114 @@ class PartialOrder:
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
         """The steps of ``w`` to explore: a persistent, invisible subset when one exists
-        and none of its successors closes a cycle, else all of them."""
+        and none of its successors closes a cycle, else all of them (all of them while it
+        learns what the properties read)."""
         succs = self.model.actions(w)
-        if not self.reduce:
+        if not self.active:
             return succs
         if self._expanded < SAMPLE:
-            kept = self._reduced(w, succs)
+            learning = self.learning
+            kept = self._reduced(w, succs, learning)
             self._expanded += 1
             self._all_steps += len(succs)
             self._kept_steps += len(kept)
             if self._expanded == SAMPLE:
                 self._weigh()
-            return kept
-        return self._reduced(w, succs)
+            return succs if learning else kept
+        return self._reduced(w, succs, False)
 
     def _weigh(self) -> None:
-        """At the end of the sample: stop reducing if it left out too few steps to pay
-        for itself (sound: a state may always expand every step; the properties are still
-        held to their reads)."""
+        """At the end of the sample: stop reducing if it left out (or, while learning,
+        would have left out) too few steps to pay for itself, so that the properties are
+        judged as they are from there on; if it did reduce, the search starts over without
+        it. Else, if it was learning, reduce from here on."""
         left_out = 1 - self._kept_steps / self._all_steps if self._all_steps else 0.0
         if left_out < PAYS:
-            self.reduce = False
+            self.active = False
+            would = "would leave" if self.learning else "left"
             self.note = (
-                f"--por left out {left_out:.0%} of the steps of the first {SAMPLE:,} states, "
-                "too few to pay for itself: every step was expanded from there on"
+                f"--por {would} out {left_out:.0%} of the steps of the first {SAMPLE:,} "
+                "states, too few to pay for itself: every step was expanded"
             )
+            if self._reduced_any:
+                self.note += " (the search started over)"
+                raise Restart
+            self.on_switch()
+        elif self.learning:
+            self.learning = False
+            self.on_switch()
 
-    def _reduced(self, w: World, succs: list[tuple[Any, World]]) -> list[tuple[Any, World]]:
+    def _reduced(
+        self, w: World, succs: list[tuple[Any, World]], learning: bool
+    ) -> list[tuple[Any, World]]:
         """The persistent, invisible subset of ``succs`` (the steps of ``w``) to explore,
         or all of them."""
         if not self._inits_vetted:
             self._vet_inits()
         index, allowed, n = self.index, self.allowed, self.n
-        visible, states = self.visible, w[0]
+        visible, visible_fields, states = self.visible, self.visible_fields, w[0]
+        monitors, subs = w[4], w[6]
         nodes: list[int] = []
         steps = [0] * n  # how many steps each node has
         active = 0
         seen = 0  # the nodes with a step that a property may see
+        watchy = 0  # the nodes whose steps set monitors or subscribe
+        faults = 0
         for choice, (label, nxt) in enumerate(succs):
             kind = label[0]
             if kind == "deliver":
                 i = index[label[2]]
             elif kind == "signal" or kind == "timeout":
                 i = index[label[1]]
-            else:  # not one node's step (a fault): never here, since faults fall back
-                return succs
-            # Only the node that acts can exit, link or send (fault-free).
-            if nxt[0][i] is DEAD or nxt[5] or nxt[2] or nxt[11]:  # exit, links, signals, spawn
-                self._refuse(w, choice, label, nxt)
+            else:  # a fault: never in a reduced set (see the module's docstring)
+                faults += 1
+                nodes.append(-1)
+                if kind == "restart" and allowed is not None:
+                    self._held_to_talks_to(w, choice, label, nxt, index[label[1]])
+                continue
+            if nxt[0][i] is DEAD or nxt[5] or (nxt[11] is not w[11] and _grew(w[11], nxt[11])):
+                self._refuse(w, choice, label, nxt, i)  # an exit, a link, a spawn...
             if allowed is not None:
-                for k, _ in nxt[1]:
-                    if k not in allowed:
-                        self._refuse(w, choice, label, nxt)
+                self._held_to_talks_to(w, choice, label, nxt, i)
+            if nxt[4] is not monitors or nxt[6] != subs:
+                watchy |= 1 << i
             nodes.append(i)
             steps[i] += 1
             active |= 1 << i
-            if visible >> i & 1 and not seen >> i & 1:
+            if not seen >> i & 1:
                 # A step of a node some property reads is seen unless it leaves the
                 # node's state equal: then it does so wherever it is taken (its inputs are
-                # the same there), and properties see nothing else of the world.
-                new, old = nxt[0][i], states[i]
-                if new is not old and new != old:
-                    seen |= 1 << i
-        if not active & (active - 1):  # one node acts (or none): nothing to leave out
-            return succs
+                # the same there). The same for the world's fields a property reads.
+                if visible >> i & 1:
+                    new, old = nxt[0][i], states[i]
+                    if new is not old and new != old:
+                        seen |= 1 << i
+                for f in visible_fields:
+                    new, old = nxt[f], w[f]
+                    if new is not old and new != old:
+                        seen |= 1 << i
+                        break
+        if not active or (not faults and not active & (active - 1)):
+            return succs  # one node acts (or none), and no fault: nothing to leave out
         if self.fifo:
             filled = 0
             for k, _ in w.chans:
                 filled |= 1 << ((k >> SHIFT) * n + (k & MASK))
+            procs = w[11]
+            if procs and procs.apart:  # a send across brings the connection up: signals
+                for a in range(n):
+                    for b in range(a + 1, n):
+                        if procs.apart >> (a * n + b) & 1:
+                            filled &= ~(1 << (a * n + b) | 1 << (b * n + a))
         else:
             filled = -1  # on the unordered network a message in flight shields nothing
-        key = (active, filled)
+        key = (active, filled, faults > 0)
         closures = self._closures.get(key)
         if closures is None:
-            closures = self._closures[key] = self._candidates(active, filled)
+            closures = self._closures[key] = self._candidates(active, filled, faults > 0)
+        blocked = seen
+        if self.any_faults:  # (a fault may also come within reach later: a drop, a restart)
+            blocked |= self._hit(w, watchy | subs | self._watchers(monitors))
         best, size = 0, len(succs)
         for closed in closures:
             count = 0
@@ -623,38 +831,101 @@ class PartialOrder:
             while rest:
                 count += steps[(rest & -rest).bit_length() - 1]
                 rest &= rest - 1
-            if count < size and not closed & seen:
+            if count < size and not closed & blocked:
                 best, size = closed, count
         if not best:
             return succs
-        chosen = [succ for succ, i in zip(succs, nodes, strict=True) if best >> i & 1]
+        chosen = [succ for succ, i in zip(succs, nodes, strict=True) if i >= 0 and best >> i & 1]
         closes_cycle = self.closes_cycle
         for _, nxt in chosen:
             if closes_cycle(w, nxt):  # the cycle proviso
                 return succs
-        self._reduced_any = True
+        if not learning:
+            self._reduced_any = True
         return chosen
 
-    def summary(self) -> str | None:
-        """The one line for the result's warnings: why it expanded every step (faults,
-        properties without reads; or at no state could some nodes' steps safely go first;
-        or from the end of the sample on), or None when it reduced."""
-        if self.note is None and not self._reduced_any:
-            return (
-                "--por reduced nothing: at no state could it leave a step out (one node acts "
-                "at a time, or another may send first, or a property sees the steps)"
-            )
-        return self.note
+    def _watchers(self, monitors: frozenset[tuple[int, int]]) -> int:
+        """The nodes that hold a monitor."""
+        found = 0
+        for watcher, _ in monitors:
+            found |= 1 << watcher
+        return found
 
-    def _candidates(self, active: int, filled: int) -> tuple[int, ...]:
-        """The distinct closures of the active nodes, seeded in node order."""
+    def _hit(self, w: World, watchy: int) -> int:
+        """The nodes that a fault still within its budget may touch, at ``w`` or after
+        steps of other nodes: whose state, timers, inputs or sends it may change, or whose
+        steps it may enable or disable (see the module's docstring). ``watchy``: the nodes
+        that hold monitors or subscriptions, or set them in their steps at ``w``."""
+        used, budget, n = w[10], self.budget, self.n
+        everyone = (1 << n) - 1
+        left = [u < b for u, b in zip(used, budget, strict=True)]
+        if left[PARTITIONS] or left[DROPS] or left[DUPLICATES]:
+            return everyone
+        hit = 0
+        cut = w.cut
+        if left[CUTS]:
+            for a in range(n):
+                for b in range(a + 1, n):
+                    if not cut >> (a * n + b) & 1:
+                        hit |= 1 << a | 1 << b
+        if (left[HEALS] or left[MENDS]) and cut:
+            for a in range(n):
+                for b in range(a + 1, n):
+                    if cut >> (a * n + b) & 1:
+                        hit |= 1 << a | 1 << b
+        if left[RESTARTS]:
+            for x in range(n):
+                hit |= self._around[x]
+            hit |= watchy
+        if left[CRASHES]:
+            crashable = self.model._crashable & ~w.down
+            for x in range(n):
+                if crashable >> x & 1:
+                    hit |= self._around[x] | watchy
+        if left[KILLS]:
+            states = w[0]
+            for x in range(n):
+                if states[x] is not DEAD:
+                    hit |= 1 << x | watchy
+        return hit
+
+    def summary(self) -> tuple[str, ...]:
+        """The lines for the result's warnings: why it expanded every step (or from when),
+        and whether it started the search over, and why; none when it simply reduced."""
+        lines = []
+        if self._restarts:
+            names = ", ".join(dict.fromkeys(self._restarts))
+            times = len(self._restarts)
+            lines.append(
+                f"--por started the search over {times} time{'s' if times > 1 else ''}: "
+                f"{names} read more of the world than in the states it had learnt from"
+            )
+        if self.note is not None:
+            lines.append(self.note)
+        elif self.learning:
+            lines.append(
+                f"--por reduced nothing: the search ended within the first {SAMPLE:,} states, "
+                "which it expands in full to learn what properties without reads= read "
+                f"({self.learns})"
+            )
+        elif not self._reduced_any:
+            lines.append(
+                "--por reduced nothing: at no state could it leave a step out (one node acts "
+                "at a time, or another may send first, or a property sees the steps, or a "
+                "fault may touch them)"
+            )
+        return tuple(lines)
+
+    def _candidates(self, active: int, filled: int, faults: bool) -> tuple[int, ...]:
+        """The distinct closures of the active nodes, seeded in node order (all of them
+        too, when there are faults to leave out)."""
         found: list[int] = []
         rest = active
         while rest:
             seed = (rest & -rest).bit_length() - 1
             rest &= rest - 1
             closed = self._closure(seed, active, filled)
-            if closed != active and closed not in found:
+            if (closed != active or faults) and closed not in found:
                 found.append(closed)
         return tuple(found)
 
@@ -698,34 +969,39 @@ class PartialOrder:
             if problem is not None:
                 raise ModelError(problem, Trace((Step(choice, None, w),)))
 
-    def _problem(self, w: World, node: int | None = None) -> str | None:
-        """What in ``w`` the reduction does not support: a message ``talks_to()`` does
-        not allow, an exited process, a link, a runtime signal; or None."""
+    def _problem(
+        self, w: World, node: int | None = None, before: Any = (), before_chans: Any = ()
+    ) -> str | None:
+        """What in ``w`` the reduction does not support (of what node ``node`` did, when
+        given, from a world whose processes' table was ``before``): a message
+        ``talks_to()`` does not allow, an exited process, a link, a spawned or registered
+        process, a connection dropped; or None."""
         if self.allowed is not None:
-            for k, _ in w.chans:
-                if k not in self.allowed:
+            for k, msgs in w.chans:
+                if k not in self.allowed and (
+                    node is None or (k >> SHIFT == node and msgs != get(before_chans, k, ()))
+                ):
                     return self._undeclared(k >> SHIFT, k & MASK)
         names = self.model.node_names
         for i, state in enumerate(w[0]):
-            if state is DEAD:
+            if state is DEAD and (node is None or i == node):
                 return (
                     "partial-order reduction does not support processes that exit, and "
                     f"{names[i]}'s process exits here (out.stop, out.kill or an exit signal): "
                     "run without --por"
                 )
-        if w.procs and w.procs.apart:
-            return (
-                "partial-order reduction does not support disconnecting nodes "
-                "(out.disconnect): run without --por"
-            )
+        procs = w.procs
         if w.links:
             return "partial-order reduction does not support links (out.link): run without --por"
-        if w.sysq:
-            return "partial-order reduction does not support runtime signals: run without --por"
-        if w.procs:
+        if procs and (procs.spawned or procs.names or procs.serials):
             return (
                 "partial-order reduction does not support spawned or registered processes "
                 "(out.spawn, out.register): run without --por"
+            )
+        if procs and procs.apart & ~(before.apart if before else 0):
+            return (
+                "partial-order reduction does not support disconnecting nodes "
+                "(out.disconnect): run without --por"
             )
         return None
 
@@ -737,11 +1013,21 @@ class PartialOrder:
             f"({names[src]} may send to: {', '.join(may) or 'nobody'})"
         )
 
-    def _refuse(self, w: World, choice: int, label: Any, nxt: World) -> NoReturn:
-        """Raise what the step ``w -> nxt`` does that the reduction does not support, with
-        the trace through it (the model is held to what the reduction assumes: every world
-        the search computes is looked at)."""
-        problem = self._problem(nxt)
+    def _held_to_talks_to(self, w: World, choice: int, label: Any, nxt: World, i: int) -> None:
+        """Refuse a step after which node ``i`` has a message in flight that ``talks_to()``
+        does not allow, and that it sent in the step (a kill's ``DOWN`` to a monitor, sent
+        by the fault, is not held to it)."""
+        allowed = self.allowed
+        assert allowed is not None
+        for k, msgs in nxt[1]:
+            if k >> SHIFT == i and k not in allowed and msgs != get(w[1], k, ()):
+                self._refuse(w, choice, label, nxt, i)
+
+    def _refuse(self, w: World, choice: int, label: Any, nxt: World, node: int) -> NoReturn:
+        """Raise what the step ``w -> nxt`` of ``node`` does that the reduction does not
+        support, with the trace through it (the model is held to what the reduction
+        assumes: every world the search computes is looked at)."""
+        problem = self._problem(nxt, node, w.procs, w.chans)
         assert problem is not None
         trace = self.trace_of(w)
         raise ModelError(problem, None if trace is None else trace.extend(choice, label, nxt))

@@ -148,6 +148,7 @@ class Search:
         self.deadlock_pos = next(
             (pos for pos, p in enumerate(self.properties) if p.kind == DEADLOCK), None
         )
+        self._store_kind = store
         self.store: StateStore | FingerprintStore = _make_store(store, strategy)
         # Liveness properties need the graph's edges; safety-only searches never keep them.
         self.liveness = [p for p in self.properties if p.kind in LIVENESS]
@@ -181,6 +182,12 @@ class Search:
         self.stopped: str | None = None
         self.inits: list[Any] = []
         self.checkpoint = checkpoint
+        if checkpoint is not None and self.por is not None and self.por.learns:
+            raise UsageError(
+                "--por learns what properties without reads= read, and may start the search "
+                f"over, which a checkpoint cannot resume: declare reads on {self.por.learns} "
+                "(or leave out --checkpoint)"
+            )
         self.resuming = resume
         self.prior_seconds = 0.0  # time spent before the checkpoint this search resumed
         self.start = time.perf_counter()
@@ -205,12 +212,40 @@ class Search:
             self._closes_cycle,
             self._trace_of,
         )
+        self.por = por
+        por.on_switch = self._judge_for_por
+        self._judge_for_por()
+        self.actions = por.actions
+
+    def _judge_for_por(self) -> None:
+        """The undecided safety properties judged as the reduction asks, now (it changes
+        how as it learns what they read, or when it stops reducing)."""
+        por = self.por
         self.checks = [
             (pos, por.predicate(self.properties[pos]), is_always)
             for pos, _pred, is_always in self.checks
         ]
-        self.actions = por.actions
-        self.por = por
+
+    def restart(self) -> None:
+        """Start the search over with the same options and reductions (which keep what they
+        learnt): a reduction asked for it (:class:`~.reductions.Restart`). The time and
+        the limits run on."""
+        self.store = _make_store(self._store_kind, self.strategy)
+        self.found = {}
+        self.checks = [
+            (pos, p.predicate, p.kind == ALWAYS)
+            for pos, p in enumerate(self.properties)
+            if p.kind in (ALWAYS, SOMETIMES)
+        ]
+        self.deadlock_pos = next(
+            (pos for pos, p in enumerate(self.properties) if p.kind == DEADLOCK), None
+        )
+        if self.por is not None:
+            self._judge_for_por()
+        self.generated = 0
+        self.stopped = None
+        self.inits = []
+        self._depth_known = {}
 
     def _use_steps(self) -> None:
         """Judge the step properties on every step the search computes: the actions are
@@ -645,9 +680,7 @@ class Search:
         if checkpoint is not None and checkpoint.failed:
             found.append(checkpoint.failed)
         if self.por is not None:
-            note = self.por.summary()
-            if note is not None:
-                found.append(note)
+            found.extend(self.por.summary())
         return tuple(found)
 
     def _judge_liveness(self) -> dict[str, Outcome | None]:

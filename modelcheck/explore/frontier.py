@@ -38,6 +38,7 @@ from .compact import run_compact_bfs
 from .dfs import run_dfs
 from .options import SearchOptions
 from .parallel import check_workers, run_parallel
+from .reductions import Restart
 from .simulate import simulate
 from .watchdog import Watch, watchdog
 
@@ -87,7 +88,12 @@ class OneProcess:
             _fewer_collections(),
             watchdog(options.time_limit) as watch,
         ):
-            depth = explore(search)
+            while True:
+                try:
+                    depth = explore(search)
+                    break
+                except Restart:  # a reduction learnt better: the same search, from scratch
+                    search.restart()
         if watch.fired:
             search.stopped = "time-limit"
         return timed_out(search.result(depth), watch)

@@ -9,7 +9,10 @@ takes it as it is:
 - :func:`partial_order`: a persistent, invisible subset of each state's steps
   (:mod:`modelcheck.actors.por`), the properties judged on what they declare they read.
 
-Each refuses, in one line, what it cannot serve.
+Each refuses, in one line, what it cannot serve. A reduction that learns, while searching,
+that the states it has reduced so far were reduced on too small a premise (what a property
+reads, found by tracing it) raises :class:`Restart`: the frontier starts the search over
+with the same reduction, which keeps what it learnt.
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ from modelcheck.trace import Trace
 if TYPE_CHECKING:
     from modelcheck.actors.por import PartialOrder
 
-__all__ = ["partial_order", "symmetric"]
+__all__ = ["Restart", "partial_order", "symmetric"]
+
+
+class Restart(BaseException):
+    """Start the search over: a reduction learnt something that the states reduced so far
+    did not respect (a BaseException, so that the loops' ``except Exception``, which
+    diagnoses model errors, lets it through)."""
+
 
 #: A successor function: a state's (label, successor) pairs in order.
 Actions = Callable[[Any], Any]
