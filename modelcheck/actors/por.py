@@ -844,10 +844,10 @@ class PartialOrder:
             self._reduced_any = True
         return chosen
 
-    def _watchers(self, monitors: frozenset[tuple[int, int]]) -> int:
-        """The nodes that hold a monitor."""
+    def _watchers(self, monitors: frozenset[tuple[int, int, int]]) -> int:
+        """The nodes that hold a monitor (a world's monitors: watcher, target, reference)."""
         found = 0
-        for watcher, _ in monitors:
+        for watcher, *_ in monitors:
             found |= 1 << watcher
         return found
 
