@@ -20,6 +20,7 @@ from modelcheck.actors.actor import (
     Out,
     Pid,
     Signal,
+    Unregistered,
 )
 from modelcheck.actors.system import BUDGETS, DEAD, ActorSystem, World
 from modelcheck.actors.views import MessageFlow, message_flow, node_steps
@@ -40,6 +41,7 @@ __all__ = [
     "Out",
     "Pid",
     "Signal",
+    "Unregistered",
     "World",
     "message_flow",
     "node_steps",

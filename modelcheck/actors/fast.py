@@ -211,6 +211,8 @@ class FastPath(Rules):
                     append(
                         (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
                     )
+        if w[12]:  # messages by name: through the rules (the registry decides who gets one)
+            out.extend(self._named_steps(w, None))
         if timers:
             memo = self._timeouts_memo(procs)
             orders = self._orders

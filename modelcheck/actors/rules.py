@@ -40,8 +40,26 @@ kept) and drops its connections; a restart boots its boot processes again, in a 
 incarnation, connected to every node the network reaches (a restart is also enabled for a
 node that is up but runs no process: as if it rebooted unnoticed).
 
-Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
-when it arrives; a process monitors another at most once (no references); ``spawn`` runs
+Names. A send to ``(name, node)`` on another node travels there addressed by name and
+the name is looked up when it arrives, as on the BEAM (the distribution protocol's
+``REG_SEND`` carries the name, and the receiving node looks it up): whoever holds the name
+then runs ``on_message`` (the new process, if the name was re-registered on the way); if
+nobody does, the message is dropped silently (no error for remote sends), and the step's
+label ends with :class:`~modelcheck.actors.Unregistered`. Such messages travel on one FIFO
+channel per (sender process, ``(name, node)``) (``World.named``). Why that order: OTP
+promises order only between a pair of processes, and the receiver of a send by name is
+not known until it arrives, so nothing is promised between a message by name and one by
+pid, or by another name, even when both end at the same process; and two messages by one
+name from one sender must keep their order, since for as long as the name stays with one
+process they are a pair's messages (real distribution happens to order all of a sender's
+messages to one node: this model allows more orders than one run shows, never fewer, so
+it misses no bug that order would hide). A channel by name is lost with its connection
+(a cut, ``out.disconnect``, either node crashing), like any message between the two
+nodes; a process's exit does not touch it. A send by name to the sender's own node is
+resolved at once, as erts resolves a local name when it sends (the message then waits
+in the channel to that process).
+
+Simplifications, said once: a process monitors another at most once (no references); ``spawn`` runs
 the child's ``init`` within the parent's step; a restarted node connects to every node
 it reaches as it boots.
 """
@@ -77,8 +95,9 @@ from .actor import (
     Out,
     Pid,
     Signal,
+    Unregistered,
 )
-from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put
+from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put, put_named
 
 if TYPE_CHECKING:
     pass
@@ -370,6 +389,8 @@ class Rules:
                     msg,
                 )
                 yield from self._receive(w, log, label, ("chan", k, pos), dst, msg, src)
+        if w.named:
+            yield from self._named_steps(w, log)
         for i, timers in w.timers:
             order = self._orders.get(timers)
             if order is None:
@@ -379,6 +400,33 @@ class Rules:
                 yield from self._run(w, log, fired, ("timer", i, timer), i, "on_timeout", (timer,))
         if self._any_faults:
             yield from self._faults(w, log)
+
+    def _named_steps(
+        self, w: World, log: list[tuple[Any, ...]] | None
+    ) -> Iterator[tuple[Any, World]]:
+        """The messages by name arriving (each channel's first; any one, unordered): the
+        name looked up now, on the node they reached."""
+        procs = w.procs
+        for key, chan in w.named:
+            src, node, name = key
+            j = self._registered(procs, node, name)
+            if (
+                j is not None
+                and w.sysq
+                and self._old_connection_pending(w, j, self._node_of(procs, src))
+            ):
+                continue
+            to = (name, self.node_names[node])
+            for pos in self._choices(chan):
+                msg = chan[pos]
+                label: tuple[Any, ...] = ("deliver", self._addr(procs, src), to, msg)
+                how = ("named", key, pos, j)
+                if j is None:
+                    nxt = Next(w, log)
+                    self._prepare(nxt, how)
+                    yield label + (Unregistered(*to),), nxt.world()
+                else:
+                    yield from self._receive(w, log, label, how, j, msg, src)
 
     def _signal_steps(
         self, w: World, log: list[tuple[Any, ...]] | None
@@ -399,6 +447,12 @@ class Rules:
             nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
             if nxt.log is not None:
                 nxt.log.append(("deliver", k, pos))
+        elif how[0] == "named":
+            key, pos = how[1], how[2]
+            chan = get(nxt.named, key, ())
+            nxt.named = put_named(nxt.named, key, chan[:pos] + chan[pos + 1 :])
+            if nxt.log is not None:
+                nxt.log.append(("deliver", key, pos, how[3]))
         elif how[0] == "sysq":
             k = how[1]
             nxt.sysq = put(nxt.sysq, k, get(nxt.sysq, k, ())[1:], ())
@@ -479,10 +533,15 @@ class Rules:
         for op in ops:
             kind = op[0]
             if kind == SEND:
-                there = self._address_node(op[1])
+                to = op[1]
+                there = self._address_node(to)
                 self._contact(nxt, here, there)
-                j = self._resolve(nxt.procs, op[1])
-                if j is None or not nxt.alive(j):
+                if type(to) is tuple and there != here:  # by name: looked up on arrival
+                    if self._connected(nxt, here, there):
+                        self._post_named(nxt, i, here, there, to[0], op[2])
+                        continue
+                    fate = "lost"
+                elif (j := self._resolve(nxt.procs, to)) is None or not nxt.alive(j):
                     fate = "dead"
                 elif not self._connected(nxt, here, there):
                     fate = "lost"
@@ -627,6 +686,15 @@ class Rules:
                 ("send", k, msg, "queued", self._node_of(procs, i), self._node_of(procs, j))
             )
 
+    def _post_named(
+        self, nxt: Next, i: int, here: int, there: int, name: Hashable, msg: Any
+    ) -> None:
+        """Put ``msg`` into the channel from process ``i`` to ``name`` on node ``there``."""
+        key = (i, there, name)
+        nxt.named = put_named(nxt.named, key, self._enqueue(get(nxt.named, key, ()), msg))
+        if nxt.log is not None:
+            nxt.log.append(("send", key, msg, "queued", here, there))
+
     def _enqueue(self, chan: tuple[Any, ...], msg: Any) -> tuple[Any, ...]:
         if self.fifo:
             return chan + (msg,)
@@ -683,6 +751,9 @@ class Rules:
         for k in list(chans if type(chans) is dict else dict(chans)):
             if self._node_of(procs, k >> SHIFT) == node:
                 nxt.flush(k, "lost")
+        for key, _ in nxt.named:  # (to it, or from it: the connection is gone)
+            if key[1] == node or self._node_of(procs, key[0]) == node:
+                nxt.flush_named(key, "lost")
         for j in peers:
             self._connection_lost(nxt, node, j)
         if dying:
@@ -783,6 +854,9 @@ class Rules:
             ends = {self._node_of(procs, k >> SHIFT), self._node_of(procs, k & MASK)}
             if ends == {a, b}:
                 nxt.flush(k, "lost")
+        for key, _ in nxt.named:
+            if {self._node_of(procs, key[0]), key[1]} == {a, b}:
+                nxt.flush_named(key, "lost")
         if not was_apart:
             self._connection_lost(nxt, a, b)
 
@@ -869,21 +943,45 @@ class Rules:
         for kind, spend in (("drop", DROPS), ("duplicate", DUPLICATES)):
             if used[spend] >= budget[spend]:
                 continue
-            for k, chan in w.chans:
-                for pos in range(len(chan)):
-                    if pos and chan[pos] == chan[pos - 1]:
-                        continue
-                    nxt = Next(w, log)
-                    nxt.spend(spend)
-                    if spend == DROPS:
-                        nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
-                    else:
-                        nxt.set_chan(k, self._enqueue(chan, chan[pos]))
-                    if log is not None:
-                        log.append((kind, k, pos))
-                    src, dst = k >> SHIFT, k & MASK
-                    dropped = (kind, self._addr(w.procs, src), self._addr(w.procs, dst), chan[pos])
-                    yield dropped, nxt.world()
+            yield from self._network_faults(w, log, kind, spend)
+
+    def _network_faults(
+        self, w: World, log: list[tuple[Any, ...]] | None, kind: str, spend: int
+    ) -> Iterator[tuple[Any, World]]:
+        """The network drops, or duplicates, one message in flight: each in turn (the
+        channels between processes, then those by name)."""
+        procs = w.procs
+        for k, chan in w.chans:
+            src, dst = k >> SHIFT, k & MASK
+            to = self._addr(procs, dst)
+            for pos in range(len(chan)):
+                if pos and chan[pos] == chan[pos - 1]:
+                    continue
+                nxt = Next(w, log)
+                nxt.spend(spend)
+                if spend == DROPS:
+                    nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
+                else:
+                    nxt.set_chan(k, self._enqueue(chan, chan[pos]))
+                if log is not None:
+                    log.append((kind, k, pos))
+                yield (kind, self._addr(procs, src), to, chan[pos]), nxt.world()
+        for key, chan in w.named:
+            to = (key[2], self.node_names[key[1]])
+            for pos in range(len(chan)):
+                if pos and chan[pos] == chan[pos - 1]:
+                    continue
+                nxt = Next(w, log)
+                nxt.spend(spend)
+                rest = (
+                    chan[:pos] + chan[pos + 1 :]
+                    if spend == DROPS
+                    else self._enqueue(chan, chan[pos])
+                )
+                nxt.named = put_named(w.named, key, rest)
+                if log is not None:
+                    log.append((kind, key, pos))
+                yield (kind, self._addr(procs, key[0]), to, chan[pos]), nxt.world()
 
     def _all_slots_on(self, w: World, node: int) -> list[int]:
         procs = w.procs

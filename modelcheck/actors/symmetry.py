@@ -9,9 +9,9 @@ A renaming moves everything that names a node consistently: the processes' slots
 node's boot processes trade places with the other node's, spawned ones are re-sorted by
 their renamed pids), node names and pids inside process states, messages, signals, timers
 and durable state (any ``str`` equal to a renamed node's name is that node's name), the
-channel and signal-queue keys, monitors, links, node subscriptions, registered names
-keyed by node, the crashed nodes, the cut links and the connections down. Actor
-instances (behaviours) are left as they are.
+channel and signal-queue keys (and the nodes and names messages by name travel to),
+monitors, links, node subscriptions, registered names keyed by node, the crashed nodes,
+the cut links and the connections down. Actor instances (behaviours) are left as they are.
 
 The representative is chosen exactly: each node of a group gets a signature that renaming
 cannot change (its own processes' states, timers and messages waiting for them, its
@@ -41,7 +41,7 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 
 from .actor import Actor, Pid, Signal
-from .world import MASK, NO_PROCS, SHIFT, World
+from .world import MASK, NO_PROCS, SHIFT, World, name_key
 
 if TYPE_CHECKING:
     from .system import ActorSystem
@@ -223,6 +223,15 @@ class NodeSymmetry:
             else w.links
         )
         durable = tuple(sorted((slot_map[s], value(d)) for s, d in w.durable)) if w.durable else ()
+        named = w.named and tuple(
+            sorted(
+                (
+                    ((slot_map[src], perm[node], value(name)), value(msgs))
+                    for (src, node, name), msgs in w.named
+                ),
+                key=lambda e: (e[0][0], e[0][1], name_key(e[0][2])),
+            )
+        )
         new_procs: Any = NO_PROCS
         if procs:
             key = system._key
@@ -254,6 +263,7 @@ class NodeSymmetry:
             durable=durable,
             used=w.used,
             procs=new_procs,
+            named=named,
         )
 
     def _boot_map(self, perm: tuple[int, ...]) -> list[int]:
@@ -308,6 +318,7 @@ class NodeSymmetry:
             w.cut,
             fp(w.durable),
             fp(w.procs),
+            fp(w.named),
         )
 
     def signatures(self, w: World) -> dict[int, tuple[int, ...]]:

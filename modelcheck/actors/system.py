@@ -430,11 +430,16 @@ class ActorSystem(FastPath, Model[World]):
         return "up" if slot >= 0 and w.states[slot] is not DEAD else "dead"
 
     def in_flight(self, w: World) -> list[tuple[Any, Any, Any]]:
-        """Messages (and signals) in flight, as (sender, receiver, message), channel order."""
+        """Messages (and signals) in flight, as (sender, receiver, message), channel order;
+        then those sent to a name on another node, whose receiver is ``(name, node)``."""
         procs = w.procs
         return [
             (self._addr(procs, k >> SHIFT), self._addr(procs, k & 0xFFFF), msg)
             for k, chan in w.chans
+            for msg in chan
+        ] + [
+            (self._addr(procs, src), (name, self.node_names[node]), msg)
+            for (src, node, name), chan in w.named
             for msg in chan
         ]
 
@@ -474,7 +479,10 @@ class ActorSystem(FastPath, Model[World]):
             if state is DEAD:  # (a spawned one, until what it sent has arrived)
                 state = "down" if w.down >> node & 1 and slot < spawned else "dead"
             shown[str(self._addr(procs, slot))] = state
-        flight = [f"{s} -> {d}: {_text(m)}" for s, d, m in self.in_flight(w)]
+        flight = [
+            f"{s} -> {_text(d[0]) + ' on ' + d[1] if type(d) is tuple else d}: {_text(m)}"
+            for s, d, m in self.in_flight(w)
+        ]
         if flight:
             shown["in flight"] = flight
         signals: dict[str, list[str]] = {}

@@ -13,6 +13,11 @@ Keys: a channel from slot ``s`` to slot ``d`` is ``s << SHIFT | d``; a runtime s
 of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over node pairs
 ``a * n + b`` with ``a < b``.
 
+Messages sent to a registered name on another node, ``(name, node)``, are not in a channel
+between two slots: they travel addressed by name (the receiver is decided when they
+arrive, see :mod:`modelcheck.actors.rules`), in ``named``: one channel per (sender slot,
+node, name), kept sorted by sender, node and the name's :func:`name_key`.
+
 >>> channel(3, 5) >> SHIFT, channel(3, 5) & MASK
 (3, 5)
 """
@@ -20,10 +25,12 @@ of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over
 from __future__ import annotations
 
 import enum
+import json
 from hashlib import blake2b
 from typing import Any, NamedTuple
 
 from modelcheck.fingerprint import Parts, register
+from modelcheck.values import to_plain
 
 from .actor import Actor, Pid, Signal
 
@@ -39,7 +46,9 @@ __all__ = [
     "channel",
     "fingerprint_world",
     "get",
+    "name_key",
     "put",
+    "put_named",
 ]
 
 #: Channel and queue keys: sender (or receiver) slot << SHIFT | receiver slot (or node).
@@ -101,6 +110,39 @@ class World(NamedTuple):
     durable: tuple[tuple[int, Any], ...]  # (boot slot, what survives a crash)
     used: tuple[int, ...]  # faults used, in BUDGETS order
     procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations, connections
+    named: tuple[tuple[tuple[int, int, Any], tuple[Any, ...]], ...] = ()  # by name, in flight
+
+
+def name_key(name: Any) -> str:
+    """A stable sort key for a registered name: its plain JSON text (as
+    ``ActorSystem._key`` sorts names).
+
+    >>> name_key(("lock", 1))
+    '["lock", 1]'
+    """
+    return json.dumps(to_plain(name), sort_keys=True)
+
+
+def _named_order(entry: tuple[tuple[int, int, Any], Any]) -> tuple[int, int, str]:
+    src, node, name = entry[0]
+    return src, node, name_key(name)
+
+
+def put_named(
+    named: tuple[tuple[tuple[int, int, Any], tuple[Any, ...]], ...],
+    key: tuple[int, int, Any],
+    chan: tuple[Any, ...],
+) -> tuple[tuple[tuple[int, int, Any], tuple[Any, ...]], ...]:
+    """``named`` with the channel ``key`` (sender slot, node, name) set to ``chan`` (dropped
+    when empty), in the canonical order.
+
+    >>> put_named((((0, 1, "b"), ("x",)),), (0, 1, "a"), ("y",))
+    (((0, 1, 'a'), ('y',)), ((0, 1, 'b'), ('x',)))
+    """
+    rest = [entry for entry in named if entry[0] != key]
+    if chan:
+        rest.append((key, chan))
+    return tuple(sorted(rest, key=_named_order))
 
 
 def get(sparse: tuple[tuple[Any, Any], ...], key: Any, default: Any) -> Any:
@@ -198,6 +240,7 @@ class Next:
         states = self.states
         chans = self.chans if type(self.chans) is dict else dict(self.chans)
         senders = {k >> SHIFT for k in chans}
+        senders.update(key[0] for key, _ in self.named)
         keep = [
             j for j in range(len(spawned)) if states[boot + j] is not DEAD or boot + j in senders
         ]
@@ -214,10 +257,15 @@ class Next:
         def key(k: int) -> int:
             return slot(k >> SHIFT) << SHIFT | slot(k & MASK)
 
+        named = {k: (slot(k[0]), *k[1:]) for k, _ in self.named}
         if self.log is not None:
-            self.log.append(("renumber", {k: key(k) for k in chans}))
+            self.log.append(("renumber", {**{k: key(k) for k in chans}, **named}))
         self.states = list(states[:boot]) + [states[boot + j] for j in keep]
         self.chans = {key(k): msgs for k, msgs in chans.items()}
+        if named:
+            self.named = tuple(
+                sorted(((named[k], msgs) for k, msgs in self.named), key=_named_order)
+            )
         self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
         self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
         self.monitors = frozenset((slot(a), slot(b)) for a, b in self.monitors)
@@ -246,6 +294,7 @@ class Next:
     durable = _lazy_field(9)
     used = _lazy_field(10)
     procs = _lazy_field(11)
+    named = _lazy_field(12)
 
     @property
     def apart(self) -> int:
@@ -300,6 +349,12 @@ class Next:
                 self.log.append(("flush", k, fate))
             self.set_chan(k, ())
 
+    def flush_named(self, key: tuple[int, int, Any], fate: str) -> None:
+        """Empty the channel by name ``key``; its messages meet ``fate`` (as :meth:`flush`)."""
+        if self.log is not None:
+            self.log.append(("flush", key, fate))
+        self.named = put_named(self.named, key, ())
+
     def set_timers(self, i: int, timers: frozenset[Any]) -> None:
         self.timers = put(self.timers, i, timers, NO_TIMERS)
 
@@ -331,6 +386,7 @@ def fingerprint_world(w: World) -> int:
             of(w[9], 9),
             of(w[10], 10),
             of(w[11], 11),
+            of(w[12], 12),
         )
     )
     return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
