@@ -30,6 +30,13 @@ CASES = [
     ("models/crdt/replicated.py:ReplicatedORSet", {"duplicates": 1}),
     ("models/cap/cp_register.py", {"partitions": 1, "heals": 1}),
     ("models/election/raft_election.py", {}),
+    # messages by name, looked up as they arrive (tests/test_actors_by_name.py)
+    ("tests/test_actors_by_name.py:ReRegistered", {"crashes": 1, "partitions": 1, "heals": 1}),
+    (
+        "tests/test_actors_by_name.py:FifoByName",
+        {"network": "unordered", "drops": 1, "duplicates": 1},
+    ),
+    ("tests/test_actors_by_name.py:Gossip", {"crashes": 1, "cuts": 1, "mends": 1}),
 ]
 
 
@@ -44,7 +51,7 @@ def _general(model: ActorSystem, w: World) -> list[tuple[Any, World]]:
 
 
 def _types(w: World) -> list[Any]:
-    return [type(s) for s in w.states] + [type(m) for _, chan in w.chans for m in chan]
+    return [type(s) for s in w.states] + [type(m) for _, chan in w.chans + w.named for m in chan]
 
 
 def _agree(model: ActorSystem, limit: int) -> int:

@@ -157,14 +157,15 @@ class Unregistered:
     node: str
 
     def __str__(self) -> str:
+        return "dropped, " + self._why()
+
+    def _why(self) -> str:
         from modelcheck.values import format_value, to_plain
 
-        return (
-            f"dropped, no process registered as {format_value(to_plain(self.name))} on {self.node}"
-        )
+        return f"no process registered as {format_value(to_plain(self.name))} on {self.node}"
 
     def __modelcheck_plain__(self) -> Any:
-        return str(self)
+        return {"dropped": self._why()}
 
 
 class Actor(Generic[S]):
