@@ -225,7 +225,8 @@ class FifoByName(ActorSystem):
 
     @sometimes
     def by_pid_overtakes_by_name(self, w: World) -> bool:
-        return w.states[1][:1] == (4,)
+        log: Log = w.states[1]
+        return log[:1] == (4,)
 
 
 def test_fifo_per_sender_and_name_and_nothing_between_a_name_and_a_pid() -> None:
