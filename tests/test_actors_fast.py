@@ -51,7 +51,11 @@ def _general(model: ActorSystem, w: World) -> list[tuple[Any, World]]:
 
 
 def _types(w: World) -> list[Any]:
-    return [type(s) for s in w.states] + [type(m) for _, chan in w.chans + w.named for m in chan]
+    return (
+        [type(s) for s in w.states]
+        + [type(m) for _, chan in w.chans for m in chan]
+        + [type(entry[1]) for _, entries in w.byname for entry in entries]
+    )
 
 
 def _agree(model: ActorSystem, limit: int) -> int:

@@ -60,7 +60,7 @@ class Pair(ActorSystem):
         return [g.names(st) for st in self.live_states(w).values()]
 
     def quiet(self, w: Any) -> bool:
-        return not (w.chans or w.named or w.sysq or w.timers)
+        return not (w.chans or w.byname or w.sysq or w.timers)
 
 
 class Lifecycle(Pair):

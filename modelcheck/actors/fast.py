@@ -14,7 +14,9 @@ replaced by an equal one made before (equal, with the same types at the top leve
 tables meet the same few parts again and again and the worlds share them. Runtime signals
 (``DOWN``, ``nodedown``, ``nodeup``, from a channel or a signal queue) are steps like
 deliveries; memo keys name a process state by the id of an interned equal one, so that a
-look-up hashes no process state. ``EXIT`` and ``kill`` signals, faults, handlers that
+look-up hashes no process state. Messages sent to a name on another node are delivered
+by the rules (who gets one is read from the registry as it arrives), with the handler's
+outcomes remembered. ``EXIT`` and ``kill`` signals, faults, handlers that
 choose, and steps with any other effect go through the rules
 (:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
 again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
@@ -51,8 +53,10 @@ MEMOS = (
     "_memo_queued",
 )
 
-#: The handlers of runtime signals, whose outcomes ``FastPath._outcomes`` remembers.
-_SIGNAL_HANDLERS = frozenset({"on_down", "on_exit", "on_nodedown", "on_nodeup"})
+#: The handlers whose outcomes ``FastPath._outcomes`` remembers: those of runtime signals,
+#: and ``on_message`` (the rules run it only for a message by name: the fast path
+#: remembers the other deliveries as whole steps).
+_REMEMBERED = frozenset({"on_down", "on_exit", "on_nodedown", "on_nodeup", "on_message"})
 
 
 class _Step(NamedTuple):
@@ -170,6 +174,7 @@ class FastPath(Rules):
                 append(
                     (label, _new_world(World, (new_states, new_chans, new_sysq, new_timers) + tail))
                 )
+        byname = w[12]
         if chans:
             memo = self._deliveries_memo(procs)
             for k, chan in chans:
@@ -177,6 +182,11 @@ class FastPath(Rules):
                 if not chan or (
                     sysq and self._old_connection_pending(w, dst, self._node_of(procs, k >> SHIFT))
                 ):
+                    continue
+                # Behind a message by name (it waits), or ahead of one (it changes the count
+                # of what is ahead of that one: the rules take the step).
+                behind = byname and self._byname_from(w, k)
+                if behind and self._behind_byname(w, k):
                     continue
                 state = states[dst]
                 if id(state) not in memo_ids:
@@ -187,9 +197,13 @@ class FastPath(Rules):
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
-                    if posts is None or (
-                        hazard  # (a process is dead: if it sent this, its slot may go)
-                        and (to & self._cut_off(w, dst) or states[k >> SHIFT] is DEAD)
+                    if (
+                        posts is None
+                        or behind
+                        or (
+                            hazard  # (a process is dead: if it sent this, its slot may go)
+                            and (to & self._cut_off(w, dst) or states[k >> SHIFT] is DEAD)
+                        )
                     ):
                         out.extend(self._deliver_slowly(w, ("chan", k, pos), dst, msg, step))
                         continue
@@ -211,8 +225,8 @@ class FastPath(Rules):
                     append(
                         (label, _new_world(World, (new_states, new_chans, sysq, new_timers) + tail))
                     )
-        if w[12]:  # messages by name: through the rules (the registry decides who gets one)
-            out.extend(self._named_steps(w, None))
+        if byname:  # messages by name: through the rules (the registry decides who gets one)
+            out.extend(self._byname_steps(w, None))
         if timers:
             memo = self._timeouts_memo(procs)
             orders = self._orders
@@ -256,6 +270,11 @@ class FastPath(Rules):
         if self._any_faults:
             out.extend(self._faults(w, None))
         return out
+
+    def _byname_from(self, w: World, k: int) -> bool:
+        """Whether the sender of channel ``k`` has messages by name in flight to the
+        receiver's node."""
+        return bool(get(w[12], (k >> SHIFT) << SHIFT | self._node_of(w[11], k & MASK), ()))
 
     def _deliveries_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
         """The remembered deliveries for a world with processes table ``procs``."""
@@ -561,13 +580,16 @@ class FastPath(Rules):
         self, procs: Any, slot: int, handler: str, state: Any, args: tuple[Any, ...]
     ) -> list[Outcome]:
         """The rules' ``_outcomes``, remembered for the runtime signals' handlers (DOWN,
-        EXIT, nodedown, nodeup): a handler is a function of the processes table, its slot,
-        state and arguments (and their types), so it runs once per distinct input; the
-        rules then apply the remembered effects."""
-        if handler not in _SIGNAL_HANDLERS:
+        EXIT, nodedown, nodeup) and for messages by name: a handler is a function of the
+        processes table, its slot, state and arguments (and their types), so it runs once
+        per distinct input; the rules then apply the remembered effects."""
+        if handler not in _REMEMBERED:
             return super()._outcomes(procs, slot, handler, state, args)
-        key = (procs, slot, handler, id(self._interned(state)), args, *map(type, args))
-        known = self._memo_signals.get(key)
+        try:
+            key = (procs, slot, handler, id(self._interned(state)), args, *map(type, args))
+            known = self._memo_signals.get(key)
+        except TypeError:  # (an unhashable state or message: the search reports it)
+            return super()._outcomes(procs, slot, handler, state, args)
         if known is None:
             known = self._memo_signals[key] = super()._outcomes(procs, slot, handler, state, args)
             self._memo_count += 1

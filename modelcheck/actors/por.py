@@ -730,7 +730,7 @@ class PartialOrder:
                 "partial-order reduction does not support spawned or registered processes "
                 "(out.spawn, out.register): run without --por"
             )
-        if w.named:
+        if w.byname:
             return (
                 "partial-order reduction does not support sends to a name on another node "
                 "(out.send((name, node), ...)): run without --por"

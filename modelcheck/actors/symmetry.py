@@ -41,7 +41,7 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 
 from .actor import Actor, Pid, Signal
-from .world import MASK, NO_PROCS, SHIFT, World, name_key
+from .world import MASK, NO_PROCS, SHIFT, World
 
 if TYPE_CHECKING:
     from .system import ActorSystem
@@ -223,13 +223,16 @@ class NodeSymmetry:
             else w.links
         )
         durable = tuple(sorted((slot_map[s], value(d)) for s, d in w.durable)) if w.durable else ()
-        named = w.named and tuple(
+        byname = w.byname and tuple(
             sorted(
                 (
-                    ((slot_map[src], perm[node], value(name)), value(msgs))
-                    for (src, node, name), msgs in w.named
-                ),
-                key=lambda e: (e[0][0], e[0][1], name_key(e[0][2])),
+                    slot_map[k >> SHIFT] << SHIFT | perm[k & MASK],
+                    tuple(
+                        (value(name), value(msg), tuple(sorted((slot_map[j], c) for j, c in ahead)))
+                        for name, msg, ahead in entries
+                    ),
+                )
+                for k, entries in w.byname
             )
         )
         new_procs: Any = NO_PROCS
@@ -263,7 +266,7 @@ class NodeSymmetry:
             durable=durable,
             used=w.used,
             procs=new_procs,
-            named=named,
+            byname=byname,
         )
 
     def _boot_map(self, perm: tuple[int, ...]) -> list[int]:
@@ -318,7 +321,7 @@ class NodeSymmetry:
             w.cut,
             fp(w.durable),
             fp(w.procs),
-            fp(w.named),
+            fp(w.byname),
         )
 
     def signatures(self, w: World) -> dict[int, tuple[int, ...]]:

@@ -54,7 +54,7 @@ from .actor import Actor, Boot, Out
 from .fast import MEMOS, FastPath
 from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
-from .world import DEAD, NO_PROCS, SHIFT, Next, World
+from .world import DEAD, MASK, NO_PROCS, SHIFT, Next, World
 
 __all__ = ["BUDGETS", "DEAD", "ActorSystem", "World"]
 
@@ -438,9 +438,9 @@ class ActorSystem(FastPath, Model[World]):
             for k, chan in w.chans
             for msg in chan
         ] + [
-            (self._addr(procs, src), (name, self.node_names[node]), msg)
-            for (src, node, name), chan in w.named
-            for msg in chan
+            (self._addr(procs, k >> SHIFT), (name, self.node_names[k & MASK]), msg)
+            for k, entries in w.byname
+            for name, msg, _ in entries
         ]
 
     def connectivity(self, w: World) -> nx.Graph:

@@ -78,7 +78,7 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
     """Every message of ``trace``, in the order sent, with its delivery step and fate."""
     names = system.node_names
     records: list[MessageFlow] = []
-    queues: dict[Any, list[int]] = {}  # by channel key (an int, or (src, node, name))
+    queues: dict[Any, list[int]] = {}  # by channel key (an int, or ("byname", key))
     boots = len(system.boot_node)
     before: Any = None  # the world before the step being recorded (None: the start)
     after: Any = None  # and after it
@@ -119,7 +119,7 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
         if kind == "send":
             msg, fate, src, dst = event[2], event[3], event[4], event[5]
             if type(k) is tuple:  # by name: who gets it is known when it arrives
-                source, target = address(k[0]), names[dst]
+                source, target = address(k[1] >> SHIFT), names[dst]
             elif k >= 0:
                 source, target = address(k >> SHIFT), address(k & MASK)
             else:  # lost or dropped as sent: the runtime names the nodes only
@@ -143,7 +143,10 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
                 records[index] = replace(records[index], fate=_FATES[event[2]])
             queue.clear()
         else:
-            msg = dict(world.named if type(k) is tuple else world.chans)[k][event[2]]
+            if type(k) is tuple:  # ("byname", key): entries (name, message, ahead)
+                msg = dict(world.byname)[k[1]][event[2]][1]
+            else:
+                msg = dict(world.chans)[k][event[2]]
             matches = [i for i in queue if records[i].message == msg]
             # A model that rewrites its states (say, renumbering terms) may have changed
             # the message since it was sent: then its place in the channel tells.

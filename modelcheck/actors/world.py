@@ -15,8 +15,10 @@ of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over
 
 Messages sent to a registered name on another node, ``(name, node)``, are not in a channel
 between two slots: they travel addressed by name (the receiver is decided when they
-arrive, see :mod:`modelcheck.actors.rules`), in ``named``: one channel per (sender slot,
-node, name), kept sorted by sender, node and the name's :func:`name_key`.
+arrive, see :mod:`modelcheck.actors.rules`), in ``byname``: one channel per (sender slot,
+node), key ``src << SHIFT | node``, of entries (name, message, ahead); ``ahead`` counts,
+per receiving slot (sparse, sorted), the sender's messages by pid to that slot that were
+in flight when the entry was sent and still are.
 
 >>> channel(3, 5) >> SHIFT, channel(3, 5) & MASK
 (3, 5)
@@ -25,12 +27,10 @@ node, name), kept sorted by sender, node and the name's :func:`name_key`.
 from __future__ import annotations
 
 import enum
-import json
 from hashlib import blake2b
 from typing import Any, NamedTuple
 
 from modelcheck.fingerprint import Parts, register
-from modelcheck.values import to_plain
 
 from .actor import Actor, Pid, Signal
 
@@ -46,9 +46,7 @@ __all__ = [
     "channel",
     "fingerprint_world",
     "get",
-    "name_key",
     "put",
-    "put_named",
 ]
 
 #: Channel and queue keys: sender (or receiver) slot << SHIFT | receiver slot (or node).
@@ -110,39 +108,7 @@ class World(NamedTuple):
     durable: tuple[tuple[int, Any], ...]  # (boot slot, what survives a crash)
     used: tuple[int, ...]  # faults used, in BUDGETS order
     procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations, connections
-    named: tuple[tuple[tuple[int, int, Any], tuple[Any, ...]], ...] = ()  # by name, in flight
-
-
-def name_key(name: Any) -> str:
-    """A stable sort key for a registered name: its plain JSON text (as
-    ``ActorSystem._key`` sorts names).
-
-    >>> name_key(("lock", 1))
-    '["lock", 1]'
-    """
-    return json.dumps(to_plain(name), sort_keys=True)
-
-
-def _named_order(entry: tuple[tuple[int, int, Any], Any]) -> tuple[int, int, str]:
-    src, node, name = entry[0]
-    return src, node, name_key(name)
-
-
-def put_named(
-    named: tuple[tuple[tuple[int, int, Any], tuple[Any, ...]], ...],
-    key: tuple[int, int, Any],
-    chan: tuple[Any, ...],
-) -> tuple[tuple[tuple[int, int, Any], tuple[Any, ...]], ...]:
-    """``named`` with the channel ``key`` (sender slot, node, name) set to ``chan`` (dropped
-    when empty), in the canonical order.
-
-    >>> put_named((((0, 1, "b"), ("x",)),), (0, 1, "a"), ("y",))
-    (((0, 1, 'a'), ('y',)), ((0, 1, 'b'), ('x',)))
-    """
-    rest = [entry for entry in named if entry[0] != key]
-    if chan:
-        rest.append((key, chan))
-    return tuple(sorted(rest, key=_named_order))
+    byname: tuple[tuple[int, tuple[Any, ...]], ...] = ()  # (src << SHIFT | node, entries)
 
 
 def get(sparse: tuple[tuple[Any, Any], ...], key: Any, default: Any) -> Any:
@@ -240,7 +206,7 @@ class Next:
         states = self.states
         chans = self.chans if type(self.chans) is dict else dict(self.chans)
         senders = {k >> SHIFT for k in chans}
-        senders.update(key[0] for key, _ in self.named)
+        senders.update(k >> SHIFT for k, _ in self.byname)
         keep = [
             j for j in range(len(spawned)) if states[boot + j] is not DEAD or boot + j in senders
         ]
@@ -257,14 +223,29 @@ class Next:
         def key(k: int) -> int:
             return slot(k >> SHIFT) << SHIFT | slot(k & MASK)
 
-        named = {k: (slot(k[0]), *k[1:]) for k, _ in self.named}
+        byname = self.byname
+
+        def by(k: int) -> int:
+            return slot(k >> SHIFT) << SHIFT | (k & MASK)
+
         if self.log is not None:
-            self.log.append(("renumber", {**{k: key(k) for k in chans}, **named}))
+            moved: dict[Any, Any] = {k: key(k) for k in chans}
+            moved.update({("byname", k): ("byname", by(k)) for k, _ in byname})
+            self.log.append(("renumber", moved))
         self.states = list(states[:boot]) + [states[boot + j] for j in keep]
         self.chans = {key(k): msgs for k, msgs in chans.items()}
-        if named:
-            self.named = tuple(
-                sorted(((named[k], msgs) for k, msgs in self.named), key=_named_order)
+        if byname:
+            self.byname = tuple(
+                sorted(
+                    (
+                        by(k),
+                        tuple(
+                            (name, msg, tuple(sorted((slot(j), c) for j, c in ahead)))
+                            for name, msg, ahead in entries
+                        ),
+                    )
+                    for k, entries in byname
+                )
             )
         self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
         self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
@@ -294,7 +275,7 @@ class Next:
     durable = _lazy_field(9)
     used = _lazy_field(10)
     procs = _lazy_field(11)
-    named = _lazy_field(12)
+    byname = _lazy_field(12)
 
     @property
     def apart(self) -> int:
@@ -349,11 +330,11 @@ class Next:
                 self.log.append(("flush", k, fate))
             self.set_chan(k, ())
 
-    def flush_named(self, key: tuple[int, int, Any], fate: str) -> None:
-        """Empty the channel by name ``key``; its messages meet ``fate`` (as :meth:`flush`)."""
+    def flush_byname(self, k: int, fate: str) -> None:
+        """Empty the channel by name ``k``; its messages meet ``fate`` (as :meth:`flush`)."""
         if self.log is not None:
-            self.log.append(("flush", key, fate))
-        self.named = put_named(self.named, key, ())
+            self.log.append(("flush", ("byname", k), fate))
+        self.byname = put(self.byname, k, (), ())
 
     def set_timers(self, i: int, timers: frozenset[Any]) -> None:
         self.timers = put(self.timers, i, timers, NO_TIMERS)
