@@ -169,7 +169,7 @@ def test_a_lock_goes_when_its_holder_exits() -> None:
         system,
         [
             "deliver(<a.1>, <a.0>, [global_call, set_lock, [set_lock, [r, 1], [], -1]])",
-            "deliver(<a.0>, <b.0>, [set_lock, [r, 1], <a.1>])",
+            "deliver(<a.0>, [global_name_server, b], [set_lock, [r, 1], <a.1>])",  # by name
             "deliver(<b.0>, <a.0>, [lock_answer, [r, 1], <a.1>, true])",
         ],
     ).final

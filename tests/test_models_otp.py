@@ -10,7 +10,8 @@ from models.supervision.horde_handoff import HordeHandoff
 from models.supervision.supervisor_restart import SupervisorRestart
 from tests.model_helpers import actions, counts, run, verdicts
 
-CALL_1 = "deliver(<shop.0>, <bank.0>, [call, <shop.0>#1, [withdraw, 1]])"
+# The teller calls {account, bank} by name: the label names the address as sent.
+CALL_1 = "deliver(<shop.0>, [account, bank], [call, <shop.0>#1, [withdraw, 1]])"
 TIMEOUT_1 = "timeout(<shop.0>, call_timeout(#1))"
 
 
@@ -29,7 +30,7 @@ def test_a_retried_call_that_had_been_served_pays_twice() -> None:
     assert actions(result, "withdrawn_once") == [
         CALL_1,
         TIMEOUT_1,
-        "deliver(<shop.0>, <bank.0>, [call, <shop.0>#2, [withdraw, 1]])",
+        "deliver(<shop.0>, [account, bank], [call, <shop.0>#2, [withdraw, 1]])",
     ]
     assert actions(result, "late_reply_seen") == [
         CALL_1,
