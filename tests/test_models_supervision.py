@@ -102,8 +102,8 @@ def test_after_the_heal_both_instances_run_on() -> None:
     assert steps[:2] == ["partition([a], [b])", "signal(<a.0>, DOWN(<b.0>, noconnection))"]
     assert steps[5:7] == ["heal()", "timeout(<a.0>, reconnect)"]
     assert steps[-2:] == [
-        "deliver(<a.0>, <b.0>, [sync, [[w, <a.1>, 2]]])",
-        "deliver(<b.0>, <a.0>, [sync, [[w, <b.1>, 1]]])",
+        "deliver(<a.0>, [horde, b], [sync, [[w, <a.1>, 2]]])",
+        "deliver(<b.0>, [horde, a], [sync, [[w, <b.1>, 1]]])",
     ]
     world = follow(system, steps).final
     a, b = member(system, world, "a"), member(system, world, "b")
