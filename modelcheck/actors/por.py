@@ -17,8 +17,10 @@ Applies to (otherwise refused, or falling back to every step):
   with any, every step is expanded (:func:`fallback_reason` says why), since a fault
   touches every node and spends a budget the other faults share;
 - where no process exits, nobody links, spawns or registers (``out.stop``, ``out.kill``,
-  ``out.link``, ``out.spawn``, ``out.register``): found while searching, that is a model
-  error with the trace that reached it (run without ``por``);
+  ``out.link``, ``out.spawn``, ``out.register``), and nobody sends to a name on another
+  node (a message by name may open a new channel into a node behind a full one, which
+  the closure below does not follow): found while searching, that is a model error with
+  the trace that reached it (run without ``por``);
 - when every safety property declares the nodes it reads (``@always(reads=...)``,
   :attr:`~modelcheck.Property.reads`); while one does not, every step is expanded.
 
@@ -588,7 +590,8 @@ class PartialOrder:
             else:  # not one node's step (a fault): never here, since faults fall back
                 return succs
             # Only the node that acts can exit, link or send (fault-free).
-            if nxt[0][i] is DEAD or nxt[5] or nxt[2] or nxt[11]:  # exit, links, signals, spawn
+            # exit, links, signals, spawn, messages by name
+            if nxt[0][i] is DEAD or nxt[5] or nxt[2] or nxt[11] or nxt[12]:
                 self._refuse(w, choice, label, nxt)
             if allowed is not None:
                 for k, _ in nxt[1]:
@@ -726,6 +729,11 @@ class PartialOrder:
             return (
                 "partial-order reduction does not support spawned or registered processes "
                 "(out.spawn, out.register): run without --por"
+            )
+        if w.byname:
+            return (
+                "partial-order reduction does not support sends to a name on another node "
+                "(out.send((name, node), ...)): run without --por"
             )
         return None
 
