@@ -241,7 +241,7 @@ class Shop(ActorSystem):
 #: Spawn, a registered name, notes, a kill and a node crash.
 SHOP_ACTIONS = [
     "timeout(<client.0>, go)",
-    'deliver(<client.1>, <server.0>, [put, 1], {note: "holds 1"})',
+    'deliver(<client.1>, [store, server], [put, 1], {note: "holds 1"})',  # by name
     "deliver(<server.0>, <client.1>, [ok, 1])",
     'deliver(<client.1>, <client.0>, done, {note: "writer done"})',
     "deliver(<client.0>, <client.1>, kill(<client.0>))",

@@ -31,6 +31,13 @@ CASES = [
     ("models/crdt/replicated.py:ReplicatedORSet", {"duplicates": 1}),
     ("models/cap/cp_register.py", {"partitions": 1, "heals": 1}),
     ("models/election/raft_election.py", {}),
+    # messages by name, looked up as they arrive (tests/test_actors_by_name.py)
+    ("tests/test_actors_by_name.py:ReRegistered", {"crashes": 1, "partitions": 1, "heals": 1}),
+    (
+        "tests/test_actors_by_name.py:FifoByName",
+        {"network": "unordered", "drops": 1, "duplicates": 1},
+    ),
+    ("tests/test_actors_by_name.py:Gossip", {"crashes": 1, "cuts": 1, "mends": 1}),
 ]
 
 
@@ -45,7 +52,11 @@ def _general(model: ActorSystem, w: World) -> list[tuple[Any, World]]:
 
 
 def _types(w: World) -> list[Any]:
-    return [type(s) for s in w.states] + [type(m) for _, chan in w.chans for m in chan]
+    return (
+        [type(s) for s in w.states]
+        + [type(m) for _, chan in w.chans for m in chan]
+        + [type(entry[1]) for _, entries in w.byname for entry in entries]
+    )
 
 
 def _agree(model: ActorSystem, limit: int) -> int:
@@ -216,21 +227,29 @@ class _Server(Actor[int]):
 
 class _Client(Actor[int]):
     """On its timer, pings every other node's ``srv`` by name; the second time it fires,
-    connects to every other node instead (``net_kernel:connect_node``)."""
+    connects to every other node instead (``net_kernel:connect_node``). With ``here``, it
+    pings by pid instead (the one ``whereis`` finds on each other node, if any) and by name
+    its own node's ``srv``: sends the fast path makes from its tables (a send by name to
+    another node is looked up when it arrives: the rules make that step)."""
 
-    def __init__(self, others: tuple[str, ...]) -> None:
+    def __init__(self, others: tuple[str, ...], here: str | None = None) -> None:
         self.others = others
+        self.here = here
 
     def init(self, me: Any, out: Out) -> int:
         out.set_timer("tick")
         return 0
 
     def on_timeout(self, me: Any, state: int, timer: Any, out: Out) -> int:
+        if state < 1 and self.here is not None:
+            out.send(("srv", self.here), "ping")
         for node in self.others:
-            if state < 1:
-                out.send(("srv", node), "ping")
-            else:
+            if state >= 1:
                 out.connect(node)
+            elif self.here is None:
+                out.send(("srv", node), "ping")
+            elif (pid := out.whereis("srv", node)) is not None:
+                out.send(pid, "ping")
         if state < 1:
             out.set_timer("tick")
         return state + 1
@@ -240,14 +259,19 @@ class _Client(Actor[int]):
 
 
 class _NamedPings(ActorSystem):
-    """Clients send to registered names, servers answer pids: no send names a node."""
+    """Clients send to registered names, servers answer pids: no send names a node. With
+    ``local``, clients send by name only on their own node (by pid to the others)."""
 
     nodes = Param(2, help="number of nodes", min=2, max=3)
+    local = Param(False, help="send by name on the own node only")
 
     def cluster(self) -> dict[str, tuple[Any, ...]]:
         nodes = ("a", "b", "c")[: self.nodes]
         return {
-            node: (Boot(_Server(), name="srv"), _Client(tuple(n for n in nodes if n != node)))
+            node: (
+                Boot(_Server(), name="srv"),
+                _Client(tuple(n for n in nodes if n != node), node if self.local else None),
+            )
             for node in nodes
         }
 
@@ -271,14 +295,21 @@ def _count_slow_steps(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def test_sends_to_names_and_pids_are_made_from_tables(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A send to a registered name or a pid is resolved once per processes table, when the
-    step is learnt: the rules make none of the worlds, and the counts are the rules'."""
-    plain = check(Plain(_NamedPings()))
+    """A send to a pid or to a name on the sender's own node is resolved once per processes
+    table, when the step is learnt: the rules make none of the worlds, and the counts are
+    the rules'. A send by name to another node is looked up when it arrives: the rules make
+    each step that sends one (the 42 timeouts that ping), and the counts are still theirs."""
+    plain = check(Plain(_NamedPings(local=True)))
     slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(local=True))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (361, 1293)
+    assert slow == []
+    plain = check(Plain(_NamedPings()))
     result = check(_NamedPings())
     assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
     assert (result.distinct, result.generated) == (49, 113)
-    assert slow == []
+    assert slow == ["timer"] * 42
 
 
 @pytest.mark.parametrize(
@@ -289,10 +320,11 @@ def test_sends_to_names_and_pids_are_made_from_tables(monkeypatch: pytest.Monkey
         {"cuts": 1, "kills": 1},
     ],
 )
-def test_named_sends_under_faults_are_the_rules_steps(faults: dict[str, int]) -> None:
+@pytest.mark.parametrize("local", [False, True])
+def test_named_sends_under_faults_are_the_rules_steps(faults: dict[str, int], local: bool) -> None:
     """With a node down, a link cut, a connection apart or a process dead, the tables leave
     out the messages the rules lose (and send the rest) or give the step to the rules."""
-    assert _agree(_NamedPings(nodes=3, **faults), 3000) >= 3000
+    assert _agree(_NamedPings(nodes=3, local=local, **faults), 3000) >= 3000
 
 
 def test_steps_under_a_partition_and_after_the_heal_are_made_from_tables(
@@ -300,23 +332,35 @@ def test_steps_under_a_partition_and_after_the_heal_are_made_from_tables(
 ) -> None:
     """During a partition a step whose messages cross the cut is made from the tables (its
     messages across left out), and after the heal so is the first send across, which
-    brings the connection up (``nodeup``): the rules make no delivery or timeout."""
-    plain = check(Plain(_NamedPings(partitions=1, heals=1)))
+    brings the connection up (``nodeup``): the rules make no delivery or timeout (sends by
+    pid, and by name on the own node; by name across: the 114 timeouts that ping)."""
+    plain = check(Plain(_NamedPings(local=True, partitions=1, heals=1)))
     slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(local=True, partitions=1, heals=1))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (819, 3217)
+    assert slow == []
+    plain = check(Plain(_NamedPings(partitions=1, heals=1)))
     result = check(_NamedPings(partitions=1, heals=1))
     assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
     assert (result.distinct, result.generated) == (115, 305)
-    assert slow == []
+    assert slow == ["timer"] * 114
 
 
-def test_a_send_to_a_name_nobody_holds_is_made_from_tables(
+def test_steps_around_a_crash_and_a_restart_are_made_from_tables(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With a node down (or restarted, its ``srv`` not yet in the table) a ping to its name
-    reaches nobody: the tables lose it, as the rules do, without the rules."""
-    plain = check(Plain(_NamedPings(crashes=1, restarts=1)))
+    """With a node down or restarted (its ``srv`` registered again, under a new pid) the
+    pings by pid and by name on the own node are made from the tables, as the rules make
+    them (by name across: the rules make the 128 timeouts that ping)."""
+    plain = check(Plain(_NamedPings(local=True, crashes=1, restarts=1)))
     slow = _count_slow_steps(monkeypatch)
+    result = check(_NamedPings(local=True, crashes=1, restarts=1))
+    assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
+    assert (result.distinct, result.generated) == (1097, 4629)
+    assert slow == []
+    plain = check(Plain(_NamedPings(crashes=1, restarts=1)))
     result = check(_NamedPings(crashes=1, restarts=1))
     assert (result.distinct, result.generated) == (plain.distinct, plain.generated)
     assert (result.distinct, result.generated) == (153, 445)
-    assert slow == []
+    assert slow == ["timer"] * 128

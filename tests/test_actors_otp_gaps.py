@@ -444,12 +444,13 @@ class LostOnSend(ActorSystem):
 def test_a_message_lost_as_it_is_sent_goes_to_the_process_it_was_for() -> None:
     system = LostOnSend(partitions=1)
     trace = follow(system, ["partition([a], [b])", "timeout(<a.0>, go)"])
-    # <b.1> is running but cut off: lost, drawn to <b.1>; <b.5> and the name address
-    # nobody: dropped, drawn to the node (its first process's lifeline).
+    # <b.1> is running but cut off: lost, drawn to <b.1>; <b.5> addresses nobody: dropped,
+    # drawn to the node (its first process's lifeline). The name is looked up only when it
+    # arrives, and across the cut it never does: lost, drawn to the node.
     assert [(str(f.source), str(f.target), f.fate) for f in message_flow(system, trace)] == [
         ("<a.0>", "<b.1>", "lost"),
         ("<a.0>", "b", "dropped"),
-        ("<a.0>", "b", "dropped"),
+        ("<a.0>", "b", "lost"),
     ]
     assert [m.receiver for m in sequence(system, trace).messages] == [
         "<b.1>",

@@ -210,11 +210,12 @@ class RemoteSpawn(ActorSystem):
 
 
 def test_remote_spawn_register_and_send_to_a_name_on_a_node() -> None:
-    # b boots nothing, so the worker is <b.0>. States: the job in flight, then delivered: 2.
+    # b boots nothing, so the worker is <b.0>. States: the job in flight (by name: looked
+    # up when it arrives), then delivered: 2.
     system = RemoteSpawn()
     result = check(system)
     assert result.complete and result.distinct == 2
-    trace = follow(system, ["deliver(<a.0>, <b.0>, job)"])
+    trace = follow(system, ["deliver(<a.0>, [worker, b], job)"])
     assert system.processes(trace.final) == {
         Pid("a", 0): Pid("b", 0),
         Pid("b", 0): ("got", "job", Pid("a", 0)),

@@ -60,7 +60,7 @@ class Pair(ActorSystem):
         return [g.names(st) for st in self.live_states(w).values()]
 
     def quiet(self, w: Any) -> bool:
-        return not (w.chans or w.sysq or w.timers)
+        return not (w.chans or w.byname or w.sysq or w.timers)
 
 
 class Lifecycle(Pair):
@@ -169,7 +169,7 @@ def test_a_lock_goes_when_its_holder_exits() -> None:
         system,
         [
             "deliver(<a.1>, <a.0>, [global_call, set_lock, [set_lock, [r, 1], [], -1]])",
-            "deliver(<a.0>, <b.0>, [set_lock, [r, 1], <a.1>])",
+            "deliver(<a.0>, [global_name_server, b], [set_lock, [r, 1], <a.1>])",  # by name
             "deliver(<b.0>, <a.0>, [lock_answer, [r, 1], <a.1>, true])",
         ],
     ).final

@@ -15,7 +15,8 @@ from models.supervision.horde_handoff import HordeHandoff
 from models.supervision.supervisor_restart import SupervisorRestart
 from tests.model_helpers import actions, counts, run, verdicts
 
-CALL_1 = "deliver(<shop.0>, <bank.0>, [call, <shop.0>#1, [withdraw, 1]])"
+# The teller calls {account, bank} by name: the label names the address as sent.
+CALL_1 = "deliver(<shop.0>, [account, bank], [call, <shop.0>#1, [withdraw, 1]])"
 TIMEOUT_1 = "timeout(<shop.0>, call_timeout(#1))"
 
 
@@ -34,7 +35,7 @@ def test_a_retried_call_that_had_been_served_pays_twice() -> None:
     assert actions(result, "withdrawn_once") == [
         CALL_1,
         TIMEOUT_1,
-        "deliver(<shop.0>, <bank.0>, [call, <shop.0>#2, [withdraw, 1]])",
+        "deliver(<shop.0>, [account, bank], [call, <shop.0>#2, [withdraw, 1]])",
     ]
     assert actions(result, "late_reply_seen") == [
         CALL_1,
@@ -153,17 +154,19 @@ def test_a_restarted_counter_tells_the_client_the_same_count_twice() -> None:
     assert counts(result) == (15, 22, 7)
     assert verdicts(result) == {"answers_differ": "holds", "late_reply_seen": "reached"}
     # The call monitors its server, so a kill can also reach the client as a DOWN, which it
-    # catches and retries as it does a timeout (63 states before calls monitored).
+    # catches and retries as it does a timeout (63 states before calls monitored). A call
+    # to {counter, b} is looked up when it arrives: a retry sent before the kill reaches the
+    # restarted counter (69 states, 127 generated, when calls were resolved as sent).
     result = run(RestartedCall(kills=1))
-    assert counts(result) == (69, 127, 9)
+    assert counts(result) == (119, 266, 9)
     assert verdicts(result) == {"answers_differ": "violated", "late_reply_seen": "reached"}
     assert actions(result, "answers_differ") == [
-        "deliver(<a.0>, <b.1>, [call, <a.0>#1, incr])",
+        "deliver(<a.0>, [counter, b], [call, <a.0>#1, incr])",
+        "timeout(<a.0>, call_timeout(#1))",  # the retry leaves, by name
+        "deliver(<b.1>, <a.0>, [reply, #1, 1])",  # the first reply, late
         "kill(<b.1>)",
         "deliver(<b.1>, <b.0>, EXIT(<b.1>, killed))",  # the supervisor starts <b.2>
-        "timeout(<a.0>, call_timeout(#1))",
-        "deliver(<a.0>, <b.2>, [call, <a.0>#2, incr])",
-        "deliver(<b.1>, <a.0>, [reply, #1, 1])",  # the dead counter's reply, late
+        "deliver(<a.0>, [counter, b], [call, <a.0>#2, incr])",  # <b.2> holds the name now
         "deliver(<b.2>, <a.0>, [reply, #2, 1])",
     ]
     # A node crash takes the reply in flight with b's connection: never told twice.

@@ -43,7 +43,7 @@ HEAL = [
     "heal()",
     "timeout(<a.0>, [ping, b])",
     "signal(<a.0>, nodeup(b))",
-    "deliver(<a.0>, <b.0>, [sync, [a, b, 1]])",
+    "deliver(<a.0>, [global_name_server, b], [sync, [a, b, 1]])",
 ]
 
 
@@ -82,18 +82,18 @@ def test_without_faults_the_boss_lock_lets_one_registration_through() -> None:
             "timeout(<b.1>, start)",
             call("a"),
             call("b"),
-            "deliver(<a.0>, <b.0>, [set_lock, [global, <a.0>], <a.0>])",
-            "deliver(<b.0>, <a.0>, [set_lock, [global, <b.0>], <b.0>])",
+            "deliver(<a.0>, [global_name_server, b], [set_lock, [global, <a.0>], <a.0>])",
+            "deliver(<b.0>, [global_name_server, a], [set_lock, [global, <b.0>], <b.0>])",
             "deliver(<a.0>, <b.0>, [lock_answer, [global, <b.0>], <b.0>, true])",
             "deliver(<b.0>, <a.0>, [lock_answer, [global, <a.0>], <a.0>, false])",
-            "deliver(<b.0>, <a.0>, [register, n, <b.1>, random_exit_name])",
-            "deliver(<b.0>, <a.0>, [del_lock, [global, <b.0>], <b.0>])",
+            "deliver(<b.0>, [global_name_server, a], [register, n, <b.1>, random_exit_name])",
+            "deliver(<b.0>, [global_name_server, a], [del_lock, [global, <b.0>], <b.0>])",
             reply("b"),
             "timeout(<a.0>, global_retry)",
-            "deliver(<a.0>, <b.0>, [set_lock, [global, <a.0>], <a.0>])",
+            "deliver(<a.0>, [global_name_server, b], [set_lock, [global, <a.0>], <a.0>])",
             "deliver(<b.0>, <a.0>, [lock_answer, [global, <a.0>], <a.0>, true])",
             reply("a", "no"),
-            "deliver(<a.0>, <b.0>, [del_lock, [global, <a.0>], <a.0>])",
+            "deliver(<a.0>, [global_name_server, b], [del_lock, [global, <a.0>], <a.0>])",
         ],
     ).final
     assert (status(system, world, "a"), status(system, world, "b")) == ("refused", "registered")
@@ -140,7 +140,10 @@ def test_random_exit_name_kills_the_process_on_the_higher_node() -> None:
         "loser_runs_on": "unreached",
         "name_orphaned": "unreached",
     }
-    names = "deliver(<b.0>, <a.0>, [names, [a, b, 1], [[n, <b.1>, random_exit_name]]])"
+    names = (
+        "deliver(<b.0>, [global_name_server, a], "
+        "[names, [a, b, 1], [[n, <b.1>, random_exit_name]]])"
+    )
     kill = "deliver(<a.0>, <b.1>, kill(<a.0>))"
     assert actions(result, "killed_by_resolver") == [*SPLIT, *HEAL, names, kill]
     # a kept its own a.1 and told b so; b's registered process died without a warning.
@@ -153,7 +156,8 @@ def test_random_exit_name_kills_the_process_on_the_higher_node() -> None:
             kill,
             "signal(<b.0>, nodeup(a))",
             reply("a"),
-            "deliver(<a.0>, <b.0>, [synced, [a, b, 1], [[n, <a.1>, random_exit_name]], "
+            "deliver(<a.0>, [global_name_server, b], "
+            "[synced, [a, b, 1], [[n, <a.1>, random_exit_name]], "
             "[[n, <a.1>, random_exit_name]]])",
             "deliver(<b.1>, <b.0>, DOWN(<b.1>, killed))",
         ],
@@ -171,10 +175,13 @@ def test_random_notify_name_leaves_the_loser_running_unregistered() -> None:
     assert result.status("killed_by_resolver") == "unreached"
     steps = actions(result, "loser_runs_on")
     assert steps[-3:] == [
-        "deliver(<b.0>, <a.0>, [names, [a, b, 1], [[n, <b.1>, random_notify_name]]])",
-        "deliver(<a.0>, <b.0>, [synced, [a, b, 1], [[n, <a.1>, random_notify_name]], "
-        "[[n, <a.1>, random_notify_name]]])",
+        "deliver(<b.0>, [global_name_server, a], "
+        "[names, [a, b, 1], [[n, <b.1>, random_notify_name]]])",
+        # (the notice, by pid to <b.1>, sent first, is taken before the synced by name)
         "deliver(<a.0>, <b.1>, [global_name_conflict, n])",
+        "deliver(<a.0>, [global_name_server, b], "
+        "[synced, [a, b, 1], [[n, <a.1>, random_notify_name]], "
+        "[[n, <a.1>, random_notify_name]]])",
     ]
     assert len(steps) == 17  # (the old model's 12, and the calls, answers and the ping)
     world = follow(system, steps).final
@@ -188,9 +195,10 @@ def test_notify_all_name_unregisters_the_name_and_both_run_on() -> None:
     assert counts(result) == (3628, 11633, 26)  # (both are notified: more interleavings)
     steps = actions(result, "name_orphaned")
     assert len(steps) == 18 and steps[-2:] == [
-        "deliver(<a.0>, <b.0>, [synced, [a, b, 1], [[n, <a.1>, notify_all_name]], "
+        "deliver(<a.0>, <b.1>, [global_name_conflict, n, <a.1>])",  # (by pid, sent first)
+        "deliver(<a.0>, [global_name_server, b], "
+        "[synced, [a, b, 1], [[n, <a.1>, notify_all_name]], "
         "[[n, none, notify_all_name]]])",
-        "deliver(<a.0>, <b.1>, [global_name_conflict, n, <a.1>])",
     ]
     world = follow(system, steps).final
     assert (status(system, world, "a"), status(system, world, "b")) == ("notified", "notified")
@@ -222,8 +230,9 @@ def test_a_lost_register_message_lets_a_second_holder_in() -> None:
     system = GlobalRegistry(drops=1)
     result = assert_violated(system, "one_holder", steps=10)
     assert counts(result) == (289, 632, 15)
-    assert "drop(<a.0>, <b.0>, [register, n, <a.1>, random_exit_name])" in actions(
-        result, "one_holder"
+    assert (
+        "drop(<a.0>, [global_name_server, b], [register, n, <a.1>, random_exit_name])"
+        in actions(result, "one_holder")
     )
 
 
@@ -358,8 +367,8 @@ def test_an_exit_from_a_third_node_removes_the_losers_entry() -> None:
 # A cut a-b among three nodes, both nodedowns heard: each reports the lost connection to c.
 CUT = ["cut(a, b)", "signal(<a.0>, nodedown(b))", "signal(<b.0>, nodedown(a))"]
 REPORTS = [
-    "deliver(<a.0>, <c.0>, [lost_connection, b])",
-    "deliver(<b.0>, <c.0>, [lost_connection, a])",
+    "deliver(<a.0>, [global_name_server, c], [lost_connection, b])",
+    "deliver(<b.0>, [global_name_server, c], [lost_connection, a])",
 ]
 
 
@@ -372,14 +381,14 @@ def test_prevent_overlapping_partitions_can_turn_one_cut_into_three_nodes_apart(
     system = GlobalRegistry(nodes=3, cuts=1)
     reported = follow(system, CUT)
     assert system.show(reported.final)["in flight"] == [
-        "<a.0> -> <c.0>: [lost_connection, b]",
-        "<b.0> -> <c.0>: [lost_connection, a]",
+        "<a.0> -> global_name_server on c: [lost_connection, b]",
+        "<b.0> -> global_name_server on c: [lost_connection, a]",
     ]
     # c takes both reports before either node acts on c's remove_connection: it asks both
     # to drop it, and forgets both; each drops its connection to c.
     removes = [
-        "deliver(<c.0>, <b.0>, [remove_connection])",
-        "deliver(<c.0>, <a.0>, [remove_connection])",
+        "deliver(<c.0>, [global_name_server, b], [remove_connection])",
+        "deliver(<c.0>, [global_name_server, a], [remove_connection])",
     ]
     apart = follow(system, [*CUT, *REPORTS, *removes])
     assert _connected(system, apart.final) == {"a": [], "b": [], "c": []}
@@ -404,7 +413,9 @@ def test_a_remove_connection_first_loses_the_other_report_and_keeps_a_with_c() -
     # b drops c before c takes b's report: the report goes with the connection, and a and
     # c stay together (the other outcome real nodes show).
     system = GlobalRegistry(nodes=3, cuts=1)
-    world = follow(system, [*CUT, REPORTS[0], "deliver(<c.0>, <b.0>, [remove_connection])"]).final
+    world = follow(
+        system, [*CUT, REPORTS[0], "deliver(<c.0>, [global_name_server, b], [remove_connection])"]
+    ).final
     assert _connected(system, world) == {"a": ["c"], "b": [], "c": ["a"]}
     assert "in flight" not in system.show(world)  # b's report went with b -x- c
     assert system.show(world)["disconnected"] == ["b -x- c"]

@@ -101,8 +101,8 @@ def test_after_the_heal_both_instances_run_on() -> None:
     assert steps[:2] == ["partition([a], [b])", "signal(<a.0>, DOWN(<b.0>, noconnection))"]
     assert steps[5:7] == ["heal()", "timeout(<a.0>, reconnect)"]
     assert steps[-2:] == [
-        "deliver(<a.0>, <b.0>, [sync, [[w, <a.1>, 2]]])",
-        "deliver(<b.0>, <a.0>, [sync, [[w, <b.1>, 1]]])",
+        "deliver(<a.0>, [horde, b], [sync, [[w, <a.1>, 2]]])",
+        "deliver(<b.0>, [horde, a], [sync, [[w, <b.1>, 1]]])",
     ]
     world = follow(system, steps).final
     a, b = member(system, world, "a"), member(system, world, "b")
@@ -173,16 +173,18 @@ def call(node: str) -> str:
 
 
 # a registers first (the boss b locks for it); b's call finds the name taken, b looks the
-# holder up and monitors <a.2>.
+# holder up and monitors <a.2>. Name servers send to each other by name (as
+# global.erl does, to {global_name_server, Node}); they answer locks by pid.
 A_FIRST = [
     call("a"),
-    "deliver(<a.0>, <b.0>, [set_lock, [global, <a.0>], <a.0>])",
+    "deliver(<a.0>, [global_name_server, b], [set_lock, [global, <a.0>], <a.0>])",
     "deliver(<b.0>, <a.0>, [lock_answer, [global, <a.0>], <a.0>, true])",
-    "deliver(<a.0>, <b.0>, [register, Highlander.w, <a.2>, Highlander.handle_conflict])",
-    "deliver(<a.0>, <b.0>, [del_lock, [global, <a.0>], <a.0>])",
+    "deliver(<a.0>, [global_name_server, b], [register, Highlander.w, <a.2>, "
+    "Highlander.handle_conflict])",
+    "deliver(<a.0>, [global_name_server, b], [del_lock, [global, <a.0>], <a.0>])",
     "deliver(<a.0>, <a.2>, [global, register_name, yes])",
     call("b"),
-    "deliver(<b.0>, <a.0>, [set_lock, [global, <b.0>], <b.0>])",
+    "deliver(<b.0>, [global_name_server, a], [set_lock, [global, <b.0>], <b.0>])",
     "deliver(<a.0>, <b.0>, [lock_answer, [global, <b.0>], <b.0>, true])",
     "deliver(<b.0>, <b.2>, [global, register_name, no])",
     "deliver(<b.2>, <b.0>, [global_call, whereis_name, [whereis_name, Highlander.w]])",
@@ -256,7 +258,7 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
     }
     resolved = actions(result, "shut_down_by_resolver")
     assert len(resolved) == 13 and resolved[-3:] == [
-        "deliver(<b.0>, <a.0>, [names, [a, b, 1], [[Highlander.w, <b.2>, "
+        "deliver(<b.0>, [global_name_server, a], [names, [a, b, 1], [[Highlander.w, <b.2>, "
         "Highlander.handle_conflict]]])",
         "deliver(<a.0>, <a.2>, EXIT(<a.0>, name_conflict))",
         "deliver(<a.2>, <a.1>, \"EXIT(<a.2>, ('shutdown', 'name_conflict'))\")",
@@ -272,7 +274,7 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
             "heal()",
             "timeout(<a.0>, [ping, b])",
             "signal(<a.0>, nodeup(b))",
-            "deliver(<a.0>, <b.0>, [sync, [a, b, 1]])",
+            "deliver(<a.0>, [global_name_server, b], [sync, [a, b, 1]])",
             *resolved[-3:],
         ],
     ).final

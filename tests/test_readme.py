@@ -71,9 +71,9 @@ def test_the_readme_gen_server_model_runs_as_printed() -> None:
     trace = result.verdict("timed_out_put_not_written").trace
     assert trace is not None
     assert [str(s.action) for s in trace.steps[1:]] == [
-        "deliver(<client.0>, <server.0>, [call, <client.0>#1, [put, x, 1]])",
+        "deliver(<client.0>, [store, server], [call, <client.0>#1, [put, x, 1]])",  # by name
         "timeout(<client.0>, call_timeout(#1))",
-        "deliver(<client.0>, <server.0>, [call, <client.0>#2, [get, x]])",
-        "deliver(<server.0>, <client.0>, [reply, #1, ok])",
+        "deliver(<server.0>, <client.0>, [reply, #1, ok])",  # (pid channels come first)
+        "deliver(<client.0>, [store, server], [call, <client.0>#2, [get, x]])",
         "deliver(<server.0>, <client.0>, [reply, #2, 1])",
     ]

@@ -180,7 +180,7 @@ def test_the_node_view_of_a_cluster_shows_the_nodes_processes() -> None:
         "  1  timeout(<client.0>, go)",
         "     timers: {<client.0>: [go]} -> none",
         "     <client.1>: none -> 0",
-        '     in flight: none -> ["<client.1> -> <server.0>: [put, 1]"]',
+        '     in flight: none -> ["<client.1> -> store on server: [put, 1]"]',  # (by name)
         "     (step 2: other nodes)",
         "  3  deliver(<server.0>, <client.1>, [ok, 1])",
         "     <client.1>: 0 -> 1",

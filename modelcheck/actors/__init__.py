@@ -21,6 +21,7 @@ from modelcheck.actors.actor import (
     Pid,
     Ref,
     Signal,
+    Unregistered,
 )
 from modelcheck.actors.system import BUDGETS, DEAD, ActorSystem, Budget, World
 from modelcheck.actors.views import MessageFlow, message_flow, node_steps
@@ -43,6 +44,7 @@ __all__ = [
     "Pid",
     "Ref",
     "Signal",
+    "Unregistered",
     "World",
     "message_flow",
     "node_steps",

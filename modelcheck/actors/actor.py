@@ -42,6 +42,7 @@ __all__ = [
     "Pid",
     "Ref",
     "Signal",
+    "Unregistered",
 ]
 
 S = TypeVar("S")
@@ -191,6 +192,30 @@ class Note:
         return {"note": self.text}
 
 
+@dataclass(frozen=True, slots=True)
+class Unregistered:
+    """In a step's label: a message sent to ``(name, node)`` arrived at ``node`` and no
+    process was registered there as ``name``, so it was dropped (no error, as on the BEAM).
+
+    >>> str(Unregistered("db", "b"))
+    'dropped, no process registered as db on b'
+    """
+
+    name: Any
+    node: str
+
+    def __str__(self) -> str:
+        return "dropped, " + self._why()
+
+    def _why(self) -> str:
+        from modelcheck.values import format_value, to_plain
+
+        return f"no process registered as {format_value(to_plain(self.name))} on {self.node}"
+
+    def __modelcheck_plain__(self) -> Any:
+        return {"dropped": self._why()}
+
+
 class Actor(Generic[S]):
     """The behaviour of a process. Override the handlers you need; each returns the new
     state.
@@ -285,6 +310,9 @@ class Out:
     address is resolved when the effect is applied, against the world after the handler:
     a pid of a process that is gone (or of an older incarnation of its node) and a name
     that nobody holds address nobody (a message is dropped, a monitor fires ``noproc``).
+    Except a message sent to a name on another node: as on the BEAM, it travels to that
+    node addressed by name and the name is looked up when it arrives (whoever holds it
+    then gets it; if nobody does, it is dropped, and the step's label says so).
 
     Reads (:meth:`whereis`, the pid :meth:`spawn` returns) come from the part of the world
     that the framework counts among the handler's inputs (the processes' table: pids,
@@ -347,8 +375,9 @@ class Out:
     def send(self, to: Any, msg: Any) -> None:
         """Send ``msg`` to ``to`` (a Pid, ``(name, node)``, or a node's name: its first boot
         process). A message to a process that is not running, or across a link that is
-        cut, is lost; to a node whose connection is down but reachable, the send first
-        brings the connection up (``nodeup``), as on the BEAM."""
+        cut, is lost; one to ``(name, other_node)`` is resolved when it arrives there; to
+        a node whose connection is down but reachable, the send first brings the
+        connection up (``nodeup``), as on the BEAM."""
         self.ops.append((SEND, self._address(to, "send to"), msg))
 
     def broadcast(self, msg: Any, *, include_me: bool = False) -> None:

@@ -6,21 +6,25 @@ timeout runs its handler once per distinct input and remembers what it did as a
 :class:`_Step`, per processes table (looked up once per world), keyed by those values and
 the types of the message, timer and state (equal values of two types, say two NamedTuple
 messages with the same fields, stay apart). A step whose handler only sends (to a node's
-name, a pid or a registered name, resolved once per processes table) and sets or cancels
-timers changes three parts of the world: the process states, the channels, the timers. With
-a node down, a link cut or a process dead, its messages to those are left out (lost, as the
-rules lose them: ``_reach``, ``_losing``); a send that brings a connection up (after a
-heal) has the rules' ``_contact`` applied to the world the tables made. What such an effect
-makes of a part is remembered per part (by its id), in a table shared by the steps with
-that effect. Parts are shared: a new part is replaced by an equal one made before (equal,
-with the same types at the top level), so the tables meet the same few parts again and
-again and the worlds share them. Runtime signals (``DOWN``, ``nodedown``, ``nodeup``, from
-a channel or a signal queue) are steps like deliveries; memo keys name a process state by
-the id of an interned equal one, so that a look-up hashes no process state. ``EXIT`` and
-``kill`` signals, faults, handlers that choose, and steps with any other effect go through
-the rules (:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not
-run again). ``tests/test_actors_fast.py`` checks, world after world, that both give the
-same steps.
+name, a pid or a name registered on the sender's own node, resolved once per processes
+table) and sets or cancels timers changes three parts of the world: the process states, the
+channels, the timers. With a node down, a link cut or a process dead, its messages to those
+are left out (lost, as the rules lose them: ``_reach``, ``_losing``); a send that brings a
+connection up (after a heal) has the rules' ``_contact`` applied to the world the tables
+made. What such an effect makes of a part is remembered per part (by its id), in a table
+shared by the steps with that effect. Parts are shared: a new part is replaced by an equal
+one made before (equal, with the same types at the top level), so the tables meet the same
+few parts again and again and the worlds share them. Runtime signals (``DOWN``,
+``nodedown``, ``nodeup``, from a channel or a signal queue) are steps like deliveries; memo
+keys name a process state by the id of an interned equal one, so that a look-up hashes no
+process state. Messages sent to a name on another node travel in ``World.byname`` and are
+delivered by the rules (who gets one is read from the registry as it arrives), with the
+handler's outcomes remembered; a handler that sends one, and a delivery by pid that waits
+for one or changes what is ahead of one, go through the rules too. ``EXIT`` and ``kill``
+signals, faults, handlers that choose, and steps with any other effect go through the rules
+(:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
+again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
+steps.
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ MEMOS = (
     "_memo_losing",
 )
 
-#: The handlers of runtime signals, whose outcomes ``FastPath._outcomes`` remembers.
-_SIGNAL_HANDLERS = frozenset({"on_down_ref", "on_exit", "on_nodedown", "on_nodeup"})
+#: The handlers whose outcomes ``FastPath._outcomes`` remembers: those of runtime signals,
+#: and ``on_message`` (the rules run it only for a message by name: the fast path
+#: remembers the other deliveries as whole steps).
+_REMEMBERED = frozenset({"on_down_ref", "on_exit", "on_nodedown", "on_nodeup", "on_message"})
 
 
 class _Step(NamedTuple):
@@ -186,6 +192,7 @@ class FastPath(Rules):
                 new_sysq = put(sysq, q, signals[1:], ())
                 nxt = _new_world(World, (new_states, new_chans, new_sysq, new_timers) + tail)
                 append((label, self._rejoined(nxt, i, rejoin) if rejoin else nxt))
+        byname = w[12]
         if chans:
             memo = self._deliveries_memo(procs)
             boot = len(self.boot_node)
@@ -194,6 +201,11 @@ class FastPath(Rules):
                 if not chan or (
                     sysq and self._old_connection_pending(w, dst, self._node_of(procs, k >> SHIFT))
                 ):
+                    continue
+                # Behind a message by name (it waits), or ahead of one (it changes the count
+                # of what is ahead of that one: the rules take the step).
+                behind = byname and self._byname_from(w, k)
+                if behind and self._behind_byname(w, k):
                     continue
                 state = states[dst]
                 if id(state) not in memo_ids:
@@ -205,7 +217,9 @@ class FastPath(Rules):
                         known = self._learn_delivery(w, k, msg, state)
                     label, new, _, posts, change, made_s, made_c, made_t, to, step = known
                     rejoin = 0
-                    if posts is not None and hazard:
+                    if behind:  # (it changes the count of what is ahead of a message by name)
+                        posts = None
+                    elif posts is not None and hazard:
                         if reach is None:
                             reach = self._reach(w)
                         lost, rejoin = reach[dst]
@@ -235,6 +249,8 @@ class FastPath(Rules):
                             new_timers = self._timers_after(step, timers, dst)
                     nxt = _new_world(World, (new_states, new_chans, sysq, new_timers) + tail)
                     append((label, self._rejoined(nxt, dst, rejoin) if rejoin else nxt))
+        if byname:  # messages by name: through the rules (the registry decides who gets one)
+            out.extend(self._byname_steps(w, None))
         if timers:
             memo = self._timeouts_memo(procs)
             orders = self._orders
@@ -282,6 +298,11 @@ class FastPath(Rules):
         if self._any_faults:
             out.extend(self._faults(w, None))
         return out
+
+    def _byname_from(self, w: World, k: int) -> bool:
+        """Whether the sender of channel ``k`` has messages by name in flight to the
+        receiver's node."""
+        return bool(get(w[12], (k >> SHIFT) << SHIFT | self._node_of(w[11], k & MASK), ()))
 
     def _deliveries_memo(self, procs: Any) -> dict[tuple[Any, ...], tuple[Any, ...]]:
         """The remembered deliveries for a world with processes table ``procs``."""
@@ -460,14 +481,14 @@ class FastPath(Rules):
 
     def _plan(self, procs: Any, i: int, outcomes: list[Outcome]) -> tuple[Any, Any, int]:
         """For a handler that made no choice and only sent (to a node's name, a pid, a
-        registered name, resolved in ``procs``, the processes table; a message to nobody is
-        lost), connected to nodes and set or cancelled timers: the messages per channel
-        (sorted by channel), the timers set and cancelled in the end, or None for them, and
-        the nodes connected to (a boot slot of each, as a bitmask: ``_reach`` knows the
-        nodes by their slots); otherwise, or for a state or message that is not hashable,
-        (None, None, 0): the rules then make the world, and the search reports what is wrong
-        with it. (The memos are per processes table, so a send resolved here is resolved for
-        every world the step is remembered for.)"""
+        name registered on its own node, resolved in ``procs``, the processes table; a
+        message to nobody is lost), connected to nodes and set or cancelled timers: the
+        messages per channel (sorted by channel), the timers set and cancelled in the end,
+        or None for them, and the nodes connected to (a boot slot of each, as a bitmask:
+        ``_reach`` knows the nodes by their slots); otherwise, or for a state or message
+        that is not hashable, (None, None, 0): the rules then make the world, and the search
+        reports what is wrong with it. (The memos are per processes table, so a send
+        resolved here is resolved for every world the step is remembered for.)"""
         if len(outcomes) != 1:
             return None, None, 0
         _, new, ops = outcomes[0]
@@ -479,6 +500,8 @@ class FastPath(Rules):
             kind = op[0]
             if kind == SEND:
                 to = op[1]
+                if type(to) is tuple and self._address_node(to) != self._node_of(procs, i):
+                    return None, None, 0  # (by name to another node: looked up on arrival)
                 j = first_boot[to] if type(to) is int else resolve(procs, to)
                 if j is not None and j >= 0:
                     sent.setdefault(i << SHIFT | j, []).append(op[2])
@@ -672,13 +695,16 @@ class FastPath(Rules):
         self, procs: Any, slot: int, handler: str, state: Any, args: tuple[Any, ...]
     ) -> list[Outcome]:
         """The rules' ``_outcomes``, remembered for the runtime signals' handlers (DOWN,
-        EXIT, nodedown, nodeup): a handler is a function of the processes table, its slot,
-        state and arguments (and their types), so it runs once per distinct input; the
-        rules then apply the remembered effects."""
-        if handler not in _SIGNAL_HANDLERS:
+        EXIT, nodedown, nodeup) and for messages by name: a handler is a function of the
+        processes table, its slot, state and arguments (and their types), so it runs once
+        per distinct input; the rules then apply the remembered effects."""
+        if handler not in _REMEMBERED:
             return super()._outcomes(procs, slot, handler, state, args)
-        key = (procs, slot, handler, id(self._interned(state)), args, *map(type, args))
-        known = self._memo_signals.get(key)
+        try:
+            key = (procs, slot, handler, id(self._interned(state)), args, *map(type, args))
+            known = self._memo_signals.get(key)
+        except TypeError:  # (an unhashable state or message: the search reports it)
+            return super()._outcomes(procs, slot, handler, state, args)
         if known is None:
             known = self._memo_signals[key] = super()._outcomes(procs, slot, handler, state, args)
             self._memo_count += 1

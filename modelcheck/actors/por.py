@@ -13,11 +13,13 @@ Applies to (otherwise refused, or falling back to every step):
   liveness properties (refused otherwise), with one process per node (``actors()``; a
   ``cluster()`` system falls back to every step: the argument below is about nodes, and
   treating a node's processes together is left for later);
-- where no step of a node exits, links, spawns, registers or disconnects (``out.stop``,
-  ``out.kill``, ``out.link``, ``out.spawn``, ``out.register``, ``out.disconnect``): found
-  while searching, that is a model error with the trace that reached it (run without
-  ``por``). Faults (crashes, restarts, kills, partitions, cuts, heals, mends, drops,
-  duplicates) and the runtime signals they cause are supported.
+- where no step of a node exits, links, spawns, registers, disconnects or sends to a name
+  on another node (``out.stop``, ``out.kill``, ``out.link``, ``out.spawn``,
+  ``out.register``, ``out.disconnect``, ``out.send((name, node), ...)``: a message by name
+  may open a new channel into a node behind a full one, which the closure below does not
+  follow): found while searching, that is a model error with the trace that reached it
+  (run without ``por``). Faults (crashes, restarts, kills, partitions, cuts, heals, mends,
+  drops, duplicates) and the runtime signals they cause are supported.
 
 What properties read: declared (``@always(reads=...)``), or else found by tracing. While
 some property has no ``reads``, the first :data:`SAMPLE` states expand every step and each
@@ -156,7 +158,7 @@ assert World._fields[1:3] == ("chans", "sysq") and World._fields[4:7] == (
     "links",
     "subs",
 )
-assert World._fields[10:] == ("used", "procs")
+assert World._fields[10:] == ("used", "procs", "byname")
 
 #: How the other fields are named in errors.
 _FIELD_WORDS = {
@@ -165,6 +167,7 @@ _FIELD_WORDS = {
     "timers": "the timers",
     "monitors": "the monitors",
     "subs": "the node subscriptions",
+    "byname": "the messages by name in flight",
 }
 
 
@@ -781,8 +784,13 @@ class PartialOrder:
                 if kind == "restart" and allowed is not None:
                     self._held_to_talks_to(w, choice, label, nxt, index[label[1]])
                 continue
-            if nxt[0][i] is DEAD or nxt[5] or (nxt[11] is not w[11] and _grew(w[11], nxt[11])):
-                self._refuse(w, choice, label, nxt, i)  # an exit, a link, a spawn...
+            if (
+                nxt[0][i] is DEAD
+                or nxt[5]
+                or nxt[12]
+                or (nxt[11] is not w[11] and _grew(w[11], nxt[11]))
+            ):
+                self._refuse(w, choice, label, nxt, i)  # an exit, a link, a spawn, by name...
             if allowed is not None:
                 self._held_to_talks_to(w, choice, label, nxt, i)
             if nxt[4] is not monitors or nxt[6] != subs:
@@ -1002,6 +1010,11 @@ class PartialOrder:
             return (
                 "partial-order reduction does not support disconnecting nodes "
                 "(out.disconnect): run without --por"
+            )
+        if w.byname:
+            return (
+                "partial-order reduction does not support sends to a name on another node "
+                "(out.send((name, node), ...)): run without --por"
             )
         return None
 

@@ -38,13 +38,36 @@ kept) and drops its connections; a restart boots its boot processes again, in a 
 incarnation, connected to every node the network reaches (a restart is also enabled for a
 node that is up but runs no process: as if it rebooted unnoticed).
 
-Simplifications, said once: a send to ``(name, node)`` is resolved when it is sent, not
-when it arrives; a monitor reference names its pair of processes and a number, the least
-that the pair's monitors in place do not use (OTP's never repeat: here a pair's number is
-given again once its monitor is gone, so a model sees the difference only if it keeps a
-reference after that, when a ``DOWN`` still on its way may carry the reference of the
-pair's new monitor); ``spawn`` runs the child's ``init`` within the parent's step; a
-restarted node connects to every node it reaches as it boots.
+Names. A send to ``(name, node)`` on another node travels there addressed by name and
+the name is looked up when it arrives, as on the BEAM (the distribution protocol's
+``REG_SEND`` carries the name, and the receiving node looks it up): whoever holds the name
+then runs ``on_message`` (the new process, if the name was re-registered on the way); if
+nobody does, the message is dropped silently (no error for remote sends), and the step's
+label ends with :class:`~modelcheck.actors.Unregistered`.
+Order: OTP promises that signals from one process to another arrive in the order sent,
+and a message by name has its receiver only once it arrives. So a message by name does
+not arrive before a message by pid that its sender sent earlier to the process that
+holds the name as it arrives; a message by pid does not arrive before a message by name
+that its sender sent earlier to that node (whom the name reaches is not decided yet: it
+may be the same process); and one sender's messages by name to one node arrive in the
+order sent (for the same reason). They travel in ``World.byname``: one FIFO channel per
+(sender process, node), each entry counting the sender's messages by pid to each process
+there that are ahead of it. This shows only orders the guarantee allows (and real
+distribution, one ordered connection per pair of nodes, shows); it leaves out the
+reorderings the guarantee would allow only because a name kept its holder (a message by
+pid to another process overtaking one by name), the price of deciding nothing about a
+name before it arrives. On the unordered network messages have no order at all. A
+channel by name is lost with its connection (a cut, ``out.disconnect``, either node
+crashing), like any message between the two nodes; a process's exit does not touch it. A
+send by name to the sender's own node is resolved at once, as erts resolves a local name
+when it sends (the message then waits in the channel to that process).
+
+Simplifications, said once: a monitor reference names its pair of processes and a
+number, the least that the pair's monitors in place do not use (OTP's never repeat: here a
+pair's number is given again once its monitor is gone, so a model sees the difference only
+if it keeps a reference after that, when a ``DOWN`` still on its way may carry the
+reference of the pair's new monitor); ``spawn`` runs the child's ``init`` within the
+parent's step; a restarted node connects to every node it reaches as it boots.
 """
 
 from __future__ import annotations
@@ -81,6 +104,7 @@ from .actor import (
     Pid,
     Ref,
     Signal,
+    Unregistered,
 )
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put
 
@@ -398,6 +422,8 @@ class Rules:
             src, dst = k >> SHIFT, k & MASK
             if w.sysq and self._old_connection_pending(w, dst, self._node_of(procs, src)):
                 continue
+            if w.byname and self._behind_byname(w, k):
+                continue
             for pos in self._choices(chan):
                 msg = chan[pos]
                 label: tuple[Any, ...] = (
@@ -407,6 +433,8 @@ class Rules:
                     msg,
                 )
                 yield from self._receive(w, log, label, ("chan", k, pos), dst, msg, src)
+        if w.byname:
+            yield from self._byname_steps(w, log)
         for i, timers in w.timers:
             order = self._orders.get(timers)
             if order is None:
@@ -416,6 +444,55 @@ class Rules:
                 yield from self._run(w, log, fired, ("timer", i, timer), i, "on_timeout", (timer,))
         if self._any_faults:
             yield from self._faults(w, log)
+
+    def _byname_steps(
+        self, w: World, log: list[tuple[Any, ...]] | None
+    ) -> Iterator[tuple[Any, World]]:
+        """The messages by name arriving (each channel's first; on the unordered network,
+        any one): the name looked up now, on the node they reached."""
+        procs, names, fifo = w.procs, self.node_names, self.fifo
+        for k, entries in w.byname:
+            src, node = k >> SHIFT, k & MASK
+            for pos in self._choices(entries):
+                name, msg, ahead = entries[pos]
+                j = self._registered(procs, node, name)
+                if j is not None:
+                    if fifo and get(ahead, j, 0):
+                        continue  # its sender's earlier messages by pid to j come first
+                    if w.sysq and self._old_connection_pending(w, j, self._node_of(procs, src)):
+                        continue
+                to = (name, names[node])
+                label: tuple[Any, ...] = ("deliver", self._addr(procs, src), to, msg)
+                how = ("byname", k, pos, j)
+                if j is None:
+                    nxt = Next(w, log)
+                    self._prepare(nxt, how)
+                    yield label + (Unregistered(*to),), nxt.world()
+                else:
+                    yield from self._receive(w, log, label, how, j, msg, src)
+
+    def _behind_byname(self, w: World, k: int) -> bool:
+        """Whether the first message of channel ``k`` (by pid) waits for a message by name
+        its sender sent earlier to the receiver's node (FIFO network only)."""
+        if not self.fifo:
+            return False
+        dst = k & MASK
+        entries = get(w.byname, (k >> SHIFT) << SHIFT | self._node_of(w.procs, dst), ())
+        return bool(entries) and not get(entries[0][2], dst, 0)
+
+    def _passed(self, nxt: Next, k: int, pos: int) -> None:
+        """Message ``pos`` of channel ``k`` (by pid) left it: the entries by name its
+        sender sent later to that node have one fewer message ahead of them."""
+        src, dst = k >> SHIFT, k & MASK
+        key = src << SHIFT | self._node_of(nxt.procs, dst)
+        entries = get(nxt.byname, key, ())
+        if entries:
+            nxt.byname = put(
+                nxt.byname,
+                key,
+                tuple((name, msg, _less(ahead, dst, pos)) for name, msg, ahead in entries),
+                (),
+            )
 
     def _signal_steps(
         self, w: World, log: list[tuple[Any, ...]] | None
@@ -434,8 +511,16 @@ class Rules:
             k, pos = how[1], how[2]
             chan = nxt.chan(k)
             nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
+            if nxt.byname:
+                self._passed(nxt, k, pos)
             if nxt.log is not None:
                 nxt.log.append(("deliver", k, pos))
+        elif how[0] == "byname":
+            k, pos = how[1], how[2]
+            entries = get(nxt.byname, k, ())
+            nxt.byname = put(nxt.byname, k, entries[:pos] + entries[pos + 1 :], ())
+            if nxt.log is not None:
+                nxt.log.append(("deliver", ("byname", k), pos, how[3]))
         elif how[0] == "sysq":
             k = how[1]
             nxt.sysq = put(nxt.sysq, k, get(nxt.sysq, k, ())[1:], ())
@@ -516,10 +601,15 @@ class Rules:
         for op in ops:
             kind = op[0]
             if kind == SEND:
-                there = self._address_node(op[1])
+                to = op[1]
+                there = self._address_node(to)
                 self._contact(nxt, here, there)
-                j = self._resolve(nxt.procs, op[1])
-                if j is None or not nxt.alive(j):
+                if type(to) is tuple and there != here:  # by name: looked up on arrival
+                    if self._connected(nxt, here, there):
+                        self._post_byname(nxt, i, here, there, to[0], op[2])
+                        continue
+                    fate = "lost"
+                elif (j := self._resolve(nxt.procs, to)) is None or not nxt.alive(j):
                     fate = "dead"
                 elif not self._connected(nxt, here, there):
                     fate = "lost"
@@ -713,6 +803,28 @@ class Rules:
                 ("send", k, msg, "queued", self._node_of(procs, i), self._node_of(procs, j))
             )
 
+    def _post_byname(
+        self, nxt: Next, i: int, here: int, there: int, name: Hashable, msg: Any
+    ) -> None:
+        """Put ``msg`` into the channel from process ``i`` to node ``there``, for ``name``."""
+        k = i << SHIFT | there
+        entry = (name, msg, self._ahead(nxt, i, there))
+        nxt.byname = put(nxt.byname, k, self._enqueue(get(nxt.byname, k, ()), entry), ())
+        if nxt.log is not None:
+            nxt.log.append(("send", ("byname", k), msg, "queued", here, there))
+
+    def _ahead(self, nxt: Next, i: int, there: int) -> tuple[tuple[int, int], ...]:
+        """How many messages process ``i`` has in flight by pid to each process on node
+        ``there`` (none on the unordered network, where nothing waits for anything)."""
+        if not self.fifo:
+            return ()
+        procs, chans = nxt.procs, nxt.chans
+        return tuple(
+            (k & MASK, len(chan))
+            for k, chan in (chans.items() if type(chans) is dict else chans)
+            if k >> SHIFT == i and chan and self._node_of(procs, k & MASK) == there
+        )
+
     def _enqueue(self, chan: tuple[Any, ...], msg: Any) -> tuple[Any, ...]:
         if self.fifo:
             return chan + (msg,)
@@ -734,6 +846,11 @@ class Rules:
         chans = nxt.chans
         for k in [k for k in (chans if type(chans) is dict else dict(chans)) if k & MASK == i]:
             nxt.flush(k, "dead")
+        if nxt.byname:  # (nothing by pid to i is ahead of anything any more)
+            nxt.byname = tuple(
+                (k, tuple((name, msg, _less(ahead, i, -1)) for name, msg, ahead in entries))
+                for k, entries in nxt.byname
+            )
         if any(k >> SHIFT == i for k, _ in nxt.sysq):
             nxt.sysq = tuple(pair for pair in nxt.sysq if pair[0] >> SHIFT != i)
         nxt.subs &= ~(1 << i)
@@ -773,6 +890,9 @@ class Rules:
         for k in list(chans if type(chans) is dict else dict(chans)):
             if self._node_of(procs, k >> SHIFT) == node:
                 nxt.flush(k, "lost")
+        for k, _ in nxt.byname:  # (to it, or from it: the connection is gone)
+            if k & MASK == node or self._node_of(procs, k >> SHIFT) == node:
+                nxt.flush_byname(k, "lost")
         for j in peers:
             self._connection_lost(nxt, node, j)
         if dying:
@@ -878,6 +998,9 @@ class Rules:
             ends = {self._node_of(procs, k >> SHIFT), self._node_of(procs, k & MASK)}
             if ends == {a, b}:
                 nxt.flush(k, "lost")
+        for k, _ in nxt.byname:
+            if {self._node_of(procs, k >> SHIFT), k & MASK} == {a, b}:
+                nxt.flush_byname(k, "lost")
         if not was_apart:
             self._connection_lost(nxt, a, b)
 
@@ -959,21 +1082,48 @@ class Rules:
         for kind, spend in (("drop", DROPS), ("duplicate", DUPLICATES)):
             if used[spend] >= budget[spend]:
                 continue
-            for k, chan in w.chans:
-                for pos in range(len(chan)):
-                    if pos and chan[pos] == chan[pos - 1]:
-                        continue
-                    nxt = Next(w, log)
-                    nxt.spend(spend)
-                    if spend == DROPS:
-                        nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
-                    else:
-                        nxt.set_chan(k, self._enqueue(chan, chan[pos]))
-                    if log is not None:
-                        log.append((kind, k, pos))
-                    src, dst = k >> SHIFT, k & MASK
-                    dropped = (kind, self._addr(w.procs, src), self._addr(w.procs, dst), chan[pos])
-                    yield dropped, nxt.world()
+            yield from self._network_faults(w, log, kind, spend)
+
+    def _network_faults(
+        self, w: World, log: list[tuple[Any, ...]] | None, kind: str, spend: int
+    ) -> Iterator[tuple[Any, World]]:
+        """The network drops, or duplicates, one message in flight: each in turn (the
+        channels between processes, then those by name)."""
+        procs = w.procs
+        for k, chan in w.chans:
+            src, dst = k >> SHIFT, k & MASK
+            to = self._addr(procs, dst)
+            for pos in range(len(chan)):
+                if pos and chan[pos] == chan[pos - 1]:
+                    continue
+                nxt = Next(w, log)
+                nxt.spend(spend)
+                if spend == DROPS:
+                    nxt.set_chan(k, chan[:pos] + chan[pos + 1 :])
+                    if nxt.byname:
+                        self._passed(nxt, k, pos)
+                else:
+                    nxt.set_chan(k, self._enqueue(chan, chan[pos]))
+                if log is not None:
+                    log.append((kind, k, pos))
+                yield (kind, self._addr(procs, src), to, chan[pos]), nxt.world()
+        for k, entries in w.byname:
+            src, node = k >> SHIFT, k & MASK
+            for pos in range(len(entries)):
+                if pos and entries[pos] == entries[pos - 1]:
+                    continue
+                name, msg, _ = entries[pos]
+                nxt = Next(w, log)
+                nxt.spend(spend)
+                if spend == DROPS:
+                    rest = entries[:pos] + entries[pos + 1 :]
+                else:  # the copy is sent now: behind what is in flight now
+                    rest = self._enqueue(entries, (name, msg, self._ahead(nxt, src, node)))
+                nxt.byname = put(w.byname, k, rest, ())
+                if log is not None:
+                    log.append((kind, ("byname", k), pos))
+                to = (name, self.node_names[node])
+                yield (kind, self._addr(procs, src), to, msg), nxt.world()
 
     def _all_slots_on(self, w: World, node: int) -> list[int]:
         procs = w.procs
@@ -992,3 +1142,14 @@ class Rules:
                 if held == slot and name in allowed:
                     return True
         return False
+
+
+def _less(ahead: tuple[tuple[int, int], ...], slot: int, pos: int) -> tuple[tuple[int, int], ...]:
+    """``ahead`` once message ``pos`` of the channel to ``slot`` left it (-1: every one)."""
+    out = []
+    for j, count in ahead:
+        if j == slot:
+            count = 0 if pos < 0 else count - 1 if pos < count else count
+        if count:
+            out.append((j, count))
+    return tuple(out)

@@ -6,6 +6,8 @@ with ``kind`` (deliver, signal, timeout, crash, restart, partition, cut, heal, d
 duplicate), the ``node`` it happened on where there is one, ``from`` for messages, the
 ``message`` (plain JSON data) or the ``signal`` (``kind``, ``about``, ``reason``), the
 ``timer``, and for faults ``fault`` (the budget it spends) and ``groups`` or ``nodes``.
+A message sent to ``(name, node)`` also has the ``name`` (``node`` is the node), and
+``dropped`` when nobody held the name as it arrived.
 The initial state is ``{"kind": "init"}``; a label that is none of these becomes ``{"kind":
 "action", "name": ..., "args": [...]}``, as a label of any other model does.
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from modelcheck.values import to_plain
 
-from .actor import Signal
+from .actor import Signal, Unregistered
 
 __all__ = ["KINDS", "describe", "signal_fields"]
 
@@ -62,9 +64,14 @@ def describe(label: Any) -> dict[str, Any]:
     if not (isinstance(label, tuple) and label and isinstance(label[0], str)):
         return {"kind": "action", "name": to_plain(label), "args": []}
     kind, args = label[0], label[1:]
-    if kind in ("deliver", "drop", "duplicate") and len(args) == 3:
-        src, dst, msg = args
+    dropped = len(args) == 4 and isinstance(args[3], Unregistered)
+    if kind in ("deliver", "drop", "duplicate") and (len(args) == 3 or dropped):
+        src, dst, msg = args[:3]
         step: dict[str, Any] = {"kind": kind, "node": dst, "from": src}
+        if type(dst) is tuple:  # sent to (name, node)
+            step["node"], step["name"] = dst[1], to_plain(dst[0])
+        if dropped:
+            step["dropped"] = str(args[3])
         if isinstance(msg, Signal):
             step["signal"] = signal_fields(msg)
         else:

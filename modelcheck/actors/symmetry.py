@@ -9,9 +9,9 @@ A renaming moves everything that names a node consistently: the processes' slots
 node's boot processes trade places with the other node's, spawned ones are re-sorted by
 their renamed pids), node names and pids inside process states, messages, signals, timers
 and durable state (any ``str`` equal to a renamed node's name is that node's name), the
-channel and signal-queue keys, monitors, links, node subscriptions, registered names
-keyed by node, the crashed nodes, the cut links and the connections down. Actor
-instances (behaviours) are left as they are.
+channel and signal-queue keys (and the nodes and names messages by name travel to),
+monitors, links, node subscriptions, registered names keyed by node, the crashed nodes,
+the cut links and the connections down. Actor instances (behaviours) are left as they are.
 
 The representative is chosen exactly: each node of a group gets a signature that renaming
 cannot change (its own processes' states, timers and messages waiting for them, its
@@ -227,6 +227,18 @@ class NodeSymmetry:
             else w.links
         )
         durable = tuple(sorted((slot_map[s], value(d)) for s, d in w.durable)) if w.durable else ()
+        byname = w.byname and tuple(
+            sorted(
+                (
+                    slot_map[k >> SHIFT] << SHIFT | perm[k & MASK],
+                    tuple(
+                        (value(name), value(msg), tuple(sorted((slot_map[j], c) for j, c in ahead)))
+                        for name, msg, ahead in entries
+                    ),
+                )
+                for k, entries in w.byname
+            )
+        )
         new_procs: Any = NO_PROCS
         if procs:
             key = system._key
@@ -260,6 +272,7 @@ class NodeSymmetry:
             durable=durable,
             used=w.used,
             procs=new_procs,
+            byname=byname,
         )
 
     def _boot_map(self, perm: tuple[int, ...]) -> list[int]:
@@ -314,6 +327,7 @@ class NodeSymmetry:
             w.cut,
             fp(w.durable),
             fp(w.procs),
+            fp(w.byname),
         )
 
     def signatures(self, w: World) -> dict[int, tuple[int, ...]]:

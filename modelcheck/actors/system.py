@@ -54,7 +54,7 @@ from .actor import Actor, Boot, Out, Pid
 from .fast import MEMOS, FastPath
 from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
-from .world import DEAD, NO_PROCS, SHIFT, Next, World
+from .world import DEAD, MASK, NO_PROCS, SHIFT, Next, World
 
 __all__ = ["BUDGETS", "DEAD", "ActorSystem", "Budget", "World"]
 
@@ -459,12 +459,17 @@ class ActorSystem(FastPath, Model[World]):
         return "up" if slot >= 0 and w.states[slot] is not DEAD else "dead"
 
     def in_flight(self, w: World) -> list[tuple[Any, Any, Any]]:
-        """Messages (and signals) in flight, as (sender, receiver, message), channel order."""
+        """Messages (and signals) in flight, as (sender, receiver, message), channel order;
+        then those sent to a name on another node, whose receiver is ``(name, node)``."""
         procs = w.procs
         return [
             (self._addr(procs, k >> SHIFT), self._addr(procs, k & 0xFFFF), msg)
             for k, chan in w.chans
             for msg in chan
+        ] + [
+            (self._addr(procs, k >> SHIFT), (name, self.node_names[k & MASK]), msg)
+            for k, entries in w.byname
+            for name, msg, _ in entries
         ]
 
     def connectivity(self, w: World) -> nx.Graph:
@@ -503,7 +508,10 @@ class ActorSystem(FastPath, Model[World]):
             if state is DEAD:  # (a spawned one, until what it sent has arrived)
                 state = "down" if w.down >> node & 1 and slot < spawned else "dead"
             shown[str(self._addr(procs, slot))] = state
-        flight = [f"{s} -> {d}: {_text(m)}" for s, d, m in self.in_flight(w)]
+        flight = [
+            f"{s} -> {_text(d[0]) + ' on ' + d[1] if type(d) is tuple else d}: {_text(m)}"
+            for s, d, m in self.in_flight(w)
+        ]
         if flight:
             shown["in flight"] = flight
         signals: dict[str, list[str]] = {}

@@ -3,13 +3,15 @@
 A :class:`MessageFlow` is one message (or signal sent through the network) with the step
 that sent it, the step that delivered it, and its fate: ``delivered``, ``lost`` (the
 network dropped it, or its connection went down), ``dropped`` (it reached, or was sent to,
-a process that is not running) or ``in flight`` (still travelling when the trace ends).
+a process that is not running, or, sent to ``(name, node)``, arrived where nobody held
+the name) or ``in flight`` (still travelling when the trace ends).
 A copy made by the network's ``duplicate`` fault is its own record, with ``copy_of`` the
 index of the original. ``source`` and ``target`` are the processes it went between (their
 pids; the node's name in a one-process-per-node system; a message lost or dropped as it
 was sent goes from the process whose handler sent it to the process it was addressed to,
 or to the receiving node when the address named nobody: a pid of a process that never
-ran there, a name nobody holds). This is the data a
+ran there, a name nobody holds; a message sent by name to another node goes to the process
+that held the name when it arrived, or, dropped there, to the node). This is the data a
 message sequence chart is drawn from.
 
 >>> from modelcheck import replay
@@ -76,7 +78,7 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
     """Every message of ``trace``, in the order sent, with its delivery step and fate."""
     names = system.node_names
     records: list[MessageFlow] = []
-    queues: dict[int, list[int]] = {}
+    queues: dict[Any, list[int]] = {}  # by channel key (an int, or ("byname", key))
     boots = len(system.boot_node)
     before: Any = None  # the world before the step being recorded (None: the start)
     after: Any = None  # and after it
@@ -116,7 +118,9 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
         queue = queues.setdefault(k, [])
         if kind == "send":
             msg, fate, src, dst = event[2], event[3], event[4], event[5]
-            if k >= 0:
+            if type(k) is tuple:  # by name: who gets it is known when it arrives
+                source, target = address(k[1] >> SHIFT), names[dst]
+            elif k >= 0:
                 source, target = address(k >> SHIFT), address(k & MASK)
             else:  # lost or dropped as sent: the process it was for, if there was one
                 source = acting(label)
@@ -139,12 +143,24 @@ def message_flow(system: ActorSystem, trace: Trace) -> tuple[MessageFlow, ...]:
                 records[index] = replace(records[index], fate=_FATES[event[2]])
             queue.clear()
         else:
-            msg = dict(world.chans)[k][event[2]]
+            if type(k) is tuple:  # ("byname", key): entries (name, message, ahead)
+                msg = dict(world.byname)[k[1]][event[2]][1]
+            else:
+                msg = dict(world.chans)[k][event[2]]
             matches = [i for i in queue if records[i].message == msg]
             # A model that rewrites its states (say, renumbering terms) may have changed
             # the message since it was sent: then its place in the channel tells.
             index = matches[0] if matches else queue[min(event[2], len(queue) - 1)]
-            if kind == "deliver":
+            if kind == "deliver" and len(event) > 3:  # by name: to whoever held it, if any
+                queue.remove(index)
+                held = event[3]
+                records[index] = replace(
+                    records[index],
+                    received=step,
+                    fate="dropped" if held is None else "delivered",
+                    target=records[index].target if held is None else address(held),
+                )
+            elif kind == "deliver":
                 queue.remove(index)
                 records[index] = replace(records[index], received=step, fate="delivered")
             elif kind in ("drop", "flushed"):  # (flushed: a DOWN demonitor took back)
@@ -193,7 +209,7 @@ def node_steps(system: ActorSystem, trace: Trace, node: str) -> tuple[int, ...]:
     steps = [0]
     for number, step in enumerate(trace.steps[1:], start=1):
         label = step.label
-        kind, args = label[0], tuple(a.node if type(a) is Pid else a for a in label[1:3])
+        kind, args = label[0], tuple(_node_of(a) for a in label[1:3])
         if kind == "partition" or label == ("heal",):
             involved = True
         elif kind in ("deliver", "drop", "duplicate"):
@@ -203,3 +219,12 @@ def node_steps(system: ActorSystem, trace: Trace, node: str) -> tuple[int, ...]:
         if involved:
             steps.append(number)
     return tuple(steps)
+
+
+def _node_of(who: Any) -> Any:
+    """The node a label's process or address names: a pid's, a ``(name, node)``'s."""
+    if type(who) is Pid:
+        return who.node
+    if type(who) is tuple and len(who) == 2:
+        return who[1]
+    return who

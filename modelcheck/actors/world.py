@@ -13,6 +13,13 @@ Keys: a channel from slot ``s`` to slot ``d`` is ``s << SHIFT | d``; a runtime s
 of slot ``d`` about node ``m`` is ``d << SHIFT | m``; link and cut bits are over node pairs
 ``a * n + b`` with ``a < b``.
 
+Messages sent to a registered name on another node, ``(name, node)``, are not in a channel
+between two slots: they travel addressed by name (the receiver is decided when they
+arrive, see :mod:`modelcheck.actors.rules`), in ``byname``: one channel per (sender slot,
+node), key ``src << SHIFT | node``, of entries (name, message, ahead); ``ahead`` counts,
+per receiving slot (sparse, sorted), the sender's messages by pid to that slot that were
+in flight when the entry was sent and still are.
+
 >>> channel(3, 5) >> SHIFT, channel(3, 5) & MASK
 (3, 5)
 """
@@ -134,6 +141,7 @@ class World(NamedTuple):
     durable: tuple[tuple[int, Any], ...]  # (boot slot, what survives a crash)
     used: tuple[int, ...]  # faults used, in BUDGETS order
     procs: Procs | tuple[()]  # spawned processes, names, serials, incarnations, connections
+    byname: tuple[tuple[int, tuple[Any, ...]], ...] = ()  # (src << SHIFT | node, entries)
 
 
 def get(sparse: tuple[tuple[Any, Any], ...], key: Any, default: Any) -> Any:
@@ -237,6 +245,7 @@ class Next:
         states = self.states
         chans = self.chans if type(self.chans) is dict else dict(self.chans)
         senders = {k >> SHIFT for k in chans}
+        senders.update(k >> SHIFT for k, _ in self.byname)
         keep = [
             j for j in range(len(spawned)) if states[boot + j] is not DEAD or boot + j in senders
         ]
@@ -253,10 +262,30 @@ class Next:
         def key(k: int) -> int:
             return slot(k >> SHIFT) << SHIFT | slot(k & MASK)
 
+        byname = self.byname
+
+        def by(k: int) -> int:
+            return slot(k >> SHIFT) << SHIFT | (k & MASK)
+
         if self.log is not None:
-            self.log.append(("renumber", {k: key(k) for k in chans}))
+            moved: dict[Any, Any] = {k: key(k) for k in chans}
+            moved.update({("byname", k): ("byname", by(k)) for k, _ in byname})
+            self.log.append(("renumber", moved))
         self.states = list(states[:boot]) + [states[boot + j] for j in keep]
         self.chans = {key(k): msgs for k, msgs in chans.items()}
+        if byname:
+            self.byname = tuple(
+                sorted(
+                    (
+                        by(k),
+                        tuple(
+                            (name, msg, tuple(sorted((slot(j), c) for j, c in ahead)))
+                            for name, msg, ahead in entries
+                        ),
+                    )
+                    for k, entries in byname
+                )
+            )
         self.sysq = tuple(sorted((slot(k >> SHIFT) << SHIFT | (k & MASK), q) for k, q in self.sysq))
         self.timers = tuple(sorted((slot(i), t) for i, t in self.timers))
         self.monitors = frozenset((slot(a), slot(b), r) for a, b, r in self.monitors)
@@ -290,6 +319,7 @@ class Next:
     durable = _lazy_field(9)
     used = _lazy_field(10)
     procs = _lazy_field(11)
+    byname = _lazy_field(12)
 
     @property
     def apart(self) -> int:
@@ -344,6 +374,12 @@ class Next:
                 self.log.append(("flush", k, fate))
             self.set_chan(k, ())
 
+    def flush_byname(self, k: int, fate: str) -> None:
+        """Empty the channel by name ``k``; its messages meet ``fate`` (as :meth:`flush`)."""
+        if self.log is not None:
+            self.log.append(("flush", ("byname", k), fate))
+        self.byname = put(self.byname, k, (), ())
+
     def set_timers(self, i: int, timers: frozenset[Any]) -> None:
         self.timers = put(self.timers, i, timers, NO_TIMERS)
 
@@ -376,6 +412,7 @@ def fingerprint_world(w: World) -> int:
             of(w[9], 9),
             of(w[10], 10),
             of(w[11], 11),
+            of(w[12], 12),
         )
     )
     return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")

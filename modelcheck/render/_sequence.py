@@ -115,8 +115,10 @@ def sequence(system: ActorSystem, trace: Trace) -> Sequence:
     flows = message_flow(system, trace)
     lanes, where = _lanes(system, trace, flows)
     status = tuple(_status(system, w, lanes, where, k) for k, w in enumerate(worlds))
+    # A message by name is drawn to whoever held the name as it arrived (or to its node).
+    arrived = {flow.received: where(flow.target) for flow in flows if flow.received is not None}
     steps = tuple(
-        _step_info(number, step.label, step.action, where)
+        _by_name(_step_info(number, step.label, step.action, where), step.label, arrived)
         for number, step in enumerate(trace.steps)
     )
     links = [system.connectivity(w) for w in worlds]
@@ -125,7 +127,7 @@ def sequence(system: ActorSystem, trace: Trace) -> Sequence:
     for index, flow in enumerate(flows):
         text = text_of(flow.message)
         ended = None
-        if flow.fate in ("lost", "dropped"):
+        if flow.fate in ("lost", "dropped") and flow.received is None:
             ended = _end_of(flow.fate, flow.sender, flow.receiver, flow.message, flow.sent,
                             trace, status, nodes, links, used_drops,
                             [lane.key for lane in lanes].index(where(flow.target)))  # fmt: skip
@@ -153,6 +155,13 @@ def sequence(system: ActorSystem, trace: Trace) -> Sequence:
     return Sequence(nodes, steps, tuple(messages), status, lanes, not system.named, tuple(ends))
 
 
+def _by_name(info: StepInfo, label: Any, arrived: dict[int, str]) -> StepInfo:
+    """A delivery of a message sent to ``(name, node)`` drawn on the lane it arrived at."""
+    if info.kind == "deliver" and type(label[2]) is tuple and info.number in arrived:
+        return replace(info, node=arrived[info.number])
+    return info
+
+
 def notes_of(label: Any) -> tuple[str, ...]:
     """What the handler of a step wrote with ``out.note``, in order."""
     if not isinstance(label, tuple):
@@ -173,6 +182,8 @@ def _lanes(system: ActorSystem, trace: Trace, flows: Any) -> tuple[tuple[Lane, .
         boots[node] = boots.get(node, 0) + 1
 
     def where(who: Any) -> str:
+        if type(who) is tuple:  # (name, node): the node's, until it arrives somewhere
+            who = who[1]
         if type(who) is Pid:
             return (
                 str(Pid(who.node, who.serial)) if who.serial < boots.get(who.node, 0) else str(who)
@@ -237,6 +248,8 @@ def _lanes(system: ActorSystem, trace: Trace, flows: Any) -> tuple[tuple[Lane, .
 
 def _node_lane(nodes: tuple[str, ...]) -> Any:
     def where(who: Any) -> str:
+        if type(who) is tuple:  # (name, node)
+            return str(who[1])
         return who.node if type(who) is Pid else str(who)
 
     return where

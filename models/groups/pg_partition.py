@@ -93,7 +93,7 @@ class PgPartition(ActorSystem):
         return [members(self.state_of(w, node), GROUP) for node in ("a", "b")]
 
     def _quiet(self, w: World) -> bool:
-        return not (w.chans or w.sysq or w.timers)
+        return not (w.chans or w.byname or w.sysq or w.timers)
 
     @always
     def quiet_views_agree(self, w: World) -> bool:

@@ -12,10 +12,10 @@ answer to its retry: the increment it made twice counted once, and the counter w
 
 The model (:mod:`modelcheck.beam.gen_server`, :mod:`modelcheck.beam.supervisor`): node
 ``b`` boots the supervisor, whose one child is the counter; node ``a`` boots the client,
-which calls at start and retries once after a timeout. ``b`` is listed first in
-``cluster()``: nodes boot in that order, and the counter's name is registered only as the
-supervisor starts it, so a call from an earlier node's ``init`` would find no ``counter``
-and be lost. ``--kills`` hits only the counter (``killable()``).
+which calls at start and retries once after a timeout. A call to ``{counter, b}`` is
+looked up on ``b`` when it arrives (the counter registers its name as the supervisor
+starts it), so it reaches whoever holds the name then. ``--kills`` hits only the counter
+(``killable()``).
 
 Checked: ``answers_differ`` (always: every answer the client saw, in time or late, is a
 different count, as they would be from one counter that only goes up) and
@@ -23,9 +23,10 @@ different count, as they would be from one counter that only goes up) and
 
 What the checker finds: without faults, 15 states (the shape of
 ``gen_server_call.RetriedCall``), ``answers_differ`` holds; a late reply is seen in 3
-steps. ``--kills 1``: 69 states, ``answers_differ`` is violated in 7
-steps (the counter answers 1, is killed and restarted, the client times out and calls
-again, the new counter answers 1, both replies arrive). ``--crashes 1 --restarts 1``: 87
+steps. ``--kills 1``: 119 states, ``answers_differ`` is violated in 7
+steps (the counter answers 1, the client times out and calls again, the late reply
+arrives, the counter is killed and restarted, the retry reaches the new counter, which
+answers 1). ``--crashes 1 --restarts 1``: 87
 states, it holds: a node crash loses the reply in flight with the node's connection, a
 process kill does not.
 """

@@ -186,7 +186,7 @@ def fair_step(label: Any) -> Any:
 def settled(system: GlobalRegistry, w: World) -> bool:
     """Nothing left to happen: no link cut, nothing in flight, no signal or timer pending,
     and on every running server no lock held, no registration or sync under way."""
-    if w.cut or w.chans or w.sysq or w.timers:
+    if w.cut or w.chans or w.byname or w.sysq or w.timers:
         return False
     return all(
         not st.locks and st.phase == "idle" and not st.syncs and not st.jobs

@@ -261,7 +261,7 @@ class HordeSupervisor(ActorSystem):
 
     def settled(self, w: World) -> bool:
         """Nothing in flight and no signal waiting (a link may stay cut)."""
-        return not (w.chans or w.sysq)
+        return not (w.chans or w.byname or w.sysq)
 
     @always
     def one_instance(self, w: World) -> bool:
