@@ -283,3 +283,13 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
     # The name server monitors what it registers: the DOWN carries that monitor's reference.
     down = Signal("DOWN", A2, ("shutdown", "name_conflict"), Ref(Pid("a", 0), A2, 0))
     assert (A2, Pid("a", 0), down) in system.in_flight(world)
+
+
+def test_a_member_monitoring_a_peer_that_is_not_there_marks_its_node_dead() -> None:
+    # a restarts after b's member was killed: its nodeup monitors ("horde", "b"), which
+    # names nobody, so the DOWN is noproc and names the address, not a pid. The member
+    # marks b dead as for any DOWN (this raised AttributeError on who.node before).
+    system = HordeSupervisor(kills=1, crashes=1, restarts=1)
+    steps = ["crash(a)", "kill(<b.0>)", "restart(a)"]
+    world = follow(system, [*steps, "signal(<a.0@1>, \"DOWN(('horde', 'b'), noproc)\")"]).final
+    assert system.state_of(world, "a") == Member(("b",), (), (), 0)

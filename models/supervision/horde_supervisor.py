@@ -201,10 +201,12 @@ class HordeMember(Actor[Member]):
         return st._replace(children=tuple(sorted(table.values())), clock=clock)
 
     def on_down(self, me: Pid, state: Member, who: Any, reason: Any, out: Out) -> Member:
-        """A peer's member went DOWN (noconnection, on a crash or a partition)."""
-        if who.node in state.dead:
+        """A peer's member went DOWN (noconnection, on a crash or a partition; ``noproc``
+        names it ``("horde", node)`` when the monitor was made while it was not there)."""
+        node = who.node if isinstance(who, Pid) else who[1]
+        if node in state.dead:
             return state
-        st = state._replace(dead=tuple(sorted((*state.dead, who.node))))
+        st = state._replace(dead=tuple(sorted((*state.dead, node))))
         out.set_timer("reconnect")  # libcluster's polling, until the dead come back
         return self.membership_changed(me, st, out)
 
