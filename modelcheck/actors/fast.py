@@ -161,13 +161,8 @@ class FastPath(Rules):
                 label, new, _, posts, change, made_s, made_c, made_t, to, step = known
                 rejoin = 0
                 if posts is not None and hazard and to:
-                    if reach is None:
-                        reach = self._reach(w)
-                    lost, rejoin = reach[i]
-                    rejoin &= to
-                    if to & lost:
-                        known = self._losing(known, to & lost, -1)
-                        label, new, _, posts, change, made_s, made_c, made_t, to, step = known
+                    known, rejoin, reach = self._across_faults(w, reach, known, i, -1)
+                    label, new, _, posts, change, made_s, made_c, made_t, to, step = known
                 if posts is None:
                     out.extend(self._deliver_slowly(w, ("sysq", q), i, signal, step))
                     continue
@@ -220,14 +215,10 @@ class FastPath(Rules):
                     if behind:  # (it changes the count of what is ahead of a message by name)
                         posts = None
                     elif posts is not None and hazard:
-                        if reach is None:
-                            reach = self._reach(w)
-                        lost, rejoin = reach[dst]
-                        rejoin &= to
                         if k >> SHIFT >= boot and states[k >> SHIFT] is DEAD:
                             posts = None  # (a spawned process that sent this: its slot may go)
-                        elif to & lost:
-                            known = self._losing(known, to & lost, k)
+                        else:
+                            known, rejoin, reach = self._across_faults(w, reach, known, dst, k)
                             label, new, _, posts, change, made_s, made_c, made_t, to, step = known
                     if posts is None:
                         out.extend(self._deliver_slowly(w, ("chan", k, pos), dst, msg, step))
@@ -268,13 +259,8 @@ class FastPath(Rules):
                     label, new, _, posts, _, made_s, made_c, made_t, to, step = known
                     rejoin = 0
                     if posts is not None and hazard and to:
-                        if reach is None:
-                            reach = self._reach(w)
-                        lost, rejoin = reach[i]
-                        rejoin &= to
-                        if to & lost:
-                            known = self._losing(known, to & lost, -1)
-                            label, new, _, posts, _, made_s, made_c, made_t, to, step = known
+                        known, rejoin, reach = self._across_faults(w, reach, known, i, -1)
+                        label, new, _, posts, _, made_s, made_c, made_t, to, step = known
                     if posts is None:
                         out.extend(self._time_out_slowly(w, i, pending, timer, step))
                         continue
@@ -578,6 +564,27 @@ class FastPath(Rules):
         for there in sorted({self._node_of(procs, j) for j in range(len(w[0])) if slots >> j & 1}):
             self._contact(nxt, here, there)
         return nxt.world()
+
+    def _across_faults(
+        self,
+        w: World,
+        reach: tuple[tuple[int, int], ...] | None,
+        known: tuple[Any, ...],
+        slot: int,
+        chan: int,
+    ) -> tuple[tuple[Any, ...], int, tuple[tuple[int, int], ...]]:
+        """Under faults, the remembered step ``known`` of ``slot`` (taking from channel
+        ``chan``, or -1) as the rules would take it at ``w``: its messages to slots out of
+        reach left out (:meth:`_losing`), and the slots it sends to whose connection the
+        send brings back up (``rejoin``, for :meth:`_rejoined`). ``reach`` is ``w``'s
+        :meth:`_reach`, made here the first time a step of ``w`` needs it."""
+        if reach is None:
+            reach = self._reach(w)
+        lost, rejoin = reach[slot]
+        to = known[8]
+        if to & lost:
+            known = self._losing(known, to & lost, chan)
+        return known, rejoin & to, reach
 
     def _losing(self, known: tuple[Any, ...], lost: int, chan: int) -> tuple[Any, ...]:
         """The remembered step ``known`` (taking from channel ``chan``, or -1) with its
