@@ -33,12 +33,9 @@ def _summary(result: CheckResult) -> tuple[Any, ...]:
     return (result.distinct, result.generated, result.depth, result.stopped, props)
 
 
-def test_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed() -> None:
-    code = (
-        "from modelcheck.fingerprint import fingerprint as f;"
-        "print(f(('a', None, frozenset({'x', 'y', 'z'}), (1, 2.5, b'b', True))))"
-    )
-    outputs = {
+def _printed_under_three_hash_seeds(code: str) -> set[str]:
+    """What ``code`` prints in fresh processes with three hash seeds (one answer: stable)."""
+    return {
         subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
@@ -48,6 +45,14 @@ def test_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed() -> 
         ).stdout
         for seed in ("0", "1", "12345")
     }
+
+
+def test_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed() -> None:
+    code = (
+        "from modelcheck.fingerprint import fingerprint as f;"
+        "print(f(('a', None, frozenset({'x', 'y', 'z'}), (1, 2.5, b'b', True))))"
+    )
+    outputs = _printed_under_three_hash_seeds(code)
     assert outputs == {"6306396016144685015\n"}
 
 
@@ -299,16 +304,7 @@ _WORLDS = (
 def test_world_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed() -> None:
     """Worlds are fingerprinted part by part (``fingerprint_world``): still one answer
     in every process, whatever the hash seed."""
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", _WORLDS],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-        ).stdout
-        for seed in ("0", "1", "12345")
-    }
+    outputs = _printed_under_three_hash_seeds(_WORLDS)
     # (10687313549036275257 before worlds held messages by name to another node: their
     # byname part, field 12; 14633270065828634096 before monitors carried their reference
     # numbers and the processes' table the monitors a handler reads; 4519512579534167698
