@@ -38,6 +38,12 @@ class Hangs(Model[int]):
         return n < 100
 """
 
+#: The same, hanging in a property: judged where each store judges a new state.
+_HANG = "        if n == 3:\n            time.sleep(3600)\n"
+HANGS_IN_PROPERTY = HANGS.replace(_HANG, "").replace(
+    "        return n < 100", _HANG + "        return n < 100"
+)
+
 BIG = """from typing import Any
 from modelcheck import Model, always
 
@@ -128,6 +134,26 @@ def test_the_time_limit_stops_model_code_that_never_returns(
     assert (
         result.stop_note
         == "the time limit was reached inside model code, at hangs.py:12 in actions"
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"strategy": "dfs"}, {"store": "fingerprint"}],
+    ids=["bfs", "dfs", "fingerprint"],
+)
+def test_the_time_limit_stops_a_property_that_never_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
+) -> None:
+    # The fingerprint store judges a chunk's new states after expanding it: a TimeUp there
+    # once escaped check() as a traceback.
+    monkeypatch.chdir(tmp_path)
+    model = _load(tmp_path, "hangs.py", HANGS_IN_PROPERTY)
+    result = check(model, time_limit=0.2, **options)
+    assert (result.stopped, result.complete, result.exit_code) == ("time-limit", False, 3)
+    assert result.status("small") == "unknown"
+    assert (
+        result.stop_note == "the time limit was reached inside model code, at hangs.py:16 in small"
     )
 
 

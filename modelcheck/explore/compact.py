@@ -122,18 +122,26 @@ def run_compact_bfs(search: Search) -> int:
                 break
         successors = list(found)
         del found
-        fps = _fingerprints(search, successors, parents)
-        new = np.flatnonzero(~store.seen(fps) & _first_of_each(fps)).tolist()
+        was_stopped = search.stopped is not None
+        try:  # fingerprinting and judging run model code too (hashes, properties)
+            fps = _fingerprints(search, successors, parents)
+            new = np.flatnonzero(~store.seen(fps) & _first_of_each(fps)).tolist()
+            last = level == max_depth
+            kept = [] if last else _judge(search, successors, new, parents, at, max_states)
+        except KeyboardInterrupt:  # the store is as it was at the chunk's start
+            search.stopped = "interrupted"
+            if checkpoint is not None:
+                place = (base, level, start)
+                search.save(place, chunk_start, frontier=frontier, following=following)
+            break
         start = end
-        if level == max_depth:
+        if last:
             # The last level allowed: successors are looked at only to know if the bound cut
             # (all of them, for the count of generated states).
             cut = cut or bool(new)
             if dead >= 0 and search.hit(search.deadlock_pos, dead):  # type: ignore[arg-type]
                 break
             continue
-        was_stopped = search.stopped is not None
-        kept = _judge(search, successors, new, parents, at, max_states)
         if kept:
             store.add_fingerprints([int(fps[j]) for j in kept], [parents[j] for j in kept])
             following.extend(successors[j] for j in kept)
