@@ -5,9 +5,12 @@ prints them on stderr)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from modelcheck import check
+from modelcheck.actors import Actor, ActorSystem, Boot, Out
 from models.messaging.kv_call import KvCall
 from tests.cli_helpers import run_cli
 
@@ -70,4 +73,28 @@ def test_a_model_checked_again_is_watched_afresh() -> None:
     assert bounded.warnings == (
         "restarts=1 was never used: no state explored has a node down, or running no "
         "process, to restart",
+    )
+
+
+class Idle(Actor[int]):
+    def init(self, me: Any, out: Out) -> int:
+        if me.node == "a":
+            out.spawn(Idle(), "b")
+        return 0
+
+
+class Spawns(ActorSystem):
+    def cluster(self) -> dict[str, Any]:
+        return {"a": [Boot(Idle(), name="boss")], "b": []}  # b boots nothing
+
+
+def test_a_node_that_boots_nothing_is_named_so() -> None:
+    # <b.0> runs on b, spawned; "b" names b's first boot process, and b boots none.
+    result = check(Spawns(kills=1, kill_processes="boss,b"))
+    assert (result.distinct, result.warnings) == (
+        2,
+        (
+            "kill_processes=boss,b: b named no running process in any reachable state "
+            "(b boots no process)",
+        ),
     )

@@ -124,8 +124,13 @@ class FaultWatch:
 
 
 def _known(system: ActorSystem, missing: list[str]) -> str:
-    """``: did you mean ...?`` for names close to a node's or a boot process's name, else
-    the names there are."""
+    """What to say of the ``missing`` names: a node that boots no process, or
+    ``: did you mean ...?`` for names close to a node's or a boot process's name, else the
+    names there are."""
+    index, first = system.node_index, system.first_boot
+    empty = [name for name in missing if name in index and first[index[name]] < 0]
+    if empty:
+        return f" ({', '.join(empty)} boot{'s' if len(empty) == 1 else ''} no process)"
     known = list(system.node_names) + [str(n) for n in system.boot_names if n is not None]
     known = list(dict.fromkeys(known))
     close = [c for name in missing for c in difflib.get_close_matches(name, known, n=3, cutoff=0.5)]
