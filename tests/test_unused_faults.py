@@ -5,6 +5,8 @@ prints them on stderr)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,4 +99,16 @@ def test_a_node_that_boots_nothing_is_named_so() -> None:
             "kill_processes=boss,b: b named no running process in any reachable state "
             "(b boots no process)",
         ),
+    )
+
+
+def test_a_folder_check_names_the_model_a_note_is_about(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shutil.copy(KV, tmp_path / "kv_call.py")
+    run = run_cli(capsys, "check", str(tmp_path), "--restarts", "1", "--continue", "--no-timing")
+    assert run.code == 1
+    assert run.err == (
+        "warning: KvCall: restarts=1 was never used: no reachable state has a node down, or "
+        "running no process, to restart\n"
     )
