@@ -587,6 +587,8 @@ def _check_models(
             command = _replay_command(ref, model)
             text = format_result(result, model, timing=timing, replay_command=command)
             click.echo(_coloured(text), nl=False)
+        for warning in result.warnings:  # (as check FILE says them, naming the model)
+            click.echo(f"warning: {model.name}: {warning}", err=True)
         if result.stopped == "interrupted":  # Ctrl-C stops the folder, not just this model
             break
     if fmt == "json":

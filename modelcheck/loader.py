@@ -2,7 +2,9 @@
 
 A model is a subclass of :class:`modelcheck.Model` defined in the file itself (imported
 classes do not count, nor names starting with ``_``). A file inside a package (folders with
-``__init__.py``) is imported under its dotted name, so it may use relative imports.
+``__init__.py``) is imported under its dotted name, so it may use relative imports. Any
+other file imports from its own folder, the nearest folder above it holding a ``models``
+package, and the current folder (:func:`_import_roots`).
 """
 
 from __future__ import annotations
@@ -177,9 +179,17 @@ def _import_file(path: Path) -> ModuleType:
         raise ModelLoadError(f"{where}:{exc.lineno}: syntax error: {exc.msg}") from None
     except Exception as exc:
         at = location_of(exc)
+        missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        hint = (
+            ": run modelcheck from the folder that holds models/ (a model file imports from "
+            "its own folder, the nearest folder above it holding models/, and the current one)"
+            if (missing or "").partition(".")[0] == "models" and len(parts) == 1
+            else ""
+        )
         raise ModelLoadError(
             f"{_shown(str(path))}: loading failed: {type(exc).__name__}: {exc}"
             + (f" (at {at})" if at else "")
+            + hint
         ) from None
 
 
@@ -193,16 +203,36 @@ def _exec_file(path: Path) -> ModuleType:
         raise ModelLoadError(f"{path}: cannot be loaded as a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    folder = str(path.parent)
-    sys.path.insert(0, folder)
+    added = [root for root in _import_roots(path, Path.cwd()) if root not in sys.path]
+    sys.path[0:0] = added
     try:
         spec.loader.exec_module(module)
     except BaseException:
         del sys.modules[name]
         raise
     finally:
-        sys.path.remove(folder)
+        for root in added:
+            sys.path.remove(root)
     return module
+
+
+def _import_roots(path: Path, cwd: Path) -> list[str]:
+    """Where a model file outside a package imports from, first to last: its own folder,
+    the nearest folder above it that holds a ``models`` package (the library, so that
+    ``from models.messaging.kv_call import Store`` works from a model file anywhere in a
+    checkout), and the current folder (as ``python -m`` has it).
+
+    >>> root = Path("/p")
+    >>> _import_roots(root / "mine" / "m.py", root)
+    ['/p/mine', '/p']
+    """
+    roots = [path.parent]
+    for folder in path.parent.parents:
+        if (folder / "models" / "__init__.py").is_file():
+            roots.append(folder)
+            break
+    roots.append(cwd)
+    return list(dict.fromkeys(str(root) for root in roots))
 
 
 def _shown(filename: str) -> str:

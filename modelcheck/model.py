@@ -24,7 +24,7 @@ of the model (a trace is the list of positions taken in it). States are immutabl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from modelcheck.fairness import Fairness
@@ -124,6 +124,13 @@ class Model(Parameterized, Generic[S]):
     def has_symmetry(cls) -> bool:
         """True if the model declares a symmetry (overrides :meth:`canonical`)."""
         return cls.canonical is not Model.canonical
+
+    def watch_search(self) -> Callable[[bool], tuple[str, ...]] | None:
+        """Called as a search starts in this process (not with workers): what it returns is
+        called when the search ends, with whether it was complete, for one-line notes the
+        result's ``warnings`` end with (an actor system names a fault budget that no state
+        explored could spend). None, the default: nothing to watch."""
+        return None
 
     def show(self, state: S) -> Mapping[str, Any]:
         """The state as named fields, for traces and diffs (override to decode a packed state)."""

@@ -38,7 +38,7 @@ _INT_BITS = 14_000
 #: and a few thousand levels raise RecursionError, a few hundred thousand crash the process.
 MAX_DEPTH = 100
 
-_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#<>]+(\([A-Za-z0-9_.\-+/@#<>, ]*\))?")
+_BARE = re.compile(r"[A-Za-z0-9_.\-+/@#<>]+(\([A-Za-z0-9_.\-+/@#<>, {}\[\]]*\))?")
 _ATOMS = (type(None), bool, int, float, str, bytes, enum.Enum)
 _SUGGEST = {
     list: "a tuple",

@@ -261,7 +261,7 @@ def test_on_heal_highlanders_resolver_stops_the_lower_nodes_instance() -> None:
         "deliver(<b.0>, [global_name_server, a], [names, [a, b, 1], [[Highlander.w, <b.2>, "
         "Highlander.handle_conflict]]])",
         "deliver(<a.0>, <a.2>, EXIT(<a.0>, name_conflict))",
-        "deliver(<a.2>, <a.1>, \"EXIT(<a.2>, ('shutdown', 'name_conflict'))\")",
+        "deliver(<a.2>, <a.1>, EXIT(<a.2>, {shutdown,name_conflict}))",
     ]
     # <a.2> held the name first and <b.2> took over in the partition; still <a.2> goes.
     world = follow(
@@ -291,5 +291,5 @@ def test_a_member_monitoring_a_peer_that_is_not_there_marks_its_node_dead() -> N
     # marks b dead as for any DOWN (this raised AttributeError on who.node before).
     system = HordeSupervisor(kills=1, crashes=1, restarts=1)
     steps = ["crash(a)", "kill(<b.0>)", "restart(a)"]
-    world = follow(system, [*steps, "signal(<a.0@1>, \"DOWN(('horde', 'b'), noproc)\")"]).final
+    world = follow(system, [*steps, "signal(<a.0@1>, DOWN({horde,b}, noproc))"]).final
     assert system.state_of(world, "a") == Member(("b",), (), (), 0)

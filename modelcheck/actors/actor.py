@@ -29,6 +29,8 @@ from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from modelcheck.errors import ModelError
 
+from .terms import erlang_term
+
 __all__ = [
     "KILLED",
     "NOCONNECTION",
@@ -89,6 +91,8 @@ class Ref(NamedTuple):
 
     >>> str(Ref(Pid("a", 1), Pid("b", 2), 0)), str(Ref("a", "b", 1))
     ('#Ref<a.1/b.2/0>', '#Ref<a/b/1>')
+    >>> str(Ref(Pid("a", 0, 1), ("horde", "b"), 0))  # a monitor of a name on a node
+    '#Ref<a.0@1/{horde,b}/0>'
     """
 
     owner: Any
@@ -106,9 +110,15 @@ class Ref(NamedTuple):
 
 
 def _bare(address: Any) -> str:
-    """An address as a reference writes it: a pid without its angle brackets."""
-    text = str(address)
-    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
+    """An address as a reference writes it: a pid without its angle brackets, a node's
+    name as it is, a ``(name, node)`` as an Erlang term.
+
+    >>> _bare(Pid("a", 0, 1)), _bare("b"), _bare(("horde", "b"))
+    ('a.0@1', 'b', '{horde,b}')
+    """
+    if type(address) is Pid:
+        return str(address)[1:-1]
+    return address if type(address) is str else erlang_term(address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +144,11 @@ class Signal:
     >>> str(Signal("DOWN", "n2", "noconnection"))
     'DOWN(n2, noconnection)'
     >>> str(Signal("EXIT", Pid("b", 1), ("shutdown", 1)))
-    "EXIT(<b.1>, ('shutdown', 1))"
+    'EXIT(<b.1>, {shutdown,1})'
+    >>> str(Signal("DOWN", ("horde", "b"), ("noproc", ("gen_server", "call"))))
+    'DOWN({horde,b}, {noproc,{gen_server,call}})'
+
+    Reasons and non-pid senders are written as Erlang terms (:mod:`.terms`).
     """
 
     kind: str
@@ -155,8 +169,10 @@ class Signal:
         return Signal, (self.kind, self.who, self.reason, self.ref)
 
     def __str__(self) -> str:
-        reason = self.reason if isinstance(self.reason, str) else repr(self.reason)
-        return f"{self.kind}({self.who}{', ' + reason if reason else ''})"
+        reason = "" if self.reason == "" else erlang_term(self.reason)
+        return f"{self.kind}({_bare(self.who) if type(self.who) is tuple else self.who}" + (
+            f", {reason})" if reason else ")"
+        )
 
     def __modelcheck_plain__(self) -> str:
         return str(self)

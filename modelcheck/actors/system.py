@@ -40,7 +40,7 @@ The rules are :mod:`modelcheck.actors.rules`; the speed, :mod:`modelcheck.actors
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -54,6 +54,7 @@ from .actor import Actor, Boot, Out, Pid
 from .fast import MEMOS, FastPath
 from .rules import BUDGETS, PARTITIONS, Outcome
 from .symmetry import NodeSymmetry
+from .unused import FaultWatch
 from .world import DEAD, MASK, NO_PROCS, SHIFT, Next, World
 
 __all__ = ["BUDGETS", "DEAD", "ActorSystem", "Budget", "World"]
@@ -325,6 +326,22 @@ class ActorSystem(FastPath, Model[World]):
         self._memo_losing: dict[tuple[int, int], tuple[Any, ...]] = {}
         self._memo_count = 0
         self._symmetry = self._declared_symmetry()
+        self._fault_watch: FaultWatch | None = None
+
+    def watch_search(self) -> Callable[[bool], tuple[str, ...]] | None:
+        """Watch this search's fault steps: at its end, say which budgets it never spent
+        (:mod:`.unused`)."""
+        watch = FaultWatch(self)
+        self._fault_watch = None if watch.done else watch
+        return watch.notes
+
+    def _faults(self, w: World, log: list[tuple[Any, ...]] | None) -> Iterator[tuple[Any, World]]:
+        watch = self._fault_watch
+        if watch is None:
+            return super()._faults(w, log)
+        if watch.done:
+            self._fault_watch = None
+        return watch.faults(w, super()._faults(w, log))
 
     def _scope_nodes(self) -> int:
         """The nodes ``crashes`` may hit, as a bitmask (``crash_nodes``, or ``crashable``)."""
@@ -356,6 +373,7 @@ class ActorSystem(FastPath, Model[World]):
         for name in MEMOS:
             state[name] = type(state[name])()
         state["_memo_count"] = 0
+        state["_fault_watch"] = None
         return state
 
     def init_states(self) -> list[World]:

@@ -6,6 +6,7 @@ A search is a store, a frontier, reductions and observers (:mod:`.frontier`), ch
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from modelcheck.errors import UsageError
@@ -14,7 +15,7 @@ from modelcheck.result import CheckResult
 
 from ._search import Limits, Search, check_seconds
 from .checkpoint import Checkpointer
-from .frontier import STRATEGIES, frontier_for
+from .frontier import STRATEGIES, OneProcess, frontier_for
 from .options import SearchOptions, with_keywords
 from .store import StateStore
 
@@ -60,6 +61,8 @@ def check(
     replayed against the model. Liveness properties are judged after a complete search, on
     the graph it kept (unknown when a bound stopped it); their
     counterexamples are lassos (``trace.loop``).
+    A search in one process ends ``warnings`` with the model's notes on what it watched
+    (:meth:`~modelcheck.Model.watch_search`: fault budgets no state could spend).
     ``ray`` runs on a Ray cluster (:mod:`modelcheck.explore.cluster`; the ``ray`` extra):
     ``"local"`` starts one here with ``workers`` CPUs, ``"auto"`` or ``"HOST:PORT"`` joins
     a running one. Breadth-first search is sharded over ``workers`` Ray actors (safety
@@ -114,4 +117,10 @@ def check(
         opts.properties,
         opts.safety_only,
     )
-    return frontier.run(search)
+    # What the model watches for (fault budgets never spent) needs every state expanded
+    # here: not in workers, nor when part of the search ran before a resume.
+    watching = isinstance(frontier, OneProcess) and not opts.resume
+    watched = model.watch_search() if watching else None
+    result = frontier.run(search)
+    notes = watched(result.complete) if watched is not None else ()
+    return dataclasses.replace(result, warnings=(*result.warnings, *notes)) if notes else result

@@ -24,6 +24,7 @@ from typing import Any
 
 from modelcheck.actors import ActorSystem, Pid, Signal, message_flow
 from modelcheck.actors.actor import Note
+from modelcheck.actors.terms import erlang_term
 from modelcheck.trace import Trace
 from modelcheck.values import format_value, to_plain
 
@@ -265,13 +266,13 @@ def _reason(key: str, end: int, trace: Trace, flows: Any, where: Any) -> str | N
         m = flow.message
         down = isinstance(m, Signal) and m.kind in ("DOWN", "EXIT")
         if flow.sent == end and down and where(m.who) == key:
-            return m.reason if isinstance(m.reason, str) else text_of(m.reason)
+            return erlang_term(m.reason)
     if kind == "deliver" and isinstance(label[3], Signal) and where(label[2]) == key:
         signal = label[3]
         if signal.kind == "kill":
             return "killed"
         if signal.kind == "EXIT":
-            return signal.reason if isinstance(signal.reason, str) else text_of(signal.reason)
+            return erlang_term(signal.reason)
     if kind == "kill" and where(label[1]) == key:
         return "killed"
     return None

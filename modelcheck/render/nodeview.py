@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from modelcheck.actors import ActorSystem, node_steps
@@ -25,7 +26,7 @@ from modelcheck.model import Model
 from modelcheck.render._sequence import notes_of
 from modelcheck.render._states import plain_state
 from modelcheck.render.text import _changes
-from modelcheck.trace import Trace
+from modelcheck.trace import Step, Trace
 from modelcheck.values import format_value
 
 __all__ = ["Selected", "format_node_trace", "node_view", "select"]
@@ -81,6 +82,19 @@ def _owner(key: str) -> str:
     return match.group(1) if match else key
 
 
+def _receiver(to: str, names: dict[str, Any]) -> str:
+    """Who a message in flight goes to, as the view keys it: ``store on b`` is the process
+    registered there now, or node ``b`` when nobody is.
+
+    >>> _receiver("store on b", {"store on b": "<b.0>"}), _receiver("db on b", {})
+    ('<b.0>', 'b')
+    """
+    if to in names:
+        return str(names[to])
+    _, on, node = to.rpartition(" on ")
+    return node if on else to
+
+
 def node_view(system: ActorSystem, shown: dict[str, Any], node: str) -> dict[str, Any]:
     """The part of a shown world (``plain_state``) that belongs to ``node`` (a node's name,
     or a process's pid as the trace writes it)."""
@@ -93,9 +107,10 @@ def node_view(system: ActorSystem, shown: dict[str, Any], node: str) -> dict[str
     if not view:
         view[node] = None
     flight = []
+    held = shown.get("names", {})
     for item in shown.get("in flight", []):
         source, rest = item.split(" -> ", 1)
-        if mine(source) or mine(rest.split(": ", 1)[0]):
+        if mine(source) or mine(_receiver(rest.split(": ", 1)[0], held)):
             flight.append(item)
     if flight:
         view["in flight"] = flight
@@ -123,7 +138,12 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
     chosen = select(model, node, trace)
     wanted = node_steps(model, trace, chosen.node)
     if chosen.pid is not None:
-        wanted = tuple(k for k in wanted if _acts(trace.steps[k].label, chosen.pid))
+        steps = trace.steps
+        wanted = tuple(
+            k
+            for k in wanted
+            if _acts(steps[k].label, chosen.pid, _holder(model, steps[k - 1] if k else steps[0]))
+        )
         node = chosen.pid
     what, others = ("node", "other nodes") if chosen.pid is None else ("process", "others")
     views = [node_view(model, plain_state(model, step.state), node) for step in trace.steps]
@@ -164,19 +184,33 @@ def format_node_trace(model: Model[Any], trace: Trace, node: str, indent: str = 
     return lines
 
 
-def _acts(label: Any, pid: str) -> bool:
+def _acts(label: Any, pid: str, holder: Callable[[Any], str]) -> bool:
     """Whether process ``pid`` acted in the step labelled ``label`` (a step of its node's):
-    its handler ran, it was killed, or the step is a fault that names no process."""
+    its handler ran, it was killed, or the step is a fault that names no process.
+    ``holder`` says which process a label's receiver is (a ``(name, node)``: the one
+    that held the name as the step began)."""
     if not isinstance(label, tuple) or not label:
         return True
     kind = label[0]
     if kind == "deliver":
-        return str(label[2]) == pid
+        return holder(label[2]) == pid
     if kind in ("signal", "timeout", "kill"):
         return str(label[1]) == pid
     if kind in ("drop", "duplicate"):
-        return pid in (str(label[1]), str(label[2]))
+        return pid in (str(label[1]), holder(label[2]))
     return True
+
+
+def _holder(system: ActorSystem, before: Step) -> Callable[[Any], str]:
+    """Which process a label's receiver (a pid, or ``(name, node)``) was in the world
+    before the step, as the trace writes it."""
+
+    def holder(to: Any) -> str:
+        if type(to) is tuple and len(to) == 2 and to[1] in system.node_index:
+            return str(system.pid_of(before.state, to[1], to[0]))
+        return str(to)
+
+    return holder
 
 
 def _skipped(first: int, last: int, others: str) -> str:
