@@ -78,7 +78,9 @@ class _Step(NamedTuple):
     it, and so its id) to the part the step makes of it; steps with the same effect on a
     part share its table. ``to`` is the slots the step sends to, as a bitmask; ``byname``
     its messages by name to other nodes (see ``_plan``), ``nodes`` the nodes they go to
-    (a bitmask), ``take`` the channel by name it takes its message from (or -1). The memos
+    (a bitmask), ``take`` the channel by name it takes its message from (or -1), ``watch``
+    the slots whose channels from the process its messages by name count as ahead of them
+    (a bitmask; 0 on the unordered network). The memos
     hold each step unpacked into a plain tuple, itself last (a plain tuple unpacks and
     indexes faster).
     """
@@ -96,6 +98,7 @@ class _Step(NamedTuple):
     made_byname: dict[Any, Any]
     nodes: int
     take: int
+    watch: int
 
 
 #: What ``FastPath._plan`` makes of a handler's one outcome: posts, timers, the nodes it
@@ -111,7 +114,7 @@ _Plan = tuple[
 
 def _slow(label: tuple[Any, ...], outcomes: tuple[Outcome, ...] | None, timers: Any) -> _Step:
     """A step the rules take (from ``outcomes``, or from the signal when None)."""
-    return _Step(label, None, outcomes, None, timers, {}, {}, {}, 0, (), {}, 0, -1)
+    return _Step(label, None, outcomes, None, timers, {}, {}, {}, 0, (), {}, 0, -1, 0)
 
 
 _FIRST = (0,)
@@ -341,10 +344,16 @@ class FastPath(Rules):
                 new_timers = self._timers_after(step, timers, i)
         if not known[9] and take < 0:
             return _new_world(World, (new_states, new_chans, sysq, new_timers) + w[4:])
-        byname = w[12]
-        new_byname = known[10].get((id(byname), id(chans) if known[9] else 0, taken))
+        byname, watch = w[12], known[13]
+        ahead: tuple[tuple[int, int], ...] = ()
+        if watch:  # (the messages by pid in flight to the slots the step's messages by name
+            # count: few channels, so a look-up by them rather than by all the channels)
+            ahead = tuple(
+                [(k, len(c)) for k, c in chans if k >> SHIFT == i and watch >> (k & MASK) & 1]
+            )
+        new_byname = known[10].get((id(byname), ahead, taken))
         if new_byname is None:
-            new_byname = self._byname_after(step, byname, chans, take, taken)
+            new_byname = self._byname_after(step, byname, ahead, take, taken)
         return _new_world(World, (new_states, new_chans, sysq, new_timers, *w[4:12], new_byname))
 
     def _byname_from(self, w: World, k: int) -> bool:
@@ -532,7 +541,17 @@ class FastPath(Rules):
             self._byname_table(take, byname),
             nodes,
             take,
+            self._watched(byname),
         )
+
+    def _watched(self, byname: tuple[tuple[Any, ...], ...]) -> int:
+        """The slots whose channels the messages by name ``byname`` count as ahead of them
+        (``_Step.watch``)."""
+        watch = 0
+        if self.fifo:
+            for post in byname:
+                watch |= post[3]
+        return watch
 
     def _byname_table(self, take: int, byname: tuple[Any, ...]) -> dict[Any, Any]:
         """The table of a step that takes from the channel by name ``take`` (or -1) and
@@ -775,6 +794,7 @@ class FastPath(Rules):
                 byname=byname,
                 made_byname=self._byname_table(step.take, byname),
                 nodes=step.nodes & ~lost_nodes,
+                watch=self._watched(byname),
             )
             made = self._memo_losing[key] = (*kept, kept)  # (``step`` stays in its memo)
             self._memo_count += 1
@@ -850,17 +870,20 @@ class FastPath(Rules):
         return made
 
     def _byname_after(
-        self, step: _Step, byname: tuple[Any, ...], chans: tuple[Any, ...], take: int, pos: int
+        self,
+        step: _Step,
+        byname: tuple[Any, ...],
+        ahead: tuple[tuple[int, int], ...],
+        take: int,
+        pos: int,
     ) -> tuple[Any, ...]:
         """The channels by name ``step`` leaves of ``byname``: entry ``pos`` of channel
         ``take`` taken (none when ``take`` < 0), the step's messages by name sent, each
         counting, per slot on its node, the sender's messages by pid ahead of it: those in
-        ``chans`` (the channels before the step) and those the step sent before it (the
-        rules' ``_ahead``)."""
+        flight as the step starts (``ahead``: the lengths of the sender's channels to the
+        slots ``step.watch``) and those the step sent before it (the rules' ``_ahead``)."""
         parent = self._shared("byname", byname, _byname_types)
-        sent = step.byname
-        before = self._shared("chans", chans, _message_types) if sent else ()
-        key = (id(parent), id(before) if sent else 0, pos)
+        key = (id(parent), ahead, pos)
         made: tuple[Any, ...] | None = step.made_byname.get(key)
         if made is None:
             table = dict(parent)
@@ -871,17 +894,16 @@ class FastPath(Rules):
                     table[take] = rest
                 else:
                     del table[take]
-            for kb, name, msg, mask, earlier in sent:
-                ahead: tuple[tuple[int, int], ...] = ()
+            for kb, name, msg, mask, earlier in step.byname:
+                counts: tuple[tuple[int, int], ...] = ()
                 if self.fifo:
-                    counts = dict(earlier)
-                    src = kb >> SHIFT
-                    for k, chan in before:
+                    sent = dict(earlier)
+                    for k, length in ahead:
                         j = k & MASK
-                        if k >> SHIFT == src and mask >> j & 1:
-                            counts[j] = counts.get(j, 0) + len(chan)
-                    ahead = tuple(sorted(counts.items()))
-                table[kb] = self._enqueue(table.get(kb, ()), (name, msg, ahead))
+                        if mask >> j & 1:
+                            sent[j] = sent.get(j, 0) + length
+                    counts = tuple(sorted(sent.items()))
+                table[kb] = self._enqueue(table.get(kb, ()), (name, msg, counts))
             made = self._shared("byname", tuple(sorted(table.items())), _byname_types)
             step.made_byname[key] = made
             self._memo_count += 1
