@@ -3,24 +3,29 @@
 A handler is a function of what it is given (``me``, its state, the sender and message, or
 the timer, and what ``out`` may read: the world's processes table), so each delivery and
 timeout runs its handler once per distinct input and remembers what it did as a
-:class:`_Step`, per processes table (looked up once per world), keyed by those values and
-the types of the message, timer and state (equal values of two types, say two NamedTuple
-messages with the same fields, stay apart). A step whose handler only sends (to a node's
-name, a pid or a name registered on the sender's own node, resolved once per processes
-table) and sets or cancels timers changes three parts of the world: the process states, the
-channels, the timers. With a node down, a link cut or a process dead, its messages to those
-are left out (lost, as the rules lose them: ``_reach``, ``_losing``); a send that brings a
-connection up (after a heal) has the rules' ``_contact`` applied to the world the tables
-made. What such an effect makes of a part is remembered per part (by its id), in a table
-shared by the steps with that effect. Parts are shared: a new part is replaced by an equal
-one made before (equal, with the same types at the top level), so the tables meet the same
-few parts again and again and the worlds share them. Runtime signals (``DOWN``,
-``nodedown``, ``nodeup``, from a channel or a signal queue) are steps like deliveries; memo
-keys name a process state by the id of an interned equal one, so that a look-up hashes no
-process state. Messages sent to a name on another node travel in ``World.byname`` and are
-delivered by the rules (who gets one is read from the registry as it arrives), with the
-handler's outcomes remembered; a handler that sends one, and a delivery by pid that waits
-for one or changes what is ahead of one, go through the rules too. ``EXIT`` and ``kill``
+:class:`_Step`, per processes table (the memos of the last table met are found by
+identity, others by value: ``_memos``), keyed by those values and the types of the
+message, timer and state (equal values of two types, say two NamedTuple messages with the
+same fields, stay apart). A step whose handler only sends (to a node's name, a pid or a
+name registered on the sender's own node, resolved once per processes table; or to a name
+on another node) and sets or cancels timers changes four parts of the world: the process
+states, the channels, the timers and the channels by name (``World.byname``). A message
+by name counts the sender's messages by pid ahead of it: those the step sent before it
+and those in flight, read from the few channels to that node (``_Step.watch``), which
+with the channels by name key its table. With a node down, a link cut or a process dead,
+its messages to those are left out (lost, as the rules lose them: ``_reach``,
+``_losing``); a send that brings a connection up (after a heal) has the rules'
+``_contact`` applied to the world the tables made (what it adds is remembered:
+``_rejoined``). What such an effect makes of a part is remembered per part (by its id),
+in a table shared by the steps with that effect; ``_made`` builds a step's world from
+them. Parts are shared: a new part is replaced by an equal one made before (equal, with
+the same types at the top level), so the tables meet the same few parts again and again
+and the worlds share them. Runtime signals (``DOWN``, ``nodedown``, ``nodeup``, from a
+channel or a signal queue) are steps like deliveries, and so are messages by name
+arriving (``_arrivals``: who gets one is read from the processes table as it arrives, and
+the memo is per table); memo keys name a process state by the id of an interned equal
+one, so that a look-up hashes no process state. A delivery by pid that waits for a
+message by name, or changes what is ahead of one, goes through the rules. ``EXIT`` and ``kill``
 signals, faults, handlers that choose, and steps with any other effect go through the rules
 (:mod:`modelcheck.actors.rules`), from the remembered result (the handler is not run
 again). ``tests/test_actors_fast.py`` checks, world after world, that both give the same
@@ -110,6 +115,24 @@ _Plan = tuple[
     tuple[tuple[int, Any, Any, int, tuple[tuple[int, int], ...]], ...],
     int,
 ]
+
+
+def _taken(sparse: tuple[tuple[int, tuple[Any, ...]], ...], k: int, pos: int) -> dict[int, Any]:
+    """The channels ``sparse`` as a dict, item ``pos`` of channel ``k`` taken (none when
+    ``k`` < 0; a channel left empty goes).
+
+    >>> _taken(((1, ("x", "y")), (2, ("z",))), 2, 0)
+    {1: ('x', 'y')}
+    """
+    table = dict(sparse)
+    if k >= 0:
+        chan = table[k]
+        rest = chan[:pos] + chan[pos + 1 :]
+        if rest:
+            table[k] = rest
+        else:
+            del table[k]
+    return table
 
 
 def _slow(label: tuple[Any, ...], outcomes: tuple[Outcome, ...] | None, timers: Any) -> _Step:
@@ -326,14 +349,10 @@ class FastPath(Rules):
             new_states = known[5].get(id(states))
             if new_states is None:
                 new_states = self._states_after(step, states, i)
-        if k >= 0:
-            new_chans = known[6].get(id(chans) if self.fifo else (id(chans), pos))
+        if k >= 0 or known[3]:  # (a message taken, or some sent)
+            new_chans = known[6].get(id(chans) if k < 0 or self.fifo else (id(chans), pos))
             if new_chans is None:
                 new_chans = self._chans_after(step, chans, k, pos)
-        elif known[3]:
-            new_chans = known[6].get(id(chans))
-            if new_chans is None:
-                new_chans = self._chans_after(step, chans, -1, 0)
         else:
             new_chans = chans
         if known[4] is None:
@@ -836,16 +855,8 @@ class FastPath(Rules):
         key = id(parent) if k < 0 or self.fifo else (id(parent), pos)
         made: tuple[Any, ...] | None = step.made_chans.get(key)
         if made is None:
-            table = dict(parent)
-            if k >= 0:
-                chan = table[k]
-                rest = chan[:pos] + chan[pos + 1 :]
-                if rest:
-                    table[k] = rest
-                else:
-                    del table[k]
             assert step.posts is not None
-            made = self._posted(table, step.posts)
+            made = self._posted(_taken(parent, k, pos), step.posts)
             made = self._shared("chans", made, _message_types)
             step.made_chans[key] = made
             self._memo_count += 1
@@ -886,14 +897,7 @@ class FastPath(Rules):
         key = (id(parent), ahead, pos)
         made: tuple[Any, ...] | None = step.made_byname.get(key)
         if made is None:
-            table = dict(parent)
-            if take >= 0:
-                entries = table[take]
-                rest = entries[:pos] + entries[pos + 1 :]
-                if rest:
-                    table[take] = rest
-                else:
-                    del table[take]
+            table = _taken(parent, take, pos)
             for kb, name, msg, mask, earlier in step.byname:
                 counts: tuple[tuple[int, int], ...] = ()
                 if self.fifo:
