@@ -815,14 +815,17 @@ class Rules:
 
     def _ahead(self, nxt: Next, i: int, there: int) -> tuple[tuple[int, int], ...]:
         """How many messages process ``i`` has in flight by pid to each process on node
-        ``there`` (none on the unordered network, where nothing waits for anything)."""
+        ``there`` (none on the unordered network, where nothing waits for anything), by
+        slot (``nxt.chans`` may be a dict in the order the channels were made)."""
         if not self.fifo:
             return ()
         procs, chans = nxt.procs, nxt.chans
         return tuple(
-            (k & MASK, len(chan))
-            for k, chan in (chans.items() if type(chans) is dict else chans)
-            if k >> SHIFT == i and chan and self._node_of(procs, k & MASK) == there
+            sorted(
+                (k & MASK, len(chan))
+                for k, chan in (chans.items() if type(chans) is dict else chans)
+                if k >> SHIFT == i and chan and self._node_of(procs, k & MASK) == there
+            )
         )
 
     def _enqueue(self, chan: tuple[Any, ...], msg: Any) -> tuple[Any, ...]:

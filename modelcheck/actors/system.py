@@ -311,19 +311,16 @@ class ActorSystem(FastPath, Model[World]):
             else []
         )
         # What each handler did, by everything it can observe (see actions).
-        self._memo_deliveries: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
-        self._memo_timeouts: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
-        # (the same for worlds with an empty processes table: one look-up less per world)
-        self._memo_deliveries_plain: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        self._memo_timeouts_plain: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # What each handler did, by everything it can observe, per processes table (see
+        # actions), and the table last met with its memos.
+        self._memo_procs: dict[Any, list[dict[Any, Any]]] = {}
+        self._memo_last: list[Any] = []
         self._memo_parts: dict[Any, Any] = {}
         self._memo_ids: set[int] = set()
         self._memo_tables: dict[tuple[Any, ...], dict[Any, Any]] = {}
         self._memo_live: dict[int, dict[str, Any]] = {}
         self._memo_signals: dict[tuple[Any, ...], list[Outcome]] = {}
-        self._memo_queued: dict[Any, dict[tuple[Any, ...], tuple[Any, ...]]] = {}
-        self._memo_reach: dict[tuple[Any, ...], tuple[tuple[int, int], ...]] = {}
-        self._memo_losing: dict[tuple[int, int], tuple[Any, ...]] = {}
+        self._memo_losing: dict[tuple[int, int, int], tuple[Any, ...]] = {}
         self._memo_count = 0
         self._symmetry = self._declared_symmetry()
         self._fault_watch: FaultWatch | None = None
