@@ -74,6 +74,32 @@ def test_shards_give_one_process_counts_verdicts_and_traces(
     assert signature(check(model, ray="local", workers=2, **options)) == signature(one)
 
 
+FINGERPRINT_CASES: list[tuple[str, Model[Any], dict[str, Any], list[str]]] = [
+    ("hasty: first violation", HastyTwoPhase(rms=3), {}, ["unknown", "violated"]),
+    ("actors: late reply", UntaggedReply(), {"keep_going": True}, ["violated", "reached"]),
+    ("liveness: lossy ping's lasso", LossyPing(), {}, ["violated"]),
+    ("liveness: two-phase", TwoPhaseLiveness(rms=3), {"keep_going": True}, ["holds"] * 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "options", "statuses"),
+    [c[1:] for c in FINGERPRINT_CASES],
+    ids=[c[0] for c in FINGERPRINT_CASES],
+)
+def test_shards_over_the_fingerprint_store_give_one_processs_result(
+    ray: Any, model: Model[Any], options: dict[str, Any], statuses: list[str]
+) -> None:
+    """The shards keep fingerprints (with each state's number and its parent's); the
+    driver ends with the one-process fingerprint store, so traces and lassos are rebuilt
+    from it as after one process's search."""
+    one = check(model, store="fingerprint", **options)
+    shards = check(model, store="fingerprint", ray="local", workers=2, **options)
+    assert shards.store == "fingerprint"
+    assert signature(shards) == signature(one)
+    assert [p.status for p in shards.properties] == statuses
+
+
 def test_one_shard_and_tlcs_counts(ray: Any) -> None:
     result = check(TwoPhase(rms=3), ray="local", workers=1)
     assert (result.distinct, result.generated, result.depth, result.complete) == (
@@ -223,9 +249,10 @@ REFUSED = [
         "--ray explores breadth-first (or simulates): it cannot be used with --strategy dfs",
     ),
     (
-        ["--store", "fingerprint"],
-        "--ray keeps the states themselves, in its shards: it cannot be used with --store "
-        "fingerprint",
+        ["--store", "fingerprint", "--checkpoint", "ck"],
+        "--ray with --store fingerprint saves no checkpoints: a shard owns a state by the "
+        "state itself, and such a checkpoint holds only fingerprints; leave out one of the "
+        "three",
     ),
     (
         ["--max-memory", "1G"],

@@ -19,7 +19,11 @@ and numbers its own, as a forked worker does. The driver sees references, how ma
 states each shard holds and the events, and fetches the states on a reported path (and
 the keys, where a stop needs them).
 Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
-hash seed.
+hash seed. With ``--store fingerprint`` the shards remember fingerprints, not states (a
+state is held whole only while its level is expanded), with each state's number and its
+parent's; after the search the driver gathers them into the one-process fingerprint store,
+from which traces (and, with liveness properties, the graph: :mod:`.regenerate`) are
+rebuilt as after one process's search.
 
 A model is shipped by name, never as pickled code: its module (or the file the user named),
 class and parameters (:class:`ModelSpec`); each shard loads it, as the CLI does. The file
@@ -51,8 +55,9 @@ from modelcheck.result import CheckResult
 
 from ._search import Limits, Search
 from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, level_start
-from .partition import choose_partition
+from .partition import choose_partition, stored_states
 from .shard import Expanded, Unpicklable, Worker, pickled
+from .store import FingerprintStore
 
 __all__ = [
     "INSTALL_RAY",
@@ -150,6 +155,7 @@ def check_cluster(
     max_memory: int | None,
     constrained: bool,
     time_limit: float | None,
+    checkpoint: bool = False,
 ) -> None:
     """Refuse, in one line each, what a search on Ray cannot do (before Ray is started)."""
     if workers < 1 or workers > MAX_WORKERS:
@@ -159,10 +165,11 @@ def check_cluster(
             f"--ray explores breadth-first (or simulates): it cannot be used with "
             f"--strategy {strategy}"
         )
-    if store != "exact":
+    if store == "fingerprint" and checkpoint:
         raise UsageError(
-            f"--ray keeps the states themselves, in its shards: it cannot be used with "
-            f"--store {store}"
+            "--ray with --store fingerprint saves no checkpoints: a shard owns a state by the "
+            "state itself, and such a checkpoint holds only fingerprints; leave out one of "
+            "the three"
         )
     if por:
         raise UsageError(
@@ -197,6 +204,7 @@ class Options:
     symmetry: bool = False
     properties: tuple[str, ...] | None = None
     safety_only: bool = False
+    store: str = "exact"
 
     def search(self, model: Model[Any], strategy: str) -> Search:
         """A :class:`Search` over ``model`` with these options (no limits, no progress)."""
@@ -209,6 +217,7 @@ class Options:
             None,
             self.deadlock,
             self.symmetry,
+            self.store if strategy == "bfs" else "exact",
             only=only,
             safety_only=self.safety_only,
         )
@@ -315,9 +324,11 @@ class _Shard:
         self.cpu = _cpu_seconds()
         try:
             search = options.search(spec.load(), "bfs")
-            store = search.exact_store()
-            for state in pickle.loads(stored):  # (parent links stay with the driver)
-                store.add(state, -1)
+            states = pickle.loads(stored)
+            for state in states:  # (parent links stay with the driver)
+                search.store.add(state, -1)
+            if isinstance(search.store, FingerprintStore):  # the inits, as stored
+                search.inits = states
             self.worker = Worker(search, me, shards, [0] * (2 * shards), part, start)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
@@ -410,7 +421,7 @@ class _RayCoordinator(_Coordinator):
         """Choose who owns which state, then start the shards."""
         self.part = _Owner(choose_partition(self.search, self.workers))
         try:  # the initial states, or a resumed checkpoint's
-            stored = pickled(list(self.search.exact_store().states))
+            stored = pickled(list(stored_states(self.search)))
         except Unpicklable as exc:
             raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
