@@ -27,10 +27,12 @@ from modelcheck.explore.swarm import walker_runs, walker_seeds
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
+from models.classic.two_phase_refinement import HastyRefinesTCommit
 from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.models.sealed import Counter as SealedCounter
+from tests.refinement_models import Lanes, RaisingLanes
 from tests.test_parallel import _verdicts, signature
 
 
@@ -98,6 +100,21 @@ def test_shards_over_the_fingerprint_store_give_one_processs_result(
     assert shards.store == "fingerprint"
     assert signature(shards) == signature(one)
     assert [p.status for p in shards.properties] == statuses
+
+
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_shards_judge_step_properties_as_one_process(ray: Any, store: str) -> None:
+    """A refinement broken on a step stops the search where one process stops; a step
+    property decided in one level is not judged in the next (it would raise there)."""
+    for model, options in ((HastyRefinesTCommit(rms=3), {}), (Lanes(), {"keep_going": True})):
+        one = check(model, **options)
+        shards = check(model, store=store, ray="local", workers=2, **options)
+        assert signature(shards) == signature(one)
+        assert one.stopped == (None if options else "violation")
+    with pytest.raises(ModelError) as raised:
+        check(RaisingLanes(), keep_going=True, store=store, ray="local", workers=2)
+    assert raised.value.message == "property 'raises_on_one_one' raised ValueError: into (1, 1)"
+    assert raised.value.trace is not None and raised.value.trace.path == "0.0.1"
 
 
 def test_one_shard_and_tlcs_counts(ray: Any) -> None:

@@ -68,7 +68,6 @@ __all__ = [
     "connect",
     "import_ray",
     "model_spec",
-    "refuse_unjudged",
     "run_cluster",
     "session",
 ]
@@ -345,7 +344,7 @@ class _Shard:
             if kind == "traffic":
                 return "ok", (self.sent, self.keys)
             if kind == "expand":  # the deadline comes as seconds left: clocks differ
-                args = (time.perf_counter() + args[0],)
+                args = (time.perf_counter() + args[0], *args[1:])
             if kind == "merge":  # batches come as references to the senders' objects
                 args = (import_ray().get(list(args[0])),)
             if kind == "rank":  # and so do the other shards' keys: each shard numbers its own
@@ -393,7 +392,7 @@ class _Link:
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
         if kind == "expand":
-            args = [max(args[0] - time.perf_counter(), 0.0)]
+            args = [max(args[0] - time.perf_counter(), 0.0), *args[1:]]
         self.pending = self.actor.call.remote(kind, *args)
 
 
@@ -484,16 +483,6 @@ class _RayCoordinator(_Coordinator):
             self.ray.kill(actor)
         self.healthy = False
         return peaks
-
-
-def refuse_unjudged(search: Search) -> None:
-    """Refuse, before Ray is started, the properties sharded search cannot judge."""
-    steps = [p.name for p in search.properties if p.kind == "step"]
-    if steps:
-        raise UsageError(
-            f"--ray does not judge step properties ({', '.join(steps)}): leave out --ray "
-            "(or leave them out with --property)"
-        )
 
 
 def run_cluster(

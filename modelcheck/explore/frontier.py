@@ -169,8 +169,6 @@ class RayCluster:
             opts.store,
         )
         spec = cluster.model_spec(search.model)
-        if search.strategy != "simulate":
-            cluster.refuse_unjudged(search)
         ray, started = cluster.connect(opts.ray, opts.workers)
         try:
             if search.strategy == "simulate":
