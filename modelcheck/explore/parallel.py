@@ -371,20 +371,14 @@ class _Coordinator:
                 if p.kind == STEP and pos not in search.step_found
             ]
             expanded: list[Expanded] = self._broadcast("expand", self.deadline, steps)
-            for w, conn in enumerate(self.conns):
-                blobs = [e.blobs[w] for v, e in enumerate(expanded) if v != w]
-                conn.send(("merge", blobs))
-            self.key_blobs = self._collect()
+            self._merge(expanded, offset)
             self.merged_keys = None
             new = self._new_count()
             following = offset + self.level_size
             self.level_generated = sum(e.generated for e in expanded)
             events: list[Event] = []
             if not last and new:
-                for w, conn in enumerate(self.conns):
-                    others = [b for v, b in enumerate(self.key_blobs) if v != w]
-                    conn.send(("rank", others, following, live))
-                events = [e for replies in self._collect() for e in replies]
+                events = self._number(following, live)
                 self._extend(new)
             depth = self._events(following, new, live, expanded, events, last)
             if depth is not None:
@@ -403,6 +397,22 @@ class _Coordinator:
             self.level += 1
             self.level_size = new
             self.extended = False
+
+    def _merge(self, expanded: list[Expanded], offset: int) -> None:
+        """Each worker takes in the successors the others found for it (``offset``: the
+        number of the level's first parent); ``key_blobs``: their new states' keys."""
+        for w, conn in enumerate(self.conns):
+            blobs = [e.blobs[w] for v, e in enumerate(expanded) if v != w]
+            conn.send(("merge", blobs))
+        self.key_blobs = self._collect()
+
+    def _number(self, following: int, live: list[int]) -> list[Event]:
+        """Number the new states (the first is ``following``) and judge them: each worker
+        ranks its own keys among the others'. The events, in worker order."""
+        for w, conn in enumerate(self.conns):
+            others = [b for v, b in enumerate(self.key_blobs) if v != w]
+            conn.send(("rank", others, following, live))
+        return [e for replies in self._collect() for e in replies]
 
     def gather(self) -> None:
         """Fetch the states the coordinator does not hold yet from the workers, so that its

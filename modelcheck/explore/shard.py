@@ -419,10 +419,15 @@ class Worker:
         else:
             merged = np.sort(np.concatenate(other)) if other else np.zeros(0, np.int64)
         numbers = offset + np.arange(len(mine), dtype=np.int64) + np.searchsorted(merged, mine)
+        return self.settle(numbers, offset, live)
+
+    def settle(self, numbers: Keys, offset: int, live: Sequence[int]) -> list[Event]:
+        """The new states numbered ``numbers`` (in key order; the level's first number is
+        ``offset``) become the next frontier, and are judged: the events, in key order."""
         states = self.new_states
         self.new_states = []
         self._commit(offset, states, numbers, self.new_fps if self.fingerprints else None)
-        events = self._judge(states, mine.tolist(), self.frontier_numbers, live)
+        events = self._judge(states, self.new_keys.tolist(), self.frontier_numbers, live)
         gc.freeze()
         return events
 
