@@ -8,7 +8,6 @@ saying why, where Ray is not installed (``make ray`` installs it).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.models.sealed import Counter as SealedCounter
+from tests.ray_session import local_ray
 from tests.refinement_models import Lanes, RaisingLanes
 from tests.test_parallel import _verdicts, signature
 
@@ -39,22 +39,7 @@ from tests.test_parallel import _verdicts, signature
 @pytest.fixture(scope="module")
 def ray() -> Iterator[Any]:
     """A local Ray with 2 CPUs, shared by this module's tests."""
-    try:
-        ray = importlib.import_module("ray")
-    except ImportError:
-        pytest.skip(f"Ray is not installed here ({cluster.INSTALL_RAY}, or make ray)")
-    for attempt in (1, 2):  # a loaded machine may start Ray's own services too slowly once
-        try:
-            ray.init(
-                num_cpus=2, log_to_driver=False, logging_level="ERROR", include_dashboard=False
-            )
-            break
-        except Exception:
-            ray.shutdown()
-            if attempt == 2:
-                raise
-    yield ray
-    ray.shutdown()
+    yield from local_ray()
 
 
 # -- sharded breadth-first search -----------------------------------------------------------
