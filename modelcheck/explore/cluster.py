@@ -13,11 +13,13 @@ its action's position, each owner keeps the smallest key any shard found, and me
 sorted keys numbers every level exactly as one process does. So the counts, verdicts, the
 place of every stop and the shortest counterexample (the first in one process's order) are
 one process's. Only the transport differs: a shard's successor batches for another go
-through Ray's object store, straight from shard to shard, and so do the keys of each
-level's new states: every shard fetches the others' (8 bytes a new state per other shard)
-and numbers its own, as a forked worker does. The driver sees references, how many new
-states each shard holds and the events, and fetches the states on a reported path (and
-the keys, where a stop needs them).
+through Ray's object store, straight from shard to shard. Each level is numbered by ranges
+of keys (:mod:`.numbering`): each shard ranks the keys of its slice of the level's parents,
+every shard's part of them, and the driver hands each range its first number, a prefix sum
+of counts; a key crosses to one shard at most and its rank comes back (12 bytes), where a
+forked worker reads every other worker's keys. The driver sees references, counts and the
+events, and fetches the states on a reported path (and the keys, where a stop needs them).
+Step properties are judged on the shards, as the forked workers judge them.
 Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
 hash seed. With ``--store fingerprint`` the shards remember fingerprints, not states (a
 state is held whole only while its level is expanded), with each state's number and its
