@@ -3,7 +3,7 @@ clock whose mapping breaks it at an initial state."""
 
 from __future__ import annotations
 
-from modelcheck import Model, Param, refines
+from modelcheck import Model, Param, always_step, refines
 
 
 class Hour(Model[int]):
@@ -66,3 +66,35 @@ class BrokenMapping(Clock):
     @refines(Hour)
     def divides(self, s: tuple[int, int]) -> int:
         return 1 // (s[1] - 1) if s[1] else 0
+
+
+class Lanes(Model[tuple[int, int]]):
+    """Two counters up to 3, either may step. ``a_below_two`` first breaks on the step
+    (1, 0) -> (2, 0) and would raise on a step into (3, 3), where it is decided already;
+    ``raises_on_one_one`` raises on the first step into (1, 1)."""
+
+    def init_states(self) -> list[tuple[int, int]]:
+        return [(0, 0)]
+
+    def actions(self, s: tuple[int, int]) -> list[tuple[str, tuple[int, int]]]:
+        a, b = s
+        steps = [("a", (a + 1, b))] if a < 3 else []
+        return steps + ([("b", (a, b + 1))] if b < 3 else [])
+
+    @always_step
+    def a_below_two(self, old: tuple[int, int], label: str, new: tuple[int, int]) -> bool:
+        """The first counter stays below 2."""
+        if new == (3, 3):
+            raise ValueError("judged after it was decided")
+        return new[0] < 2
+
+
+class RaisingLanes(Lanes):
+    """Lanes with a step property whose predicate raises."""
+
+    @always_step
+    def raises_on_one_one(self, old: tuple[int, int], label: str, new: tuple[int, int]) -> bool:
+        """No step into (1, 1) raises."""
+        if new == (1, 1):
+            raise ValueError("into (1, 1)")
+        return True

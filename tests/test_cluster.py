@@ -8,7 +8,6 @@ saying why, where Ray is not installed (``make ray`` installs it).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from collections.abc import Iterator
@@ -27,32 +26,20 @@ from modelcheck.explore.swarm import walker_runs, walker_seeds
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
+from models.classic.two_phase_refinement import HastyRefinesTCommit
 from models.intro.lossy_ping import LossyPing
 from models.messaging.late_reply import UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.models.sealed import Counter as SealedCounter
+from tests.ray_session import local_ray
+from tests.refinement_models import Lanes, RaisingLanes
 from tests.test_parallel import _verdicts, signature
 
 
 @pytest.fixture(scope="module")
 def ray() -> Iterator[Any]:
     """A local Ray with 2 CPUs, shared by this module's tests."""
-    try:
-        ray = importlib.import_module("ray")
-    except ImportError:
-        pytest.skip(f"Ray is not installed here ({cluster.INSTALL_RAY}, or make ray)")
-    for attempt in (1, 2):  # a loaded machine may start Ray's own services too slowly once
-        try:
-            ray.init(
-                num_cpus=2, log_to_driver=False, logging_level="ERROR", include_dashboard=False
-            )
-            break
-        except Exception:
-            ray.shutdown()
-            if attempt == 2:
-                raise
-    yield ray
-    ray.shutdown()
+    yield from local_ray()
 
 
 # -- sharded breadth-first search -----------------------------------------------------------
@@ -74,6 +61,47 @@ def test_shards_give_one_process_counts_verdicts_and_traces(
     assert signature(check(model, ray="local", workers=2, **options)) == signature(one)
 
 
+FINGERPRINT_CASES: list[tuple[str, Model[Any], dict[str, Any], list[str]]] = [
+    ("hasty: first violation", HastyTwoPhase(rms=3), {}, ["unknown", "violated"]),
+    ("actors: late reply", UntaggedReply(), {"keep_going": True}, ["violated", "reached"]),
+    ("liveness: lossy ping's lasso", LossyPing(), {}, ["violated"]),
+    ("liveness: two-phase", TwoPhaseLiveness(rms=3), {"keep_going": True}, ["holds"] * 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "options", "statuses"),
+    [c[1:] for c in FINGERPRINT_CASES],
+    ids=[c[0] for c in FINGERPRINT_CASES],
+)
+def test_shards_over_the_fingerprint_store_give_one_processs_result(
+    ray: Any, model: Model[Any], options: dict[str, Any], statuses: list[str]
+) -> None:
+    """The shards keep fingerprints (with each state's number and its parent's); the
+    driver ends with the one-process fingerprint store, so traces and lassos are rebuilt
+    from it as after one process's search."""
+    one = check(model, store="fingerprint", **options)
+    shards = check(model, store="fingerprint", ray="local", workers=2, **options)
+    assert shards.store == "fingerprint"
+    assert signature(shards) == signature(one)
+    assert [p.status for p in shards.properties] == statuses
+
+
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_shards_judge_step_properties_as_one_process(ray: Any, store: str) -> None:
+    """A refinement broken on a step stops the search where one process stops; a step
+    property decided in one level is not judged in the next (it would raise there)."""
+    for model, options in ((HastyRefinesTCommit(rms=3), {}), (Lanes(), {"keep_going": True})):
+        one = check(model, **options)
+        shards = check(model, store=store, ray="local", workers=2, **options)
+        assert signature(shards) == signature(one)
+        assert one.stopped == (None if options else "violation")
+    with pytest.raises(ModelError) as raised:
+        check(RaisingLanes(), keep_going=True, store=store, ray="local", workers=2)
+    assert raised.value.message == "property 'raises_on_one_one' raised ValueError: into (1, 1)"
+    assert raised.value.trace is not None and raised.value.trace.path == "0.0.1"
+
+
 def test_one_shard_and_tlcs_counts(ray: Any) -> None:
     result = check(TwoPhase(rms=3), ray="local", workers=1)
     assert (result.distinct, result.generated, result.depth, result.complete) == (
@@ -93,8 +121,11 @@ def test_shards_exchange_batches_and_keys(ray: Any) -> None:
     spec = cluster.model_spec(model)
     result = cluster.run_cluster(search, ray, 2, spec, cluster.Options(), traffic)
     assert result.distinct == 1_568
-    # Every new state's key goes to the other shard, which numbers its own new states.
-    assert traffic.key_bytes == 8 * (1_568 - 1)
+    # Each new state's key goes to the shard of its range, if that is the other one (803
+    # of 1,567 here), and its rank comes back: 12 bytes a key that crosses. (When every
+    # shard read every other shard's keys, it was 8 bytes a new state per other shard.)
+    assert traffic.keys_moved == 803
+    assert traffic.key_bytes == 12 * 803 < 8 * (1_568 - 1)
     assert 0 < traffic.batch_bytes < 1_568 * 200
 
 
@@ -223,9 +254,10 @@ REFUSED = [
         "--ray explores breadth-first (or simulates): it cannot be used with --strategy dfs",
     ),
     (
-        ["--store", "fingerprint"],
-        "--ray keeps the states themselves, in its shards: it cannot be used with --store "
-        "fingerprint",
+        ["--store", "fingerprint", "--checkpoint", "ck"],
+        "--ray with --store fingerprint saves no checkpoints: a shard owns a state by the "
+        "state itself, and such a checkpoint holds only fingerprints; leave out one of the "
+        "three",
     ),
     (
         ["--max-memory", "1G"],

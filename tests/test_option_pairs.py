@@ -11,6 +11,7 @@ which options compose; a refusal removed or added changes it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from modelcheck import CheckResult, UsageError, check
 from modelcheck.model import Model
 from models.classic.two_phase import TwoPhase
 from models.messaging.late_reply import UntaggedReply
+from tests.ray_session import local_ray
 
 OPTIONS = ("dfs", "symmetry", "por", "fingerprint", "workers", "checkpoint", "simulate")
 #: The options that change what is counted: a pair with one is compared with it alone.
@@ -44,10 +46,14 @@ def _model(name: str) -> tuple[Model[Any], dict[str, Any]]:
     return TwoPhaseLiveness(rms=3), {"safety_only": name == "safety-only"}
 
 
-def _run(name: str, options: tuple[str, ...], folder: Path) -> CheckResult | str:
-    """The result of the search with ``options``, or the one-line reason it is refused."""
+def _run(
+    name: str, options: tuple[str, ...], folder: Path, extra: dict[str, Any] | None = None
+) -> CheckResult | str:
+    """The result of the search with ``options`` (and ``extra`` keywords), or the one-line
+    reason it is refused."""
     model, kwargs = _model(name)
     kwargs["keep_going"] = True
+    kwargs.update(extra or {})
     strategies = [o for o in options if o in ("dfs", "simulate")]
     if len(strategies) > 1:
         return "a search has one strategy"
@@ -213,3 +219,48 @@ def test_the_refusals_counted() -> None:
     assert len(REFUSED) == 53
     by_model = {"NOT_ACTORS", "NO_SYMMETRY", "ONE_STRATEGY"}
     assert sum(v in by_model for v in REFUSED.values()) == 21
+
+
+#: The options paired with ``--ray local --workers 2`` (its shards are its workers; swarm
+#: simulation, which walks with other seeds than one process, is tests/test_cluster.py's).
+RAY_PAIRED = ("dfs", "symmetry", "por", "fingerprint", "checkpoint")
+RAY_REASONS = {
+    "RAY_DFS": "--ray explores breadth-first (or simulates): it cannot be used with --strategy dfs",
+    "RAY_POR": (
+        "partial-order reduction runs in one process: its cycle proviso asks the whole "
+        "store whether a successor was expanded, and each shard holds a part: leave out --ray"
+    ),
+    **REASONS,
+}
+#: (model, option) -> the name of the reason Ray with the option is refused; every other
+#: pair runs and agrees with the option alone.
+RAY_REFUSED = {
+    **{(name, "dfs"): "RAY_DFS" for name in MODELS},
+    **{(name, "por"): "RAY_POR" for name in MODELS},
+    ("actors", "symmetry"): "NO_SYMMETRY",
+    ("liveness", "symmetry"): "SYMMETRY_LIVENESS",
+}
+
+
+@pytest.fixture(scope="module")
+def ray() -> Iterator[Any]:
+    yield from local_ray()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_ray_with_each_option(ray: Any, name: str, tmp_path: Path) -> None:
+    """The Ray row: --ray paired with each option refuses, in one line, only where the
+    table says; the rest agree with the option alone in one process."""
+    got: dict[tuple[str, str], str] = {}
+    for option in RAY_PAIRED:
+        result = _run(name, ("ray", option), tmp_path, {"ray": "local", "workers": 2})
+        if isinstance(result, str):
+            got[name, option] = result
+            continue
+        alone = _run(name, (option,), tmp_path)
+        assert isinstance(alone, CheckResult), option
+        assert _summary(result) == _summary(alone), option
+    model = type(_model(name)[0]).__name__
+    assert got == {
+        k: RAY_REASONS[v].format(model=model) for k, v in RAY_REFUSED.items() if k[0] == name
+    }

@@ -30,6 +30,7 @@ from models.classic.tcommit import TCommit
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
+from models.classic.two_phase_refinement import HastyRefinesTCommit
 from models.intro.lossy_ping import LossyPing
 from models.intro.lost_update import LostUpdate
 from models.limits.two_generals import TwoGenerals
@@ -37,7 +38,9 @@ from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.graph_model import GraphModel
 from tests.models.sealed import Counter as SealedCounter
+from tests.refinement_models import Lanes, RaisingLanes, SkippingClock
 from tests.small_states import AckedExchange, Counts, Exchange, HourClock, Tokens, Walk
+from tests.test_tla_pieces import TwoPhaseSteps
 
 ROOT = Path(__file__).parent.parent
 
@@ -99,6 +102,44 @@ def test_counts_and_traces_do_not_depend_on_the_workers(
     assert signature(check(model, workers=1, **options)) == one
     assert signature(check(model, workers=2, **options)) == one
     assert signature(check(model, workers=3, **options)) == one
+
+
+STEP_CASES: list[tuple[str, Model[Any], dict[str, Any]]] = [
+    ("refinement: first violation", HastyRefinesTCommit(rms=3), {}),
+    ("refinement: continue", HastyRefinesTCommit(rms=3), {"keep_going": True}),
+    ("refinement: on the last level", HastyRefinesTCommit(rms=3), {"max_depth": 6}),
+    ("two step properties, symmetry", TwoPhaseSteps(), {"symmetry": True, "keep_going": True}),
+    ("decided, then not judged again", Lanes(), {"keep_going": True}),
+    ("a skipping clock", SkippingClock(), {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "options"), [c[1:] for c in STEP_CASES], ids=[c[0] for c in STEP_CASES]
+)
+@pytest.mark.parametrize("store", ["exact", "fingerprint"])
+def test_workers_judge_step_properties_as_one_process(
+    model: Model[Any], options: dict[str, Any], store: str
+) -> None:
+    """Each worker judges the steps of the states it expands; the coordinator takes the
+    first break (or raise) of each step property in one process's order."""
+    one = signature(check(model, **options))
+    assert signature(check(model, workers=2, store=store, **options)) == one
+    assert "violated" in [verdict[2] for verdict in one[5]]
+
+
+def test_a_step_property_that_raises_on_a_worker_is_one_processs_error() -> None:
+    with pytest.raises(ModelError) as one:
+        check(RaisingLanes(), keep_going=True)
+    with pytest.raises(ModelError) as two:
+        check(RaisingLanes(), keep_going=True, workers=2)
+    assert (
+        two.value.message
+        == one.value.message
+        == ("property 'raises_on_one_one' raised ValueError: into (1, 1)")
+    )
+    assert two.value.trace is not None and one.value.trace is not None
+    assert two.value.trace.path == one.value.trace.path == "0.0.1"
 
 
 @pytest.mark.parametrize(("model", "options"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from modelcheck import check, refines
-from modelcheck.errors import UsageError
 from modelcheck.render.text import format_result
 from models.classic.two_phase import TwoPhase
 from models.classic.two_phase_refinement import HastyRefinesTCommit, TwoPhaseRefinesTCommit
@@ -157,9 +156,14 @@ def test_a_simulation_checks_the_refinement_on_its_walks() -> None:
     ]
 
 
-def test_a_refinement_is_a_step_property_where_modes_refuse_them() -> None:
-    with pytest.raises(UsageError, match=r"does not judge step properties \(hour_hand\)"):
-        check(Clock(), workers=2)
+def test_a_refinement_is_judged_by_workers_too() -> None:
+    assert check(Clock(), workers=2).status("hour_hand") == "holds"
+    one = check(SkippingClock()).verdict("hour_hand")
+    two = check(SkippingClock(), workers=2).verdict("hour_hand")
+    assert one.status == "violated"
+    assert (two.status, two.note) == (one.status, one.note)
+    assert one.trace is not None and two.trace is not None
+    assert two.trace.path == one.trace.path
 
 
 def test_the_tla_users_page_shows_what_the_command_prints() -> None:

@@ -65,8 +65,8 @@ def check(
     (:meth:`~modelcheck.Model.watch_search`: fault budgets no state could spend).
     ``ray`` runs on a Ray cluster (:mod:`modelcheck.explore.cluster`; the ``ray`` extra):
     ``"local"`` starts one here with ``workers`` CPUs, ``"auto"`` or ``"HOST:PORT"`` joins
-    a running one. Breadth-first search is sharded over ``workers`` Ray actors (safety
-    properties, exact store), with one process's counts, verdicts and traces; simulation
+    a running one. Breadth-first search is sharded over ``workers`` Ray actors (either
+    store), with one process's counts, verdicts and traces; simulation
     spreads its walks over ``workers`` walkers with seeds derived from ``seed``.
     """
     opts = with_keywords(options, keywords)

@@ -270,6 +270,27 @@ class Search:
 
         self.actions = judged_actions
 
+    def judge_steps_by(
+        self, judge: Callable[[int, Callable[..., Any]], Callable[..., Any]]
+    ) -> None:
+        """Judge the step properties with ``judge(pos, predicate)``'s predicates instead (a
+        shard of a search spread over processes: its judges record and never fail, and
+        the coordinator puts what they found in the search's order, :meth:`step_broke`)."""
+        properties = self.properties
+        self._open_steps[:] = [
+            (pos, judge(pos, properties[pos].predicate)) for pos, _pred in self._open_steps
+        ]
+
+    def step_broke(self, pos: int, state: Any) -> bool:
+        """A shard found that step property ``pos`` first broke on a step of ``state``, in
+        the search's order; True if the search must stop there."""
+        self.step_found[pos] = state
+        self._open_steps[:] = [(p, pred) for p, pred in self._open_steps if p != pos]
+        if self.keep_going:
+            return False
+        self._step_stop = True
+        return True
+
     def _initial_breaks(self, state: Any) -> bool:
         """Judge the step properties' conditions on initial states (a refinement's) on the
         stored initial ``state``; True if one is broken and the search must stop."""

@@ -13,13 +13,19 @@ its action's position, each owner keeps the smallest key any shard found, and me
 sorted keys numbers every level exactly as one process does. So the counts, verdicts, the
 place of every stop and the shortest counterexample (the first in one process's order) are
 one process's. Only the transport differs: a shard's successor batches for another go
-through Ray's object store, straight from shard to shard, and so do the keys of each
-level's new states: every shard fetches the others' (8 bytes a new state per other shard)
-and numbers its own, as a forked worker does. The driver sees references, how many new
-states each shard holds and the events, and fetches the states on a reported path (and
-the keys, where a stop needs them).
+through Ray's object store, straight from shard to shard. Each level is numbered by ranges
+of keys (:mod:`.numbering`): each shard ranks the keys of its slice of the level's parents,
+every shard's part of them, and the driver hands each range its first number, a prefix sum
+of counts; a key crosses to one shard at most and its rank comes back (12 bytes), where a
+forked worker reads every other worker's keys. The driver sees references, counts and the
+events, and fetches the states on a reported path (and the keys, where a stop needs them).
+Step properties are judged on the shards, as the forked workers judge them.
 Fingerprints rather than ``hash()`` pick the owner, since every Ray worker has its own
-hash seed.
+hash seed. With ``--store fingerprint`` the shards remember fingerprints, not states (a
+state is held whole only while its level is expanded), with each state's number and its
+parent's; after the search the driver gathers them into the one-process fingerprint store,
+from which traces (and, with liveness properties, the graph: :mod:`.regenerate`) are
+rebuilt as after one process's search.
 
 A model is shipped by name, never as pickled code: its module (or the file the user named),
 class and parameters (:class:`ModelSpec`); each shard loads it, as the CLI does. The file
@@ -49,10 +55,13 @@ from modelcheck.fingerprint import fingerprint
 from modelcheck.model import Model
 from modelcheck.result import CheckResult
 
+from . import numbering
 from ._search import Limits, Search
+from .numbering import Keys, Ranks
 from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, level_start
-from .partition import choose_partition
-from .shard import Expanded, Unpicklable, Worker, pickled
+from .partition import choose_partition, stored_states
+from .shard import Event, Expanded, Unpicklable, Worker, pickled
+from .store import FingerprintStore
 
 __all__ = [
     "INSTALL_RAY",
@@ -63,7 +72,6 @@ __all__ = [
     "connect",
     "import_ray",
     "model_spec",
-    "refuse_unjudged",
     "run_cluster",
     "session",
 ]
@@ -150,6 +158,7 @@ def check_cluster(
     max_memory: int | None,
     constrained: bool,
     time_limit: float | None,
+    checkpoint: bool = False,
 ) -> None:
     """Refuse, in one line each, what a search on Ray cannot do (before Ray is started)."""
     if workers < 1 or workers > MAX_WORKERS:
@@ -159,10 +168,11 @@ def check_cluster(
             f"--ray explores breadth-first (or simulates): it cannot be used with "
             f"--strategy {strategy}"
         )
-    if store != "exact":
+    if store == "fingerprint" and checkpoint:
         raise UsageError(
-            f"--ray keeps the states themselves, in its shards: it cannot be used with "
-            f"--store {store}"
+            "--ray with --store fingerprint saves no checkpoints: a shard owns a state by the "
+            "state itself, and such a checkpoint holds only fingerprints; leave out one of "
+            "the three"
         )
     if por:
         raise UsageError(
@@ -197,6 +207,7 @@ class Options:
     symmetry: bool = False
     properties: tuple[str, ...] | None = None
     safety_only: bool = False
+    store: str = "exact"
 
     def search(self, model: Model[Any], strategy: str) -> Search:
         """A :class:`Search` over ``model`` with these options (no limits, no progress)."""
@@ -209,6 +220,7 @@ class Options:
             None,
             self.deadlock,
             self.symmetry,
+            self.store if strategy == "bfs" else "exact",
             only=only,
             safety_only=self.safety_only,
         )
@@ -285,13 +297,15 @@ class _Owner:
 @dataclass
 class Traffic:
     """What the shards sent each other: successor batches (pickled states with their
-    keys), and the keys they fetched from each other to number each level; and the
+    keys), and to number each level the keys each fetched of its range (and their ranks
+    sent back), in bytes, and how many keys crossed to their range's shard; and the
     seconds it took to start the shards (each loads the model), and the CPU seconds the
     shards spent from their start to their stop (a measure a loaded machine leaves
     alone)."""
 
     batch_bytes: int = 0
     key_bytes: int = 0
+    keys_moved: int = 0
     start_seconds: float = 0.0
     shard_cpu: float = 0.0
 
@@ -311,13 +325,20 @@ class _Shard:
     ) -> None:
         self.problem: str | None = None
         self.sent = 0  # bytes of successor batches put in the object store
-        self.keys = 0  # bytes of other shards' keys fetched
+        self.keys = 0  # bytes of other shards' keys (and their ranks) fetched
+        self.moved = 0  # how many keys of other shards it ranked
+        self.me = me
+        #: This level's keys cut into the shards' ranges, and the ranks of those in its own.
+        self.parts: list[Keys] = []
+        self.ranks: list[Ranks] = []
         self.cpu = _cpu_seconds()
         try:
             search = options.search(spec.load(), "bfs")
-            store = search.exact_store()
-            for state in pickle.loads(stored):  # (parent links stay with the driver)
-                store.add(state, -1)
+            states = pickle.loads(stored)
+            for state in states:  # (parent links stay with the driver)
+                search.store.add(state, -1)
+            if isinstance(search.store, FingerprintStore):  # the inits, as stored
+                search.inits = states
             self.worker = Worker(search, me, shards, [0] * (2 * shards), part, start)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
@@ -332,20 +353,20 @@ class _Shard:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
                 return "ok", (peak, _cpu_seconds() - self.cpu)
             if kind == "traffic":
-                return "ok", (self.sent, self.keys)
+                return "ok", (self.sent, self.keys, self.moved)
+            if kind == "merge":
+                return "ok", self._merge(*args)
+            if kind == "number":
+                return "ok", self._number(*args)
+            if kind == "settle":
+                return "ok", self._settle(*args)
+            if kind == "level_keys":
+                return "ok", self.worker.new_keys.tobytes()
             if kind == "expand":  # the deadline comes as seconds left: clocks differ
-                args = (time.perf_counter() + args[0],)
-            if kind == "merge":  # batches come as references to the senders' objects
-                args = (import_ray().get(list(args[0])),)
-            if kind == "rank":  # and so do the other shards' keys: each shard numbers its own
-                others = import_ray().get([ref for _count, ref in args[0]])
-                self.keys += sum(map(len, others))
-                args = (others, *args[1:])
+                args = (time.perf_counter() + args[0], *args[1:])
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
                 reply = self._publish(reply)
-            if kind == "merge":  # the keys stay here, for the other shards to fetch
-                reply = (len(reply) // 8, import_ray().put(reply))
         except Unpicklable as exc:
             return "model", exc.message("--ray")
         except _Unstable as exc:
@@ -353,6 +374,54 @@ class _Shard:
         except BaseException as exc:
             return "crash", f"{type(exc).__name__}: {exc}"
         return "ok", reply
+
+    def _merge(self, refs: list[Any], edges: list[int]) -> tuple[list[int], list[Any]]:
+        """Take in the batches (references to the senders' objects), and cut the new
+        states' sorted keys into the shards' ranges (:mod:`.numbering`): how many fall in
+        each range, and a reference to each part for its range's shard (None: its own)."""
+        ray = import_ray()
+        keys = np.frombuffer(self.worker.merge(ray.get(list(refs))), dtype=np.int64)
+        self.parts = numbering.split(keys, edges)
+        counts = [len(part) for part in self.parts]
+        refs = [None if r == self.me else ray.put(p.tobytes()) for r, p in enumerate(self.parts)]
+        return counts, refs
+
+    def _number(self, refs: list[Any]) -> list[Any]:
+        """Rank the keys of this shard's range, every shard's part (references, in shard
+        order, None for its own): a reference to each other shard's ranks."""
+        ray = import_ray()
+        fetched = iter(ray.get([ref for ref in refs if ref is not None]))
+        parts: list[Keys] = []
+        for ref in refs:
+            if ref is None:
+                parts.append(self.parts[self.me])
+                continue
+            blob = next(fetched)
+            self.keys += len(blob)
+            parts.append(np.frombuffer(blob, dtype=np.int64))
+        self.moved += sum(len(p) for w, p in enumerate(parts) if w != self.me)
+        self.ranks = numbering.rank(parts)
+        return [None if w == self.me else ray.put(r.tobytes()) for w, r in enumerate(self.ranks)]
+
+    def _settle(
+        self, refs: list[Any], offsets: list[int], following: int, live: list[int]
+    ) -> list[Event]:
+        """Number the own new states, range by range (each range's offset plus the ranks
+        its shard sent, references in range order, None for its own), and judge them."""
+        ray = import_ray()
+        fetched = iter(ray.get([ref for ref in refs if ref is not None]))
+        numbers: list[Keys] = []
+        for r, (ref, offset) in enumerate(zip(refs, offsets, strict=True)):
+            if ref is None:
+                ranks = self.ranks[self.me]
+            else:
+                blob = next(fetched)
+                self.keys += len(blob)
+                ranks = np.frombuffer(blob, dtype=np.int32)
+            assert len(ranks) == len(self.parts[r])
+            numbers.append(offset + ranks.astype(np.int64))
+        self.parts, self.ranks = [], []
+        return self.worker.settle(np.concatenate(numbers), following, live)
 
     def _publish(self, expanded: Expanded) -> Expanded:
         """The batches put in the object store: the owners fetch them from here."""
@@ -382,7 +451,7 @@ class _Link:
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
         if kind == "expand":
-            args = [max(args[0] - time.perf_counter(), 0.0)]
+            args = [max(args[0] - time.perf_counter(), 0.0), *args[1:]]
         self.pending = self.actor.call.remote(kind, *args)
 
 
@@ -410,7 +479,7 @@ class _RayCoordinator(_Coordinator):
         """Choose who owns which state, then start the shards."""
         self.part = _Owner(choose_partition(self.search, self.workers))
         try:  # the initial states, or a resumed checkpoint's
-            stored = pickled(list(self.search.exact_store().states))
+            stored = pickled(list(stored_states(self.search)))
         except Unpicklable as exc:
             raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
@@ -423,14 +492,37 @@ class _RayCoordinator(_Coordinator):
         self.conns = self.links  # type: ignore[assignment]
         self._broadcast("ready")
 
+    def _merge(self, expanded: list[Expanded], offset: int) -> None:
+        """Each shard takes in its batches and cuts its new keys into the ranges of
+        :mod:`.numbering`; ``key_blobs``: per shard, its counts per range and the parts."""
+        edges = numbering.bounds(offset, self.level_size, self.workers)
+        for w, link in enumerate(self.links):
+            refs = [e.blobs[w] for v, e in enumerate(expanded) if v != w]
+            link.send(("merge", refs, edges))
+        self.key_blobs = self._collect()
+
     def _new_count(self) -> int:
         """The new states of the level: each shard tells how many keys it holds."""
-        return sum(count for count, _ref in self.key_blobs)
+        return sum(sum(counts) for counts, _refs in self.key_blobs)
+
+    def _number(self, following: int, live: list[int]) -> list[Event]:
+        """Each shard ranks the keys of its range (every shard's part of it); the driver
+        hands each range its first number, the counts of the ranges before it summed, and
+        each shard numbers its own new states from the ranks: counts cross the driver,
+        keys go shard to shard, each to one shard only."""
+        shards = range(self.workers)
+        totals = [sum(self.key_blobs[w][0][r] for w in shards) for r in shards]
+        offsets = [following + sum(totals[:r]) for r in shards]
+        for r, link in enumerate(self.links):
+            link.send(("number", [self.key_blobs[w][1][r] for w in shards]))
+        ranks = self._collect()
+        for w, link in enumerate(self.links):
+            link.send(("settle", [ranks[r][w] for r in shards], offsets, following, live))
+        return [e for replies in self._collect() for e in replies]
 
     def _key_parts(self) -> list[Any]:
         """Each shard's keys, fetched from it (only where a stop needs them all)."""
-        blobs = self.ray.get([ref for _count, ref in self.key_blobs])
-        return [np.frombuffer(blob, dtype=np.int64) for blob in blobs]
+        return [np.frombuffer(blob, dtype=np.int64) for blob in self._broadcast("level_keys")]
 
     def _collect(self) -> list[Any]:
         """Every shard's reply, in shard order; reports progress while waiting."""
@@ -462,8 +554,9 @@ class _RayCoordinator(_Coordinator):
         if self.healthy and self.links:
             try:
                 sent = self._broadcast("traffic")
-                self.traffic.batch_bytes = sum(batches for batches, _keys in sent)
-                self.traffic.key_bytes = sum(keys for _batches, keys in sent)
+                self.traffic.batch_bytes = sum(batches for batches, _keys, _moved in sent)
+                self.traffic.key_bytes = sum(keys for _batches, keys, _moved in sent)
+                self.traffic.keys_moved = sum(moved for _batches, _keys, moved in sent)
                 stops = self._broadcast("stop")
                 peaks = [int(peak) for peak, _cpu in stops]
                 self.traffic.shard_cpu = sum(cpu for _peak, cpu in stops)
@@ -473,16 +566,6 @@ class _RayCoordinator(_Coordinator):
             self.ray.kill(actor)
         self.healthy = False
         return peaks
-
-
-def refuse_unjudged(search: Search) -> None:
-    """Refuse, before Ray is started, the properties sharded search cannot judge."""
-    steps = [p.name for p in search.properties if p.kind == "step"]
-    if steps:
-        raise UsageError(
-            f"--ray does not judge step properties ({', '.join(steps)}): leave out --ray "
-            "(or leave them out with --property)"
-        )
 
 
 def run_cluster(
@@ -521,6 +604,7 @@ def run_cluster(
         if traffic is not None:
             traffic.batch_bytes = coordinator.traffic.batch_bytes
             traffic.key_bytes = coordinator.traffic.key_bytes
+            traffic.keys_moved = coordinator.traffic.keys_moved
             traffic.shard_cpu = coordinator.traffic.shard_cpu
     result = search.result(depth)
     return replace(result, peak_memory=result.peak_memory + sum(peaks))

@@ -150,6 +150,7 @@ class RayCluster:
             max_memory=options.max_memory,
             constrained=model.has_constraint(),
             time_limit=options.time_limit,
+            checkpoint=options.checkpoint is not None,
         )
 
     def run(self, search: Search) -> CheckResult:
@@ -165,10 +166,9 @@ class RayCluster:
             opts.symmetry,
             tuple(opts.properties or ()) or None,
             opts.safety_only,
+            opts.store,
         )
         spec = cluster.model_spec(search.model)
-        if search.strategy != "simulate":
-            cluster.refuse_unjudged(search)
         ray, started = cluster.connect(opts.ray, opts.workers)
         try:
             if search.strategy == "simulate":

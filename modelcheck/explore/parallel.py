@@ -46,6 +46,7 @@ from typing import Any, Final, NoReturn
 import numpy as np
 
 from modelcheck.errors import ModelcheckError, ModelError, UsageError
+from modelcheck.properties import STEP
 from modelcheck.result import CheckResult, Progress
 
 from ._search import Search
@@ -62,7 +63,7 @@ from .shard import (
     restore,
 )
 from .sharded_graph import assemble
-from .store import FingerprintStore
+from .store import FingerprintStore, StateStore
 
 __all__ = [
     "MAX_WORKERS",
@@ -112,12 +113,6 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
     one is due and saves what the one-process search saves there (so either resumes it).
     With liveness properties it gathers them after a complete search; the workers record
     their own states' edges, and the graph is judged in the coordinator."""
-    steps = [p.name for p in search.properties if p.kind == "step"]
-    if steps:
-        raise UsageError(
-            f"--workers {workers} does not judge step properties ({', '.join(steps)}): run "
-            "with --workers 1 (or leave them out with --property)"
-        )
     start = level_start(search, "workers", "--workers")
     if start[0] == start[2]:
         return search.result(start[1])
@@ -179,6 +174,15 @@ def _worker_main(
     worker.serve(conn)
 
 
+def _unjudged(_pos: int, _predicate: Any) -> Any:
+    """A step property's predicate where the coordinator computes steps: judged by none."""
+    return _holds
+
+
+def _holds(_state: Any, _label: Any, _nxt: Any) -> bool:
+    return True
+
+
 # -- the coordinator ----------------------------------------------------------------------
 
 
@@ -211,6 +215,9 @@ class _Coordinator:
         #: the fingerprints fetched for traces (with the fingerprint store).
         self.whole = len(search.store)
         self.fetched: set[int] = set()
+        #: The workers judge the step properties; here (choosing the partition, finding
+        #: a trace by fingerprints) the steps the coordinator computes are not judged.
+        search.judge_steps_by(_unjudged)
 
     # -- processes ------------------------------------------------------------------------
 
@@ -358,21 +365,20 @@ class _Coordinator:
                 return self.level
             last = self.level == max_depth
             live = [pos for pos, _pred, _always in search.checks]
-            expanded: list[Expanded] = self._broadcast("expand", self.deadline)
-            for w, conn in enumerate(self.conns):
-                blobs = [e.blobs[w] for v, e in enumerate(expanded) if v != w]
-                conn.send(("merge", blobs))
-            self.key_blobs = self._collect()
+            steps = [
+                pos
+                for pos, p in enumerate(search.properties)
+                if p.kind == STEP and pos not in search.step_found
+            ]
+            expanded: list[Expanded] = self._broadcast("expand", self.deadline, steps)
+            self._merge(expanded, offset)
             self.merged_keys = None
             new = self._new_count()
             following = offset + self.level_size
             self.level_generated = sum(e.generated for e in expanded)
             events: list[Event] = []
             if not last and new:
-                for w, conn in enumerate(self.conns):
-                    others = [b for v, b in enumerate(self.key_blobs) if v != w]
-                    conn.send(("rank", others, following, live))
-                events = [e for replies in self._collect() for e in replies]
+                events = self._number(following, live)
                 self._extend(new)
             depth = self._events(following, new, live, expanded, events, last)
             if depth is not None:
@@ -391,6 +397,22 @@ class _Coordinator:
             self.level += 1
             self.level_size = new
             self.extended = False
+
+    def _merge(self, expanded: list[Expanded], offset: int) -> None:
+        """Each worker takes in the successors the others found for it (``offset``: the
+        number of the level's first parent); ``key_blobs``: their new states' keys."""
+        for w, conn in enumerate(self.conns):
+            blobs = [e.blobs[w] for v, e in enumerate(expanded) if v != w]
+            conn.send(("merge", blobs))
+        self.key_blobs = self._collect()
+
+    def _number(self, following: int, live: list[int]) -> list[Event]:
+        """Number the new states (the first is ``following``) and judge them: each worker
+        ranks its own keys among the others'. The events, in worker order."""
+        for w, conn in enumerate(self.conns):
+            others = [b for v, b in enumerate(self.key_blobs) if v != w]
+            conn.send(("rank", others, following, live))
+        return [e for replies in self._collect() for e in replies]
 
     def gather(self) -> None:
         """Fetch the states the coordinator does not hold yet from the workers, so that its
@@ -480,6 +502,8 @@ class _Coordinator:
                 ordered.append(((e.dead, _AFTER, 0), "dead", None))
             if e.error is not None:
                 ordered.append(((e.error[0], _AFTER, 1), "error", e.error[1]))
+            for number, pos, exc, state in e.steps:  # judged as the state is expanded
+                ordered.append(((number, -1, 1 + pos), "step", (pos, exc, state)))
         for event in events:
             key = event[0]
             ordered.append(((key >> POS_BITS, key & POS_MASK, 0), "state", event))
@@ -505,6 +529,10 @@ class _Coordinator:
                 continue
             if kind == "error":
                 self._fail(data, parent)
+            if kind == "step":
+                if self._step(parent, *data):
+                    return self._stop_before(parent, following, last)
+                continue
             if kind == "cut":
                 search.stopped = "max-states"
                 assert max_states is not None
@@ -527,6 +555,21 @@ class _Coordinator:
             if stop:
                 return self._stop_at(parent, pos, number)
         return None
+
+    def _step(self, number: int, pos: int, exc: Portable | None, state: Any) -> bool:
+        """Step property ``pos`` broke (or raised) on a step of state ``number``, as a worker
+        judged it: unless it was decided before in the sequential order, the search's
+        verdict (or the error one process would raise); True if the search stops here."""
+        search = self.search
+        if pos in search.step_found:
+            return False
+        if exc is not None:
+            self._fail(exc, number)
+        self._materialize(number)
+        store = search.store
+        if isinstance(store, StateStore):  # (the verdict's trace finds its number there)
+            store.index[state] = number
+        return search.step_broke(pos, state)
 
     def _merged(self) -> Keys:
         """Every key of the new level, sorted (built only when a stop needs it)."""

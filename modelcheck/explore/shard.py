@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from modelcheck.errors import NondeterminismError
 from modelcheck.fingerprint import fingerprint
+from modelcheck.properties import STEP
 from modelcheck.values import check_immutable
 
 from . import sharded_graph
@@ -45,6 +46,7 @@ __all__ = [
     "Expanded",
     "Keys",
     "Portable",
+    "StepEvent",
     "Unpicklable",
     "Worker",
     "pack",
@@ -96,7 +98,14 @@ class Expanded:
     dead: int | None  # number of its first state with no successor
     error: tuple[int, Portable] | None  # number of the state whose expansion raised
     timeout: int | None  # number of the state it did not expand: the time limit was up
+    #: Per step property decided here: (number of the state, the property's position, the
+    #: exception its predicate raised or None where a step broke it, the state).
+    steps: tuple[StepEvent, ...] = ()
 
+
+#: A step property decided on a step of an expanded state: its number, the property's
+#: position, what its predicate raised (None: it was false), the state.
+StepEvent = tuple[int, int, Portable | None, Any]
 
 #: A new state where something happened: key, number, an immutability error, the properties
 #: it decided (positions), the properties whose predicate raised on it.
@@ -165,6 +174,12 @@ class Worker:
             numbers = np.array(own, dtype=np.int64)
             self._commit(first, [stored[number] for number in own], numbers)
         self.keys[0] = np.full(len(own), -1, np.int64)
+        #: The step properties judged here, and what they found in this level: the
+        #: coordinator says which are still undecided before each level.
+        self.steps_open: set[int] = set()
+        self.step_events: list[tuple[int, Any, Portable | None]] = []
+        if any(p.kind == STEP for p in search.properties):
+            search.judge_steps_by(self._step_judge)
         #: The levels whose states the coordinator holds (the first: it gave them).
         self.gathered = 1
         self.expanded: Keys = np.zeros(0, np.int64)
@@ -204,7 +219,37 @@ class Worker:
                 return
             conn.send(("ok", reply))
 
-    def expand(self, deadline: float) -> Expanded:
+    def _step_judge(self, pos: int, pred: Callable[..., Any]) -> Callable[..., Any]:
+        """Step property ``pos``'s predicate as this shard judges it: the first state of the
+        level whose step breaks it (or makes it raise) is recorded, and the property is
+        not judged again in the level; never false, so the search goes on."""
+
+        def judged(state: Any, label: Any, nxt: Any) -> bool:
+            if pos not in self.steps_open:
+                return True
+            try:
+                holds = pred(state, label, nxt)
+            except Exception as exc:
+                self.steps_open.discard(pos)
+                self.step_events.append((pos, state, portable(exc)))
+                return True
+            if not holds:
+                self.steps_open.discard(pos)
+                self.step_events.append((pos, state, None))
+            return True
+
+        return judged
+
+    def _step_found(self) -> tuple[StepEvent, ...]:
+        """What the step properties found in the level, each with its state's number."""
+        if not self.step_events:
+            return ()
+        where = {id(s): n for n, s in zip(self.frontier_numbers, self.frontier, strict=True)}
+        found = [(where[id(s)], pos, exc, s) for pos, s, exc in self.step_events]
+        self.step_events = []
+        return tuple(found)
+
+    def expand(self, deadline: float, steps_open: Sequence[int] = ()) -> Expanded:
         """Expand the own frontier in number order: own new successors become candidates,
         the others are batched for their owners. The sequential loop's style: one hash
         lookup per successor, the owner's hash only the first time a successor is met.
@@ -212,7 +257,11 @@ class Worker:
         ``known`` holds the states themselves, or with the fingerprint store their
         fingerprints (a state is then kept whole only while its level is expanded; ``met``
         keeps the fingerprints of the states met in this level, so none is computed
-        twice). One loop serves both: the exact store pays one test per successor."""
+        twice). One loop serves both: the exact store pays one test per successor.
+
+        ``steps_open``: the step properties still undecided, judged on every step here."""
+        self.steps_open = set(steps_open)
+        self.step_events = []
         fingerprints = self.fingerprints
         remember = self.known.setdefault
         met: dict[Any, int] = {}
@@ -301,6 +350,7 @@ class Worker:
             None if dead is None else self.frontier_numbers[dead],
             error,
             timeout,
+            self._step_found(),
         )
 
     def merge(self, blobs: Sequence[bytes]) -> bytes:
@@ -369,10 +419,15 @@ class Worker:
         else:
             merged = np.sort(np.concatenate(other)) if other else np.zeros(0, np.int64)
         numbers = offset + np.arange(len(mine), dtype=np.int64) + np.searchsorted(merged, mine)
+        return self.settle(numbers, offset, live)
+
+    def settle(self, numbers: Keys, offset: int, live: Sequence[int]) -> list[Event]:
+        """The new states numbered ``numbers`` (in key order; the level's first number is
+        ``offset``) become the next frontier, and are judged: the events, in key order."""
         states = self.new_states
         self.new_states = []
         self._commit(offset, states, numbers, self.new_fps if self.fingerprints else None)
-        events = self._judge(states, mine.tolist(), self.frontier_numbers, live)
+        events = self._judge(states, self.new_keys.tolist(), self.frontier_numbers, live)
         gc.freeze()
         return events
 
