@@ -42,6 +42,7 @@ from modelcheck.errors import ModelError
 __all__ = ["Parts", "digest", "fingerprint", "register"]
 
 _FROZENSET = pickle.FROZENSET
+_dumps = pickle.dumps
 _PROTOCOL = 5
 _BUFFER = io.BytesIO()
 
@@ -129,40 +130,62 @@ class Parts:
     True
     """
 
-    __slots__ = ("_known", "_limit", "_tables", "_tuples", "_walked")
+    __slots__ = ("_by_pickle", "_limit", "_walked", "known", "tables", "tuples")
 
     def __init__(self, limit: int = 1 << 16) -> None:
-        self._known: dict[int, tuple[Any, bytes]] = {}
-        self._tuples: dict[int, tuple[Any, bytes]] = {}  # (digested item by item)
-        self._tables: dict[int, tuple[Any, bytes]] = {}  # (digested entry by entry)
+        #: What is remembered, by the part's id: (the part, its digest), read directly by
+        #: callers that look a part up without a call (``known``: parts digested whole,
+        #: ``tuples``: item by item, ``tables``: entry by entry).
+        self.known: dict[int, tuple[Any, bytes]] = {}
+        self.tuples: dict[int, tuple[Any, bytes]] = {}
+        self.tables: dict[int, tuple[Any, bytes]] = {}
         self._walked: dict[int, set[type]] = {}
+        #: Digests by the part's plain pickle, for a part equal to one met before but not
+        #: that object (steps that go through the rules make new ones): equal pickles are
+        #: equal values of the same types, so the pickle is a sound key, and it spares the
+        #: canonical walk and the digest.
+        self._by_pickle: dict[bytes, bytes] = {}
         self._limit = limit
 
     def of(self, part: Any, role: int = 0) -> bytes:
         """``part``'s digest (:func:`digest`), in ``role``."""
-        known = self._known.get(id(part))
+        known = self.known.get(id(part))
         if known is not None and known[0] is part:
             return known[1]
-        walked = self._walked.get(role)
-        if walked is None:
-            walked = self._walked[role] = set()
-        data = _digest_in(part, walked)
-        if len(self._known) >= self._limit:
-            self._known.clear()
-        self._known[id(part)] = (part, data)
+        try:
+            key: bytes | None = _dumps(part, _PROTOCOL)
+        except Exception:  # (not picklable: _digest_in says why, or takes its own way)
+            key = None
+        data = None if key is None else self._by_pickle.get(key)
+        if data is None:
+            walked = self._walked.get(role)
+            if walked is None:
+                walked = self._walked[role] = set()
+            data = _digest_in(part, walked)
+            if key is not None:
+                if len(self._by_pickle) >= self._limit:
+                    self._by_pickle.clear()
+                self._by_pickle[key] = data
+        if len(self.known) >= self._limit:
+            self.known.clear()
+        self.known[id(part)] = (part, data)
         return data
 
     def of_each(self, parts: tuple[Any, ...], role: int = 0) -> bytes:
         """The digest of a tuple from its items' digests (each in ``role``), remembered as
         a part itself."""
-        known = self._tuples.get(id(parts))
+        known = self.tuples.get(id(parts))
         if known is not None and known[0] is parts:
             return known[1]
-        of = self.of
-        data = self.combine([of(item, role) for item in parts])
-        if len(self._tuples) >= self._limit:
-            self._tuples.clear()
-        self._tuples[id(parts)] = (parts, data)
+        get, of = self.known.get, self.of
+        digests = []
+        for item in parts:  # (a remembered item costs a look-up, not a call)
+            known = get(id(item))
+            digests.append(known[1] if known is not None and known[0] is item else of(item, role))
+        data = self.combine(digests)
+        if len(self.tuples) >= self._limit:
+            self.tuples.clear()
+        self.tuples[id(parts)] = (parts, data)
         return data
 
     def of_table(self, table: tuple[tuple[int, tuple[Any, ...]], ...], role: int = 0) -> bytes:
@@ -178,18 +201,22 @@ class Parts:
         >>> parts.of_table(((1, ("x", "y")),)) == parts.of_table(((1, ("x",)), (2, ("y",))))
         False
         """
-        known = self._tables.get(id(table))
+        known = self.tables.get(id(table))
         if known is not None and known[0] is table:
             return known[1]
-        of = self.of
+        get, of = self.known.get, self.of
         chunks: list[bytes] = []
         for key, items in table:
             chunks.append(key.to_bytes(8, "little") + len(items).to_bytes(8, "little"))
-            chunks.extend([of(item, role) for item in items])
+            for item in items:
+                known = get(id(item))
+                chunks.append(
+                    known[1] if known is not None and known[0] is item else of(item, role)
+                )
         data = self.combine(chunks)
-        if len(self._tables) >= self._limit:
-            self._tables.clear()
-        self._tables[id(table)] = (table, data)
+        if len(self.tables) >= self._limit:
+            self.tables.clear()
+        self.tables[id(table)] = (table, data)
         return data
 
     @staticmethod

@@ -380,3 +380,32 @@ def test_a_signal_keeps_its_hash_to_itself_across_processes() -> None:
     made = {seed: run(seed) for seed in ("0", "1", "12345")}
     assert len({fp for fp, _ in made.values()}) == 1
     assert run("1", made["0"][1]) == ["found"]
+
+
+def test_a_part_equal_to_one_met_before_is_not_encoded_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new object equal to a part digested before (as the rules make them) is found by
+    its pickle, not encoded and digested again; a part that is equal only by ``==`` (a
+    ``True`` where the first had ``1``) is encoded anew, and its digest differs."""
+    import modelcheck.fingerprint as fingerprint_module
+    from modelcheck.fingerprint import Parts
+
+    encoded: list[Any] = []
+    real = fingerprint_module._digest_in
+
+    def counted(value: Any, walked: set[type]) -> bytes:
+        encoded.append(value)
+        return real(value, walked)
+
+    monkeypatch.setattr(fingerprint_module, "_digest_in", counted)
+    parts = Parts()
+    first = _Holder("a", frozenset({(1, "x"), (9, "y")}))
+    digest = parts.of(first)
+    assert encoded == [first]
+    copy = pickle.loads(pickle.dumps(first))
+    assert copy == first and copy is not first
+    assert parts.of(copy) == digest and encoded == [first]
+    truthy = _Holder("a", frozenset({(True, "x"), (9, "y")}))
+    assert truthy == first
+    assert parts.of(truthy) != digest and encoded == [first, truthy]
