@@ -33,13 +33,13 @@ import marshal
 import operator
 import pickle
 import pickletools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from hashlib import blake2b
 from typing import Any
 
 from modelcheck.errors import ModelError
 
-__all__ = ["Parts", "digest", "fingerprint", "register"]
+__all__ = ["Digest", "Parts", "combine", "digest", "fingerprint", "halves", "int_lane", "register"]
 
 _FROZENSET = pickle.FROZENSET
 _dumps = pickle.dumps
@@ -114,6 +114,49 @@ def _digest_in(value: Any, walked: set[type]) -> bytes:
     return blake2b(data, digest_size=8).digest()
 
 
+#: A part's digest as :class:`Parts` keeps it: the two 32-bit halves of 64 bits. CPython
+#: hashes a tuple of these exactly, with no seed (an int's hash is the int, below 2**61 - 1).
+Digest = tuple[int, int]
+
+_HALF = (1 << 32) - 1
+_WORD = (1 << 64) - 1
+#: Ints from here on are reduced modulo 2**61 - 1 by ``hash()``; they are digested instead.
+_BIG = (1 << 61) - 1
+
+
+def halves(data: bytes) -> Digest:
+    """An eight-byte digest as the (high, low) 32-bit halves of its little-endian value.
+
+    >>> halves(bytes([1, 0, 0, 0, 2, 0, 0, 0]))
+    (2, 1)
+    """
+    value = int.from_bytes(data, "little")
+    return value >> 32, value & _HALF
+
+
+def combine(lanes: tuple[Any, ...]) -> int:
+    """A 64-bit fingerprint of a tuple of lanes: digests (:data:`Digest`) and ints in
+    [0, 2**61 - 1), by CPython's own hash of tuples (xxHash's rounds, one per lane: two
+    tuples that differ in one lane never collide). It has no seed, so it is the same in
+    every process; it is CPython's on 64-bit machines, as the rest of the engine assumes.
+
+    >>> combine(((1, 2), 3)) == combine(((1, 2), 3)), combine(((1, 2), 3)) == combine((3, (1, 2)))
+    (True, False)
+    """
+    return hash(lanes) & _WORD
+
+
+def int_lane(value: int) -> Any:
+    """``value`` as a lane of :func:`combine`: itself when ``hash()`` keeps it whole, else
+    the digest of its pickle (an int lane and a digest lane differ in kind, so the two
+    never stand for one another but by a 64-bit chance).
+
+    >>> int_lane(5), int_lane(2**61 - 1) == int_lane(0)
+    (5, False)
+    """
+    return value if 0 <= value < _BIG else halves(digest(value))
+
+
 class Parts:
     """Digests of the parts of composite values, each part digested once while it is
     remembered (by identity: the entry holds the part, so its id stays its own), so that
@@ -121,11 +164,12 @@ class Parts:
     timers) cost a look-up per part. At most ``limit`` parts are remembered; past that
     it starts afresh. Which types are walked for frozensets at once is learnt per
     ``role`` (the place of the part in its value): a plain tuple holding a frozenset as a
-    process state does not make every tuple elsewhere be walked.
+    process state does not make every tuple elsewhere be walked. A digest is a
+    :data:`Digest`; a composite value's fingerprint is :func:`combine` of its parts'.
 
     >>> parts = Parts()
     >>> shared = ("a", frozenset({1, 2}))
-    >>> parts.combine((parts.of(shared), parts.of(1))) == parts.combine(
+    >>> combine((parts.of(shared), parts.of(1))) == combine(
     ...     (parts.of(("a", frozenset({2, 1}))), parts.of(1)))
     True
     """
@@ -136,19 +180,19 @@ class Parts:
         #: What is remembered, by the part's id: (the part, its digest), read directly by
         #: callers that look a part up without a call (``known``: parts digested whole,
         #: ``tuples``: item by item, ``tables``: entry by entry).
-        self.known: dict[int, tuple[Any, bytes]] = {}
-        self.tuples: dict[int, tuple[Any, bytes]] = {}
-        self.tables: dict[int, tuple[Any, bytes]] = {}
+        self.known: dict[int, tuple[Any, Digest]] = {}
+        self.tuples: dict[int, tuple[Any, Digest]] = {}
+        self.tables: dict[int, tuple[Any, Digest]] = {}
         self._walked: dict[int, set[type]] = {}
         #: Digests by the part's plain pickle, for a part equal to one met before but not
         #: that object (steps that go through the rules make new ones): equal pickles are
         #: equal values of the same types, so the pickle is a sound key, and it spares the
         #: canonical walk and the digest.
-        self._by_pickle: dict[bytes, bytes] = {}
+        self._by_pickle: dict[bytes, Digest] = {}
         self._limit = limit
 
-    def of(self, part: Any, role: int = 0) -> bytes:
-        """``part``'s digest (:func:`digest`), in ``role``."""
+    def of(self, part: Any, role: int = 0) -> Digest:
+        """``part``'s digest (:func:`digest`, in halves), in ``role``."""
         known = self.known.get(id(part))
         if known is not None and known[0] is part:
             return known[1]
@@ -161,7 +205,7 @@ class Parts:
             walked = self._walked.get(role)
             if walked is None:
                 walked = self._walked[role] = set()
-            data = _digest_in(part, walked)
+            data = halves(_digest_in(part, walked))
             if key is not None:
                 if len(self._by_pickle) >= self._limit:
                     self._by_pickle.clear()
@@ -171,7 +215,7 @@ class Parts:
         self.known[id(part)] = (part, data)
         return data
 
-    def of_each(self, parts: tuple[Any, ...], role: int = 0) -> bytes:
+    def of_each(self, parts: tuple[Any, ...], role: int = 0) -> Digest:
         """The digest of a tuple from its items' digests (each in ``role``), remembered as
         a part itself."""
         known = self.tuples.get(id(parts))
@@ -182,13 +226,14 @@ class Parts:
         for item in parts:  # (a remembered item costs a look-up, not a call)
             known = get(id(item))
             digests.append(known[1] if known is not None and known[0] is item else of(item, role))
-        data = self.combine(digests)
+        value = combine(tuple(digests))
+        data = value >> 32, value & _HALF
         if len(self.tuples) >= self._limit:
             self.tuples.clear()
         self.tuples[id(parts)] = (parts, data)
         return data
 
-    def of_table(self, table: tuple[tuple[int, tuple[Any, ...]], ...], role: int = 0) -> bytes:
+    def of_table(self, table: tuple[tuple[int, tuple[Any, ...]], ...], role: int = 0) -> Digest:
         """The digest of a sparse table of (key, items) pairs, keys ints in [0, 2**64) and
         items tuples (a world's channels or signal queues), from each key, each entry's
         length and its items' digests (each in ``role``); remembered as a part itself. A
@@ -205,24 +250,19 @@ class Parts:
         if known is not None and known[0] is table:
             return known[1]
         get, of = self.known.get, self.of
-        chunks: list[bytes] = []
+        lanes: list[Any] = []
         for key, items in table:
-            chunks.append(key.to_bytes(8, "little") + len(items).to_bytes(8, "little"))
+            lanes.append(int_lane(key))
+            lanes.append(len(items))
             for item in items:
                 known = get(id(item))
-                chunks.append(
-                    known[1] if known is not None and known[0] is item else of(item, role)
-                )
-        data = self.combine(chunks)
+                lanes.append(known[1] if known is not None and known[0] is item else of(item, role))
+        value = combine(tuple(lanes))
+        data = value >> 32, value & _HALF
         if len(self.tables) >= self._limit:
             self.tables.clear()
         self.tables[id(table)] = (table, data)
         return data
-
-    @staticmethod
-    def combine(digests: Iterable[bytes]) -> bytes:
-        """One digest of a sequence of digests (of fixed length, so the order is all)."""
-        return blake2b(b"".join(digests), digest_size=8).digest()
 
 
 class _Mark:
