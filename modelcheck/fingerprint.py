@@ -35,11 +35,21 @@ import pickle
 import pickletools
 from collections.abc import Callable
 from hashlib import blake2b
-from typing import Any
+from typing import Any, cast
 
 from modelcheck.errors import ModelError
 
-__all__ = ["Digest", "Parts", "combine", "digest", "fingerprint", "halves", "int_lane", "register"]
+__all__ = [
+    "Digest",
+    "Parts",
+    "combine",
+    "digest",
+    "fingerprint",
+    "halves",
+    "int_lane",
+    "made_of",
+    "register",
+]
 
 _FROZENSET = pickle.FROZENSET
 _dumps = pickle.dumps
@@ -157,6 +167,41 @@ def int_lane(value: int) -> Any:
     return value if 0 <= value < _BIG else halves(digest(value))
 
 
+def _whole(value: Any) -> tuple[Any, ...]:
+    """The marker of types ``Parts`` digests whole (never called)."""
+    raise AssertionError(value)
+
+
+_SELF: Callable[[Any], tuple[Any, ...]] = tuple
+#: The items that make a value, by type: itself for a plain tuple or a NamedTuple, a
+#: getter of its fields for a dataclass; ``_whole``: none known.
+_ITEMS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_OWN_PICKLE = ("__reduce__", "__reduce_ex__", "__getstate__", "__getnewargs_ex__")
+
+
+def made_of(kind: type, items: Callable[[Any], tuple[Any, ...]]) -> None:
+    """Tell :class:`Parts` that a value of exactly ``kind`` is made of ``items(value)``:
+    two values whose items are the same objects are equal and pickle alike, so a new
+    value made of the items of one met before is found without pickling it. Tuples,
+    NamedTuples and dataclasses that pickle the default way are known already; a type
+    with a pickle of its own (the actor layer's ``Signal``) is declared this way."""
+    _ITEMS[kind] = items
+
+
+def _items_of(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """What makes a value of ``kind`` for ``Parts``' look-up by items (see ``_ITEMS``)."""
+    items: Callable[[Any], tuple[Any, ...]] = _whole
+    own = any(name in vars(k) for k in kind.__mro__[:-1] for name in _OWN_PICKLE if k is not tuple)
+    if kind is tuple or (issubclass(kind, tuple) and hasattr(kind, "_fields") and not own):
+        items = _SELF
+    elif dataclasses.is_dataclass(kind) and not own:
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        if len(names) > 1:
+            items = cast("Callable[[Any], tuple[Any, ...]]", operator.attrgetter(*names))
+    _ITEMS[kind] = items
+    return items
+
+
 class Parts:
     """Digests of the parts of composite values, each part digested once while it is
     remembered (by identity: the entry holds the part, so its id stays its own), so that
@@ -174,7 +219,7 @@ class Parts:
     True
     """
 
-    __slots__ = ("_by_pickle", "_limit", "_walked", "known", "tables", "tuples")
+    __slots__ = ("_by_items", "_by_pickle", "_limit", "_walked", "known", "tables", "tuples")
 
     def __init__(self, limit: int = 1 << 16) -> None:
         #: What is remembered, by the part's id: (the part, its digest), read directly by
@@ -184,10 +229,10 @@ class Parts:
         self.tuples: dict[int, tuple[Any, Digest]] = {}
         self.tables: dict[int, tuple[Any, Digest]] = {}
         self._walked: dict[int, set[type]] = {}
-        #: Digests by the part's plain pickle, for a part equal to one met before but not
-        #: that object (steps that go through the rules make new ones): equal pickles are
-        #: equal values of the same types, so the pickle is a sound key, and it spares the
-        #: canonical walk and the digest.
+        #: For a part equal to one met before but not that object (steps that go through
+        #: the rules make new ones): digests by (type, the ids of its items) for tuples
+        #: and dataclasses, and by plain pickle (see ``_pickled``).
+        self._by_items: dict[tuple[Any, ...], tuple[Any, Digest]] = {}
         self._by_pickle: dict[bytes, Digest] = {}
         self._limit = limit
 
@@ -196,6 +241,38 @@ class Parts:
         known = self.known.get(id(part))
         if known is not None and known[0] is part:
             return known[1]
+        kind = type(part)
+        fields = _ITEMS.get(kind)
+        if fields is None:
+            fields = _items_of(kind)
+        by_items = None
+        if fields is not _whole:
+            # The same items (the very objects) make an equal value: a new signal or a
+            # new record with the old one's fields is found without pickling it. (The
+            # entry holds the first such part, which holds its items, so their ids stay
+            # theirs while the entry is there.)
+            by_items = (kind, *map(id, part if fields is _SELF else fields(part)))
+            found = self._by_items.get(by_items)
+            if found is not None:
+                self._remember(part, found[1])
+                return found[1]
+        data = self._pickled(part, role)
+        if by_items is not None:
+            if len(self._by_items) >= self._limit:
+                self._by_items.clear()
+            self._by_items[by_items] = (part, data)
+        self._remember(part, data)
+        return data
+
+    def _remember(self, part: Any, data: Digest) -> None:
+        if len(self.known) >= self._limit:
+            self.known.clear()
+        self.known[id(part)] = (part, data)
+
+    def _pickled(self, part: Any, role: int) -> Digest:
+        """``part``'s digest, found by its plain pickle when an equal value was met
+        before: equal pickles are equal values of the same types, so the pickle is a
+        sound key, and it spares the canonical walk and the digest."""
         try:
             key: bytes | None = _dumps(part, _PROTOCOL)
         except Exception:  # (not picklable: _digest_in says why, or takes its own way)
@@ -210,9 +287,6 @@ class Parts:
                 if len(self._by_pickle) >= self._limit:
                     self._by_pickle.clear()
                 self._by_pickle[key] = data
-        if len(self.known) >= self._limit:
-            self.known.clear()
-        self.known[id(part)] = (part, data)
         return data
 
     def of_each(self, parts: tuple[Any, ...], role: int = 0) -> Digest:

@@ -455,3 +455,49 @@ def test_every_world_of_a_whole_search_has_a_fingerprint_of_its_own(model: Any) 
         assert copy == w and copy[0] is not w[0] and fingerprint(copy) == fingerprint(w)
     compact_ = check(model, safety_only=True, keep_going=True, store="fingerprint")
     assert (compact_.distinct, compact_.generated) == (exact.distinct, exact.generated)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    left: Any
+    right: Any
+
+
+class _Odd(NamedTuple):
+    value: Any
+
+    def __reduce__(self) -> tuple[Any, ...]:  # (a pickle of its own: not made of its items)
+        return _Odd, (self.value,)
+
+
+def test_a_new_value_made_of_the_items_of_one_met_before_is_not_pickled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new tuple, NamedTuple, dataclass or signal whose items are the very objects of
+    one digested before is found by them, not pickled; a type with a pickle of its own
+    (unless declared with ``made_of``, as ``Signal`` is) is pickled."""
+    import modelcheck.fingerprint as fingerprint_module
+    from modelcheck.actors import Signal
+    from modelcheck.fingerprint import Parts
+
+    pickled: list[Any] = []
+    real = fingerprint_module._dumps
+
+    def counted(value: Any, protocol: int) -> bytes:
+        pickled.append(value)
+        return real(value, protocol)
+
+    monkeypatch.setattr(fingerprint_module, "_dumps", counted)
+    parts = Parts()
+    inner = frozenset({"x", "y"})
+    for make in (tuple, _Holder._make, lambda items: _Pair(*items)):
+        first, second = make(("a", inner)), make(("a", inner))
+        assert first is not second
+        pickled.clear()
+        assert parts.of(first) == parts.of(second) and pickled == [first]
+    signal = Signal("DOWN", "b", inner)
+    pickled.clear()
+    assert parts.of(signal) == parts.of(Signal("DOWN", "b", inner)) and pickled == [signal]
+    odd = _Odd(inner)
+    pickled.clear()
+    assert parts.of(odd) == parts.of(_Odd(inner)) and len(pickled) == 2

@@ -27,9 +27,10 @@ in flight when the entry was sent and still are.
 from __future__ import annotations
 
 import enum
+import operator
 from typing import Any, NamedTuple
 
-from modelcheck.fingerprint import Parts, combine, int_lane, register
+from modelcheck.fingerprint import Parts, combine, int_lane, made_of, register
 
 from .actor import Actor, Pid, Signal
 
@@ -436,3 +437,5 @@ def fingerprint_world(w: World) -> int:
 
 
 register(World, fingerprint_world)
+# (a signal pickles as its four fields, not its remembered hash: see Signal.__reduce__)
+made_of(Signal, operator.attrgetter("kind", "who", "reason", "ref"))
