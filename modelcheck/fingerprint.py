@@ -35,6 +35,7 @@ import pickle
 import pickletools
 from collections.abc import Callable
 from hashlib import blake2b
+from itertools import repeat
 from typing import Any, cast
 
 from modelcheck.errors import ModelError
@@ -366,6 +367,9 @@ def _canonical(value: Any) -> Any:
     if kind in _ATOMS:
         return value
     if kind is frozenset:
+        if _flat(value):  # (atoms and plain tuples of atoms: canonical as they are)
+            keys = map(marshal.dumps, value, repeat(0))
+            return (_SET, *[item for _, item in sorted(zip(keys, value, strict=True))])
         parts = [_canonical(item) for item in value]
         parts.sort(key=_order_key)
         return (_SET, *parts)
@@ -395,6 +399,21 @@ def _canonical(value: Any) -> Any:
             "cannot encode stably: use the exact store"
         )
     return value
+
+
+def _flat(items: frozenset[Any]) -> bool:
+    """True if every item is an atom or a plain tuple of atoms: each is its own canonical
+    form, and its marshal encoding (its place in ``_canonical``'s order) is made in C."""
+    atoms = _ATOMS
+    for item in items:
+        kind = type(item)
+        if kind is tuple:
+            for part in item:
+                if type(part) not in atoms:
+                    return False
+        elif kind not in atoms:
+            return False
+    return True
 
 
 def _order_key(part: Any) -> bytes:
