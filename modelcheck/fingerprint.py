@@ -11,6 +11,9 @@ each frozenset's elements in a fixed order); a value without any is its own cano
 form, so the two ways agree, and which one a state takes is only a matter of speed: the
 types of states once found holding a frozenset are walked straight away.
 
+:class:`Parts` digests the parts of composite values (an actor system's worlds) once
+each, and combines their digests with CPython's unseeded tuple hash (:func:`combine`).
+
 Values that are equal but of different types (``1``, ``1.0`` and ``True``) have different
 fingerprints, where the exact store counts them as one state.
 
@@ -35,7 +38,6 @@ import pickle
 import pickletools
 from collections.abc import Callable
 from hashlib import blake2b
-from itertools import repeat
 from typing import Any, cast
 
 from modelcheck.errors import ModelError
@@ -147,9 +149,10 @@ def halves(data: bytes) -> Digest:
 
 def combine(lanes: tuple[Any, ...]) -> int:
     """A 64-bit fingerprint of a tuple of lanes: digests (:data:`Digest`) and ints in
-    [0, 2**61 - 1), by CPython's own hash of tuples (xxHash's rounds, one per lane: two
-    tuples that differ in one lane never collide). It has no seed, so it is the same in
-    every process; it is CPython's on 64-bit machines, as the rest of the engine assumes.
+    [0, 2**61 - 1), by CPython's own hash of tuples: xxHash's rounds, one per lane, each
+    one-to-one in its lane's hash (an int's is itself, a digest's the hash of its halves).
+    It has no seed, so it is the same in every process of one Python (CPython 3.8 on, on a
+    64-bit machine: the same algorithm since then).
 
     >>> combine(((1, 2), 3)) == combine(((1, 2), 3)), combine(((1, 2), 3)) == combine((3, (1, 2)))
     (True, False)
@@ -367,9 +370,6 @@ def _canonical(value: Any) -> Any:
     if kind in _ATOMS:
         return value
     if kind is frozenset:
-        if _flat(value):  # (atoms and plain tuples of atoms: canonical as they are)
-            keys = map(marshal.dumps, value, repeat(0))
-            return (_SET, *[item for _, item in sorted(zip(keys, value, strict=True))])
         parts = [_canonical(item) for item in value]
         parts.sort(key=_order_key)
         return (_SET, *parts)
@@ -399,21 +399,6 @@ def _canonical(value: Any) -> Any:
             "cannot encode stably: use the exact store"
         )
     return value
-
-
-def _flat(items: frozenset[Any]) -> bool:
-    """True if every item is an atom or a plain tuple of atoms: each is its own canonical
-    form, and its marshal encoding (its place in ``_canonical``'s order) is made in C."""
-    atoms = _ATOMS
-    for item in items:
-        kind = type(item)
-        if kind is tuple:
-            for part in item:
-                if type(part) not in atoms:
-                    return False
-        elif kind not in atoms:
-            return False
-    return True
 
 
 def _order_key(part: Any) -> bytes:

@@ -501,28 +501,3 @@ def test_a_new_value_made_of_the_items_of_one_met_before_is_not_pickled(
     odd = _Odd(inner)
     pickled.clear()
     assert parts.of(odd) == parts.of(_Odd(inner)) and len(pickled) == 2
-
-
-def test_a_frozenset_of_atoms_and_flat_tuples_is_ordered_without_a_walk(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """TLA+-style states (a frozenset of messages, each a tuple of ints and strings) are
-    put in their canonical order in one go, not item by item, and keep their fingerprint."""
-    import modelcheck.fingerprint as fingerprint_module
-
-    messages = [(1, "prepare", 0), (2, "accept", 1, 1), "stop", (3, None, -1, b"x", 2.5)]
-    before = fingerprint(frozenset(messages))
-    walked: list[Any] = []
-    real = fingerprint_module._canonical
-
-    def counted(value: Any) -> Any:
-        walked.append(value)
-        return real(value)
-
-    monkeypatch.setattr(fingerprint_module, "_canonical", counted)
-    assert fingerprint(frozenset(reversed(messages))) == before
-    assert walked == [frozenset(messages)]
-    nested = frozenset({(1, frozenset({2}))})
-    walked.clear()
-    fingerprint(nested)
-    assert walked == [nested, (1, frozenset({2})), 1, frozenset({2})]
