@@ -177,6 +177,8 @@ def _whole(value: Any) -> tuple[Any, ...]:
 
 
 _SELF: Callable[[Any], tuple[Any, ...]] = tuple
+#: At most this many bytes of pickles are kept as keys (large process states stay cheap).
+_PICKLED_BYTES = 1 << 24
 #: The items that make a value, by type: itself for a plain tuple or a NamedTuple, a
 #: getter of its fields for a dataclass; ``_whole``: none known.
 _ITEMS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
@@ -223,7 +225,16 @@ class Parts:
     True
     """
 
-    __slots__ = ("_by_items", "_by_pickle", "_limit", "_walked", "known", "tables", "tuples")
+    __slots__ = (
+        "_by_items",
+        "_by_pickle",
+        "_limit",
+        "_pickled_bytes",
+        "_walked",
+        "known",
+        "tables",
+        "tuples",
+    )
 
     def __init__(self, limit: int = 1 << 16) -> None:
         #: What is remembered, by the part's id: (the part, its digest), read directly by
@@ -238,6 +249,7 @@ class Parts:
         #: and dataclasses, and by plain pickle (see ``_pickled``).
         self._by_items: dict[tuple[Any, ...], tuple[Any, Digest]] = {}
         self._by_pickle: dict[bytes, Digest] = {}
+        self._pickled_bytes = 0  # (the keys' length: at most _PICKLED_BYTES are kept)
         self._limit = limit
 
     def of(self, part: Any, role: int = 0) -> Digest:
@@ -288,8 +300,10 @@ class Parts:
                 walked = self._walked[role] = set()
             data = halves(_digest_in(part, walked))
             if key is not None:
-                if len(self._by_pickle) >= self._limit:
+                self._pickled_bytes += len(key)
+                if len(self._by_pickle) >= self._limit or self._pickled_bytes > _PICKLED_BYTES:
                     self._by_pickle.clear()
+                    self._pickled_bytes = len(key)
                 self._by_pickle[key] = data
         return data
 

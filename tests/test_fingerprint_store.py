@@ -501,3 +501,19 @@ def test_a_new_value_made_of_the_items_of_one_met_before_is_not_pickled(
     odd = _Odd(inner)
     pickled.clear()
     assert parts.of(odd) == parts.of(_Odd(inner)) and len(pickled) == 2
+
+
+def test_the_pickles_kept_as_keys_stay_within_their_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pickles kept to find equal parts again are bounded in bytes, not only in number (a
+    large process state must not make the fingerprint store's memory grow); digests do not
+    depend on what was forgotten."""
+    import modelcheck.fingerprint as fingerprint_module
+    from modelcheck.fingerprint import Parts
+
+    monkeypatch.setattr(fingerprint_module, "_PICKLED_BYTES", 200)
+    parts, fresh = Parts(), Parts()
+    digests = [parts.of(("x" * 40, i)) for i in range(50)]
+    assert 0 < sum(map(len, parts._by_pickle)) <= 200
+    assert digests == [fresh.of(("x" * 40, i)) for i in reversed(range(50))][::-1]
