@@ -11,6 +11,9 @@ each frozenset's elements in a fixed order); a value without any is its own cano
 form, so the two ways agree, and which one a state takes is only a matter of speed: the
 types of states once found holding a frozenset are walked straight away.
 
+:class:`Parts` digests the parts of composite values (an actor system's worlds) once
+each, and combines their digests with CPython's unseeded tuple hash (:func:`combine`).
+
 Values that are equal but of different types (``1``, ``1.0`` and ``True``) have different
 fingerprints, where the exact store counts them as one state.
 
@@ -33,15 +36,26 @@ import marshal
 import operator
 import pickle
 import pickletools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from hashlib import blake2b
-from typing import Any
+from typing import Any, cast
 
 from modelcheck.errors import ModelError
 
-__all__ = ["Parts", "digest", "fingerprint", "register"]
+__all__ = [
+    "Digest",
+    "Parts",
+    "combine",
+    "digest",
+    "fingerprint",
+    "halves",
+    "int_lane",
+    "made_of",
+    "register",
+]
 
 _FROZENSET = pickle.FROZENSET
+_dumps = pickle.dumps
 _PROTOCOL = 5
 _BUFFER = io.BytesIO()
 
@@ -113,6 +127,87 @@ def _digest_in(value: Any, walked: set[type]) -> bytes:
     return blake2b(data, digest_size=8).digest()
 
 
+#: A part's digest as :class:`Parts` keeps it: the two 32-bit halves of 64 bits. CPython
+#: hashes a tuple of these exactly, with no seed (an int's hash is the int, below 2**61 - 1).
+Digest = tuple[int, int]
+
+_HALF = (1 << 32) - 1
+_WORD = (1 << 64) - 1
+#: Ints from here on are reduced modulo 2**61 - 1 by ``hash()``; they are digested instead.
+_BIG = (1 << 61) - 1
+
+
+def halves(data: bytes) -> Digest:
+    """An eight-byte digest as the (high, low) 32-bit halves of its little-endian value.
+
+    >>> halves(bytes([1, 0, 0, 0, 2, 0, 0, 0]))
+    (2, 1)
+    """
+    value = int.from_bytes(data, "little")
+    return value >> 32, value & _HALF
+
+
+def combine(lanes: tuple[Any, ...]) -> int:
+    """A 64-bit fingerprint of a tuple of lanes: digests (:data:`Digest`) and ints in
+    [0, 2**61 - 1), by CPython's own hash of tuples: xxHash's rounds, one per lane, each
+    one-to-one in its lane's hash (an int's is itself, a digest's the hash of its halves).
+    It has no seed, so it is the same in every process of one Python (CPython 3.8 on, on a
+    64-bit machine: the same algorithm since then).
+
+    >>> combine(((1, 2), 3)) == combine(((1, 2), 3)), combine(((1, 2), 3)) == combine((3, (1, 2)))
+    (True, False)
+    """
+    return hash(lanes) & _WORD
+
+
+def int_lane(value: int) -> Any:
+    """``value`` as a lane of :func:`combine`: itself when ``hash()`` keeps it whole, else
+    the digest of its pickle (an int lane and a digest lane differ in kind, so the two
+    never stand for one another but by a 64-bit chance).
+
+    >>> int_lane(5), int_lane(2**61 - 1) == int_lane(0)
+    (5, False)
+    """
+    return value if 0 <= value < _BIG else halves(digest(value))
+
+
+def _whole(value: Any) -> tuple[Any, ...]:
+    """The marker of types ``Parts`` digests whole (never called)."""
+    raise AssertionError(value)
+
+
+_SELF: Callable[[Any], tuple[Any, ...]] = tuple
+#: At most this many bytes of pickles are kept as keys (large process states stay cheap).
+_PICKLED_BYTES = 1 << 24
+#: The items that make a value, by type: itself for a plain tuple or a NamedTuple, a
+#: getter of its fields for a dataclass; ``_whole``: none known.
+_ITEMS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_OWN_PICKLE = ("__reduce__", "__reduce_ex__", "__getstate__", "__getnewargs_ex__")
+
+
+def made_of(kind: type, items: Callable[[Any], tuple[Any, ...]]) -> None:
+    """Tell :class:`Parts` that a value of exactly ``kind`` is made of ``items(value)``:
+    two values whose items are the same objects are equal and pickle alike, so a new
+    value made of the items of one met before is found without pickling it. Tuples,
+    NamedTuples and dataclasses that pickle the default way are known already; a type
+    with a pickle of its own (the actor layer's ``Signal``) is declared this way."""
+    _ITEMS[kind] = items
+
+
+def _items_of(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """What makes a value of ``kind`` for ``Parts``' look-up by items (see ``_ITEMS``)."""
+    items: Callable[[Any], tuple[Any, ...]] = _whole
+    own = any(name in vars(k) for k in kind.__mro__[:-1] for name in _OWN_PICKLE if k is not tuple)
+    if kind is tuple or (issubclass(kind, tuple) and hasattr(kind, "_fields") and not own):
+        items = _SELF
+    elif dataclasses.is_dataclass(kind) and not own:
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        if len(names) > 1:
+            items = cast("Callable[[Any], tuple[Any, ...]]", operator.attrgetter(*names))
+    _ITEMS[kind] = items
+    return items
+
+
 class Parts:
     """Digests of the parts of composite values, each part digested once while it is
     remembered (by identity: the entry holds the part, so its id stays its own), so that
@@ -120,52 +215,117 @@ class Parts:
     timers) cost a look-up per part. At most ``limit`` parts are remembered; past that
     it starts afresh. Which types are walked for frozensets at once is learnt per
     ``role`` (the place of the part in its value): a plain tuple holding a frozenset as a
-    process state does not make every tuple elsewhere be walked.
+    process state does not make every tuple elsewhere be walked. A digest is a
+    :data:`Digest`; a composite value's fingerprint is :func:`combine` of its parts'.
 
     >>> parts = Parts()
     >>> shared = ("a", frozenset({1, 2}))
-    >>> parts.combine((parts.of(shared), parts.of(1))) == parts.combine(
+    >>> combine((parts.of(shared), parts.of(1))) == combine(
     ...     (parts.of(("a", frozenset({2, 1}))), parts.of(1)))
     True
     """
 
-    __slots__ = ("_known", "_limit", "_tables", "_tuples", "_walked")
+    __slots__ = (
+        "_by_items",
+        "_by_pickle",
+        "_limit",
+        "_pickled_bytes",
+        "_walked",
+        "known",
+        "tables",
+        "tuples",
+    )
 
     def __init__(self, limit: int = 1 << 16) -> None:
-        self._known: dict[int, tuple[Any, bytes]] = {}
-        self._tuples: dict[int, tuple[Any, bytes]] = {}  # (digested item by item)
-        self._tables: dict[int, tuple[Any, bytes]] = {}  # (digested entry by entry)
+        #: What is remembered, by the part's id: (the part, its digest), read directly by
+        #: callers that look a part up without a call (``known``: parts digested whole,
+        #: ``tuples``: item by item, ``tables``: entry by entry).
+        self.known: dict[int, tuple[Any, Digest]] = {}
+        self.tuples: dict[int, tuple[Any, Digest]] = {}
+        self.tables: dict[int, tuple[Any, Digest]] = {}
         self._walked: dict[int, set[type]] = {}
+        #: For a part equal to one met before but not that object (steps that go through
+        #: the rules make new ones): digests by (type, the ids of its items) for tuples
+        #: and dataclasses, and by plain pickle (see ``_pickled``).
+        self._by_items: dict[tuple[Any, ...], tuple[Any, Digest]] = {}
+        self._by_pickle: dict[bytes, Digest] = {}
+        self._pickled_bytes = 0  # (the keys' length: at most _PICKLED_BYTES are kept)
         self._limit = limit
 
-    def of(self, part: Any, role: int = 0) -> bytes:
-        """``part``'s digest (:func:`digest`), in ``role``."""
-        known = self._known.get(id(part))
+    def of(self, part: Any, role: int = 0) -> Digest:
+        """``part``'s digest (:func:`digest`, in halves), in ``role``."""
+        known = self.known.get(id(part))
         if known is not None and known[0] is part:
             return known[1]
-        walked = self._walked.get(role)
-        if walked is None:
-            walked = self._walked[role] = set()
-        data = _digest_in(part, walked)
-        if len(self._known) >= self._limit:
-            self._known.clear()
-        self._known[id(part)] = (part, data)
+        kind = type(part)
+        fields = _ITEMS.get(kind)
+        if fields is None:
+            fields = _items_of(kind)
+        by_items = None
+        if fields is not _whole:
+            # The same items (the very objects) make an equal value: a new signal or a
+            # new record with the old one's fields is found without pickling it. (The
+            # entry holds the first such part, which holds its items, so their ids stay
+            # theirs while the entry is there.)
+            by_items = (kind, *map(id, part if fields is _SELF else fields(part)))
+            found = self._by_items.get(by_items)
+            if found is not None:
+                self._remember(part, found[1])
+                return found[1]
+        data = self._pickled(part, role)
+        if by_items is not None:
+            if len(self._by_items) >= self._limit:
+                self._by_items.clear()
+            self._by_items[by_items] = (part, data)
+        self._remember(part, data)
         return data
 
-    def of_each(self, parts: tuple[Any, ...], role: int = 0) -> bytes:
+    def _remember(self, part: Any, data: Digest) -> None:
+        if len(self.known) >= self._limit:
+            self.known.clear()
+        self.known[id(part)] = (part, data)
+
+    def _pickled(self, part: Any, role: int) -> Digest:
+        """``part``'s digest, found by its plain pickle when an equal value was met
+        before: equal pickles are equal values of the same types, so the pickle is a
+        sound key, and it spares the canonical walk and the digest."""
+        try:
+            key: bytes | None = _dumps(part, _PROTOCOL)
+        except Exception:  # (not picklable: _digest_in says why, or takes its own way)
+            key = None
+        data = None if key is None else self._by_pickle.get(key)
+        if data is None:
+            walked = self._walked.get(role)
+            if walked is None:
+                walked = self._walked[role] = set()
+            data = halves(_digest_in(part, walked))
+            if key is not None:
+                self._pickled_bytes += len(key)
+                if len(self._by_pickle) >= self._limit or self._pickled_bytes > _PICKLED_BYTES:
+                    self._by_pickle.clear()
+                    self._pickled_bytes = len(key)
+                self._by_pickle[key] = data
+        return data
+
+    def of_each(self, parts: tuple[Any, ...], role: int = 0) -> Digest:
         """The digest of a tuple from its items' digests (each in ``role``), remembered as
         a part itself."""
-        known = self._tuples.get(id(parts))
+        known = self.tuples.get(id(parts))
         if known is not None and known[0] is parts:
             return known[1]
-        of = self.of
-        data = self.combine([of(item, role) for item in parts])
-        if len(self._tuples) >= self._limit:
-            self._tuples.clear()
-        self._tuples[id(parts)] = (parts, data)
+        get, of = self.known.get, self.of
+        digests = []
+        for item in parts:  # (a remembered item costs a look-up, not a call)
+            known = get(id(item))
+            digests.append(known[1] if known is not None and known[0] is item else of(item, role))
+        value = combine(tuple(digests))
+        data = value >> 32, value & _HALF
+        if len(self.tuples) >= self._limit:
+            self.tuples.clear()
+        self.tuples[id(parts)] = (parts, data)
         return data
 
-    def of_table(self, table: tuple[tuple[int, tuple[Any, ...]], ...], role: int = 0) -> bytes:
+    def of_table(self, table: tuple[tuple[int, tuple[Any, ...]], ...], role: int = 0) -> Digest:
         """The digest of a sparse table of (key, items) pairs, keys ints in [0, 2**64) and
         items tuples (a world's channels or signal queues), from each key, each entry's
         length and its items' digests (each in ``role``); remembered as a part itself. A
@@ -178,24 +338,23 @@ class Parts:
         >>> parts.of_table(((1, ("x", "y")),)) == parts.of_table(((1, ("x",)), (2, ("y",))))
         False
         """
-        known = self._tables.get(id(table))
+        known = self.tables.get(id(table))
         if known is not None and known[0] is table:
             return known[1]
-        of = self.of
-        chunks: list[bytes] = []
+        get, of = self.known.get, self.of
+        lanes: list[Any] = []
         for key, items in table:
-            chunks.append(key.to_bytes(8, "little") + len(items).to_bytes(8, "little"))
-            chunks.extend([of(item, role) for item in items])
-        data = self.combine(chunks)
-        if len(self._tables) >= self._limit:
-            self._tables.clear()
-        self._tables[id(table)] = (table, data)
+            lanes.append(int_lane(key))
+            lanes.append(len(items))
+            for item in items:
+                known = get(id(item))
+                lanes.append(known[1] if known is not None and known[0] is item else of(item, role))
+        value = combine(tuple(lanes))
+        data = value >> 32, value & _HALF
+        if len(self.tables) >= self._limit:
+            self.tables.clear()
+        self.tables[id(table)] = (table, data)
         return data
-
-    @staticmethod
-    def combine(digests: Iterable[bytes]) -> bytes:
-        """One digest of a sequence of digests (of fixed length, so the order is all)."""
-        return blake2b(b"".join(digests), digest_size=8).digest()
 
 
 class _Mark:

@@ -176,6 +176,8 @@ def _checkpoints(tmp: Path) -> None:
     data = (real / "checkpoint.pickle").read_bytes()
     files["ck_truncated"] = data[:-20]
     files["ck_edited"] = data[:-5] + bytes([data[-5] ^ 1]) + data[-4:]
+    # (the same checkpoint as version 2 wrote it: its fingerprints meant other worlds)
+    files["ck_version_2"] = b"modelcheck checkpoint 2\n" + data[len(MAGIC) :]
     for folder, data in files.items():
         (tmp / folder).mkdir()
         (tmp / folder / "checkpoint.pickle").write_bytes(data)
@@ -960,6 +962,7 @@ CHECKPOINTS = [
     _resume("ck_plain_pickle", _NOT_OURS),
     _resume("ck_garbage", _NOT_OURS),
     _resume("ck_empty", _NOT_OURS),
+    _resume("ck_version_2", _NOT_OURS),
     _resume("ck_bad_header", "is damaged (its header is not a run): remove it to start over"),
     _resume(
         "ck_truncated",

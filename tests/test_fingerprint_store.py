@@ -308,9 +308,10 @@ def test_world_fingerprints_are_the_same_in_every_process_whatever_the_hash_seed
     # (10687313549036275257 before worlds held messages by name to another node: their
     # byname part, field 12; 14633270065828634096 before monitors carried their reference
     # numbers and the processes' table the monitors a handler reads; 4519512579534167698
-    # before channels and signal queues were digested entry by entry: the same worlds,
-    # encoded differently)
-    assert outputs == {"302 4606150054196339731\n"}
+    # before channels and signal queues were digested entry by entry; 4606150054196339731
+    # before the parts' digests were combined by CPython's tuple hash instead of BLAKE2b:
+    # the same worlds, encoded differently)
+    assert outputs == {"302 1222409623343641441\n"}
 
 
 def test_a_world_fingerprinted_by_parts_equals_its_copy_built_apart() -> None:
@@ -343,12 +344,12 @@ def test_a_part_holding_a_frozenset_makes_only_its_own_role_walked() -> None:
     """A process state that is a plain tuple holding a frozenset (TwoPhaseActors') marks
     plain tuples to be walked as process states only, not as channels or anywhere else:
     walking every tuple part made a world's fingerprint several times slower."""
-    from modelcheck.fingerprint import Parts
+    from modelcheck.fingerprint import Parts, halves
 
     parts = Parts()
     state, channels = ("init", frozenset({"a", "b"})), ((1, ("prepared", "rm1")),)
     assert parts.of(state, 0) == parts.of(("init", frozenset({"b", "a"})), 0)
-    assert parts.of(channels, 1) == (fingerprint(channels)).to_bytes(8, "little")
+    assert parts.of(channels, 1) == halves(fingerprint(channels).to_bytes(8, "little"))
     assert parts._walked == {0: {tuple}, 1: set()}
 
 
@@ -380,3 +381,139 @@ def test_a_signal_keeps_its_hash_to_itself_across_processes() -> None:
     made = {seed: run(seed) for seed in ("0", "1", "12345")}
     assert len({fp for fp, _ in made.values()}) == 1
     assert run("1", made["0"][1]) == ["found"]
+
+
+def test_a_part_equal_to_one_met_before_is_not_encoded_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new object equal to a part digested before (as the rules make them) is found by
+    its pickle, not encoded and digested again; a part that is equal only by ``==`` (a
+    ``True`` where the first had ``1``) is encoded anew, and its digest differs."""
+    import modelcheck.fingerprint as fingerprint_module
+    from modelcheck.fingerprint import Parts
+
+    encoded: list[Any] = []
+    real = fingerprint_module._digest_in
+
+    def counted(value: Any, walked: set[type]) -> bytes:
+        encoded.append(value)
+        return real(value, walked)
+
+    monkeypatch.setattr(fingerprint_module, "_digest_in", counted)
+    parts = Parts()
+    first = _Holder("a", frozenset({(1, 2), (9, 3)}))  # (ints: one iteration order, any seed)
+    digest = parts.of(first)
+    assert encoded == [first]
+    copy = pickle.loads(pickle.dumps(first))
+    assert copy == first and copy is not first
+    assert parts.of(copy) == digest and encoded == [first]
+    truthy = _Holder("a", frozenset({(True, 2), (9, 3)}))
+    assert truthy == first
+    assert parts.of(truthy) != digest and encoded == [first, truthy]
+
+
+def _reachable(model: Any) -> list[Any]:
+    """Every state ``model`` reaches, breadth first."""
+    seen = list(model.init_states())
+    known = set(seen)
+    for state in seen:
+        for _, nxt in model.actions(state):
+            if nxt not in known:
+                known.add(nxt)
+                seen.append(nxt)
+    return seen
+
+
+def _actor_models() -> list[Any]:
+    from models.classic.two_phase_actors import TwoPhaseActors
+    from models.crdt.replicated import ReplicatedGCounter
+    from models.registry.global_registry import GlobalRegistry
+
+    return [
+        TwoPhaseActors(rms=3),
+        GlobalRegistry(crashes=1, restarts=1),
+        ReplicatedGCounter(replicas=2, partitions=1, heals=1),
+        ReplicatedGCounter(replicas=3, crashes=1),
+    ]
+
+
+@pytest.mark.parametrize(
+    "model", _actor_models(), ids=["two_phase", "global", "counter_heal", "counter_crash"]
+)
+def test_every_world_of_a_whole_search_has_a_fingerprint_of_its_own(model: Any) -> None:
+    """No two worlds of these state spaces share a fingerprint, a copy sharing no part
+    with its world has the world's, and the fingerprint store counts what the exact store
+    counts."""
+    from modelcheck.actors.world import World
+
+    worlds = _reachable(model)
+    exact = check(model, safety_only=True, keep_going=True)
+    assert exact.complete and len(worlds) == exact.distinct
+    assert len({fingerprint(w) for w in worlds}) == len(worlds)
+    for w in worlds[::7]:
+        copy = World(*pickle.loads(pickle.dumps(tuple(w))))
+        assert copy == w and copy[0] is not w[0] and fingerprint(copy) == fingerprint(w)
+    compact_ = check(model, safety_only=True, keep_going=True, store="fingerprint")
+    assert (compact_.distinct, compact_.generated) == (exact.distinct, exact.generated)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    left: Any
+    right: Any
+
+
+class _Odd(NamedTuple):
+    value: Any
+
+    def __reduce__(self) -> tuple[Any, ...]:  # (a pickle of its own: not made of its items)
+        return _Odd, (self.value,)
+
+
+def test_a_new_value_made_of_the_items_of_one_met_before_is_not_pickled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new tuple, NamedTuple, dataclass or signal whose items are the very objects of
+    one digested before is found by them, not pickled; a type with a pickle of its own
+    (unless declared with ``made_of``, as ``Signal`` is) is pickled."""
+    import modelcheck.fingerprint as fingerprint_module
+    from modelcheck.actors import Signal
+    from modelcheck.fingerprint import Parts
+
+    pickled: list[Any] = []
+    real = fingerprint_module._dumps
+
+    def counted(value: Any, protocol: int) -> bytes:
+        pickled.append(value)
+        return real(value, protocol)
+
+    monkeypatch.setattr(fingerprint_module, "_dumps", counted)
+    parts = Parts()
+    inner = frozenset({"x", "y"})
+    for make in (tuple, _Holder._make, lambda items: _Pair(*items)):
+        first, second = make(("a", inner)), make(("a", inner))
+        assert first is not second
+        pickled.clear()
+        assert parts.of(first) == parts.of(second) and pickled == [first]
+    signal = Signal("DOWN", "b", inner)
+    pickled.clear()
+    assert parts.of(signal) == parts.of(Signal("DOWN", "b", inner)) and pickled == [signal]
+    odd = _Odd(inner)
+    pickled.clear()
+    assert parts.of(odd) == parts.of(_Odd(inner)) and len(pickled) == 2
+
+
+def test_the_pickles_kept_as_keys_stay_within_their_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pickles kept to find equal parts again are bounded in bytes, not only in number (a
+    large process state must not make the fingerprint store's memory grow); digests do not
+    depend on what was forgotten."""
+    import modelcheck.fingerprint as fingerprint_module
+    from modelcheck.fingerprint import Parts
+
+    monkeypatch.setattr(fingerprint_module, "_PICKLED_BYTES", 200)
+    parts, fresh = Parts(), Parts()
+    digests = [parts.of(("x" * 40, i)) for i in range(50)]
+    assert 0 < sum(map(len, parts._by_pickle)) <= 200
+    assert digests == [fresh.of(("x" * 40, i)) for i in reversed(range(50))][::-1]

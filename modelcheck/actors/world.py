@@ -27,10 +27,10 @@ in flight when the entry was sent and still are.
 from __future__ import annotations
 
 import enum
-from hashlib import blake2b
+import operator
 from typing import Any, NamedTuple
 
-from modelcheck.fingerprint import Parts, register
+from modelcheck.fingerprint import Parts, combine, int_lane, made_of, register
 
 from .actor import Actor, Pid, Signal
 
@@ -391,6 +391,7 @@ class Next:
 
 
 _PARTS = Parts()
+_SMALL = 1 << 60
 
 
 def fingerprint_world(w: World) -> int:
@@ -398,24 +399,43 @@ def fingerprint_world(w: World) -> int:
     states one by one, the channels and signal queues message by message, then each other
     field; parts the world shares with others (as the fast path makes them share) are
     encoded once. Registered for :class:`World`, so
-    :func:`modelcheck.fingerprint.fingerprint` takes this way for every world."""
-    of = _PARTS.of
-    data = b"".join(
-        (
-            _PARTS.of_each(w[0]),  # (each field in a role of its own: its index)
-            _PARTS.of_table(w[1], 1),  # (channels and signal queues entry by entry: a step
-            _PARTS.of_table(w[2], 2),  # changes one or two, and messages move on unchanged)
-            of(w[3], 3),
-            of(w[4], 4),
-            of(w[5], 5),
-            b"%d %d %d" % (w[6], w[7], w[8]),
-            of(w[9], 9),
-            of(w[10], 10),
-            of(w[11], 11),
-            of(w[12], 12),
-        )
-    )
-    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
+    :func:`modelcheck.fingerprint.fingerprint` takes this way for every world.
+
+    Each look-up is written out here (a remembered part costs a dict look-up, no call):
+    this runs once per world the fingerprint store meets."""
+    states, chans, sysq, timers, monitors, links, subs, down, cut, durable, used, procs, byname = w
+    parts = _PARTS
+    get = parts.known.get
+    tables = parts.tables.get
+    # (each field in a role of its own, its index: see Parts)
+    k = parts.tuples.get(id(states))
+    d0 = k[1] if k is not None and k[0] is states else parts.of_each(states)
+    k = tables(id(chans))  # (channels and signal queues entry by entry: a step changes
+    d1 = k[1] if k is not None and k[0] is chans else parts.of_table(chans, 1)  # one or two)
+    k = tables(id(sysq))
+    d2 = k[1] if k is not None and k[0] is sysq else parts.of_table(sysq, 2)
+    k = get(id(timers))
+    d3 = k[1] if k is not None and k[0] is timers else parts.of(timers, 3)
+    k = get(id(monitors))
+    d4 = k[1] if k is not None and k[0] is monitors else parts.of(monitors, 4)
+    k = get(id(links))
+    d5 = k[1] if k is not None and k[0] is links else parts.of(links, 5)
+    k = get(id(durable))
+    d9 = k[1] if k is not None and k[0] is durable else parts.of(durable, 9)
+    k = get(id(used))
+    d10 = k[1] if k is not None and k[0] is used else parts.of(used, 10)
+    k = get(id(procs))
+    d11 = k[1] if k is not None and k[0] is procs else parts.of(procs, 11)
+    k = get(id(byname))
+    d12 = k[1] if k is not None and k[0] is byname else parts.of(byname, 12)
+    if subs < _SMALL and down < _SMALL and cut < _SMALL:  # (ints hash() keeps whole)
+        lanes = (d0, d1, d2, d3, d4, d5, subs, down, cut, d9, d10, d11, d12)
+    else:
+        ints = int_lane(subs), int_lane(down), int_lane(cut)
+        lanes = (d0, d1, d2, d3, d4, d5, *ints, d9, d10, d11, d12)
+    return combine(lanes)
 
 
 register(World, fingerprint_world)
+# (a signal pickles as its four fields, not its remembered hash: see Signal.__reduce__)
+made_of(Signal, operator.attrgetter("kind", "who", "reason", "ref"))
