@@ -12,8 +12,9 @@ import sys
 
 from modelcheck.values import check_immutable
 
-from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
+from ._search import Search
 from .graph import Graph, unhashable_label
+from .limits import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST
 
 __all__ = ["run_bfs"]
 

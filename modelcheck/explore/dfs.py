@@ -19,7 +19,8 @@ from typing import Any
 from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
-from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
+from ._search import Search
+from .limits import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST
 from .store import FingerprintStore
 
 __all__ = ["run_dfs"]
