@@ -8,7 +8,7 @@ import traceback
 
 import pytest
 
-from modelcheck.explore import bfs
+from modelcheck.explore import bfs, dfs
 from modelcheck.explore.specialise import specialise
 
 
@@ -87,3 +87,8 @@ def test_safety_only_bfs_runs_a_loop_without_the_recording() -> None:
     assert _names(bfs._explore_plain).isdisjoint(recording)
     assert recording <= _names(bfs._explore_recording)
     assert "get" not in bfs._explore_plain.__code__.co_names  # membership, not seen.get
+
+
+def test_dfs_over_the_exact_store_runs_a_loop_without_fingerprints() -> None:
+    assert "fingerprint" not in dfs._explore_exact.__code__.co_names
+    assert "fingerprint" in dfs._explore_fingerprints.__code__.co_names

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from modelcheck.fingerprint import fingerprint
@@ -21,6 +22,7 @@ from modelcheck.values import check_immutable
 
 from ._search import Search
 from .limits import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST
+from .specialise import specialise
 from .store import FingerprintStore
 
 __all__ = ["run_dfs"]
@@ -31,8 +33,17 @@ _MET = 1 << 16
 
 def run_dfs(search: Search) -> int:
     """Explore depth first; return the deepest level reached (initial = 1)."""
+    if isinstance(search.store, FingerprintStore):
+        return _explore_fingerprints(search)
+    return _explore_exact(search)
+
+
+def _explore(search: Search, compact: bool) -> int:
+    """The depth-first loop, once: ``compact`` says the store holds fingerprints. It runs
+    as :func:`_explore_exact` and :func:`_explore_fingerprints`, copies compiled with
+    ``compact`` decided (:func:`.specialise.specialise`), so that neither tests the store
+    per successor."""
     store = search.store
-    compact = isinstance(store, FingerprintStore)
     if search.resuming:
         saved = search.resume()
         store = search.store
@@ -154,3 +165,7 @@ def run_dfs(search: Search) -> int:
     if search.stopped is None and any(s not in seen for s in beyond):
         search.stopped = "max-depth"
     return deepest
+
+
+_explore_exact: Callable[[Search], int] = specialise(_explore, compact=False)
+_explore_fingerprints: Callable[[Search], int] = specialise(_explore, compact=True)
