@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import traceback
+from typing import Any
 
 import pytest
 
@@ -84,11 +85,18 @@ def test_a_flag_the_function_lacks_or_assigns_is_refused() -> None:
 
 def test_safety_only_bfs_runs_a_loop_without_the_recording() -> None:
     recording = {"succ_append", "off_append", "lab_append", "label_ids", "recorded", "j"}
-    assert _names(bfs._explore_plain).isdisjoint(recording)
-    assert recording <= _names(bfs._explore_recording)
-    assert "get" not in bfs._explore_plain.__code__.co_names  # membership, not seen.get
+    assert _names(bfs._loop(False)).isdisjoint(recording)
+    assert recording <= _names(bfs._loop(True))
+    assert "get" not in bfs._loop(False).__code__.co_names  # membership, not seen.get
 
 
 def test_dfs_over_the_exact_store_runs_a_loop_without_fingerprints() -> None:
-    assert "fingerprint" not in dfs._explore_exact.__code__.co_names
-    assert "fingerprint" in dfs._explore_fingerprints.__code__.co_names
+    assert "fingerprint" not in dfs._loop(False).__code__.co_names
+    assert "fingerprint" in dfs._loop(True).__code__.co_names
+
+
+def test_a_function_without_source_is_refused_in_one_line() -> None:
+    namespace: dict[str, Any] = {}
+    exec("def made(flag):\n    return flag\n", namespace)
+    with pytest.raises(TypeError, match=r"^made cannot be specialised: its source is not found$"):
+        specialise(namespace["made"], flag=True)

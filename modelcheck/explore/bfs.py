@@ -9,6 +9,7 @@ searches run a loop with no trace of it.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 
@@ -24,17 +25,14 @@ __all__ = ["run_bfs"]
 
 def run_bfs(search: Search) -> int:
     """Explore level by level; return the depth reached (initial level = 1)."""
-    if search.graph is not None:
-        return _explore_recording(search)
-    return _explore_plain(search)
+    return _loop(search.graph is not None)(search)
 
 
 def _explore(search: Search, edges: bool) -> int:
     """The breadth-first loop, once: with ``edges`` it also records every edge in the
-    search's graph (for liveness). It runs as :func:`_explore_plain` and
-    :func:`_explore_recording`, copies compiled with ``edges`` decided
-    (:func:`.specialise.specialise`), so that a safety-only search pays nothing per
-    successor for the recording it does not do."""
+    search's graph (for liveness). It runs as the copy :func:`_loop` compiles with
+    ``edges`` decided (:func:`.specialise.specialise`), so that a safety-only search pays
+    nothing per successor for the recording it does not do."""
     start = begin(search)
     if start is None:
         return 1
@@ -134,8 +132,10 @@ def _explore(search: Search, edges: bool) -> int:
     return level + (1 if n > level_end else 0)
 
 
-_explore_plain: Callable[[Search], int] = specialise(_explore, edges=False)
-_explore_recording: Callable[[Search], int] = specialise(_explore, edges=True)
+@functools.cache
+def _loop(edges: bool) -> Callable[[Search], int]:
+    """:func:`_explore` compiled with ``edges`` decided, once per process, when first run."""
+    return specialise(_explore, edges=edges)
 
 
 def begin(search: Search) -> tuple[int, int, int] | None:

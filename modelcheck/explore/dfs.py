@@ -12,6 +12,7 @@ as after the breadth-first search over that store.
 
 from __future__ import annotations
 
+import functools
 import sys
 from array import array
 from collections.abc import Callable
@@ -33,16 +34,13 @@ _MET = 1 << 16
 
 def run_dfs(search: Search) -> int:
     """Explore depth first; return the deepest level reached (initial = 1)."""
-    if isinstance(search.store, FingerprintStore):
-        return _explore_fingerprints(search)
-    return _explore_exact(search)
+    return _loop(isinstance(search.store, FingerprintStore))(search)
 
 
 def _explore(search: Search, compact: bool) -> int:
     """The depth-first loop, once: ``compact`` says the store holds fingerprints. It runs
-    as :func:`_explore_exact` and :func:`_explore_fingerprints`, copies compiled with
-    ``compact`` decided (:func:`.specialise.specialise`), so that neither tests the store
-    per successor."""
+    as the copy :func:`_loop` compiles with ``compact`` decided
+    (:func:`.specialise.specialise`), so that it does not test the store per successor."""
     store = search.store
     if search.resuming:
         saved = search.resume()
@@ -167,5 +165,7 @@ def _explore(search: Search, compact: bool) -> int:
     return deepest
 
 
-_explore_exact: Callable[[Search], int] = specialise(_explore, compact=False)
-_explore_fingerprints: Callable[[Search], int] = specialise(_explore, compact=True)
+@functools.cache
+def _loop(compact: bool) -> Callable[[Search], int]:
+    """:func:`_explore` compiled with ``compact`` decided, once per process, when first run."""
+    return specialise(_explore, compact=compact)

@@ -6,7 +6,7 @@ Each such parameter becomes its constant; then ``not`` of a constant, the leadin
 operands of ``and`` and ``or``, and every ``if`` statement and conditional expression whose
 test is now a constant are decided (an ``if`` replaced by the branch it takes). The copy is
 compiled from the function's own source, with its lines, so tracebacks point there; the
-parameters are gone from its signature. It needs the source (``inspect.getsource``).
+parameters are gone from its signature. It needs the source (through ``linecache``).
 
 >>> def count(items: list[int], odd: bool) -> int:
 ...     total = 0
@@ -27,8 +27,8 @@ from __future__ import annotations
 import __future__
 
 import ast
-import inspect
-import textwrap
+import itertools
+import linecache
 from collections.abc import Callable
 from typing import Any
 
@@ -53,10 +53,9 @@ def specialise(function: Callable[..., Any], **flags: bool) -> Callable[..., Any
     tree.args.defaults = [default for _, default in kept if default is not None]
     tree.decorator_list = []
     folded = _Decide(flags).visit(ast.Module(body=[tree], type_ignores=[]))
-    ast.fix_missing_locations(folded)
     code = compile(
         folded,
-        inspect.getsourcefile(function) or "<specialised>",
+        function.__code__.co_filename,
         "exec",
         flags=__future__.annotations.compiler_flag,
         dont_inherit=True,
@@ -70,13 +69,15 @@ def specialise(function: Callable[..., Any], **flags: bool) -> Callable[..., Any
 
 
 def _definition(function: Callable[..., Any]) -> ast.FunctionDef:
-    """The ``def`` of ``function``, parsed with the line numbers of its file."""
-    lines, first = inspect.getsourcelines(function)
-    tree = ast.parse(textwrap.dedent("".join(lines)))
-    ast.increment_lineno(tree, first - 1)
-    definition = tree.body[0]
-    assert isinstance(definition, ast.FunctionDef), "a plain def is specialised"
-    return definition
+    """The ``def`` of ``function``, parsed from its file (so with that file's lines)."""
+    code = function.__code__
+    tree = ast.parse("".join(linecache.getlines(code.co_filename, function.__globals__)))
+    for node in itertools.chain(tree.body, ast.walk(tree)):  # a module's own ones first
+        if isinstance(node, ast.FunctionDef) and node.name == code.co_name:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if first == code.co_firstlineno:
+                return node
+    raise TypeError(f"{function.__qualname__} cannot be specialised: its source is not found")
 
 
 def _spelt(flags: dict[str, bool]) -> str:
@@ -138,7 +139,8 @@ class _Decide(ast.NodeTransformer):
         super().generic_visit(node)
         body = getattr(node, "body", None)
         if isinstance(body, list) and not body and not isinstance(node, ast.Module):
-            node.body = [ast.Pass()]  # type: ignore[attr-defined]  # a body a branch emptied
+            empty = ast.copy_location(ast.Pass(), node)  # a body a decided branch emptied
+            node.body = [empty]  # type: ignore[attr-defined]
         return node
 
     def _statements(self, statements: list[ast.stmt]) -> list[ast.stmt]:
