@@ -100,3 +100,14 @@ def test_a_function_without_source_is_refused_in_one_line() -> None:
     exec("def made(flag):\n    return flag\n", namespace)
     with pytest.raises(TypeError, match=r"^made cannot be specialised: its source is not found$"):
         specialise(namespace["made"], flag=True)
+
+
+def test_a_function_that_reads_an_enclosing_one_is_refused_in_one_line() -> None:
+    step = 2
+
+    def closure(flag: bool) -> int:
+        return step if flag else 0
+
+    message = r"^.*closure cannot be specialised: it reads step from an enclosing function$"
+    with pytest.raises(TypeError, match=message):
+        specialise(closure, flag=True)

@@ -37,8 +37,15 @@ __all__ = ["specialise"]
 
 def specialise(function: Callable[..., Any], **flags: bool) -> Callable[..., Any]:
     """``function`` compiled again with each of ``flags`` fixed to its value: the
-    parameters named go from the signature, and every ``if`` or conditional expression
-    whose test is one of them (or ``not`` one) is replaced by the branch it takes."""
+    parameters named go from the signature, and every test they decide is decided (an
+    ``if`` replaced by the branch it takes). A function that reads variables of an
+    enclosing function is refused: the copy is compiled at the module's level."""
+    outer = function.__code__.co_freevars
+    if outer:
+        raise TypeError(
+            f"{function.__qualname__} cannot be specialised: it reads {', '.join(outer)} "
+            "from an enclosing function"
+        )
     tree = _definition(function)
     names = {arg.arg for arg in tree.args.args}
     unknown = sorted(set(flags) - names)
