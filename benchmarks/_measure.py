@@ -7,13 +7,19 @@ size) belongs to that run alone.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOOR = ROOT.parent / "shared" / "bench" / "twophase_floor.py"
+#: The environment variable that names the floor's file, wherever the checkout is.
+FLOOR_VARIABLE = "MODELCHECK_FLOOR"
+#: Where the floor is looked for, in the folders above the checkout (the nearest first): a
+#: checkout sits beside ``shared/``, a worktree deeper down.
+FLOOR_PLACE = Path("shared", "bench", "twophase_floor.py")
 
 _FLOOR_WRAPPER = """
 import contextlib, io, json, resource, runpy, sys
@@ -64,11 +70,36 @@ def _run(args: list[str]) -> Run:
     return Run(**data)
 
 
+def find_floor(start: Path = ROOT, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The floor's file: the one ``$MODELCHECK_FLOOR`` names if set, else
+    :data:`FLOOR_PLACE` in the nearest folder above ``start`` that has it; None if neither
+    is a file (:func:`no_floor` says why)."""
+    named = environ.get(FLOOR_VARIABLE)
+    if named:
+        return Path(named) if Path(named).is_file() else None
+    for folder in start.resolve().parents:
+        if (folder / FLOOR_PLACE).is_file():
+            return folder / FLOOR_PLACE
+    return None
+
+
+def no_floor(environ: Mapping[str, str] = os.environ) -> str:
+    """The one line a benchmark prints when :func:`find_floor` found nothing."""
+    named = environ.get(FLOOR_VARIABLE)
+    if named:
+        return f"no floor: {FLOOR_VARIABLE}={named} is not a file"
+    return (
+        f"no floor: no {FLOOR_PLACE.as_posix()} in a folder above the checkout; "
+        f"set {FLOOR_VARIABLE} to the floor's file"
+    )
+
+
 def floor(n: int) -> Run | None:
-    """The hand-written TwoPhase loop of ../shared/bench, or None where it is not there."""
-    if not FLOOR.exists():
+    """The hand-written TwoPhase loop (:func:`find_floor`), or None where it is not found."""
+    found = find_floor()
+    if found is None:
         return None
-    return _run(["-c", _FLOOR_WRAPPER, str(FLOOR), str(n)])
+    return _run(["-c", _FLOOR_WRAPPER, str(found), str(n)])
 
 
 def modelcheck(module: str, name: str, params: dict[str, object], **options: object) -> Run:

@@ -1,5 +1,6 @@
 """TwoPhase exhaustive, safety only: modelcheck through its public API beside the
-hand-written floor (../shared/bench/twophase_floor.py), each run in a fresh process.
+hand-written floor (shared/bench/twophase_floor.py in a folder above the checkout, or the
+file $MODELCHECK_FLOOR names), each run in a fresh process.
 
 Usage: python -m benchmarks.twophase [N ...]   (default 6 7 8; `make bench` runs it)
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._measure import floor, mb, modelcheck
+from benchmarks._measure import find_floor, floor, mb, modelcheck, no_floor
 
 # TLC's counts (../shared/reference/tlc.md); a benchmark that got other counts is wrong.
 TLC = {
@@ -25,6 +26,8 @@ def main(sizes: list[int]) -> int:
         f"{'N':>2} {'distinct':>10} {'generated':>11} {'depth':>5} | {'floor':>8} "
         f"{'floor mem':>10} | {'modelcheck':>10} {'mc mem':>8} | {'time ratio':>10}"
     )
+    if find_floor() is None:
+        print(no_floor())
     print(header)
     print("-" * len(header))
     ok = True

@@ -201,7 +201,7 @@ def test_liveness_on_ray_is_one_process_verdicts_and_lassos(
     from tests.models.rumour import FairRumour
 
     ones = {m: check(m, keep_going=True) for m in (LossyPing(), FairRumour(), TwoPhaseLiveness())}
-    monkeypatch.setattr("modelcheck.explore._search.collect_edges", None)  # not called
+    monkeypatch.setattr("modelcheck.explore.verdicts.collect_edges", None)  # not called
     for model, one in ones.items():
         assert signature(check(model, keep_going=True, ray="local", workers=2)) == signature(one)
     lasso = check(LossyPing(), ray="local", workers=2).verdict("answered")

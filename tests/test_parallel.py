@@ -598,7 +598,7 @@ def test_a_graph_the_workers_cannot_record_is_recorded_in_one_process(
         recorded.append(len(args[1]))
         return collect(*args)
 
-    monkeypatch.setattr("modelcheck.explore._search.collect_edges", in_one_process)
+    monkeypatch.setattr("modelcheck.explore.verdicts.collect_edges", in_one_process)
     one = _verdicts(check(LossyPing()))
     assert _verdicts(check(LossyPing(), workers=2)) == one and recorded == []
     queries = sharded_graph.queries

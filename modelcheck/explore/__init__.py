@@ -13,9 +13,10 @@ from modelcheck.errors import UsageError
 from modelcheck.model import Model
 from modelcheck.result import CheckResult
 
-from ._search import Limits, Search, check_seconds
+from ._search import Search
 from .checkpoint import Checkpointer
 from .frontier import STRATEGIES, OneProcess, frontier_for
+from .limits import Limits, check_seconds
 from .options import SearchOptions, with_keywords
 from .store import StateStore
 

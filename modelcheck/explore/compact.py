@@ -29,7 +29,8 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
-from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
+from ._search import Search
+from .limits import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST
 from .store import FingerprintStore
 
 __all__ = ["run_compact_bfs"]

@@ -12,14 +12,18 @@ as after the breadth-first search over that store.
 
 from __future__ import annotations
 
+import functools
 import sys
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from modelcheck.fingerprint import fingerprint
 from modelcheck.values import check_immutable
 
-from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search
+from ._search import Search
+from .limits import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST
+from .specialise import specialise
 from .store import FingerprintStore
 
 __all__ = ["run_dfs"]
@@ -30,8 +34,14 @@ _MET = 1 << 16
 
 def run_dfs(search: Search) -> int:
     """Explore depth first; return the deepest level reached (initial = 1)."""
+    return _loop(isinstance(search.store, FingerprintStore))(search)
+
+
+def _explore(search: Search, compact: bool) -> int:
+    """The depth-first loop, once: ``compact`` says the store holds fingerprints. It runs
+    as the copy :func:`_loop` compiles with ``compact`` decided
+    (:func:`.specialise.specialise`), so that it does not test the store per successor."""
     store = search.store
-    compact = isinstance(store, FingerprintStore)
     if search.resuming:
         saved = search.resume()
         store = search.store
@@ -153,3 +163,9 @@ def run_dfs(search: Search) -> int:
     if search.stopped is None and any(s not in seen for s in beyond):
         search.stopped = "max-depth"
     return deepest
+
+
+@functools.cache
+def _loop(compact: bool) -> Callable[[Search], int]:
+    """:func:`_explore` compiled with ``compact`` decided, once per process, when first run."""
+    return specialise(_explore, compact=compact)

@@ -32,16 +32,11 @@ from modelcheck.result import CheckResult, Progress, PropertyResult, Status
 from modelcheck.trace import Step, Trace, call_model, expand, initial_states, replay, verify
 from modelcheck.values import check_depth, check_immutable
 
-from ._search import (
-    _PROGRESS_EVERY,
-    SAMPLE_FIRST,
-    SAMPLE_MASK,
-    VALIDATE_FIRST,
-    Search,
-    initial_states_twice,
-    nondeterminism,
-    step_note,
-)
+from ._search import Search
+from .diagnosis import initial_states_twice, nondeterminism
+from .judging import step_note
+from .limits import PROGRESS_EVERY as _PROGRESS_EVERY  # (tests shorten it here)
+from .limits import SAMPLE_FIRST, SAMPLE_MASK, VALIDATE_FIRST
 from .liveness import lasso_note, lasso_problem
 
 __all__ = ["shrink", "shrink_step", "simulate"]
