@@ -232,7 +232,7 @@ class Search:
         self._open_steps[:] = [(p, pred) for p, pred in self._open_steps if p != pos]
         if self.keep_going:
             return False
-        self._step_stop = True
+        self.step_stop = True
         return True
 
     def _initial_breaks(self, state: Any) -> bool:
