@@ -107,7 +107,10 @@ def run_compact_bfs(search: Search) -> int:
                         break  # nothing after a deadlock is looked at, as in the exact search
         except KeyboardInterrupt:
             search.stopped = "interrupted"
-            break
+            if not search.step_stop:
+                break
+            # A step property broke: the successors found before it are judged and
+            # stored, as the exact store does, so both stores stop with the same counts.
         except MemoryError:
             search.stopped = "out-of-memory"
             break
