@@ -403,9 +403,10 @@ def test_a_reduction_that_does_not_pay_stops_after_weighing_and_one_that_does_go
     steps it left out whose successors the search did not reach by other steps.
     TwoPhaseActors leaves out a fifth of the steps, but the coordinator's steps it leaves for
     later lead to states the search reaches anyway: it starts over, expanding every step, and
-    says so. The late reply under a crash and a restart leaves out fewer steps, but the
-    states behind them are saved: it goes on (weighed by the share of steps alone, over
-    2,048 states, it used to give up there). Verdicts stay."""
+    says so (weighed over 2,048 states it used to reduce this model to the end, 1,374
+    states). The late reply under a crash and a restart saves the states behind the
+    steps it leaves out, but leaves out too few (it is slower reduced). The late reply
+    without faults saves enough: it goes on. Verdicts stay."""
     model = TwoPhaseActors(rms=3)
     full = check(model, keep_going=True)
     declined = check(model, keep_going=True, por=True)
@@ -418,12 +419,13 @@ def test_a_reduction_that_does_not_pay_stops_after_weighing_and_one_that_does_go
     )
     assert [p.status for p in declined.properties] == [p.status for p in full.properties]
     faulty = TaggedReply(calls=6, crashes=1, restarts=1)
-    full = check(faulty, keep_going=True)
-    paying = check(faulty, keep_going=True, por=True)
-    assert (full.distinct, full.generated) == (5943, 11081)
-    assert (paying.distinct, paying.generated, paying.warnings) == (3841, 5877, ())
-    assert [p.status for p in paying.properties] == [p.status for p in full.properties]
-    assert check(UntaggedReply(calls=6), keep_going=True, por=True).warnings == ()
+    assert check(faulty, keep_going=True, por=True).warnings == (
+        "--por left out 10% of the steps of the first 256 states, and the search reached 8% "
+        "of the states they lead to by other steps: too little to pay for itself: every step "
+        "was expanded (the search started over)",
+    )
+    paying = check(UntaggedReply(calls=6), keep_going=True, por=True)
+    assert (paying.distinct, paying.generated, paying.warnings) == (382, 382, ())
 
 
 def test_a_reduction_that_left_nothing_out_when_weighed_stops_there() -> None:

@@ -50,7 +50,7 @@ one out saves little unless the states behind it are never reached:
   be the full search's otherwise): a repeat of at most :data:`WEIGH` states. Where leaving
   steps for later only reorders steps that commute (TwoPhaseActors: the coordinator's
   steps, taken a little later, reach the same states), this stops it; where the states
-  behind the steps are saved (a late reply under a crash), it goes on.
+  behind the steps are saved (the late reply, TaggedReply), it goes on.
 
 What a model declares, and how it is held to it:
 
@@ -181,7 +181,7 @@ PAYS = 0.4
 WEIGH = 256
 #: Below this share of the steps left out whose successors the search did not reach by
 #: another way (over the first :data:`WEIGH` states it reduces), it stops reducing.
-SAVES = 0.05
+SAVES = 0.15
 
 #: The channel parts whose facts the reduction remembers before it starts afresh.
 _FACTS_LIMIT = 1 << 16
