@@ -96,7 +96,7 @@ def test_under_faults_and_with_reads_found_verdicts_agree_on_random_systems(
             assert [s.state for s in again.steps] == [s.state for s in prop.trace.steps]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     systems(faults=True, found=True, cluster=True),
     st.sampled_from(["bfs", "dfs"]),
