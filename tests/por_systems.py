@@ -6,7 +6,10 @@ carries a hop budget), and timers set at start, or once on some message, fire at
 and send too. A node may have a timer that sets itself again and counts round mod 3: the
 only way a run goes on forever (cycles). Some messages leave the receiver's state as it
 was. Who sends to whom follows a random topology, which the system declares; each
-property reads the states of a random set of nodes and declares that set.
+property reads the states of a random set of nodes and declares that set. In a
+``cluster()`` system a node hosts one or two processes, which address each other by pid:
+on their own node, or on one their node talks to; a property reads some of the processes
+of the nodes it declares.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from modelcheck import Property
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck.actors import DEAD, Actor, ActorSystem, Out, Pid, World
 
 NAMES = ("a", "b", "c", "d")
 Counter = tuple[int, int, bool]  # (messages counted, capped at 3; last value; timer armed)
@@ -28,12 +31,12 @@ Counter = tuple[int, int, bool]  # (messages counted, capped at 3; last value; t
 class NodeSpec:
     """What one node does: everything is a function of its state and what it is given."""
 
-    init_sends: tuple[tuple[str, int, int], ...]  # (to, value, hops)
+    init_sends: tuple[tuple[Any, int, int], ...]  # (to: a node's name or a pid, value, hops)
     init_timers: tuple[str, ...]
-    forward: tuple[tuple[str, ...], ...]  # per value 0..2: whom to forward to
+    forward: tuple[tuple[Any, ...], ...]  # per value 0..2: whom to forward to
     keep: frozenset[int]  # values that leave the state as it was
     timer_on: int | None  # a value that sets timer "t1" when it first arrives
-    timer_sends: tuple[tuple[str, int], ...]  # what a timer sends: (to, value), 1 hop
+    timer_sends: tuple[tuple[Any, int], ...]  # what a timer sends: (to, value), 1 hop
     ticks: bool  # timer "tick", set at start, sets itself again (and sends nothing)
     subscribes: bool = False  # hears nodedown and nodeup (out.monitor_nodes)
     monitors: tuple[str, ...] = ()  # nodes whose process it monitors from the start
@@ -100,6 +103,7 @@ class PropSpec:
     template: int
     target: int
     declared: bool = True  # declares its reads (else the reduction finds them)
+    serials: tuple[int, ...] = ()  # in a cluster: which process of each node it reads
 
 
 class RandomSystem(ActorSystem):
@@ -131,6 +135,10 @@ class RandomSystem(ActorSystem):
             # A node that is down (under faults) counts as one that has heard nothing.
             # States are read only as needed, so what a property reads depends on the state.
             def of(name: str) -> Counter:
+                if p.serials:  # a cluster: the process it reads on that node
+                    slots = self.boot_slots[self.node_index[name]]
+                    state = w.states[slots[p.serials[p.reads.index(name)] % len(slots)]]
+                    return (0, 0, False) if state is DEAD else state
                 return self.state_of(w, name) or (0, 0, False)
 
             if p.template == 0:  # how many messages the nodes counted in all
@@ -149,13 +157,30 @@ class RandomSystem(ActorSystem):
         return lambda w: not judge(w)
 
 
+class ClusterSystem(RandomSystem):
+    """A random system whose nodes host ``per_node`` processes each (``cluster()``)."""
+
+    per_node: tuple[int, ...] = ()
+
+    def cluster(self) -> dict[str, tuple[Actor[Any], ...]]:
+        found: dict[str, tuple[Actor[Any], ...]] = {}
+        first = 0
+        for i, count in enumerate(self.per_node):
+            found[NAMES[i]] = tuple(Node(spec) for spec in self.specs[first : first + count])
+            first += count
+        return found
+
+
 def make(
     specs: tuple[NodeSpec, ...],
     edges: dict[str, tuple[str, ...]],
     props: tuple[PropSpec, ...],
+    per_node: tuple[int, ...] = (),
     **params: Any,
 ) -> RandomSystem:
-    cls = type("RandomSystem", (RandomSystem,), {"specs": specs, "edges": edges, "props": props})
+    attrs = {"specs": specs, "edges": edges, "props": props, "per_node": per_node}
+    base = ClusterSystem if per_node else RandomSystem
+    cls = type(base.__name__, (base,), attrs)
     return cls(**params)  # type: ignore[no-any-return]
 
 
@@ -170,21 +195,34 @@ def systems(
     edge_one_in: int = 2,
     faults: bool = False,
     found: bool = False,
+    cluster: bool = False,
 ) -> RandomSystem:
     """A random system of 2 to 4 nodes with 1 to 3 properties, fifo or unordered; about one
     node in ``tick_one_in`` has the timer that sets itself again (cycles), and one ordered
     pair of nodes in ``edge_one_in`` may talk. With ``faults``: fault budgets (0 or 1 each,
     and ``kills``), and nodes that subscribe to nodedown/nodeup or monitor others. With
-    ``found``: some properties do not declare what they read."""
-    n = draw(st.integers(min_value=2, max_value=4))
+    ``found``: some properties do not declare what they read. With ``cluster``: 2 or 3
+    nodes of one or two processes each, which send to each other by pid (on their own
+    node too, where it lists itself)."""
+    n = draw(st.integers(min_value=2, max_value=3 if cluster else 4))
     names = NAMES[:n]
-    edges = {
-        a: tuple(b for b in names if b != a and draw(st.integers(0, edge_one_in - 1)) == 0)
+    edges = {  # in a cluster, a node that lists itself: its processes talk to each other
+        a: tuple(
+            b for b in names if (b != a or cluster) and draw(st.integers(0, edge_one_in - 1)) == 0
+        )
         for a in names
     }
+    per_node = tuple(draw(st.integers(1, 2)) for _ in names) if cluster else ()
+    processes = (
+        [(a, serial) for a, count in zip(names, per_node, strict=True) for serial in range(count)]
+        if cluster
+        else [(a, 0) for a in names]
+    )
     specs = []
-    for a in names:
-        out = edges[a]
+    for a, serial in processes:
+        out: tuple[Any, ...] = edges[a]
+        if cluster:  # by pid, to the processes of its node's peers and of its own node
+            out = tuple(Pid(b, k) for b, k in processes if b in out and (b, k) != (a, serial))
         targets = st.sampled_from(out) if out else st.nothing()
         sends = (
             draw(st.lists(st.tuples(targets, st.integers(0, 2), st.integers(0, 1)), max_size=2))
@@ -228,8 +266,12 @@ def systems(
                 declared=declared,
             )
         )
+        if cluster:
+            reads = props[-1].reads
+            serials = tuple(draw(st.integers(0, 1)) for _ in reads)
+            props[-1] = PropSpec(**{**props[-1].__dict__, "serials": serials})
     params: dict[str, Any] = {"network": draw(st.sampled_from(["fifo", "unordered"]))}
     if faults:
         for budget in (*FAULTS, "kills"):
             params[budget] = draw(st.integers(0, 1))
-    return make(tuple(specs), edges, tuple(props), **params)
+    return make(tuple(specs), edges, tuple(props), per_node, **params)

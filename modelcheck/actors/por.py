@@ -1,8 +1,10 @@
 """Partial-order reduction for actor systems: expand a persistent subset of the steps.
 
-Steps of different nodes often commute: ``a`` handles a message while ``b`` fires a timer,
-and either order ends in the same world. ``check(model, por=True)`` explores, at each
-state, only the steps of a set ``K`` of nodes (a stubborn set over the nodes) when that
+Steps of different processes often commute: ``a`` handles a message while ``b`` fires a
+timer, and either order ends in the same world. ``check(model, por=True)`` explores, at
+each state, only the steps of a set ``K`` of processes (a stubborn set over the processes;
+below, "node" is a process of a one-process-per-node system, and what is said of it holds
+of each process of a ``cluster()`` system, see "Processes on nodes") when that
 provably loses no verdict of the model's ``always`` and ``sometimes`` properties (nor a
 deadlock). The counts are those of the reduced graph; every trace is still a run of the
 model, replayed, though not always a shortest one.
@@ -10,16 +12,18 @@ model, replayed, though not always a shortest one.
 Applies to (otherwise refused, or falling back to every step):
 
 - an :class:`~modelcheck.actors.ActorSystem` that does not override ``actions()``, without
-  liveness properties (refused otherwise), with one process per node (``actors()``; a
-  ``cluster()`` system falls back to every step: the argument below is about nodes, and
-  treating a node's processes together is left for later);
-- where no step of a node exits, links, spawns, registers, disconnects or sends to a name
-  on another node (``out.stop``, ``out.kill``, ``out.link``, ``out.spawn``,
+  liveness properties (refused otherwise), one process per node (``actors()``) or several
+  (``cluster()``);
+- where no step of a process exits, links, spawns, registers, disconnects or sends to a
+  name on another node (``out.stop``, ``out.kill``, ``out.link``, ``out.spawn``,
   ``out.register``, ``out.disconnect``, ``out.send((name, node), ...)``: a message by name
   may open a new channel into a node behind a full one, which the closure below does not
   follow): found while searching, that is a model error with the trace that reached it
-  (run without ``por``). Faults (crashes, restarts, kills, partitions, cuts, heals, mends,
-  drops, duplicates) and the runtime signals they cause are supported.
+  (run without ``por``); in a ``cluster()`` system, whose OTP behaviours do these as a
+  matter of course, the reduction stops there instead, and says so (starting the search
+  over if it had left steps out). Names registered as processes boot (``Boot(name=...)``)
+  are fine: nothing changes them. Faults (crashes, restarts, kills, partitions, cuts,
+  heals, mends, drops, duplicates) and the runtime signals they cause are supported.
 
 What properties read: declared (``@always(reads=...)``), or else found by tracing. While
 some property has no ``reads``, the first :data:`SAMPLE` states expand every step and each
@@ -33,11 +37,20 @@ taken from some states only would be unsound on their own (``a == 0 or b == 5`` 
 to ``D`` by the views, they are not: see "Why it is sound".
 
 Whenever it expands every step, the result says why in one line (a warning). And it
-weighs itself: over the first :data:`SAMPLE` states, if it left out (or, while learning,
-would have left out) fewer than :data:`PAYS` of the steps, the cost of choosing the sets
-would outweigh what they save: it expands every step from there on, the properties judged
-plainly, and if it had reduced a state the search starts over, so that the counts are the
-full search's and no state pays for the reduction after the sample.
+weighs itself, early, since the steps of the other states are computed anyway and leaving
+one out saves little unless the states behind it are never reached:
+
+- while learning (every step expanded), after :data:`WEIGH` states and at the end of the
+  sample: if it would leave out fewer than :data:`PAYS` of the steps, it stops there.
+  Those states expanded every step, a prefix of the full search: the search goes on
+  without starting over, the properties judged plainly, nothing traced any more;
+- over the first :data:`WEIGH` states it reduces: if the steps it left out whose
+  successors the search has not stored by another way are fewer than :data:`SAVES` of the
+  steps, it stops and the search starts over (it left states out, so the counts would not
+  be the full search's otherwise): a repeat of at most :data:`WEIGH` states. Where leaving
+  steps for later only reorders steps that commute (TwoPhaseActors: the coordinator's
+  steps, taken a little later, reach the same states), this stops it; where the states
+  behind the steps are saved (the late reply, TaggedReply), it goes on.
 
 What a model declares, and how it is held to it:
 
@@ -102,6 +115,22 @@ ends without one has every judgement of the full graph a function of ``D``; one 
 one starts over with a larger ``D``. The states expanded in full while learning are judged
 on the world itself, and ``D`` holds what they read.
 
+Processes on nodes (``cluster()``): the units are processes (boot slots; a spawn stops
+the reduction), and the argument above holds of them as written. Processes of one node
+share no state the handlers see: each has its own state, timers, monitors and channels
+(FIFO per pair of processes), and the node's registry is fixed (only names registered as
+processes boot). ``talks_to`` is per node: a process may send to the processes of the
+nodes its node lists, and to the other processes of its own node only if its node lists
+itself (otherwise a node's processes would always be in one closure together). What they
+share is node-level: the node's being up (a crash, restart or cut touches every process
+on it, and those that may send to them or receive from them), and the distribution
+connection to each other node: a send from one process across a connection that is down
+brings it up, with ``nodeup`` to every process on either node that subscribed, not only
+to the one sent to. The closure follows the first (a connection down counts as an empty
+channel between every pair of processes on its two nodes) but not the second: at a state
+where a connection is down and a process on one of its nodes subscribed, a cluster
+expands every step.
+
 Cycles (C3): if a step of the reduced set leads to a state expanded already (breadth-first:
 one numbered no later than this one; depth-first and the fingerprint store: one stored),
 every step is expanded. On a cycle of the reduced
@@ -125,7 +154,7 @@ every refusal is the full graph's.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, UsageError
@@ -133,19 +162,29 @@ from modelcheck.explore.reductions import Restart
 from modelcheck.properties import ALWAYS, SOMETIMES, Property
 from modelcheck.trace import Step, Trace, call_model
 
+from .actor import Pid
 from .rules import CRASHES, CUTS, DROPS, DUPLICATES, HEALS, KILLS, MENDS, PARTITIONS, RESTARTS
 from .system import DEAD, ActorSystem, World
 from .world import MASK, SHIFT, Procs, get
 
 __all__ = ["PartialOrder", "expands_everything", "fallback_reason"]
 
-#: The states after which the reduction weighs what it left out (see ``PartialOrder.note``);
-#: while some property has no ``reads``, the states it expands in full to learn what the
+#: While some property has no ``reads``, the states it expands in full to learn what the
 #: properties read (tracing them) before it reduces.
 SAMPLE = 2048
-#: Below this share of the steps left out over the sample, it stops reducing: what it
-#: costs a state (the persistent sets, the views) would outweigh the states it saves.
+#: While learning, below this share of the steps it would leave out (over the first
+#: :data:`WEIGH` states, and over the sample), it stops: what it costs a state (the
+#: persistent sets, the views) would outweigh the states it saves.
 PAYS = 0.4
+#: The states over which a reduction weighs what it saves (see ``PartialOrder._weigh``):
+#: few, so that starting over when it does not pay repeats little.
+WEIGH = 256
+#: Below this share of the steps left out whose successors the search did not reach by
+#: another way (over the first :data:`WEIGH` states it reduces), it stops reducing.
+SAVES = 0.15
+
+#: The channel parts whose facts the reduction remembers before it starts afresh.
+_FACTS_LIMIT = 1 << 16
 
 #: World fields a property with ``reads`` may read besides its nodes' states: no step of
 #: one node changes them but ``procs`` (a connection coming back up), and a step that
@@ -160,6 +199,9 @@ assert World._fields[1:3] == ("chans", "sysq") and World._fields[4:7] == (
 )
 assert World._fields[10:] == ("used", "procs", "byname")
 
+#: What a message outside ``talks_to()`` says (a model error, never a reason to stop).
+_UNDECLARED = ".talks_to() does not let it ("
+
 #: How the other fields are named in errors.
 _FIELD_WORDS = {
     "chans": "the messages in flight",
@@ -172,7 +214,9 @@ _FIELD_WORDS = {
 
 
 def fallback_reason(model: ActorSystem) -> str | None:
-    """Why ``por=True`` expands every step of ``model``, or None.
+    """Why ``por=True`` expands every step of ``model``, or None (none is known before the
+    search: fault budgets, properties without ``reads`` and several processes per node no
+    longer stop it).
 
     >>> from modelcheck.actors import Actor
     >>> class Two(ActorSystem):
@@ -181,8 +225,6 @@ def fallback_reason(model: ActorSystem) -> str | None:
     >>> fallback_reason(Two()), fallback_reason(Two(crashes=1, drops=2))
     (None, None)
     """
-    if not model.named:
-        return "processes on nodes (cluster()): the reduction treats one process per node"
     return None
 
 
@@ -190,6 +232,11 @@ def expands_everything(model: ActorSystem) -> str | None:
     """Why ``por=True`` would expand every step of ``model`` whatever it finds, or None
     when it may reduce (fault budgets and properties without ``reads`` no longer stop it)."""
     return fallback_reason(model)
+
+
+class _GiveUp(Exception):
+    """The reduction stopped at this state (see ``PartialOrder._unsupported``): it
+    expands every step of it, and of every state from here on."""
 
 
 class _Touched(BaseException):
@@ -420,6 +467,18 @@ def _recording_field(log: _Log, i: int) -> property:
     return property(get)
 
 
+def _union(masks: Iterable[int]) -> int:
+    """The bitwise or of ``masks`` (0 for none).
+
+    >>> _union([1, 4]), _union([])
+    (5, 0)
+    """
+    found = 0
+    for mask in masks:
+        found |= mask
+    return found
+
+
 def _grew(old: Any, new: Any) -> bool:
     """Whether a step of one node changed the processes' table in a way the reduction does
     not support: spawned or registered a process, or dropped a connection (disconnect)."""
@@ -466,20 +525,50 @@ class PartialOrder:
         self.closes_cycle = closes_cycle
         self.trace_of = trace_of
         names = model.node_names
-        self.n = n = len(names)
-        self.index: dict[str, int] = dict(model.node_index)
+        #: The units whose steps it commutes are processes: the boot slots (a spawn is
+        #: refused), slot ``i`` being node ``i`` in a one-process-per-node system.
+        self.nodes = len(names)
+        self.node_of: tuple[int, ...] = model.boot_node
+        self.n = n = len(self.node_of)
+        #: Per node: its processes, a bit per slot.
+        self.on_node = [
+            sum(1 << s for s in range(n) if self.node_of[s] == x) for x in range(self.nodes)
+        ]
+        #: How labels name a process (a node's name, or a pid), to its slot.
+        self.index: dict[Any, int] = (
+            dict(model.node_index)
+            if model.named
+            else {Pid(names[self.node_of[s]], model.boot_serial[s]): s for s in range(n)}
+        )
         self.fifo = model.network == "fifo"
         self.why_not = fallback_reason(model)
-        self.out, self.allowed = self._topology()
+        self.out_node, self.out, self.allowed = self._topology()
         self.into = [
             sum(1 << m for m in range(n) if m != k and self.out[m] >> k & 1) for k in range(n)
         ]
+        #: Per pair of nodes ``a * nodes + b``: the bits of the channels between their
+        #: processes, both ways (a connection down between them empties them all).
+        self._between = [0] * (self.nodes * self.nodes)
+        for m in range(n):
+            for k in range(n):
+                a, b = self.node_of[m], self.node_of[k]
+                if a != b:
+                    self._between[min(a, b) * self.nodes + max(a, b)] |= 1 << (m * n + k)
         self.budget: tuple[int, ...] = model.budget
         self.any_faults = any(self.budget)
-        #: Per node: itself, whom it may send to, who may send to it (what a crash or a
-        #: restart of it touches, with the nodes that watch others).
-        self._around = [1 << x | self.out[x] | self.into[x] for x in range(n)]
-        #: Declared reads: a bit per node.
+        #: Per node: its processes, whom they may send to, who may send to them (what a
+        #: crash or a restart of it touches, with the processes that watch others).
+        self._around = [
+            self.on_node[x]
+            | _union(self.out[s] | self.into[s] for s in range(n) if self.node_of[s] == x)
+            for x in range(self.nodes)
+        ]
+        #: The names of the processes, for messages.
+        self.who = [
+            f"{names[x]}'s process" if model.named else f"process {pid} on {names[x]}"
+            for x, pid in zip(self.node_of, self.index, strict=True)
+        ]
+        #: Declared reads: a bit per process (those on the nodes declared).
         self.reads: dict[str, int] = {}
         #: Reads found by tracing, for properties without ``reads``: (nodes, world fields).
         self.found: dict[str, tuple[int, int]] = {}
@@ -491,12 +580,12 @@ class PartialOrder:
                 continue
             mask = 0
             for node in prop.reads:
-                if node not in self.index:
+                if node not in model.node_index:
                     raise ModelError(
                         f"property '{prop.name}' reads unknown node {node!r} "
                         f"(nodes: {', '.join(names)})"
                     )
-                mask |= 1 << self.index[node]
+                mask |= self.on_node[model.node_index[node]]
             self.reads[prop.name] = mask
         #: The properties whose reads it learns (names, for messages), or "".
         self.learns = ", ".join(self.found)
@@ -514,11 +603,18 @@ class PartialOrder:
         self.visible_fields: tuple[int, ...] = ()
         self._see()
         self._closures: dict[tuple[int, int, bool], tuple[int, ...]] = {}
+        #: ``_facts`` by the id of a channels part (the part kept, so the id stays its own).
+        self._chans_facts: dict[int, tuple[Any, int, int]] = {}
         self._inits_vetted = False
+        self._boot_names: Any = ()  # the names registered as processes boot
         self._reduced_any = False  # whether some state left a step out
-        self._expanded = 0  # states expanded, while sampling
+        #: Whether it is still weighing itself (while learning, and over the first
+        #: :data:`WEIGH` states it reduces).
+        self._weighing = self.active
+        self._expanded = 0  # states expanded, while weighing
         self._all_steps = 0  # and their steps
         self._kept_steps = 0  # and the steps kept (or that it would keep, while learning)
+        self._left: dict[Any, None] = {}  # the successors it left out, while weighing
         self._restarts: list[str] = []  # the properties that read more than it had learnt
 
     def _see(self) -> None:
@@ -534,29 +630,38 @@ class PartialOrder:
         self.visible = nodes
         self.visible_fields = tuple(i for i in range(1, len(World._fields)) if fields >> i & 1)
 
-    def _topology(self) -> tuple[list[int], frozenset[int] | None]:
-        """Each node's out-neighbours as a bitmask, and the allowed channels (None: all)."""
-        model, n = self.model, self.n
+    def _topology(self) -> tuple[list[int], list[int], frozenset[int] | None]:
+        """Each node's out-neighbours (nodes) and each process's (processes: those on the
+        nodes its node may send to) as bitmasks, and the allowed channels (None: all)."""
+        model, n, nodes, index = self.model, self.n, self.nodes, self.model.node_index
         declared = call_model(model.talks_to, "talks_to()")
         if declared is None:
-            return [(1 << n) - 1] * n, None
+            return [(1 << nodes) - 1] * nodes, [(1 << n) - 1] * n, None
         names = model.node_names
-        out = [1 << i for i in range(n)]  # a node may always send to itself
+        # A process may always send to itself; in a one-process-per-node system that is
+        # its node. In a cluster, a node's processes send to each other only if its entry
+        # names the node itself (else they would all be in every closure together).
+        out_node = [1 << i if model.named else 0 for i in range(nodes)]
         for src, dsts in declared.items():
-            if src not in self.index:
+            if src not in index:
                 raise ModelError(
                     f"{model.name}.talks_to() names unknown node {src!r} "
                     f"(nodes: {', '.join(names)})"
                 )
             for dst in (dsts,) if isinstance(dsts, str) else dsts:
-                if dst not in self.index:
+                if dst not in index:
                     raise ModelError(
                         f"{model.name}.talks_to() lets {src} send to unknown node {dst!r} "
                         f"(nodes: {', '.join(names)})"
                     )
-                out[self.index[src]] |= 1 << self.index[dst]
+                out_node[index[src]] |= 1 << index[dst]
+        out = [
+            1 << m
+            | _union(self.on_node[j] for j in range(nodes) if out_node[self.node_of[m]] >> j & 1)
+            for m in range(n)
+        ]
         allowed = frozenset(m << SHIFT | j for m in range(n) for j in range(n) if out[m] >> j & 1)
-        return out, allowed
+        return out_node, out, allowed
 
     # -- the properties ---------------------------------------------------------------------
 
@@ -596,7 +701,7 @@ class PartialOrder:
             {
                 "__slots__": (),
                 "_allowed": 0,
-                "_messages": tuple(range(len(self.model.boot_node))),
+                "_messages": range(MASK + 1),  # a slot's number (spawned ones too)
                 "_watch": nodes_log,
             },
         )
@@ -647,6 +752,7 @@ class PartialOrder:
         self._see()
         self._restarts.append(prop.name)
         self._reduced_any = False
+        self._start_weighing()  # the search starts over: weigh it afresh
         raise Restart
 
     def _viewed(
@@ -655,7 +761,7 @@ class PartialOrder:
         """``prop``'s predicate on a view of the world holding the states of the nodes in
         ``read`` and the fields in ``allowed`` (bit 0: the states), and nothing else."""
         pred = prop.predicate
-        names = self.model.node_names
+        names = [self.model.node_names[x] for x in self.node_of]  # per process: its node
         declared = f"reads={prop.reads!r}"
         watch = _Watch()
         node_words = tuple(
@@ -724,37 +830,87 @@ class PartialOrder:
         succs = self.model.actions(w)
         if not self.active:
             return succs
-        if self._expanded < SAMPLE:
-            learning = self.learning
+        if not self._weighing:
+            try:
+                return self._reduced(w, succs, False)
+            except _GiveUp:
+                return succs
+        learning = self.learning
+        try:
             kept = self._reduced(w, succs, learning)
-            self._expanded += 1
-            self._all_steps += len(succs)
-            self._kept_steps += len(kept)
-            if self._expanded == SAMPLE:
-                self._weigh()
-            return succs if learning else kept
-        return self._reduced(w, succs, False)
+        except _GiveUp:
+            return succs
+        self._expanded += 1
+        self._all_steps += len(succs)
+        self._kept_steps += len(kept)
+        if learning:
+            if self._expanded in (WEIGH, SAMPLE):
+                self._weigh_learning()
+            return succs
+        if len(kept) < len(succs):
+            kept_ids = {id(succ) for succ in kept}
+            left = self._left
+            for succ in succs:
+                if id(succ) not in kept_ids:
+                    left[succ[1]] = None
+        if self._expanded == WEIGH:
+            self._weigh()
+        return kept
 
-    def _weigh(self) -> None:
-        """At the end of the sample: stop reducing if it left out (or, while learning,
-        would have left out) too few steps to pay for itself, so that the properties are
-        judged as they are from there on; if it did reduce, the search starts over without
-        it. Else, if it was learning, reduce from here on."""
+    def _weigh_learning(self) -> None:
+        """While learning (every step expanded), after :data:`WEIGH` states and at the end
+        of the sample: if it would have left out fewer than :data:`PAYS` of the steps, stop
+        here (the states so far expanded every step, so the search goes on as the full
+        one: nothing to start over). Else, at the end of the sample, reduce from here on
+        (and weigh that, see :meth:`_weigh`)."""
         left_out = 1 - self._kept_steps / self._all_steps if self._all_steps else 0.0
         if left_out < PAYS:
-            self.active = False
-            would = "would leave" if self.learning else "left"
+            self.active = self._weighing = False
             self.note = (
-                f"--por {would} out {left_out:.0%} of the steps of the first {SAMPLE:,} "
-                "states, too few to pay for itself: every step was expanded"
+                f"--por would leave out {left_out:.0%} of the steps of the first "
+                f"{self._expanded:,} states, too few to pay for itself: every step was expanded"
             )
-            if self._reduced_any:
-                self.note += " (the search started over)"
-                raise Restart
             self.on_switch()
-        elif self.learning:
+        elif self._expanded == SAMPLE:
             self.learning = False
+            self._start_weighing()
             self.on_switch()
+
+    def _start_weighing(self) -> None:
+        """Weigh the next :data:`WEIGH` states expanded (see :meth:`_weigh`)."""
+        self._weighing = True
+        self._expanded = self._all_steps = self._kept_steps = 0
+        self._left = {}
+
+    def _weigh(self) -> None:
+        """After the first :data:`WEIGH` states it reduced: stop reducing if that saves too
+        little to pay for itself, so that from there on every step is expanded and the
+        properties are judged as they are (the search starts over, since it left states
+        out). What it saves is the share of the steps it left out whose successors the
+        search had not stored by another way (a state closes a cycle with itself exactly
+        when it is stored): where the other orders reach the same states anyway (steps
+        that commute but that no property sees, taken a little later), leaving the steps
+        out saves a look-up each, not the states behind them."""
+        self._weighing = False
+        left, stored = self._left, self.closes_cycle
+        self._left = {}
+        left_out = 1 - self._kept_steps / self._all_steps if self._all_steps else 0.0
+        reached = sum(1 for nxt in left if stored(nxt, nxt)) / len(left) if left else 0.0
+        if left_out * (1 - reached) >= SAVES:
+            return
+        self.active = False
+        self.note = (
+            f"--por left out {left_out:.0%} of the steps of the first {self._expanded:,} states, "
+            f"and the search reached {reached:.0%} of the states they lead to by other steps: "
+            "too little to pay for itself: every step was expanded"
+            if left
+            else f"--por left out no step of the first {self._expanded:,} states: every step "
+            "was expanded from there on"
+        )
+        if self._reduced_any:
+            self.note += " (the search started over)"
+            raise Restart
+        self.on_switch()
 
     def _reduced(
         self, w: World, succs: list[tuple[Any, World]], learning: bool
@@ -765,7 +921,7 @@ class PartialOrder:
             self._vet_inits()
         index, allowed, n = self.index, self.allowed, self.n
         visible, visible_fields, states = self.visible, self.visible_fields, w[0]
-        monitors, subs = w[4], w[6]
+        chans, monitors, subs = w[1], w[4], w[6]
         nodes: list[int] = []
         steps = [0] * n  # how many steps each node has
         active = 0
@@ -775,14 +931,19 @@ class PartialOrder:
         for choice, (label, nxt) in enumerate(succs):
             kind = label[0]
             if kind == "deliver":
-                i = index[label[2]]
+                i = index.get(label[2])
+                if i is None:
+                    i = self._unit(label[2])
             elif kind == "signal" or kind == "timeout":
-                i = index[label[1]]
+                i = index.get(label[1])
+                if i is None:
+                    i = self._unit(label[1])
             else:  # a fault: never in a reduced set (see the module's docstring)
                 faults += 1
                 nodes.append(-1)
                 if kind == "restart" and allowed is not None:
-                    self._held_to_talks_to(w, choice, label, nxt, index[label[1]])
+                    restarted = self.on_node[self.model.node_index[label[1]]]
+                    self._held_to_talks_to(w, choice, label, nxt, restarted)
                 continue
             if (
                 nxt[0][i] is DEAD
@@ -790,9 +951,9 @@ class PartialOrder:
                 or nxt[12]
                 or (nxt[11] is not w[11] and _grew(w[11], nxt[11]))
             ):
-                self._refuse(w, choice, label, nxt, i)  # an exit, a link, a spawn, by name...
-            if allowed is not None:
-                self._held_to_talks_to(w, choice, label, nxt, i)
+                self._refuse(w, choice, label, nxt, 1 << i)  # an exit, a link, a spawn...
+            if allowed is not None and nxt[1] is not chans and self._facts(nxt[1])[1] >> i & 1:
+                self._held_to_talks_to(w, choice, label, nxt, 1 << i)
             if nxt[4] is not monitors or nxt[6] != subs:
                 watchy |= 1 << i
             nodes.append(i)
@@ -814,15 +975,18 @@ class PartialOrder:
         if not active or (not faults and not active & (active - 1)):
             return succs  # one node acts (or none), and no fault: nothing to leave out
         if self.fifo:
-            filled = 0
-            for k, _ in w.chans:
-                filled |= 1 << ((k >> SHIFT) * n + (k & MASK))
+            filled = self._facts(chans)[2]
             procs = w[11]
             if procs and procs.apart:  # a send across brings the connection up: signals
-                for a in range(n):
-                    for b in range(a + 1, n):
-                        if procs.apart >> (a * n + b) & 1:
-                            filled &= ~(1 << (a * n + b) | 1 << (b * n + a))
+                nodes_n, on_node = self.nodes, self.on_node
+                for a in range(nodes_n):
+                    for b in range(a + 1, nodes_n):
+                        if procs.apart >> (a * nodes_n + b) & 1:
+                            filled &= ~self._between[a * nodes_n + b]
+                            if subs & (on_node[a] | on_node[b]) and not self.model.named:
+                                # nodeup to every subscriber on both nodes, not only to
+                                # the process sent to: not followed, so every step
+                                return succs
         else:
             filled = -1  # on the unordered network a message in flight shields nothing
         key = (active, filled, faults > 0)
@@ -852,6 +1016,33 @@ class PartialOrder:
             self._reduced_any = True
         return chosen
 
+    def _unit(self, address: Any) -> int:
+        """The slot of the process a label names (a pid of a later incarnation: the same
+        boot slot), remembered."""
+        assert type(address) is Pid, address
+        slot = self.index[Pid(address.node, address.serial)]
+        self.index[address] = slot
+        return slot
+
+    def _facts(self, chans: Any) -> tuple[Any, int, int]:
+        """What the reduction needs of a world's channels, remembered per channels part
+        (worlds share them): (the part, the nodes with a channel out that ``talks_to()``
+        does not allow, a bit per non-empty channel ``m * n + k``)."""
+        facts = self._chans_facts.get(id(chans))
+        if facts is not None and facts[0] is chans:
+            return facts
+        if len(self._chans_facts) >= _FACTS_LIMIT:
+            self._chans_facts.clear()
+        allowed, n = self.allowed, self.n
+        outside = filled = 0
+        for k, _ in chans:
+            src = k >> SHIFT
+            filled |= 1 << (src * n + (k & MASK))
+            if allowed is not None and k not in allowed:
+                outside |= 1 << src
+        facts = self._chans_facts[id(chans)] = (chans, outside, filled)
+        return facts
+
     def _watchers(self, monitors: frozenset[tuple[int, int, int]]) -> int:
         """The nodes that hold a monitor (a world's monitors: watcher, target, reference)."""
         found = 0
@@ -864,7 +1055,7 @@ class PartialOrder:
         steps of other nodes: whose state, timers, inputs or sends it may change, or whose
         steps it may enable or disable (see the module's docstring). ``watchy``: the nodes
         that hold monitors or subscriptions, or set them in their steps at ``w``."""
-        used, budget, n = w[10], self.budget, self.n
+        used, budget, n, nodes, on_node = w[10], self.budget, self.n, self.nodes, self.on_node
         everyone = (1 << n) - 1
         left = [u < b for u, b in zip(used, budget, strict=True)]
         if left[PARTITIONS] or left[DROPS] or left[DUPLICATES]:
@@ -872,22 +1063,22 @@ class PartialOrder:
         hit = 0
         cut = w.cut
         if left[CUTS]:
-            for a in range(n):
-                for b in range(a + 1, n):
-                    if not cut >> (a * n + b) & 1:
-                        hit |= 1 << a | 1 << b
+            for a in range(nodes):
+                for b in range(a + 1, nodes):
+                    if not cut >> (a * nodes + b) & 1:
+                        hit |= on_node[a] | on_node[b]
         if (left[HEALS] or left[MENDS]) and cut:
-            for a in range(n):
-                for b in range(a + 1, n):
-                    if cut >> (a * n + b) & 1:
-                        hit |= 1 << a | 1 << b
+            for a in range(nodes):
+                for b in range(a + 1, nodes):
+                    if cut >> (a * nodes + b) & 1:
+                        hit |= on_node[a] | on_node[b]
         if left[RESTARTS]:
-            for x in range(n):
+            for x in range(nodes):
                 hit |= self._around[x]
             hit |= watchy
         if left[CRASHES]:
             crashable = self.model._crashable & ~w.down
-            for x in range(n):
+            for x in range(nodes):
                 if crashable >> x & 1:
                     hit |= self._around[x] | watchy
         if left[KILLS]:
@@ -973,38 +1164,41 @@ class PartialOrder:
         """Hold the initial states to what the reduction assumes (see :meth:`_refuse`)."""
         self._inits_vetted = True
         for choice, w in enumerate(self.model.init_states()):
+            if not choice and w.procs:
+                self._boot_names = w.procs.names  # registered as they boot: kept
             problem = self._problem(w)
             if problem is not None:
+                self._unsupported(problem)
                 raise ModelError(problem, Trace((Step(choice, None, w),)))
 
     def _problem(
-        self, w: World, node: int | None = None, before: Any = (), before_chans: Any = ()
+        self, w: World, units: int = -1, before: Any = (), before_chans: Any = ()
     ) -> str | None:
-        """What in ``w`` the reduction does not support (of what node ``node`` did, when
-        given, from a world whose processes' table was ``before``): a message
-        ``talks_to()`` does not allow, an exited process, a link, a spawned or registered
-        process, a connection dropped; or None."""
+        """What in ``w`` the reduction does not support (of what the processes ``units``
+        did, when given, from a world whose processes' table was ``before``): a message
+        ``talks_to()`` does not allow, an exited process, a link, a spawned process or a
+        name registered after boot, a connection dropped; or None."""
         if self.allowed is not None:
             for k, msgs in w.chans:
                 if k not in self.allowed and (
-                    node is None or (k >> SHIFT == node and msgs != get(before_chans, k, ()))
+                    units == -1 or (units >> (k >> SHIFT) & 1 and msgs != get(before_chans, k, ()))
                 ):
                     return self._undeclared(k >> SHIFT, k & MASK)
-        names = self.model.node_names
         for i, state in enumerate(w[0]):
-            if state is DEAD and (node is None or i == node):
+            if state is DEAD and units >> i & 1:
                 return (
                     "partial-order reduction does not support processes that exit, and "
-                    f"{names[i]}'s process exits here (out.stop, out.kill or an exit signal): "
+                    f"{self.who[i]} exits here (out.stop, out.kill or an exit signal): "
                     "run without --por"
                 )
         procs = w.procs
         if w.links:
             return "partial-order reduction does not support links (out.link): run without --por"
-        if procs and (procs.spawned or procs.names or procs.serials):
+        names = self._boot_names if units == -1 else before.names if before else ()
+        if procs and (procs.spawned or procs.serials or procs.names != names):
             return (
-                "partial-order reduction does not support spawned or registered processes "
-                "(out.spawn, out.register): run without --por"
+                "partial-order reduction does not support spawned processes or names "
+                "registered after boot (out.spawn, out.register): run without --por"
             )
         if procs and procs.apart & ~(before.apart if before else 0):
             return (
@@ -1019,28 +1213,46 @@ class PartialOrder:
         return None
 
     def _undeclared(self, src: int, dst: int) -> str:
-        names, model = self.model.node_names, self.model
-        may = [names[j] for j in range(self.n) if j != src and self.out[src] >> j & 1]
+        names, model, node_of = self.model.node_names, self.model, self.node_of
+        a = node_of[src]
+        may = [names[j] for j in range(self.nodes) if j != a and self.out_node[a] >> j & 1]
         return (
-            f"{names[src]} sent to {names[dst]}, but {model.name}.talks_to() does not let it "
-            f"({names[src]} may send to: {', '.join(may) or 'nobody'})"
+            f"{names[a]} sent to {names[node_of[dst]]}, but {model.name}{_UNDECLARED}"
+            f"{names[a]} may send to: {', '.join(may) or 'nobody'})"
         )
 
-    def _held_to_talks_to(self, w: World, choice: int, label: Any, nxt: World, i: int) -> None:
-        """Refuse a step after which node ``i`` has a message in flight that ``talks_to()``
-        does not allow, and that it sent in the step (a kill's ``DOWN`` to a monitor, sent
-        by the fault, is not held to it)."""
+    def _held_to_talks_to(self, w: World, choice: int, label: Any, nxt: World, units: int) -> None:
+        """Refuse a step after which one of the processes ``units`` has a message in flight
+        that ``talks_to()`` does not allow, and that it sent in the step (a kill's ``DOWN``
+        to a monitor, sent by the fault, is not held to it)."""
         allowed = self.allowed
         assert allowed is not None
         for k, msgs in nxt[1]:
-            if k >> SHIFT == i and k not in allowed and msgs != get(w[1], k, ()):
-                self._refuse(w, choice, label, nxt, i)
+            if units >> (k >> SHIFT) & 1 and k not in allowed and msgs != get(w[1], k, ()):
+                self._refuse(w, choice, label, nxt, units)
 
-    def _refuse(self, w: World, choice: int, label: Any, nxt: World, node: int) -> NoReturn:
-        """Raise what the step ``w -> nxt`` of ``node`` does that the reduction does not
-        support, with the trace through it (the model is held to what the reduction
-        assumes: every world the search computes is looked at)."""
-        problem = self._problem(nxt, node, w.procs, w.chans)
+    def _refuse(self, w: World, choice: int, label: Any, nxt: World, units: int) -> NoReturn:
+        """Raise what the step ``w -> nxt`` of the processes ``units`` does that the
+        reduction does not support, with the trace through it (the model is held to what
+        the reduction assumes: every world the search computes is looked at)."""
+        problem = self._problem(nxt, units, w.procs, w.chans)
         assert problem is not None
+        self._unsupported(problem)
         trace = self.trace_of(w)
         raise ModelError(problem, None if trace is None else trace.extend(choice, label, nxt))
+
+    def _unsupported(self, problem: str) -> None:
+        """In a ``cluster()`` system, what the reduction does not support makes it stop
+        (starting the search over if it had left steps out) rather than refuse: the OTP
+        behaviours a cluster runs (gen_server calls, supervisors, pg, :global) spawn,
+        link and register as a matter of course. A talks_to() the model breaks is still
+        a model error."""
+        if self.model.named or _UNDECLARED in problem:
+            return
+        self.active = self._weighing = False
+        self.note = f"--por expanded every step: {problem.removesuffix(': run without --por')}"
+        if self._reduced_any:
+            self.note += " (the search started over)"
+            raise Restart
+        self.on_switch()
+        raise _GiveUp
