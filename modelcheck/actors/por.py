@@ -102,11 +102,20 @@ ends without one has every judgement of the full graph a function of ``D``; one 
 one starts over with a larger ``D``. The states expanded in full while learning are judged
 on the world itself, and ``D`` holds what they read.
 
-Cycles (C3): if a step of the reduced set leads to a state expanded already (breadth-first:
-one numbered no later than this one; depth-first and the fingerprint store: one stored),
-every step is expanded. On a cycle of the reduced
-graph, the state expanded last sees its successor on the cycle expanded already (or is
-it), so every cycle has a fully expanded state.
+Cycles (C3): breadth-first, if a step of the reduced set leads to a state stored at a level
+no deeper than this one's (the proviso is level-synchronous), every step is expanded. A
+state's level is the level at which the search first stored it, so along any step of the
+reduced graph the level grows by at most one; round a cycle it cannot grow at every step,
+so some step ``s -> t`` of the cycle has ``level(t) <= level(s)``. When ``s`` was expanded,
+``t`` was stored already (the levels up to ``level(s)`` are complete before level
+``level(s)`` is expanded), so the proviso saw ``t``: ``s`` is expanded in full. Whether it
+fires depends on the levels up to ``s``'s only, not on the order in which a level is
+expanded, so shards that expand a level together (:mod:`modelcheck.explore.shard`: the
+owner of ``t`` answers whether it is stored) make the same choices and store the same
+states as one process. Depth-first: if a step of the reduced set leads to a state stored
+already, every step is expanded; on a cycle of the reduced graph the state expanded last
+sees its successor on the cycle stored (or is it). Either way every cycle of the reduced
+graph has a fully expanded state.
 
 Take a path of the full graph from a state ``c`` of the reduced graph to a state where a
 property fails (or holds, for ``sometimes``), or ending in a step the reduction refuses
@@ -440,8 +449,8 @@ class PartialOrder:
     ``on_switch`` whenever the way to judge them changes).
 
     ``closes_cycle(state, succ)`` says whether a step may close a cycle of the reduced
-    graph: ``succ`` was expanded before ``state`` (or is ``state``), or, where the search
-    cannot tell, is stored at all (the cycle proviso). ``trace_of(state)`` gives the trace
+    graph: breadth-first, ``succ`` is stored at a level no deeper than ``state``'s;
+    depth-first, it is stored (the cycle proviso). ``trace_of(state)`` gives the trace
     to a stored state, or None, for error reports.
     """
 
