@@ -180,6 +180,10 @@ _FIELD_WORDS = {
 }
 
 
+def _never(state: Any, succ: Any) -> bool:
+    return False
+
+
 def fallback_reason(model: ActorSystem) -> str | None:
     """Why ``por=True`` expands every step of ``model``, or None.
 
@@ -529,6 +533,9 @@ class PartialOrder:
         self._all_steps = 0  # and their steps
         self._kept_steps = 0  # and the steps kept (or that it would keep, while learning)
         self._restarts: list[str] = []  # the properties that read more than it had learnt
+        #: A shard's copy: a property found to read more raises ``Restart(name, nodes,
+        #: fields)`` and learns nothing itself (:meth:`learn` is its driver's).
+        self.deferred = False
 
     def _see(self) -> None:
         """What some property reads: the nodes whose state changes are visible, and the
@@ -651,11 +658,9 @@ class PartialOrder:
                 "read on the world itself: a property must be a function of the world",
                 self.trace_of(w),
             )
-        old_nodes, old_fields = self.found[prop.name]
-        self.found[prop.name] = (old_nodes | nodes, old_fields | fields)
-        self._see()
-        self._restarts.append(prop.name)
-        self._reduced_any = False
+        if self.deferred:  # a shard: its driver learns it, in the search's order
+            raise Restart(prop.name, nodes, fields)
+        self.learn(prop.name, nodes, fields)
         raise Restart
 
     def _viewed(
@@ -860,6 +865,51 @@ class PartialOrder:
         if not learning:
             self._reduced_any = True
         return chosen
+
+    # -- for shards (:mod:`modelcheck.explore.shard`) ---------------------------------------
+
+    @property
+    def sampled(self) -> bool:
+        """Whether it is past its sample (or not reducing): from here on, which steps it
+        expands at a state depends on the state and the cycle proviso only."""
+        return not self.active or self._expanded >= SAMPLE
+
+    def persistent(self, w: World) -> tuple[list[tuple[Any, World]], list[tuple[Any, World]]]:
+        """Past the sample: (every step of ``w``, the steps to expand before the cycle
+        proviso, which a shard asks of the successors' owners: ``succs`` itself when
+        nothing is left out)."""
+        succs = self.model.actions(w)
+        if not self.active:
+            return succs, succs
+        answer = self.closes_cycle
+        self.closes_cycle = _never
+        try:
+            return succs, self._reduced(w, succs, True)  # (True: not counted as reduced)
+        finally:
+            self.closes_cycle = answer
+
+    def learnt(self) -> tuple[Any, ...]:
+        """What it has learnt, for a shard built in another process (:meth:`take`)."""
+        return (self.active, self.learning, self.note, dict(self.found), self._expanded)
+
+    def take(self, learnt: tuple[Any, ...]) -> None:
+        """Go on from what another copy learnt (:meth:`learnt`)."""
+        self.active, self.learning, self.note, found, self._expanded = learnt
+        self.found = dict(found)
+        self._see()
+
+    def note_reduced(self) -> None:
+        """A shard left a step out somewhere (for :meth:`summary`)."""
+        self._reduced_any = True
+
+    def learn(self, name: str, nodes: int, fields: int) -> None:
+        """``name`` was found to read the nodes and world fields of these masks (too): the
+        search starts over with the larger set (a shard's find, taken by its driver)."""
+        old_nodes, old_fields = self.found[name]
+        self.found[name] = (old_nodes | nodes, old_fields | fields)
+        self._see()
+        self._restarts.append(name)
+        self._reduced_any = False
 
     def _watchers(self, monitors: frozenset[tuple[int, int, int]]) -> int:
         """The nodes that hold a monitor (a world's monitors: watcher, target, reference)."""

@@ -164,6 +164,11 @@ class Search:
         self.por: Any = None
         #: The parts of states found nested shallowly enough (``actions_for``).
         self._depth_known: dict[int, tuple[Any, int]] = {}
+        #: Asked by breadth-first search at each level's start: True to stop there and
+        #: hand the search to shards (their driver runs POR's sample: :mod:`.parallel`),
+        #: which then start at ``handed`` (the first state to expand, its level, its end).
+        self.hand_over: Callable[[], bool] | None = None
+        self.handed: tuple[int, int, int] | None = None
         #: The level last asked about by the cycle proviso: (parent links, start, end).
         self._levels: tuple[Any, int, int] = (None, 0, 0)
         #: Step properties: the state whose step first broke each (by position).

@@ -50,8 +50,9 @@ from modelcheck.model import Model
 from modelcheck.result import CheckResult
 
 from ._search import Limits, Search
-from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, level_start
+from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, sampled_start
 from .partition import choose_partition
+from .reductions import Restart
 from .shard import Expanded, Unpicklable, Worker, pickled
 
 __all__ = [
@@ -164,12 +165,6 @@ def check_cluster(
             f"--ray keeps the states themselves, in its shards: it cannot be used with "
             f"--store {store}"
         )
-    if por:
-        raise UsageError(
-            "partial-order reduction runs in one process: its cycle proviso asks the whole "
-            "store whether a successor was expanded, and each shard holds a part: leave "
-            "out --ray"
-        )
     if max_memory is not None:
         raise UsageError(
             "--max-memory measures this machine's processes, and the shards of --ray may "
@@ -197,6 +192,7 @@ class Options:
     symmetry: bool = False
     properties: tuple[str, ...] | None = None
     safety_only: bool = False
+    por: bool = False
 
     def search(self, model: Model[Any], strategy: str) -> Search:
         """A :class:`Search` over ``model`` with these options (no limits, no progress)."""
@@ -211,6 +207,7 @@ class Options:
             self.symmetry,
             only=only,
             safety_only=self.safety_only,
+            por=self.por and strategy == "bfs",
         )
 
 
@@ -308,6 +305,7 @@ class _Shard:
         part: Any,
         stored: bytes,
         start: tuple[int, int, int],
+        learnt: tuple[Any, ...] | None = None,
     ) -> None:
         self.problem: str | None = None
         self.sent = 0  # bytes of successor batches put in the object store
@@ -318,6 +316,9 @@ class _Shard:
             store = search.exact_store()
             for state in pickle.loads(stored):  # (parent links stay with the driver)
                 store.add(state, -1)
+            if learnt is not None:  # partial-order reduction goes on from the driver's sample
+                search.por.take(learnt)
+                search.por.on_switch()
             self.worker = Worker(search, me, shards, [0] * (2 * shards), part, start)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
@@ -333,8 +334,8 @@ class _Shard:
                 return "ok", (peak, _cpu_seconds() - self.cpu)
             if kind == "traffic":
                 return "ok", (self.sent, self.keys)
-            if kind == "expand":  # the deadline comes as seconds left: clocks differ
-                args = (time.perf_counter() + args[0],)
+            if kind in ("expand", "propose"):  # the deadline comes as seconds left: clocks differ
+                args = (time.perf_counter() + args[0], *args[1:])
             if kind == "merge":  # batches come as references to the senders' objects
                 args = (import_ray().get(list(args[0])),)
             if kind == "rank":  # and so do the other shards' keys: each shard numbers its own
@@ -381,8 +382,8 @@ class _Link:
 
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
-        if kind == "expand":
-            args = [max(args[0] - time.perf_counter(), 0.0)]
+        if kind in ("expand", "propose"):
+            args = [max(args[0] - time.perf_counter(), 0.0), *args[1:]]
         self.pending = self.actor.call.remote(kind, *args)
 
 
@@ -414,9 +415,11 @@ class _RayCoordinator(_Coordinator):
         except Unpicklable as exc:
             raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
+        por = self.search.por
+        learnt = por.learnt() if por is not None else None
         for me in range(self.workers):
             actor = shard.remote(
-                self.spec, self.options, me, self.workers, self.part, stored, self.begin
+                self.spec, self.options, me, self.workers, self.part, stored, self.begin, learnt
             )
             self.actors.append(actor)
             self.links.append(_Link(actor))
@@ -495,7 +498,24 @@ def run_cluster(
 ) -> CheckResult:
     """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
     ``traffic``, if given, is filled in with what the shards exchanged."""
-    start = level_start(search, "the shards of --ray", "--ray")
+    while True:
+        try:
+            return _run_shards(search, ray, shards, spec, options, traffic)
+        except Restart:  # partial-order reduction learnt what a property reads: from scratch
+            search.restart()
+
+
+def _run_shards(
+    search: Search,
+    ray: Any,
+    shards: int,
+    spec: ModelSpec,
+    options: Options,
+    traffic: Traffic | None,
+) -> CheckResult:
+    start = sampled_start(search, "the shards of --ray", "--ray")
+    if isinstance(start, int):
+        return search.result(start)
     if start[0] == start[2]:
         return search.result(start[1])
     cpus = int(ray.cluster_resources().get("CPU", 0))
