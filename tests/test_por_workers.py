@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from modelcheck import UsageError, check
 from modelcheck.actors import por as por_module
-from modelcheck.explore import parallel
+from modelcheck.explore import shard
 from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.por_systems import RandomSystem, systems
 from tests.test_parallel import signature
@@ -48,12 +48,12 @@ def test_the_owners_answers_decide(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(por_module, "SAMPLE", 100)
     monkeypatch.setattr(por_module, "PAYS", 0.0)
     model = TaggedReply(calls=4, crashes=1, restarts=1)
-    answer = parallel.Worker.answer
+    answer = shard.Worker.answer
 
     def stored(self: Any, blobs: Any) -> Any:
         return [None if r is None else b"\x01" * len(r) for r in answer(self, blobs)]
 
-    monkeypatch.setattr(parallel.Worker, "answer", stored)
+    monkeypatch.setattr(shard.Worker, "answer", stored)
     assert check(model, keep_going=True, por=True, workers=2).distinct > 654
 
 
