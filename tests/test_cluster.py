@@ -18,6 +18,7 @@ import pytest
 
 from benchmarks.liveness import TwoPhaseLiveness
 from modelcheck import Model, check
+from modelcheck.actors import por as por_module
 from modelcheck.errors import ModelError, UsageError
 from modelcheck.explore import cluster
 from modelcheck.explore._search import Search
@@ -28,7 +29,7 @@ from models.classic.two_phase_actors import TwoPhaseActors
 from models.classic.two_phase_hasty import HastyTwoPhase
 from models.classic.two_phase_refinement import HastyRefinesTCommit
 from models.intro.lossy_ping import LossyPing
-from models.messaging.late_reply import UntaggedReply
+from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.cli_helpers import run_cli
 from tests.models.sealed import Counter as SealedCounter
 from tests.ray_session import local_ray
@@ -280,16 +281,19 @@ def test_refusals_are_one_line(
     assert (run.code, run.out, run.err) == (2, "", f"error: {message}\n")
 
 
-def test_por_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    run = run_cli(
-        capsys, "check", "models/messaging/late_reply.py:UntaggedReply", "--por", "--ray", "auto"
-    )
-    assert (run.code, run.out) == (2, "")
-    assert run.err == (
-        "error: partial-order reduction runs in one process: its cycle proviso asks the "
-        "whole store whether a successor was expanded, and each shard holds a part: leave "
-        "out --ray\n"
-    )
+def test_por_on_shards_is_one_process_search(ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Partial-order reduction on two shards: the driver samples (shortened here, so that
+    the shards reduce), the shards ask each other the cycle proviso: one process's counts,
+    verdicts and traces, under faults too."""
+    monkeypatch.setattr(por_module, "SAMPLE", 100)
+    monkeypatch.setattr(por_module, "PAYS", 0.0)
+    monkeypatch.setattr(por_module, "SAVES", 0.0)
+    model = TaggedReply(calls=4, crashes=1, restarts=1)
+    one = check(model, keep_going=True, por=True)
+    assert (one.distinct, one.generated, one.depth) == (654, 1_032, 22)  # of 934 states
+    shards = check(model, keep_going=True, por=True, ray="local", workers=2)
+    assert signature(shards) == signature(one)
+    assert shards.warnings == one.warnings
 
 
 @pytest.mark.parametrize(

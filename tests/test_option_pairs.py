@@ -81,11 +81,6 @@ REASONS = {
     ),
     "WORKERS_DFS": ("--workers 2 explores breadth-first: it cannot be used with --strategy dfs"),
     "ONE_STRATEGY": ("a search has one strategy"),
-    "POR_WORKERS": (
-        "partial-order reduction runs in one process: its cycle proviso asks the whole "
-        "store whether a successor was expanded, and each worker holds a part: leave "
-        "out workers"
-    ),
     "POR_SIMULATE": (
         "partial-order reduction applies to bfs and dfs, not simulate: it prunes the "
         "steps a search stores, and a walk stores none"
@@ -131,7 +126,7 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("transition", "symmetry", "por"): "NOT_ACTORS",
     ("transition", "symmetry", "simulate"): "SYMMETRY_SIMULATE",
     ("transition", "por", "fingerprint"): "NOT_ACTORS",
-    ("transition", "por", "workers"): "POR_WORKERS",
+    ("transition", "por", "workers"): "NOT_ACTORS",
     ("transition", "por", "checkpoint"): "NOT_ACTORS",
     ("transition", "por", "simulate"): "POR_SIMULATE",
     ("transition", "fingerprint", "simulate"): "SIMULATE_STORE",
@@ -145,7 +140,6 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("actors", "symmetry", "workers"): "NO_SYMMETRY",
     ("actors", "symmetry", "checkpoint"): "NO_SYMMETRY",
     ("actors", "symmetry", "simulate"): "NO_SYMMETRY",
-    ("actors", "por", "workers"): "POR_WORKERS",
     ("actors", "por", "simulate"): "POR_SIMULATE",
     ("actors", "fingerprint", "simulate"): "SIMULATE_STORE",
     ("actors", "workers", "simulate"): "WORKERS_SIMULATE",
@@ -160,7 +154,7 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("liveness", "symmetry", "checkpoint"): "SYMMETRY_LIVENESS",
     ("liveness", "symmetry", "simulate"): "SYMMETRY_LIVENESS",
     ("liveness", "por", "fingerprint"): "NOT_ACTORS",
-    ("liveness", "por", "workers"): "POR_WORKERS",
+    ("liveness", "por", "workers"): "NOT_ACTORS",
     ("liveness", "por", "checkpoint"): "NOT_ACTORS",
     ("liveness", "por", "simulate"): "POR_SIMULATE",
     ("liveness", "fingerprint", "simulate"): "SIMULATE_STORE",
@@ -172,7 +166,7 @@ REFUSED: dict[tuple[str, str, str], str] = {
     ("safety-only", "symmetry", "por"): "NOT_ACTORS",
     ("safety-only", "symmetry", "simulate"): "SYMMETRY_SIMULATE",
     ("safety-only", "por", "fingerprint"): "NOT_ACTORS",
-    ("safety-only", "por", "workers"): "POR_WORKERS",
+    ("safety-only", "por", "workers"): "NOT_ACTORS",
     ("safety-only", "por", "checkpoint"): "NOT_ACTORS",
     ("safety-only", "por", "simulate"): "POR_SIMULATE",
     ("safety-only", "fingerprint", "simulate"): "SIMULATE_STORE",
@@ -210,15 +204,15 @@ def test_option_pairs(name: str, tmp_path: Path) -> None:
 
 
 def test_the_refusals_counted() -> None:
-    """53 of the 84 pairs refuse (68 before depth-first search took the fingerprint store
+    """52 of the 84 pairs refuse (68 before depth-first search took the fingerprint store
     and checkpoints; 2 more since symmetry with simulation, which reduced nothing, says
     so; 2 fewer since the fingerprint store judges liveness, 4 fewer since workers save
-    checkpoints, 4 fewer since they keep fingerprints); 21 of them only because of the
-    model (no symmetry declared, not an actor system) or because two strategies were
-    asked for."""
-    assert len(REFUSED) == 53
+    checkpoints, 4 fewer since they keep fingerprints, 1 fewer since partial-order
+    reduction runs with workers); 24 of them only because of the model (no symmetry
+    declared, not an actor system) or because two strategies were asked for."""
+    assert len(REFUSED) == 52
     by_model = {"NOT_ACTORS", "NO_SYMMETRY", "ONE_STRATEGY"}
-    assert sum(v in by_model for v in REFUSED.values()) == 21
+    assert sum(v in by_model for v in REFUSED.values()) == 24
 
 
 #: The options paired with ``--ray local --workers 2`` (its shards are its workers; swarm
@@ -226,17 +220,13 @@ def test_the_refusals_counted() -> None:
 RAY_PAIRED = ("dfs", "symmetry", "por", "fingerprint", "checkpoint")
 RAY_REASONS = {
     "RAY_DFS": "--ray explores breadth-first (or simulates): it cannot be used with --strategy dfs",
-    "RAY_POR": (
-        "partial-order reduction runs in one process: its cycle proviso asks the whole "
-        "store whether a successor was expanded, and each shard holds a part: leave out --ray"
-    ),
     **REASONS,
 }
 #: (model, option) -> the name of the reason Ray with the option is refused; every other
 #: pair runs and agrees with the option alone.
 RAY_REFUSED = {
     **{(name, "dfs"): "RAY_DFS" for name in MODELS},
-    **{(name, "por"): "RAY_POR" for name in MODELS},
+    **{(name, "por"): "NOT_ACTORS" for name in MODELS if name != "actors"},
     ("actors", "symmetry"): "NO_SYMMETRY",
     ("liveness", "symmetry"): "SYMMETRY_LIVENESS",
 }

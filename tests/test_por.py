@@ -811,7 +811,7 @@ def test_refused_where_it_does_not_apply() -> None:
         (ReplicatedGCounter(), {}, "not supported with liveness properties (converges)"),
         (SendOrder(), {"strategy": "simulate"}, "applies to bfs and dfs, not simulate"),
         (SymmetricOrder(), {"symmetry": True}, "symmetry and partial-order reduction do not"),
-        (SendOrder(), {"workers": 2}, "runs in one process"),
+        (SendOrder(), {"workers": 2, "store": "fingerprint"}, "--workers 2 with --store fing"),
     ]
     for model, options, message in refusals:
         with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):

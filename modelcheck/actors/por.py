@@ -131,11 +131,21 @@ channel between every pair of processes on its two nodes) but not the second: at
 where a connection is down and a process on one of its nodes subscribed, a cluster
 expands every step.
 
-Cycles (C3): if a step of the reduced set leads to a state expanded already (breadth-first:
-one numbered no later than this one; depth-first and the fingerprint store: one stored),
-every step is expanded. On a cycle of the reduced
-graph, the state expanded last sees its successor on the cycle expanded already (or is
-it), so every cycle has a fully expanded state.
+
+Cycles (C3): breadth-first, if a step of the reduced set leads to a state stored at a level
+no deeper than this one's (the proviso is level-synchronous), every step is expanded. A
+state's level is the level at which the search first stored it, so along any step of the
+reduced graph the level grows by at most one; round a cycle it cannot grow at every step,
+so some step ``s -> t`` of the cycle has ``level(t) <= level(s)``. When ``s`` was expanded,
+``t`` was stored already (the levels up to ``level(s)`` are complete before level
+``level(s)`` is expanded), so the proviso saw ``t``: ``s`` is expanded in full. Whether it
+fires depends on the levels up to ``s``'s only, not on the order in which a level is
+expanded, so shards that expand a level together (:mod:`modelcheck.explore.shard`: the
+owner of ``t`` answers whether it is stored) make the same choices and store the same
+states as one process. Depth-first: if a step of the reduced set leads to a state stored
+already, every step is expanded; on a cycle of the reduced graph the state expanded last
+sees its successor on the cycle stored (or is it). Either way every cycle of the reduced
+graph has a fully expanded state.
 
 Take a path of the full graph from a state ``c`` of the reduced graph to a state where a
 property fails (or holds, for ``sometimes``), or ending in a step the reduction refuses
@@ -158,7 +168,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from modelcheck.errors import ModelError, UsageError
-from modelcheck.explore.reductions import Restart
+from modelcheck.explore.reductions import GaveUp, Restart
 from modelcheck.properties import ALWAYS, SOMETIMES, Property
 from modelcheck.trace import Step, Trace, call_model
 
@@ -211,6 +221,10 @@ _FIELD_WORDS = {
     "subs": "the node subscriptions",
     "byname": "the messages by name in flight",
 }
+
+
+def _never(state: Any, succ: Any) -> bool:
+    return False
 
 
 def fallback_reason(model: ActorSystem) -> str | None:
@@ -499,8 +513,8 @@ class PartialOrder:
     ``on_switch`` whenever the way to judge them changes).
 
     ``closes_cycle(state, succ)`` says whether a step may close a cycle of the reduced
-    graph: ``succ`` was expanded before ``state`` (or is ``state``), or, where the search
-    cannot tell, is stored at all (the cycle proviso). ``trace_of(state)`` gives the trace
+    graph: breadth-first, ``succ`` is stored at a level no deeper than ``state``'s;
+    depth-first, it is stored (the cycle proviso). ``trace_of(state)`` gives the trace
     to a stored state, or None, for error reports.
     """
 
@@ -616,6 +630,9 @@ class PartialOrder:
         self._kept_steps = 0  # and the steps kept (or that it would keep, while learning)
         self._left: dict[Any, None] = {}  # the successors it left out, while weighing
         self._restarts: list[str] = []  # the properties that read more than it had learnt
+        #: A shard's copy: a property found to read more raises ``Restart(name, nodes,
+        #: fields)`` and learns nothing itself (:meth:`learn` is its driver's).
+        self.deferred = False
 
     def _see(self) -> None:
         """What some property reads: the nodes whose state changes are visible, and the
@@ -747,12 +764,9 @@ class PartialOrder:
                 "read on the world itself: a property must be a function of the world",
                 self.trace_of(w),
             )
-        old_nodes, old_fields = self.found[prop.name]
-        self.found[prop.name] = (old_nodes | nodes, old_fields | fields)
-        self._see()
-        self._restarts.append(prop.name)
-        self._reduced_any = False
-        self._start_weighing()  # the search starts over: weigh it afresh
+        if self.deferred:  # a shard: its driver learns it, in the search's order
+            raise Restart(prop.name, nodes, fields)
+        self.learn(prop.name, nodes, fields)
         raise Restart
 
     def _viewed(
@@ -1043,6 +1057,52 @@ class PartialOrder:
         facts = self._chans_facts[id(chans)] = (chans, outside, filled)
         return facts
 
+    # -- for shards (:mod:`modelcheck.explore.shard`) ---------------------------------------
+
+    @property
+    def sampled(self) -> bool:
+        """Whether it is past its sample and its weighing (or not reducing): from here on,
+        which steps it expands at a state depends on the state and the cycle proviso only."""
+        return not self.active or not (self.learning or self._weighing)
+
+    def persistent(self, w: World) -> tuple[list[tuple[Any, World]], list[tuple[Any, World]]]:
+        """Past the sample: (every step of ``w``, the steps to expand before the cycle
+        proviso, which a shard asks of the successors' owners: ``succs`` itself when
+        nothing is left out)."""
+        succs = self.model.actions(w)
+        if not self.active:
+            return succs, succs
+        answer = self.closes_cycle
+        self.closes_cycle = _never
+        try:
+            return succs, self._reduced(w, succs, True)  # (True: not counted as reduced)
+        finally:
+            self.closes_cycle = answer
+
+    def learnt(self) -> tuple[Any, ...]:
+        """What it has learnt, for a shard built in another process (:meth:`take`)."""
+        return (self.active, self.learning, self._weighing, self.note, dict(self.found))
+
+    def take(self, learnt: tuple[Any, ...]) -> None:
+        """Go on from what another copy learnt (:meth:`learnt`)."""
+        self.active, self.learning, self._weighing, self.note, found = learnt
+        self.found = dict(found)
+        self._see()
+
+    def note_reduced(self) -> None:
+        """A shard left a step out somewhere (for :meth:`summary`)."""
+        self._reduced_any = True
+
+    def learn(self, name: str, nodes: int, fields: int) -> None:
+        """``name`` was found to read the nodes and world fields of these masks (too): the
+        search starts over with the larger set (a shard's find, taken by its driver)."""
+        old_nodes, old_fields = self.found[name]
+        self.found[name] = (old_nodes | nodes, old_fields | fields)
+        self._see()
+        self._restarts.append(name)
+        self._reduced_any = False
+        self._start_weighing()  # the search starts over: weigh it afresh
+
     def _watchers(self, monitors: frozenset[tuple[int, int, int]]) -> int:
         """The nodes that hold a monitor (a world's monitors: watcher, target, reference)."""
         found = 0
@@ -1249,10 +1309,18 @@ class PartialOrder:
         a model error."""
         if self.model.named or _UNDECLARED in problem:
             return
+        if self.deferred:  # a shard: its driver stops the reduction, in the search's order
+            raise GaveUp(problem)
+        self.give_up(problem)
+        raise _GiveUp
+
+    def give_up(self, problem: str) -> None:
+        """Stop reducing: the search met a step the reduction does not support
+        (:meth:`_unsupported`; ``problem`` says which). If it had left steps out, the search
+        starts over (:class:`Restart`)."""
         self.active = self._weighing = False
         self.note = f"--por expanded every step: {problem.removesuffix(': run without --por')}"
         if self._reduced_any:
             self.note += " (the search started over)"
             raise Restart
         self.on_switch()
-        raise _GiveUp

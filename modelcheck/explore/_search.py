@@ -10,7 +10,9 @@ them from here.
 
 from __future__ import annotations
 
+import bisect
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
@@ -112,6 +114,13 @@ class Search:
         self.por: Any = None
         #: The parts of states found nested shallowly enough (``actions_for``).
         self._depth_known: dict[int, tuple[Any, int]] = {}
+        #: Asked by breadth-first search at each level's start: True to stop there and
+        #: hand the search to shards (their driver runs POR's sample: :mod:`.parallel`),
+        #: which then start at ``handed`` (the first state to expand, its level, its end).
+        self.hand_over: Callable[[], bool] | None = None
+        self.handed: tuple[int, int, int] | None = None
+        #: The level last asked about by the cycle proviso: (parent links, start, end).
+        self._levels: tuple[Any, int, int] = (None, 0, 0)
         #: Step properties: the state whose step first broke each (by position).
         self.step_found: dict[int, Any] = {}
         self._open_steps: list[tuple[int, Callable[..., Any]]] = []
@@ -271,16 +280,39 @@ class Search:
         self.actions = constrained_actions
 
     def _closes_cycle(self, state: Any, succ: Any) -> bool:
-        """Whether the step ``state -> succ`` may close a cycle of the reduced graph: ``succ``
-        is expanded already (breadth-first: numbered no later than ``state``) or, where
-        that is not known, stored."""
-        index = self.store.index
-        if self.strategy == "bfs" and isinstance(index, dict):
-            here = index.get(state)
-            if here is not None:
-                number = index.get(succ)
-                return number is not None and number <= here
-        return succ in index
+        """Whether the step ``state -> succ`` may close a cycle of the reduced graph.
+
+        Breadth-first (either store): ``succ`` is stored at a level no deeper than
+        ``state``'s. Every cycle of the reduced graph has such a step (levels along a step
+        grow by at most one, and cannot grow all the way round), so every cycle has a state
+        expanded in full. The answer depends only on the levels up to ``state``'s, never on
+        the order in which a level is expanded, so sharded searches (:mod:`.shard`) ask the
+        same question and count the same states. Depth-first: ``succ`` is stored."""
+        store = self.store
+        if self.strategy != "bfs":
+            return succ in store.index
+        if isinstance(store, StateStore):
+            number = store.index.get(succ)
+            here = store.index.get(state) if number is not None else None
+        else:
+            number = store.number_of(fingerprint(succ))
+            here = store.number_of(fingerprint(state)) if number is not None else None
+        if number is None:
+            return False
+        return here is None or number < self._level_end(store.parent, here)
+
+    def _level_end(self, parent: array[int], number: int) -> int:
+        """The first number after the level of state ``number`` (breadth-first: parents
+        never decrease along the numbers, so a level ends where the parents reach it)."""
+        cached = self._levels
+        if cached[0] is parent and cached[1] <= number:
+            _, start, end = cached
+        else:
+            start, end = 0, bisect.bisect_left(parent, 0)
+        while number >= end:
+            start, end = end, bisect.bisect_left(parent, end)
+        self._levels = (parent, start, end)
+        return end
 
     def trace_of(self, state: Any) -> Trace | None:
         """The trace to a stored state, for an error found at it (None if not found)."""

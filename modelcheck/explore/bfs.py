@@ -53,10 +53,14 @@ def _explore(search: Search, edges: bool) -> int:
     i, level, level_end = start
     stop = False
     label = None
+    hand_over = search.hand_over
     try:
         while i < n:
             if i == level_end:
                 level, level_end = level + 1, n
+                if hand_over is not None and hand_over():  # shards take it from here
+                    search.handed = (i, level, level_end)
+                    break
             if not i & TICK_MASK:
                 search.generated = generated
                 if search.between_states(level, n - i, (i, level, level_end)):

@@ -58,8 +58,9 @@ from modelcheck.result import CheckResult
 from . import numbering
 from ._search import Limits, Search
 from .numbering import Keys, Ranks
-from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, level_start
+from .parallel import MAX_WORKERS, WorkerFailed, _Coordinator, sampled_start
 from .partition import choose_partition, stored_states
+from .reductions import Restart
 from .shard import Event, Expanded, Unpicklable, Worker, pickled
 from .store import FingerprintStore
 
@@ -174,12 +175,6 @@ def check_cluster(
             "state itself, and such a checkpoint holds only fingerprints; leave out one of "
             "the three"
         )
-    if por:
-        raise UsageError(
-            "partial-order reduction runs in one process: its cycle proviso asks the whole "
-            "store whether a successor was expanded, and each shard holds a part: leave "
-            "out --ray"
-        )
     if max_memory is not None:
         raise UsageError(
             "--max-memory measures this machine's processes, and the shards of --ray may "
@@ -208,6 +203,7 @@ class Options:
     properties: tuple[str, ...] | None = None
     safety_only: bool = False
     store: str = "exact"
+    por: bool = False
 
     def search(self, model: Model[Any], strategy: str) -> Search:
         """A :class:`Search` over ``model`` with these options (no limits, no progress)."""
@@ -223,6 +219,7 @@ class Options:
             self.store if strategy == "bfs" else "exact",
             only=only,
             safety_only=self.safety_only,
+            por=self.por and strategy == "bfs",
         )
 
 
@@ -322,6 +319,7 @@ class _Shard:
         part: Any,
         stored: bytes,
         start: tuple[int, int, int],
+        learnt: tuple[Any, ...] | None = None,
     ) -> None:
         self.problem: str | None = None
         self.sent = 0  # bytes of successor batches put in the object store
@@ -339,6 +337,9 @@ class _Shard:
                 search.store.add(state, -1)
             if isinstance(search.store, FingerprintStore):  # the inits, as stored
                 search.inits = states
+            if learnt is not None:  # partial-order reduction goes on from the driver's sample
+                search.por.take(learnt)
+                search.por.on_switch()
             self.worker = Worker(search, me, shards, [0] * (2 * shards), part, start)
         except BaseException as exc:
             self.problem = f"{type(exc).__name__}: {exc}"
@@ -362,7 +363,7 @@ class _Shard:
                 return "ok", self._settle(*args)
             if kind == "level_keys":
                 return "ok", self.worker.new_keys.tobytes()
-            if kind == "expand":  # the deadline comes as seconds left: clocks differ
+            if kind in ("expand", "propose"):  # the deadline comes as seconds left: clocks differ
                 args = (time.perf_counter() + args[0], *args[1:])
             reply = getattr(self.worker, kind)(*args)
             if kind == "expand":
@@ -450,7 +451,7 @@ class _Link:
 
     def send(self, request: tuple[Any, ...]) -> None:
         kind, *args = request
-        if kind == "expand":
+        if kind in ("expand", "propose"):
             args = [max(args[0] - time.perf_counter(), 0.0), *args[1:]]
         self.pending = self.actor.call.remote(kind, *args)
 
@@ -483,9 +484,11 @@ class _RayCoordinator(_Coordinator):
         except Unpicklable as exc:
             raise ModelError(exc.message("--ray")) from None
         shard = self.ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(_Shard)
+        por = self.search.por
+        learnt = por.learnt() if por is not None else None
         for me in range(self.workers):
             actor = shard.remote(
-                self.spec, self.options, me, self.workers, self.part, stored, self.begin
+                self.spec, self.options, me, self.workers, self.part, stored, self.begin, learnt
             )
             self.actors.append(actor)
             self.links.append(_Link(actor))
@@ -578,7 +581,24 @@ def run_cluster(
 ) -> CheckResult:
     """Breadth-first search in ``shards`` Ray actors; the result of one process's search.
     ``traffic``, if given, is filled in with what the shards exchanged."""
-    start = level_start(search, "the shards of --ray", "--ray")
+    while True:
+        try:
+            return _run_shards(search, ray, shards, spec, options, traffic)
+        except Restart:  # partial-order reduction learnt what a property reads: from scratch
+            search.restart()
+
+
+def _run_shards(
+    search: Search,
+    ray: Any,
+    shards: int,
+    spec: ModelSpec,
+    options: Options,
+    traffic: Traffic | None,
+) -> CheckResult:
+    start = sampled_start(search, "the shards of --ray", "--ray")
+    if isinstance(start, int):
+        return search.result(start)
     if start[0] == start[2]:
         return search.result(start[1])
     cpus = int(ray.cluster_resources().get("CPU", 0))

@@ -119,11 +119,11 @@ class LocalProcesses:
                 "owns a state by the state itself, and such a checkpoint holds only "
                 "fingerprints; leave out one of the three"
             )
-        if options.por:
+        if options.por and options.store == "fingerprint":
             raise UsageError(
-                "partial-order reduction runs in one process: its cycle proviso asks the "
-                "whole store whether a successor was expanded, and each worker holds a part: "
-                "leave out workers"
+                f"--workers {workers} with --store fingerprint and --por: partial-order "
+                "reduction samples its first states in one process, and workers that keep "
+                "fingerprints start only from the initial states; leave out one of the three"
             )
 
     def run(self, search: Search) -> CheckResult:
@@ -167,6 +167,7 @@ class RayCluster:
             tuple(opts.properties or ()) or None,
             opts.safety_only,
             opts.store,
+            por=opts.por,
         )
         spec = cluster.model_spec(search.model)
         ray, started = cluster.connect(opts.ray, opts.workers)

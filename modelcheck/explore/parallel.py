@@ -50,8 +50,10 @@ from modelcheck.properties import STEP
 from modelcheck.result import CheckResult, Progress
 
 from ._search import Search
+from .bfs import run_bfs
 from .graph import Graph
 from .partition import Projection, choose_partition
+from .reductions import GaveUp, Restart
 from .shard import (
     POS_BITS,
     POS_MASK,
@@ -72,6 +74,7 @@ __all__ = [
     "choose_partition",
     "level_start",
     "run_parallel",
+    "sampled_start",
 ]
 
 #: The start method the workers need: they inherit the model and the hash secret.
@@ -113,7 +116,17 @@ def run_parallel(search: Search, workers: int) -> CheckResult:
     one is due and saves what the one-process search saves there (so either resumes it).
     With liveness properties it gathers them after a complete search; the workers record
     their own states' edges, and the graph is judged in the coordinator."""
-    start = level_start(search, "workers", "--workers")
+    while True:
+        try:
+            return _run_workers(search, workers)
+        except Restart:  # partial-order reduction learnt what a property reads: from scratch
+            search.restart()
+
+
+def _run_workers(search: Search, workers: int) -> CheckResult:
+    start = sampled_start(search, "workers", "--workers")
+    if isinstance(start, int):
+        return search.result(start)
     if start[0] == start[2]:
         return search.result(start[1])
     coordinator = _Coordinator(search, workers, start)
@@ -149,6 +162,24 @@ def level_start(search: Search, who: str, option: str) -> tuple[int, int, int]:
     if search.add_initial_states():
         return 0, 1, 0
     return 0, 1, len(search.store)
+
+
+def sampled_start(search: Search, who: str, option: str) -> tuple[int, int, int] | int:
+    """:func:`level_start`, after partial-order reduction's sample: while it samples (its
+    first states are expanded in full, to learn what properties read and whether it pays),
+    this process searches alone, as one process would, to the end of the level where the
+    sample ends (:func:`run_bfs`'s ``hand_over``); the shards go on from there. The depth
+    instead, if the search ended first."""
+    por = search.por
+    if por is None or por.sampled:
+        return level_start(search, who, option)
+    search.hand_over = lambda: bool(por.sampled)
+    search.handed = None
+    try:
+        depth = run_bfs(search)
+    finally:
+        search.hand_over = None
+    return depth if search.handed is None else search.handed
 
 
 class WorkerFailed(ModelcheckError):
@@ -370,7 +401,7 @@ class _Coordinator:
                 for pos, p in enumerate(search.properties)
                 if p.kind == STEP and pos not in search.step_found
             ]
-            expanded: list[Expanded] = self._broadcast("expand", self.deadline, steps)
+            expanded = self._expand(steps)
             self._merge(expanded, offset)
             self.merged_keys = None
             new = self._new_count()
@@ -397,6 +428,27 @@ class _Coordinator:
             self.level += 1
             self.level_size = new
             self.extended = False
+
+    def _expand(self, steps: list[int]) -> list[Expanded]:
+        """Every shard expands its part of the level. Under partial-order reduction, first
+        each proposes its states' persistent steps and asks the owners of their successors
+        whether they are stored (the cycle proviso, :meth:`Worker.propose`): two more
+        exchanges a level. ``steps``: the step properties still undecided."""
+        por = self.search.por
+        if por is None or not por.active:
+            expanded: list[Expanded] = self._broadcast("expand", self.deadline, steps)
+            return expanded
+        asks = self._broadcast("propose", self.deadline)
+        everyone = range(self.workers)
+        for w, conn in enumerate(self.conns):
+            conn.send(("answer", [asks[v][w] for v in everyone]))
+        answers = self._collect()
+        for w, conn in enumerate(self.conns):
+            conn.send(("expand", self.deadline, steps, [answers[v][w] for v in everyone]))
+        expanded = self._collect()
+        if any(e.reduced for e in expanded):
+            por.note_reduced()
+        return expanded
 
     def _merge(self, expanded: list[Expanded], offset: int) -> None:
         """Each worker takes in the successors the others found for it (``offset``: the
@@ -537,14 +589,20 @@ class _Coordinator:
                 search.stopped = "max-states"
                 assert max_states is not None
                 return self._stop_at(parent, pos, max_states - 1)
-            _key, number, immutable, hits, errors = data
+            _key, number, immutable, hits, errors, learnt = data
             if immutable is not None:
                 self._fail(immutable, parent)
-            for prop, exc in errors:
+            raised = [(p, False, exc) for p, exc in errors]
+            raised += [(p, True, more) for p, more in learnt]
+            for prop, learns, what in sorted(raised, key=lambda item: item[:2]):
                 # The sequential search judges a property on a state only while it is
                 # undecided when the state's parent is expanded.
                 if prop in live_set and found_at.get(prop, parent) >= parent:
-                    self._fail(exc, parent)
+                    if not learns:
+                        self._fail(what, parent)
+                    # POR: the property read more than it had found; start over.
+                    search.por.learn(*what)
+                    raise Restart
             stop = False
             for prop in hits:
                 if prop not in search.found:
@@ -632,4 +690,24 @@ class _Coordinator:
         """The model raised while the sequential search was at state ``number``: raise the
         error it would have raised, with its trace."""
         self._materialize(number)
-        self.search.fail(restore(portable), number)
+        exc = restore(portable)
+        por = self.search.por
+        if isinstance(exc, GaveUp) and por is not None:
+            # A shard met a step the reduction does not support: it stops, as one process's
+            # would at this state, and the shards start over without it (they reduced).
+            por.give_up(str(exc))
+            raise Restart
+        if isinstance(exc, ModelError) and exc.trace is None and por is not None:
+            # What partial-order reduction refuses, found by a shard: found again here,
+            # with the trace through the step it refuses.
+            trace = self.search.trace_to(number)
+            shard_trace_of, por.trace_of = por.trace_of, lambda _state: trace
+            try:
+                por.persistent(trace.final)
+            except ModelError:
+                raise
+            except Exception:
+                pass  # the model's own: as below
+            finally:
+                por.trace_of = shard_trace_of
+        self.search.fail(exc, number)

@@ -125,7 +125,9 @@ def _changes(fields: list[Projection], parent: Any, child: Any) -> int:
 
 def _sample(search: Search) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """Some states of the model and some of its steps (parent, successor), deterministic."""
-    actions = search.actions_for(0)  # the sample is small: every successor checked
+    # The sample is small: every successor checked. Under partial-order reduction, the
+    # model's own steps (the reduction's would count towards its sample).
+    actions = search.actions_for(0) if search.por is None else search.model.actions
     # The initial states: numbered first, with no parent (a resumed store holds more).
     stored = stored_states(search)
     pairs = zip(stored, search.store.parent, strict=False)

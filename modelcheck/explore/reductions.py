@@ -28,7 +28,14 @@ from modelcheck.trace import Trace
 if TYPE_CHECKING:
     from modelcheck.actors.por import PartialOrder
 
-__all__ = ["Restart", "partial_order", "symmetric"]
+__all__ = ["GaveUp", "Restart", "partial_order", "symmetric"]
+
+
+class GaveUp(Exception):
+    """A shard's reduction met a step it does not support: its driver, meeting this in the
+    search's order as one process meets the step, stops the reduction and starts the
+    search over (an Exception, so that a shard reports it, in order, as it reports the
+    model's errors)."""
 
 
 class Restart(BaseException):

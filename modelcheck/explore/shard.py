@@ -21,7 +21,7 @@ import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import compress, count, repeat
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
@@ -37,6 +37,7 @@ from modelcheck.values import check_immutable
 from . import sharded_graph
 from ._search import SAMPLE_FIRST, SAMPLE_MASK, TICK_MASK, VALIDATE_FIRST, Search, nondeterminism
 from .partition import Projection, owner, stored_states
+from .reductions import Restart
 from .store import FingerprintStore
 
 __all__ = [
@@ -101,6 +102,7 @@ class Expanded:
     #: Per step property decided here: (number of the state, the property's position, the
     #: exception its predicate raised or None where a step broke it, the state).
     steps: tuple[StepEvent, ...] = ()
+    reduced: bool = False  # whether partial-order reduction left a step out somewhere
 
 
 #: A step property decided on a step of an expanded state: its number, the property's
@@ -108,8 +110,11 @@ class Expanded:
 StepEvent = tuple[int, int, Portable | None, Any]
 
 #: A new state where something happened: key, number, an immutability error, the properties
-#: it decided (positions), the properties whose predicate raised on it.
-Event = tuple[int, int, Portable | None, list[int], list[tuple[int, Portable]]]
+#: it decided (positions), the properties whose predicate raised on it, and those that read
+#: more than partial-order reduction had found (position, and what ``Restart`` carries).
+Event = tuple[
+    int, int, Portable | None, list[int], list[tuple[int, Portable]], list[tuple[int, Any]]
+]
 
 
 # -- the worker ---------------------------------------------------------------------------
@@ -180,6 +185,13 @@ class Worker:
         self.step_events: list[tuple[int, Any, Portable | None]] = []
         if any(p.kind == STEP for p in search.properties):
             search.judge_steps_by(self._step_judge)
+        #: Partial-order reduction past its sample (its driver ran that), or None.
+        self.por: Any = search.por if search.por is not None and search.por.active else None
+        if self.por is not None:
+            self.por.deferred = True
+        self.plans: list[Any] = []  # per own frontier state: the steps to expand
+        self.waiting: list[tuple[int, Any, list[tuple[int, int]]]] = []
+        self.unplanned: BaseException | None = None
         #: The levels whose states the coordinator holds (the first: it gave them).
         self.gathered = 1
         self.expanded: Keys = np.zeros(0, np.int64)
@@ -249,7 +261,87 @@ class Worker:
         self.step_events = []
         return tuple(found)
 
-    def expand(self, deadline: float, steps_open: Sequence[int] = ()) -> Expanded:
+    def propose(self, deadline: float) -> list[bytes | None]:
+        """Partial-order reduction, before the level is expanded: each own frontier state's
+        persistent steps (:meth:`~modelcheck.actors.por.PartialOrder.persistent`), and the
+        cycle proviso where this shard can answer it. A successor it met in an earlier
+        level is stored at a level no deeper than the frontier's (its own, or sent to its
+        owner then, who stored it); an own successor it never met is new. The others are
+        asked of their owners (:meth:`answer`): per shard, the states (fingerprints, with
+        the fingerprint store) to ask it about, pickled; None for itself. A state whose
+        persistent steps lead to a stored state is expanded in full (:mod:`.por`'s C3).
+        An exception of the model (or the time limit) ends the proposals: :meth:`expand`
+        meets it at that state, in order."""
+        por, known, me, workers, part = self.por, self.known, self.me, self.workers, self.part
+        fingerprints = self.fingerprints
+        plans: list[Any] = []
+        waiting: list[tuple[int, Any, list[tuple[int, int]]]] = []
+        asks: list[list[Any]] = [[] for _ in range(workers)]
+        self.reduced_at: set[int] = set()
+        self.unplanned = None
+        try:
+            for j, state in enumerate(self.frontier):
+                if not j & TICK_MASK and time.perf_counter() >= deadline:
+                    break
+                succs, kept = por.persistent(state)
+                if kept is not succs:
+                    asked: list[tuple[int, int]] = []
+                    for _label, nxt in kept:
+                        ident = fingerprint(nxt) if fingerprints else nxt
+                        if ident in known:
+                            break  # stored at a level no deeper: expand in full
+                        w = owner(nxt, part, workers)
+                        if w != me:
+                            asked.append((w, len(asks[w])))
+                            asks[w].append(ident)
+                    else:
+                        if asked:
+                            waiting.append((j, succs, asked))
+                        self.reduced_at.add(j)
+                        plans.append(kept)
+                        continue
+                plans.append(succs)
+        except Exception as exc:
+            self.unplanned = exc
+        self.plans, self.waiting = plans, waiting
+        return [None if w == me else pickled(a) for w, a in enumerate(asks)]
+
+    def answer(self, blobs: Sequence[bytes | None]) -> list[bytes | None]:
+        """Per asking shard: for each of its states (own ones here), whether this shard
+        stores it, as a byte. Nothing of the next level is stored yet, so stored means
+        stored at a level no deeper than the one being expanded."""
+        known = self.known
+        return [
+            None if blob is None else bytes(ident in known for ident in pickle.loads(blob))
+            for blob in blobs
+        ]
+
+    def _planned(self, answers: Sequence[bytes | None]) -> Callable[[Any], Any]:
+        """The steps :meth:`propose` chose, each state with a successor its owner stores
+        expanded in full: a successor function that hands them out in frontier order."""
+        plans = self.plans
+        for j, succs, asked in self.waiting:
+            if any(answers[w][k] for w, k in asked):  # type: ignore[index]
+                plans[j] = succs
+                self.reduced_at.discard(j)
+        self.waiting = []
+        following = iter(plans).__next__
+        unplanned = self.unplanned
+
+        def planned(state: Any) -> Any:
+            try:
+                return following()
+            except StopIteration:
+                raise unplanned if unplanned is not None else _Late() from None
+
+        return planned
+
+    def expand(
+        self,
+        deadline: float,
+        steps_open: Sequence[int] = (),
+        answers: Sequence[bytes | None] | None = None,
+    ) -> Expanded:
         """Expand the own frontier in number order: own new successors become candidates,
         the others are batched for their owners. The sequential loop's style: one hash
         lookup per successor, the owner's hash only the first time a successor is met.
@@ -265,7 +357,11 @@ class Worker:
         fingerprints = self.fingerprints
         remember = self.known.setdefault
         met: dict[Any, int] = {}
-        actions = self.search.actions_for(len(self.known))
+        if self.por is not None:  # (after :meth:`propose` and the owners' answers)
+            assert answers is not None
+            actions = self._planned(answers)
+        else:
+            actions = self.search.actions_for(len(self.known))
         part = self.part
         workers, me = self.workers, self.me
         cand: list[Any] = []
@@ -322,11 +418,17 @@ class Worker:
                 key += 1 - base
                 generated += key
                 count(key)
+        except _Late:
+            timeout = number
         except Exception as exc:
             error = (number, portable(exc))
         shared[slot], shared[slot + 1] = j, generated
         packed = [pack(s, k, f if fingerprints else None) for s, k, f in outs]
-        return self._expanded(counts, packed, generated, error, timeout)
+        found = self._expanded(counts, packed, generated, error, timeout)
+        if self.por is not None:
+            self.plans = []
+            return replace(found, reduced=bool(self.reduced_at))
+        return found
 
     def _expanded(
         self,
@@ -448,13 +550,17 @@ class Worker:
             except Exception as exc:
                 immutable[i] = portable(exc)
         n = len(states)
+        learnt: dict[int, list[tuple[int, Any]]] = {}  # POR: a property read more
         for pos, pred, is_always in self.search.checks:
             if pos not in live:
                 continue
             try:
                 i = _first_hit(pred, is_always, states)
-            except Exception:
+            except (Exception, Restart):
                 i, raised = _first_raise(pred, is_always, states)
+                if isinstance(raised, Restart):
+                    learnt.setdefault(i, []).append((pos, raised.args))
+                    continue
                 if raised is not None:
                     errors.setdefault(i, []).append((pos, portable(raised)))
                     continue
@@ -467,11 +573,20 @@ class Worker:
                 while i < n and keys[i] >> POS_BITS == parent:
                     pred(states[i])
                     i += 1
+            except Restart as more:
+                learnt.setdefault(i, []).append((pos, more.args))
             except Exception as exc:
                 errors.setdefault(i, []).append((pos, portable(exc)))
         return [
-            (keys[i], numbers[i], immutable.get(i), hits.get(i, []), errors.get(i, []))
-            for i in sorted({*immutable, *hits, *errors})
+            (
+                keys[i],
+                numbers[i],
+                immutable.get(i),
+                hits.get(i, []),
+                errors.get(i, []),
+                learnt.get(i, []),
+            )
+            for i in sorted({*immutable, *hits, *errors, *learnt})
         ]
 
     def gather(self) -> bytes:
@@ -538,16 +653,20 @@ def _first_hit(pred: Callable[[Any], Any], is_always: bool, states: list[Any]) -
 
 def _first_raise(
     pred: Callable[[Any], Any], is_always: bool, states: list[Any]
-) -> tuple[int, Exception | None]:
+) -> tuple[int, Exception | Restart | None]:
     """Where the predicate raised (it did in :func:`_first_hit`), unless it decides the
     property before: (index, exception), or (index of the hit, None)."""
     for i, state in enumerate(states):
         try:
             if pred(state) is not is_always:
                 return i, None
-        except Exception as exc:
+        except (Exception, Restart) as exc:
             return i, exc
     return -1, None
+
+
+class _Late(Exception):
+    """:meth:`Worker.propose` stopped at the time limit before this state."""
 
 
 class Unpicklable(Exception):
