@@ -72,6 +72,14 @@ def test_the_fingerprint_store_with_workers_and_por_is_refused() -> None:
         "first states in one process, and workers that keep fingerprints start only from the "
         "initial states; leave out one of the three"
     )
+    # and on Ray (refused before Ray is started: it once ended in an AssertionError)
+    with pytest.raises(UsageError) as caught:
+        check(UntaggedReply(), por=True, ray="local", workers=2, store="fingerprint")
+    assert str(caught.value) == (
+        "--ray with --store fingerprint and --por: partial-order reduction samples its "
+        "first states in one process, and shards that keep fingerprints start only from the "
+        "initial states; leave out one of the three"
+    )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

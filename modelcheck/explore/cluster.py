@@ -169,6 +169,12 @@ def check_cluster(
             f"--ray explores breadth-first (or simulates): it cannot be used with "
             f"--strategy {strategy}"
         )
+    if store == "fingerprint" and por:
+        raise UsageError(
+            "--ray with --store fingerprint and --por: partial-order reduction samples its "
+            "first states in one process, and shards that keep fingerprints start only from "
+            "the initial states; leave out one of the three"
+        )
     if store == "fingerprint" and checkpoint:
         raise UsageError(
             "--ray with --store fingerprint saves no checkpoints: a shard owns a state by the "
