@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from modelcheck import UsageError, always, check
+from modelcheck import ModelError, UsageError, always, check
 from modelcheck.actors import Actor, ActorSystem, Out, Pid, World
 from modelcheck.actors import por as por_module
+from modelcheck.errors import ModelcheckError, ModelCodeError
 from modelcheck.explore import shard
 from models.messaging.late_reply import TaggedReply, UntaggedReply
 from tests.por_systems import RandomSystem, systems
@@ -151,3 +152,93 @@ def test_a_shard_that_meets_an_unsupported_step_stops_the_reduction_as_one_proce
         "(out.link) (the search started over)",
     )
     assert _seen(check(_LinksLate(), por=True, workers=2)) == _seen(one)
+
+
+class _Climbs(Actor[int]):
+    """Counts 0, 1, 2, 3 on its timer; with ``boom``, its handler raises on the way to 2."""
+
+    def __init__(self, boom: bool = False) -> None:
+        self.boom = boom
+
+    def init(self, me: str, out: Out) -> int:
+        out.set_timer("t")
+        return 0
+
+    def on_timeout(self, me: str, state: int, timer: Hashable, out: Out) -> int:
+        if self.boom and state == 1:
+            raise ValueError("a's handler gave up at 1")
+        if state + 1 < 3:
+            out.set_timer("t")
+        return state + 1
+
+
+def _climbing(how: str) -> ActorSystem:
+    """Three nodes that count and never talk; one property declares it reads ``a``, and
+    once ``a`` is at 2 it raises (``how`` = "raises"), or fetches ``b``'s state, which it
+    does not declare ("touches"); or ``a``'s handler raises on the way there ("handler")."""
+
+    class Climbing(ActorSystem):
+        def actors(self) -> dict[str, Actor[Any]]:
+            return {"a": _Climbs(boom=how == "handler"), "b": _Climbs(), "c": _Climbs()}
+
+        def talks_to(self) -> Mapping[str, Collection[str]] | None:
+            return {}
+
+        @always(reads=("a",))
+        def a_small(self, w: World) -> bool:
+            if self.state_of(w, "a") == 2:
+                if how == "raises":
+                    raise ZeroDivisionError("a reached 2")
+                return bool(self.state_of(w, "b") < 9)
+            return True
+
+    return Climbing()
+
+
+def _failure(model: ActorSystem, **options: Any) -> tuple[type, str, str | None]:
+    """The error a reduced search ends in: its type, message, and trace's path."""
+    with pytest.raises(ModelcheckError) as info:
+        check(model, por=True, **options)
+    trace = info.value.trace if isinstance(info.value, ModelError) else None
+    return type(info.value), info.value.message, None if trace is None else trace.path
+
+
+#: b and c (unread) count to 3 first, one at a time, then a: at 2 after 8 steps.
+_A_AT_2 = "0.1.1.1.1.1.1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("how", "error"),
+    [
+        (
+            "raises",
+            (ModelCodeError, "property 'a_small' raised ZeroDivisionError: a reached 2", _A_AT_2),
+        ),
+        (
+            "touches",
+            (
+                ModelError,
+                "property 'a_small' read the state of node 'b', but declares reads=('a',): "
+                "add 'b' to its reads",
+                _A_AT_2,
+            ),
+        ),
+        (
+            "handler",
+            (ModelCodeError, "actions() raised ValueError: a's handler gave up at 1", _A_AT_2[:-2]),
+        ),
+    ],
+)
+def test_a_model_error_a_shard_meets_in_a_reads_view_is_one_processs(
+    how: str, error: tuple[type, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a one-state weighing the shards reduce and judge the property on its ``reads``
+    view; the error they meet there from the second level on (the property raising, or
+    fetching a node it does not declare; or a handler raising) comes out as one process
+    gives it: the same type, message and trace. (A shard's view once came out as "the model
+    raised ModelError ... but not when re-run from the same state", traced to the parent.)"""
+    monkeypatch.setattr(por_module, "WEIGH", 1)
+    monkeypatch.setattr(por_module, "SAVES", 0.0)
+    assert _failure(_climbing(how)) == error
+    assert _failure(_climbing(how), workers=2) == error
+    assert _failure(_climbing(how), workers=3) == error

@@ -599,7 +599,7 @@ class _Coordinator:
                 # undecided when the state's parent is expanded.
                 if prop in live_set and found_at.get(prop, parent) >= parent:
                     if not learns:
-                        self._fail(what, parent)
+                        self._fail(what, parent, judged=number)
                     # POR: the property read more than it had found; start over.
                     search.por.learn(*what)
                     raise Restart
@@ -686,12 +686,20 @@ class _Coordinator:
             self.fetched.add(number)
             number = parent
 
-    def _fail(self, portable: Portable, number: int) -> NoReturn:
-        """The model raised while the sequential search was at state ``number``: raise the
-        error it would have raised, with its trace."""
+    def _fail(self, portable: Portable, number: int, judged: int | None = None) -> NoReturn:
+        """The model raised while the sequential search was at state ``number`` (judging
+        a property on its new state ``judged``): raise the error it would have raised, with
+        its trace."""
         self._materialize(number)
         exc = restore(portable)
         por = self.search.por
+        if type(exc) is ModelError and exc.trace is None and judged is not None and por is not None:
+            # A property fetched what its reads= leaves out, on its view (which a careful
+            # re-run on the world itself would not see): traced to the state judged, as
+            # one process's view traces it.
+            self._materialize(judged)
+            exc.trace = self.search.trace_to(judged)
+            raise exc
         if isinstance(exc, GaveUp) and por is not None:
             # A shard met a step the reduction does not support: it stops, as one process's
             # would at this state, and the shards start over without it (they reduced).
