@@ -10,11 +10,16 @@ property reads the states of a random set of nodes and declares that set. In a
 ``cluster()`` system a node hosts one or two processes, which address each other by pid:
 on their own node, or on one their node talks to; a property reads some of the processes
 of the nodes it declares.
+
+:func:`rich_cluster` draws richer ``cluster()`` systems (processes that talk on their own
+node, timers cancelled, monitors set on a message, links, durable counts, properties that
+read a world field), uniformly from a seed, for ``tests/test_por_random.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import random
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +27,7 @@ from hypothesis import strategies as st
 
 from modelcheck import Property
 from modelcheck.actors import DEAD, Actor, ActorSystem, Out, Pid, World
+from modelcheck.actors.world import MASK, SHIFT
 
 NAMES = ("a", "b", "c", "d")
 Counter = tuple[int, int, bool]  # (messages counted, capped at 3; last value; timer armed)
@@ -39,7 +45,11 @@ class NodeSpec:
     timer_sends: tuple[tuple[Any, int], ...]  # what a timer sends: (to, value), 1 hop
     ticks: bool  # timer "tick", set at start, sets itself again (and sends nothing)
     subscribes: bool = False  # hears nodedown and nodeup (out.monitor_nodes)
-    monitors: tuple[str, ...] = ()  # nodes whose process it monitors from the start
+    monitors: tuple[Any, ...] = ()  # nodes (or pids) whose process it monitors from the start
+    cancel_on: int | None = None  # a value that cancels its timer "t0" when it arrives
+    monitor_on: tuple[int, Any] | None = None  # (value, whom it then monitors)
+    link_on: tuple[int, Any] | None = None  # (value, whom it then links to)
+    durable: bool = False  # its count survives a crash, and a restart sends it on
 
 
 class Node(Actor[Counter]):
@@ -47,8 +57,9 @@ class Node(Actor[Counter]):
         self.spec = spec
 
     def init(self, me: str, out: Out) -> Counter:
+        count = int(out.durable) if self.spec.durable and out.durable is not None else 0  # type: ignore[call-overload]
         for to, value, hops in self.spec.init_sends:
-            out.send(to, (value, hops))
+            out.send(to, ((value + count) % 3, hops))
         for timer in self.spec.init_timers:
             out.set_timer(timer)
         if self.spec.ticks:
@@ -57,7 +68,10 @@ class Node(Actor[Counter]):
             out.monitor_nodes()
         for node in self.spec.monitors:
             out.monitor(node)
-        return (0, 0, False)
+        return (count, 0, False)
+
+    def durable(self, state: Counter) -> Any:
+        return state[0] if self.spec.durable else None
 
     def _heard(self, state: Counter, out: Out, value: int) -> Counter:
         """A runtime signal: the last value moves on, and a timer that sends may be set."""
@@ -83,6 +97,12 @@ class Node(Actor[Counter]):
         if value == self.spec.timer_on and not armed:
             out.set_timer("t1")
             armed = True
+        if value == self.spec.cancel_on:
+            out.cancel_timer("t0")
+        if self.spec.monitor_on is not None and value == self.spec.monitor_on[0] and count < 3:
+            out.monitor(self.spec.monitor_on[1])
+        if self.spec.link_on is not None and value == self.spec.link_on[0]:
+            out.link(self.spec.link_on[1])
         if value in self.spec.keep:
             return (count, last, armed)
         return (min(count + 1, 3), value, armed)
@@ -238,7 +258,9 @@ def systems(
         specs.append(
             NodeSpec(
                 init_sends=tuple(sends),
-                init_timers=tuple(draw(st.lists(st.sampled_from(["t0", "t1"]), max_size=2))),
+                init_timers=tuple(
+                    draw(st.lists(st.sampled_from(["t0", "t1"]), min_size=1, max_size=2))
+                ),
                 forward=forward,
                 keep=frozenset(draw(st.sets(st.integers(0, 2), max_size=2))),
                 timer_on=draw(st.none() | st.integers(0, 2)),
@@ -275,3 +297,210 @@ def systems(
         for budget in (*FAULTS, "kills"):
             params[budget] = draw(st.integers(0, 1))
     return make(tuple(specs), edges, tuple(props), per_node, **params)
+
+
+# -- richer clusters: what a wrong reduction would show -------------------------------------
+
+
+@dataclass(frozen=True)
+class Look:
+    """A property of a :class:`RichCluster`: it reads the processes ``procs`` (node, serial),
+    and, found by tracing when it does not declare its reads, maybe a world field too."""
+
+    kind: str  # "always" or "sometimes"
+    procs: tuple[tuple[str, int], ...]
+    template: int
+    target: int
+    declared: bool
+
+
+#: Templates of :class:`Look` that read a world field a property with ``reads`` may not.
+UNDECLARABLE = (4, 5, 7, 8)
+
+
+class RichCluster(ActorSystem):
+    """A ``cluster()`` system built from random specs (set as class attributes by
+    :func:`rich_cluster`)."""
+
+    specs: tuple[NodeSpec, ...] = ()
+    per_node: tuple[int, ...] = ()
+    edges: dict[str, tuple[str, ...]] = {}  # noqa: RUF012 - replaced, never mutated
+    looks: tuple[Look, ...] = ()
+    crash_scope: tuple[str, ...] | None = None
+    given: dict[str, Any] = {}  # noqa: RUF012 - its parameters, for variants (never mutated)
+
+    def looking(self, *looks: Look) -> RichCluster:
+        """The same system with other properties."""
+        variant = type("RichCluster", (type(self),), {"looks": looks})
+        return variant(**self.given)  # type: ignore[no-any-return]
+
+    def cluster(self) -> dict[str, tuple[Actor[Any], ...]]:
+        found: dict[str, tuple[Actor[Any], ...]] = {}
+        first = 0
+        for i, count in enumerate(self.per_node):
+            found[NAMES[i]] = tuple(Node(spec) for spec in self.specs[first : first + count])
+            first += count
+        return found
+
+    def talks_to(self) -> dict[str, tuple[str, ...]]:
+        return self.edges
+
+    def crashable(self) -> tuple[str, ...] | None:
+        return self.crash_scope
+
+    def properties(self) -> list[Property]:
+        return [
+            Property(
+                f"p{k}",
+                look.kind,  # type: ignore[arg-type]
+                self._predicate(look),
+                reads=tuple(dict.fromkeys(node for node, _ in look.procs))
+                if look.declared
+                else None,
+            )
+            for k, look in enumerate(self.looks)
+        ]
+
+    def _predicate(self, look: Look) -> Any:
+        slots = [self.boot_slots[self.node_index[node]][serial] for node, serial in look.procs]
+        first, last = slots[0], slots[-1]
+        down_bit = 1 << self.node_index[look.procs[0][0]]
+        t = look.target
+
+        def judge(w: World) -> bool:
+            # States are read only as needed, so what a property reads depends on the state.
+            def of(slot: int) -> Counter:
+                state = w.states[slot]
+                return (0, 0, False) if state is DEAD else state
+
+            if look.template == 0:  # how many messages they counted in all
+                return sum(of(s)[0] for s in slots) != t
+            if look.template == 1:  # every one's last value is the target
+                return not all(of(s)[1] == t for s in slots)
+            if look.template == 2:  # one counted twice, the other's last value is the target
+                return not (of(first)[0] >= 2 and of(last)[1] == t)
+            if look.template == 3:  # every one heard something, last of all the target
+                return not all(of(s)[0] >= 1 and of(s)[1] == t for s in slots)
+            if look.template == 4:  # nothing in flight to the first, and it has heard
+                return not (of(first)[0] >= 1 and all(k & MASK != first for k, _ in w.chans))
+            if look.template == 5:  # the first's timer t0 is set while the last's value is t
+                armed = any(slot == first and "t0" in set_ for slot, set_ in w.timers)
+                return not (of(last)[1] == t % 3 and armed)
+            if look.template == 6:  # the first's node is down, and the last has heard
+                return not (w.down & down_bit and of(last)[0] >= 1)
+            if look.template == 7:  # the first holds a monitor, and the last's value is t
+                return not (of(last)[1] == t % 3 and any(m[0] == first for m in w.monitors))
+            # a runtime signal waits for the first, and the last has counted t
+            return not (of(last)[0] == t and any(k >> SHIFT == first for k, _ in w.sysq))
+
+        if look.kind == "always":
+            return judge
+        return lambda w: not judge(w)
+
+
+#: Fault budgets a rich cluster may have, a few at a time (the others 0).
+FAULT_SETS: tuple[dict[str, int], ...] = (
+    {},
+    {},
+    {},
+    {},
+    {},
+    {"crashes": 1},
+    {"crashes": 1, "restarts": 1},
+    {"crashes": 1},
+    {"crashes": 1, "restarts": 1},
+    {"kills": 1},
+    {"partitions": 1, "heals": 1},
+    {"cuts": 1, "mends": 1},
+    {"drops": 1},
+    {"duplicates": 1},
+)
+
+
+#: At most this many processes in a rich cluster.
+PROCESSES = 4
+
+
+def rich_cluster(rnd: random.Random) -> RichCluster:
+    """A random ``cluster()`` system: 2 or 3 nodes of 1 to 3 processes (4 at most), which
+    send to each other by pid, on their own node too where it lists itself; timers set at
+    start or on a message, cancelled by one, and one that sets itself again (cycles);
+    monitors set at start and on a message, node subscriptions, now and then a link (the
+    reduction then stops, and starts over); counts that survive a crash and that a restart
+    sends on; a few fault budgets (crashes scoped to one node, or to all); fifo or
+    unordered. 1 to 3 properties each read one or two processes: the first declares their
+    nodes, the others may too, or read as the state asks (found by tracing), some a world
+    field too (messages in flight, timers, monitors, signals waiting; or, declared or not,
+    the nodes down).
+
+    Drawn from ``rnd`` (uniformly: hypothesis, which starts from the simplest values and
+    stays near them, drew the same few small systems over and over and caught no planted
+    bug; see :func:`rich_clusters`)."""
+
+    def one_in(n: int) -> bool:
+        return rnd.randrange(n) == 0
+
+    def some(items: Sequence[Any], size: int) -> tuple[Any, ...]:
+        return tuple(rnd.sample(items, rnd.randint(0, min(size, len(items)))))
+
+    names = NAMES[: rnd.randint(2, 3)]
+    per_node = [rnd.randint(1, 3) for _ in names]
+    while sum(per_node) > PROCESSES:
+        per_node[per_node.index(max(per_node))] -= 1
+    edges = {  # each node lists itself one time in two, and another one time in three
+        a: tuple(b for b in names if one_in(2 if b == a else 3)) for a in names
+    }
+    processes = [(a, k) for a, count in zip(names, per_node, strict=True) for k in range(count)]
+    specs = []
+    for a, serial in processes:
+        out = [Pid(b, k) for b, k in processes if b in edges[a] and (b, k) != (a, serial)]
+        others = [Pid(b, k) for b, k in processes if (b, k) != (a, serial)]
+        specs.append(
+            NodeSpec(
+                init_sends=tuple((to, rnd.randint(0, 2), rnd.randint(0, 1)) for to in some(out, 1)),
+                init_timers=("t0", "t1") if one_in(4) else (rnd.choice(["t0", "t1"]),),
+                forward=tuple(some(out, 1) for _ in range(3)),
+                keep=frozenset(some(range(3), 2)),
+                timer_on=rnd.randint(0, 2) if one_in(2) else None,
+                timer_sends=tuple((to, rnd.randint(0, 2)) for to in some(out, 1)),
+                ticks=one_in(3),
+                subscribes=one_in(10),
+                monitors=(rnd.choice(others),) if one_in(4) else (),
+                cancel_on=rnd.randint(0, 2) if one_in(3) else None,
+                monitor_on=(rnd.randint(0, 2), rnd.choice(others)) if one_in(4) else None,
+                link_on=(rnd.randint(0, 2), rnd.choice(others)) if one_in(30) else None,
+                durable=one_in(2),
+            )
+        )
+    looks = []
+    for k in range(rnd.randint(1, 2)):
+        declared = k == 0 or one_in(2)  # the first declares its nodes
+        # One in four reads a world field (which makes every step that changes it seen).
+        template = rnd.choice(UNDECLARABLE) if one_in(4) else rnd.choice((0, 1, 2, 3, 6))
+        if template in UNDECLARABLE:
+            declared = False
+        looks.append(
+            Look(
+                kind=rnd.choice(["always", "sometimes"]),
+                procs=tuple(rnd.sample(processes, 2 if one_in(4) else 1)),
+                template=template,
+                target=rnd.randint(0, 3),
+                declared=declared,
+            )
+        )
+    params: dict[str, Any] = {"network": "unordered" if one_in(3) else "fifo"}
+    params.update(rnd.choice(FAULT_SETS))
+    attrs = {
+        "specs": tuple(specs),
+        "per_node": tuple(per_node),
+        "edges": edges,
+        "looks": tuple(looks),
+        "crash_scope": rnd.choice([*((name,) for name in names), None]),
+        "given": params,
+    }
+    return type("RichCluster", (RichCluster,), attrs)(**params)  # type: ignore[no-any-return]
+
+
+def rich_clusters() -> st.SearchStrategy[RichCluster]:
+    """:func:`rich_cluster` from a seed hypothesis draws (a failure shows the seed)."""
+    return st.integers(0, 2**32 - 1).map(lambda seed: rich_cluster(random.Random(seed)))
