@@ -21,31 +21,52 @@ FLOOR_VARIABLE = "MODELCHECK_FLOOR"
 #: checkout sits beside ``shared/``, a worktree deeper down.
 FLOOR_PLACE = Path("shared", "bench", "twophase_floor.py")
 
-_FLOOR_WRAPPER = """
+#: CPU seconds of the process and its children (those it waited for) so far: what a run
+#: costs whatever else the machine is doing, where wall-clock time grows with the load.
+_CPU = """
+import resource
+def cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+"""
+
+_FLOOR_WRAPPER = (
+    _CPU
+    + """
 import contextlib, io, json, resource, runpy, sys
 sys.argv = [sys.argv[1], sys.argv[2]]
 buffer = io.StringIO()
+start = cpu()
 with contextlib.redirect_stdout(buffer):
     runpy.run_path(sys.argv[0], run_name="__main__")
+cpu_seconds = cpu() - start
 n, distinct, generated, depth, seconds = buffer.getvalue().split()
 print(json.dumps({"distinct": int(distinct), "generated": int(generated), "depth": int(depth),
-                  "seconds": float(seconds),
+                  "seconds": float(seconds), "cpu_seconds": cpu_seconds,
                   "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
+)
 
-_CHECK_WRAPPER = """
+_CHECK_WRAPPER = (
+    _CPU
+    + """
 import importlib, json, resource, sys
 from modelcheck import check
 module, name = sys.argv[1], sys.argv[2]
 params, options = json.loads(sys.argv[3]), json.loads(sys.argv[4])
 model = getattr(importlib.import_module(module), name)(**params)
+start = cpu()
 result = check(model, **options)
+cpu_seconds = cpu() - start
 print(json.dumps({"distinct": result.distinct, "generated": result.generated,
                   "depth": result.depth, "seconds": result.seconds,
+                  "cpu_seconds": cpu_seconds,
                   "statuses": [p.status for p in result.properties],
                   "store_bytes": result.store_bytes,
                   "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,8 @@ class Run:
     peak_bytes: int
     statuses: tuple[str, ...] = ()
     store_bytes: int | None = None
+    #: CPU seconds of the run (process and children), beside ``seconds`` of the clock.
+    cpu_seconds: float | None = None
 
 
 def _run(args: list[str]) -> Run:

@@ -220,6 +220,7 @@ class Outcome:
     skipped: bool = False
     model: str = ""
     interrupted: bool = False
+    warnings: tuple[str, ...] = ()  # the check's notes, as ``check`` prints them
 
     @property
     def missing(self) -> list[str]:
@@ -471,6 +472,7 @@ def _outcome(spec: Spec, result: CheckResult, seconds: float) -> Outcome:
         result.depth,
         seconds,
         model=result.model,
+        warnings=result.warnings,
     )
 
 

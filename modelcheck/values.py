@@ -27,7 +27,15 @@ from typing import Any
 
 from modelcheck.errors import ModelError
 
-__all__ = ["MAX_DEPTH", "check_depth", "check_immutable", "format_value", "int_text", "to_plain"]
+__all__ = [
+    "MAX_DEPTH",
+    "Printed",
+    "check_depth",
+    "check_immutable",
+    "format_value",
+    "int_text",
+    "to_plain",
+]
 
 #: Integers of at most this many bits convert to text under Python's default digit limit;
 #: :func:`to_plain` writes longer ones as strings of digits.
@@ -146,6 +154,20 @@ def _order_key(plain: Any) -> str:
     return json.dumps(plain, sort_keys=True)
 
 
+class Printed(str):
+    """A value's own printed form, as its ``__modelcheck_plain__`` gives it (a monitor
+    reference, written as an Erlang term): :func:`format_value` writes it as it is, never
+    quoted as a string with those characters would be. Equal to the same ``str``, and JSON
+    writes it as one.
+
+    >>> ref = "#Ref<a.1/{ghost,b}/0>"
+    >>> format_value([ref, Printed(ref)])
+    '["#Ref<a.1/{ghost,b}/0>", #Ref<a.1/{ghost,b}/0>]'
+    """
+
+    __slots__ = ()
+
+
 def format_value(plain: Any) -> str:
     """A compact one-line text form of a plain value (see :func:`to_plain`).
 
@@ -157,7 +179,7 @@ def format_value(plain: Any) -> str:
     if isinstance(plain, bool):
         return "true" if plain else "false"
     if isinstance(plain, str):
-        return plain if _BARE.fullmatch(plain) else json.dumps(plain)
+        return plain if type(plain) is Printed or _BARE.fullmatch(plain) else json.dumps(plain)
     if isinstance(plain, list):
         return "[" + ", ".join(format_value(v) for v in plain) + "]"
     if isinstance(plain, dict):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks._measure import FLOOR_PLACE, find_floor, no_floor
+import pytest
+
+from benchmarks._measure import FLOOR_PLACE, find_floor, floor, modelcheck, no_floor
 
 
 def _tree(root: Path) -> tuple[Path, Path]:
@@ -42,3 +44,30 @@ def test_no_floor_says_why_in_one_line(tmp_path: Path) -> None:
     assert no_floor({"MODELCHECK_FLOOR": "x.py"}) == (
         "no floor: MODELCHECK_FLOOR=x.py is not a file"
     )
+
+
+#: A floor that does its work in a child process: 0.3 CPU seconds there, nearly none here.
+_BUSY_CHILD_FLOOR = """
+import subprocess, sys
+burn = "import time\\nwhile time.process_time() < 0.3: pass"
+subprocess.run([sys.executable, "-c", burn], check=True)
+print(3, 288, 1146, 11, 0.5)
+"""
+
+
+def test_a_runs_cpu_seconds_count_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "floor.py"
+    fake.write_text(_BUSY_CHILD_FLOOR)
+    monkeypatch.setenv("MODELCHECK_FLOOR", str(fake))
+    run = floor(3)
+    assert run is not None
+    assert (run.distinct, run.generated, run.depth, run.seconds) == (288, 1146, 11, 0.5)
+    assert run.cpu_seconds is not None and 0.3 <= run.cpu_seconds < 5
+
+
+def test_modelchecks_cpu_seconds_are_its_searchs() -> None:
+    run = modelcheck("models.classic.two_phase", "TwoPhase", {"rms": 3})
+    assert (run.distinct, run.generated, run.depth) == (288, 1146, 11)
+    assert run.cpu_seconds is not None and 0 < run.cpu_seconds < 5

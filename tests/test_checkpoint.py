@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 import modelcheck.explore.compact as compact
-from modelcheck import CheckResult, UsageError, check
+from modelcheck import CheckResult, Model, UsageError, always, always_step, check
+from modelcheck.explore.checkpoint import Checkpointer, Saved
 from models.classic.two_phase import TwoPhase
 from tests.cli_helpers import run_cli
 from tests.graph_model import GraphModel
@@ -189,3 +190,50 @@ def test_nothing_is_overwritten_and_other_runs_are_refused(
         "simulation keeps no store to save: its walks are seeded, so a run is repeated with "
         "the same --seed rather than resumed (leave out --checkpoint)"
     )
+
+
+class _StepBreaksThenCtrlC(Model[int]):
+    """0 leads to 1 and 2; 1 to 3; 2's step to 4 breaks ``no_d``. In the level [1, 2], the
+    step stops the expansion after 3 was found, and judging 3 takes a Ctrl-C."""
+
+    def init_states(self) -> list[int]:
+        return [0]
+
+    def actions(self, n: int) -> list[tuple[str, int]]:
+        return {0: [("a", 1), ("b", 2)], 1: [("c", 3)], 2: [("d", 4)]}.get(n, [])
+
+    @always_step
+    def no_d(self, old: int, label: str, new: int) -> bool:
+        return label != "d"
+
+    @always
+    def calm(self, n: int) -> bool:
+        if n == 3:
+            raise KeyboardInterrupt
+        return True
+
+
+def test_a_chunk_stopped_then_interrupted_while_judged_is_saved_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saves: list[tuple[Any, int]] = []
+    real = Checkpointer.save
+
+    def counted(self: Checkpointer, saved: Saved) -> None:
+        saves.append((saved.position, saved.generated))
+        real(self, saved)
+
+    monkeypatch.setattr(Checkpointer, "save", counted)
+    folder = tmp_path / "ck"
+    result = check(
+        _StepBreaksThenCtrlC(), store="fingerprint", checkpoint=folder, checkpoint_every=3600
+    )
+    assert (result.stopped, result.distinct, result.generated) == ("violation", 3, 4)
+    assert [(p.name, p.status) for p in result.properties] == [
+        ("no_d", "violated"),
+        ("calm", "unknown"),
+    ]
+    # Saved once, from the chunk's start: level 2 from its first state, 3 generated then.
+    assert saves == [((1, 2, 0), 3)]
+    resumed = check(_StepBreaksThenCtrlC(), store="fingerprint", checkpoint=folder, resume=True)
+    assert _summary(resumed) == _summary(result)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelcheck import always, check
+from modelcheck import always, check, replay
 from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid, Ref, Signal, World
 from modelcheck.actors.terms import erlang_term
 from modelcheck.beam import Ctx, From, GenServer, Reply
@@ -14,6 +14,8 @@ from modelcheck.model import format_label
 from modelcheck.render.chart import chart_dot
 from modelcheck.render.mermaid import mermaid
 from modelcheck.render.nodeview import format_node_trace
+from modelcheck.render.text import format_trace
+from modelcheck.values import format_value
 
 
 def test_values_are_written_as_erlang_terms() -> None:
@@ -104,3 +106,32 @@ def test_a_failed_calls_exit_reads_as_an_erlang_term_everywhere() -> None:
     view = format_node_trace(system, trace, "c")
     assert "  4  deliver(<a.0>, <c.0>, DOWN(<a.0>, {killed,{gen_server,call}}))" in view
     assert "  1  signal(<c.0>, DOWN({ghost,a}, noproc))" in view
+
+
+class KeepsRefs(Actor[Any]):
+    """Monitors a registered name and one nobody holds, and keeps both references."""
+
+    def init(self, me: Any, out: Out) -> Any:
+        return (out.monitor(("svc", "b")), out.monitor(("ghost", "b")))
+
+
+class NamedRefs(ActorSystem):
+    def cluster(self) -> dict[str, Any]:
+        return {"a": (Boot(KeepsRefs(), name="keeper"),), "b": (Boot(Server(), name="svc"),)}
+
+
+def test_a_reference_to_a_name_reads_as_an_erlang_term_in_states() -> None:
+    system = NamedRefs()
+    trace = replay(system, "0")
+    assert format_trace(system, trace) == [
+        "  0  initial state",
+        "     <a.0> = [#Ref<a.0/b.0/0>, #Ref<a.0/{ghost,b}/0>]",
+        "     <b.0> = {state: 0, next_ref: 1, pending: [], postponed: [], monitors: []}",
+        "     signals = {<a.0>: [DOWN({ghost,b}, noproc)]}",
+        '     monitors = ["<a.0> watches <b.0>"]',
+        "     names = {keeper on a: <a.0>, svc on b: <b.0>}",
+    ]
+    view = format_node_trace(system, trace, "a")
+    assert view[2] == "     <a.0> = [#Ref<a.0/b.0/0>, #Ref<a.0/{ghost,b}/0>]"
+    # A string of the same characters is a string: quoted, as states always show them.
+    assert format_value(["#Ref<a.0/{ghost,b}/0>"]) == '["#Ref<a.0/{ghost,b}/0>"]'

@@ -64,6 +64,19 @@ def _searched(model: Any, **options: Any) -> tuple[CheckResult, frozenset[Any]]:
     return result, frozenset(search.exact_store().states)
 
 
+def _searched_eagerly(
+    model: Any, strategy: str, deadlock: bool, learn: int
+) -> tuple[CheckResult, frozenset[Any]]:
+    """:func:`_searched` with the reduction learning what properties read over ``learn``
+    states (the sample, shortened) and never giving up (``PAYS`` and ``SAVES`` 0), so that
+    it reduces wherever it may."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(por_module, "SAMPLE", learn)
+        patch.setattr(por_module, "PAYS", 0.0)
+        patch.setattr(por_module, "SAVES", 0.0)
+        return _searched(model, strategy=strategy, deadlock=deadlock, por=True)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     systems(faults=True, found=True),
@@ -82,11 +95,7 @@ def test_under_faults_and_with_reads_found_verdicts_agree_on_random_systems(
     never gives up (``PAYS`` and ``SAVES`` 0), so that it reduces wherever it may."""
     full, everything = _searched(model, strategy=strategy, deadlock=deadlock, max_states=5_000)
     assume(full.complete)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(por_module, "SAMPLE", learn)
-        patch.setattr(por_module, "PAYS", 0.0)
-        patch.setattr(por_module, "SAVES", 0.0)
-        reduced, kept = _searched(model, strategy=strategy, deadlock=deadlock, por=True)
+    reduced, kept = _searched_eagerly(model, strategy, deadlock, learn)
     assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
     assert reduced.complete and kept <= everything
     assert reduced.distinct == len(kept)
@@ -112,11 +121,7 @@ def test_per_process_on_random_clusters_verdicts_agree(
     search, and traces that replay."""
     full, everything = _searched(model, strategy=strategy, deadlock=deadlock, max_states=5_000)
     assume(full.complete)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(por_module, "SAMPLE", learn)
-        patch.setattr(por_module, "PAYS", 0.0)
-        patch.setattr(por_module, "SAVES", 0.0)
-        reduced, kept = _searched(model, strategy=strategy, deadlock=deadlock, por=True)
+    reduced, kept = _searched_eagerly(model, strategy, deadlock, learn)
     assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
     assert reduced.complete and kept <= everything
     assert reduced.distinct == len(kept)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from modelcheck.errors import UsageError
 from modelcheck.specs import Spec, find_specs, read_spec, run_spec, updated_text
 from tests.cli_helpers import run_cli
+
+ROOT = Path(__file__).parent.parent
 
 COUNTER = '''from typing import Any
 
@@ -209,6 +212,32 @@ def test_matching_specs_pass_with_a_table(
         "\n"
         "2 specs: 2 ok\n"
     )
+
+
+def test_a_specs_warnings_are_printed_under_its_row(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As check prints them: a fault budget no reachable state could spend is no silent no-op.
+    shutil.copy(ROOT / "models/messaging/kv_call.py", project / "models" / "kv_call.py")
+    _spec(project, "counter.toml", GOOD)
+    kv = 'model = "models/kv_call.py:KvCall"\n\n[params]\n{}\n[expect]\n'
+    kv += 'timed_out_put_not_written = "violated"\n\n[counts]\ndistinct = 11\n'
+    _spec(project, "kv.toml", kv.format(""))
+    _spec(project, "kv_faults.toml", kv.format("restarts = 1\nheals = 1\n"))
+    run = run_cli(capsys, "regress", "specs/", "--no-timing")
+    assert run.code == 0, run
+    assert run.out == (
+        "    spec                  expected               got                    states\n"
+        "ok  specs/counter.toml    1 violated, 1 reached  1 violated, 1 reached       4\n"
+        "ok  specs/kv.toml         1 violated             1 violated                 11\n"
+        "ok  specs/kv_faults.toml  1 violated             1 violated                 11\n"
+        "    warning: restarts=1 was never used: no reachable state has a node down, or "
+        "running no process, to restart\n"
+        "    warning: heals=1 was never used: no reachable state has a cut link to heal\n"
+        "\n"
+        "3 specs: 3 ok\n"
+    )
+    assert run.err == ""
 
 
 def test_a_changed_model_fails_with_the_row_and_how_to_reproduce(

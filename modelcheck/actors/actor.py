@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from modelcheck.errors import ModelError
+from modelcheck.values import Printed
 
 from .terms import erlang_term
 
@@ -106,7 +107,7 @@ class Ref(NamedTuple):
         return str(self)
 
     def __modelcheck_plain__(self) -> str:
-        return str(self)
+        return Printed(str(self))  # a state shows it as a term, {name,node} and all
 
 
 def _bare(address: Any) -> str:

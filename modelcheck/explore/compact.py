@@ -118,9 +118,11 @@ def run_compact_bfs(search: Search) -> int:
             search.generated = generated
             search.fail(exc, number)
         search.generated = generated
+        chunk_saved = False  # this chunk's checkpoint is written (once, whatever stops it)
         if checkpoint is not None and (checkpoint.stop_asked or search.stopped is not None):
             # Stopped inside the chunk: save from its start, the store as it was then.
-            search.save((base, level, start), chunk_start, frontier=frontier, following=following)
+            _save_chunk(search, (base, level, start), chunk_start, frontier, following)
+            chunk_saved = True
             if checkpoint.stop_asked:
                 search.stopped = "interrupted"
                 break
@@ -134,9 +136,8 @@ def run_compact_bfs(search: Search) -> int:
             kept = [] if last else _judge(search, successors, new, parents, at, max_states)
         except KeyboardInterrupt:  # the store is as it was at the chunk's start
             search.stopped = "interrupted"
-            if checkpoint is not None:
-                place = (base, level, start)
-                search.save(place, chunk_start, frontier=frontier, following=following)
+            if checkpoint is not None and not chunk_saved:
+                _save_chunk(search, (base, level, start), chunk_start, frontier, following)
             break
         start = end
         if last:
@@ -160,6 +161,20 @@ def run_compact_bfs(search: Search) -> int:
     if cut and search.stopped is None:
         search.stopped = "max-depth"
     return level + (1 if following else 0)
+
+
+def _save_chunk(
+    search: Search,
+    place: tuple[int, int, int],
+    chunk_start: int,
+    frontier: list[Any],
+    following: list[Any],
+) -> None:
+    """Save the search from the start of the chunk being expanded (``place``: the level's
+    first number, the level, the chunk's first index; ``chunk_start``: the states generated
+    before it), the store and ``following`` being still as they were then. A chunk is saved
+    once: a stop inside it and a Ctrl-C while it is judged both save this."""
+    search.save(place, chunk_start, frontier=frontier, following=following)
 
 
 def _judge(

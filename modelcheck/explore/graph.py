@@ -86,6 +86,21 @@ class Graph:
         if self.labelled:
             self.lab.append(self.label_id(label))
 
+    def add_found_edge(
+        self, target: int | None, label: Any, number: int, trace_to: Callable[[int], Trace]
+    ) -> int:
+        """Record the next edge of state ``number``, expanded once more after the search
+        (``target``: the successor's number in the store, None if the store lacks it);
+        return ``target``. A successor the search never found, or a label the graph cannot
+        keep, is an error with the trace to state ``number``."""
+        if target is None:
+            raise lost_successor(trace_to(number))
+        try:
+            self.add_edge(target, label)
+        except TypeError:
+            raise unhashable_label(label, trace_to(number)) from None
+        return target
+
     def close_state(self) -> None:
         """The state being expanded has no more edges; the next state's edges follow."""
         self.off.append(len(self.succ))
@@ -108,13 +123,7 @@ def collect_edges(
     graph = Graph(labelled=labelled)
     for number, state in enumerate(states):
         for label, nxt in expand(model, state):
-            target = index.get(nxt)
-            if target is None:
-                raise lost_successor(trace_to(number))
-            try:
-                graph.add_edge(target, label)
-            except TypeError:
-                raise unhashable_label(label, trace_to(number)) from None
+            graph.add_found_edge(index.get(nxt), label, number, trace_to)
         graph.close_state()
     return graph
 

@@ -22,7 +22,7 @@ from typing import Any, overload
 from modelcheck.fingerprint import fingerprint
 from modelcheck.trace import Trace
 
-from .graph import Graph, lost_successor, unhashable_label
+from .graph import Graph
 from .store import FingerprintStore
 
 __all__ = ["FingerprintStates", "collect_edges_by_fingerprint"]
@@ -97,14 +97,8 @@ def collect_edges_by_fingerprint(
     for number in range(len(store)):
         state = pending.pop(number)
         for label, nxt in actions(state):
-            target = number_of(fingerprint(nxt))
-            if target is None:
-                raise lost_successor(trace_to(number))
+            target = graph.add_found_edge(number_of(fingerprint(nxt)), label, number, trace_to)
             if target > number and parent[target] == number and target not in pending:
                 pending[target] = nxt
-            try:
-                graph.add_edge(target, label)
-            except TypeError:
-                raise unhashable_label(label, trace_to(number)) from None
         graph.close_state()
     return graph

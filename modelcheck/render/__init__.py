@@ -1,4 +1,4 @@
-"""Renderers: turn results and traces into text and JSON. With cli.py, the only code that
+"""Renderers: turn results and traces into text and JSON. With cli/, the only code that
 produces output for people; none of it changes what was found."""
 
 from modelcheck.render.json import result_to_json, trace_to_json

@@ -15,7 +15,8 @@ _ROW_ITEMS = 2  # differences shown in a row; the details below the table list t
 
 
 def format_table(outcomes: Sequence[Outcome], *, timing: bool = True) -> list[str]:
-    """A header and one row per spec: status, spec, expected, got, states (and seconds).
+    """A header and one row per spec: status, spec, expected, got, states (and seconds);
+    under a row, one line per warning of the spec's check (a fault budget never used).
 
     A row that passes shows the verdicts as a tally; a row that fails shows what differs,
     expected against got (the first two differences; the details list every one).
@@ -37,13 +38,19 @@ def format_table(outcomes: Sequence[Outcome], *, timing: bool = True) -> list[st
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     right = {4, 5}
-    return [
-        "  ".join(
+    indent = " " * (widths[0] + 2)  # a warning starts under the spec's name
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
             cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
             for i, cell in enumerate(row)
         ).rstrip()
-        for row in rows
-    ]
+
+    lines = [line(header)]
+    for row, outcome in zip(rows[1:], outcomes, strict=True):
+        lines.append(line(row))
+        lines.extend(f"{indent}warning: {warning}" for warning in outcome.warnings)
+    return lines
 
 
 def _columns(outcome: Outcome) -> tuple[str, str]:
