@@ -395,8 +395,15 @@ class ActorSystem(FastPath, Model[World]):
         for slot, name in enumerate(self.boot_names):
             if name is not None:
                 self._register(nxt, slot, self.boot_node[slot], name, True)
-        for slot in range(len(self.boot_node)):
-            self._start(nxt, slot, None)
+        watches: list[tuple[int, int, int, Any, Any]] = []
+        self._boot_watches = watches
+        try:
+            for slot in range(len(self.boot_node)):
+                self._start(nxt, slot, None)
+        finally:
+            self._boot_watches = None
+        for watch in watches:  # monitors of a remote name, looked up after the boot
+            self._watch(nxt, *watch)
         return nxt.world()
 
     def _cross_mask(self, groups: tuple[tuple[int, ...], ...]) -> int:
