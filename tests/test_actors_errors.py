@@ -172,3 +172,19 @@ def test_a_dataclass_state_that_is_not_frozen_says_so(
         "error: state.states[1] is a Box, a dataclass that is not frozen: declare it with "
         "@dataclass(frozen=True)"
     )
+
+
+def test_reads_naming_no_node_is_a_mistake_without_por_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``reads=`` is checked whatever the options: it was held to the nodes only by --por,
+    so a misspelt node passed silently in every other run."""
+    source = "from modelcheck import always\n" + BASE.replace("BODY", "return state")
+    source += "\n    @always(reads=('c',))\n    def p(self, w: Any) -> bool:\n        return True\n"
+    (tmp_path / "pair.py").write_text(source)
+    run = run_cli(capsys, "check", str(tmp_path / "pair.py"))
+    assert (run.code, run.out, run.err) == (
+        2,
+        "",
+        "error: property 'p' reads unknown node 'c' (nodes: a, b)\n",
+    )
