@@ -47,7 +47,7 @@ def test_handler_returning_a_mutable_state(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert _errors(capsys, tmp_path, "return [state]") == [
-        "error: a state is not hashable (unhashable type: 'list'): states must be immutable",
+        "error: state.states[1] is a list, which is mutable: use a tuple",
         "the trace that reached it (path 0.0):",
         *START[1:],
         "  1  deliver(a, b, ping)",
@@ -150,3 +150,41 @@ def test_a_wrong_cluster_entry_is_said_without_an_address(
         f"error: T.cluster() must map node names (str) to sequences of Actor or Boot, "
         f"not 'a': {said}"
     ]
+
+
+def test_a_mutable_message_is_named_where_it_waits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A list sent as a message is named in the channel that holds it, not blamed on the
+    states (hash() alone says only "a state is not hashable")."""
+    errors = _errors(capsys, tmp_path, 'out.send("a", [msg])\n        return state')
+    assert errors[:2] == [
+        "error: state.chans[0][1][0] is a list, which is mutable: use a tuple",
+        "the trace that reached it (path 0.0):",
+    ]
+
+
+def test_a_dataclass_state_that_is_not_frozen_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = "import dataclasses\n        return dataclasses.make_dataclass('Box', ['n'])(state)"
+    assert _errors(capsys, tmp_path, body)[0] == (
+        "error: state.states[1] is a Box, a dataclass that is not frozen: declare it with "
+        "@dataclass(frozen=True)"
+    )
+
+
+def test_reads_naming_no_node_is_a_mistake_without_por_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``reads=`` is checked whatever the options: it was held to the nodes only by --por,
+    so a misspelt node passed silently in every other run."""
+    source = "from modelcheck import always\n" + BASE.replace("BODY", "return state")
+    source += "\n    @always(reads=('c',))\n    def p(self, w: Any) -> bool:\n        return True\n"
+    (tmp_path / "pair.py").write_text(source)
+    run = run_cli(capsys, "check", str(tmp_path / "pair.py"))
+    assert (run.code, run.out, run.err) == (
+        2,
+        "",
+        "error: property 'p' reads unknown node 'c' (nodes: a, b)\n",
+    )

@@ -1076,14 +1076,14 @@ HOOKS = [
     ),
     _hook(
         "ListState",
-        "error: a state is not hashable (unhashable type: 'list'): states must be immutable\n"
+        "error: state[1] is a list, which is mutable: use a tuple\n"
         "the trace that reached it (path 0):\n"
         "  0  initial state\n"
         "     state = [0, [1]]\n",
     ),
     _hook(
         "ListState",
-        "error: a state is not hashable (unhashable type: 'list'): states must be immutable\n"
+        "error: state[1] is a list, which is mutable: use a tuple\n"
         "the trace that reached it (path 0):\n"
         "  0  initial state\n"
         "     state = [0, [1]]\n",
@@ -1092,7 +1092,8 @@ HOOKS = [
     ),
     _hook(
         "Unhashable",
-        "error: a state is not hashable (unhashable type: 'dict'): states must be immutable\n"
+        "error: state is a dict, which is mutable: use a tuple of (key, value) pairs or a frozen "
+        "dataclass\n"
         "the trace that reached it (path 0):\n"
         "  0  initial state\n"
         "     state = {n: 0}\n",

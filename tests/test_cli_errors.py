@@ -152,7 +152,7 @@ class Boxed(Model[Any]):
 def test_unhashable_state(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     _write(tmp_path, "listy.py", MUTABLE_INIT)
     assert _error(capsys, "check", "listy.py") == [
-        "error: a state is not hashable (unhashable type: 'list'): states must be immutable",
+        "error: state is a list, which is mutable: use a tuple",
         "the trace that reached it (path 0):",
         "  0  initial state",
         "     state = [0]",

@@ -621,6 +621,7 @@ class PartialOrder:
         self._chans_facts: dict[int, tuple[Any, int, int]] = {}
         self._inits_vetted = False
         self._boot_names: Any = ()  # the names registered as processes boot
+        self._boot_serials: Any = ()  # the serial counters those names set
         self._reduced_any = False  # whether some state left a step out
         #: Whether it is still weighing itself (while learning, and over the first
         #: :data:`WEIGH` states it reduces).
@@ -1226,6 +1227,7 @@ class PartialOrder:
         for choice, w in enumerate(self.model.init_states()):
             if not choice and w.procs:
                 self._boot_names = w.procs.names  # registered as they boot: kept
+                self._boot_serials = w.procs.serials
             problem = self._problem(w)
             if problem is not None:
                 self._unsupported(problem)
@@ -1255,7 +1257,8 @@ class PartialOrder:
         if w.links:
             return "partial-order reduction does not support links (out.link): run without --por"
         names = self._boot_names if units == -1 else before.names if before else ()
-        if procs and (procs.spawned or procs.serials or procs.names != names):
+        serials = self._boot_serials if units == -1 else before.serials if before else ()
+        if procs and (procs.spawned or procs.serials != serials or procs.names != names):
             return (
                 "partial-order reduction does not support spawned processes or names "
                 "registered after boot (out.spawn, out.register): run without --por"

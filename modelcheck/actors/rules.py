@@ -198,6 +198,11 @@ class Rules:
     a node's name addresses, or -1); ``named``: handlers see node names (``actors()``).
     """
 
+    #: During the boot, the monitors of a name on another node that nobody holds yet: a
+    #: monitor travels to that node as a send by name does, so it is looked up once every
+    #: boot process has started (see ``ActorSystem._initial``); None after the boot.
+    _boot_watches: list[tuple[int, int, int, Any, Any]] | None = None
+
     if TYPE_CHECKING:
         n: int
         node_names: tuple[str, ...]
@@ -707,6 +712,10 @@ class Rules:
         if j == i:
             return
         there = self._address_node(address)
+        deferred = self._boot_watches
+        if deferred is not None and j is None and there != here and type(address) is tuple:
+            deferred.append((i, here, kind, address, on))  # looked up after the boot
+            return
         self._contact(nxt, here, there)
         if j is None or not nxt.alive(j) or not self._connected(nxt, here, there):
             why = NOPROC if self._connected(nxt, here, there) else NOCONNECTION

@@ -48,6 +48,7 @@ import networkx as nx
 from modelcheck.errors import ModelError, UsageError
 from modelcheck.model import Model
 from modelcheck.params import Param
+from modelcheck.properties import Property
 from modelcheck.values import to_plain
 
 from .actor import Actor, Boot, Out, Pid
@@ -325,6 +326,19 @@ class ActorSystem(FastPath, Model[World]):
         self._symmetry = self._declared_symmetry()
         self._fault_watch: FaultWatch | None = None
 
+    def properties(self) -> Sequence[Property]:
+        """The model's properties, each ``reads=`` held to the nodes there are: a name that
+        is not a node is a mistake whether or not ``--por`` would use it."""
+        properties = super().properties()
+        for prop in properties:
+            for node in prop.reads or ():
+                if node not in self.node_index:
+                    raise ModelError(
+                        f"property '{prop.name}' reads unknown node {node!r} "
+                        f"(nodes: {', '.join(self.node_names)})"
+                    )
+        return properties
+
     def watch_search(self) -> Callable[[bool], tuple[str, ...]] | None:
         """Watch this search's fault steps: at its end, say which budgets it never spent
         (:mod:`.unused`)."""
@@ -395,8 +409,15 @@ class ActorSystem(FastPath, Model[World]):
         for slot, name in enumerate(self.boot_names):
             if name is not None:
                 self._register(nxt, slot, self.boot_node[slot], name, True)
-        for slot in range(len(self.boot_node)):
-            self._start(nxt, slot, None)
+        watches: list[tuple[int, int, int, Any, Any]] = []
+        self._boot_watches = watches
+        try:
+            for slot in range(len(self.boot_node)):
+                self._start(nxt, slot, None)
+        finally:
+            self._boot_watches = None
+        for watch in watches:  # monitors of a remote name, looked up after the boot
+            self._watch(nxt, *watch)
         return nxt.world()
 
     def _cross_mask(self, groups: tuple[tuple[int, ...], ...]) -> int:

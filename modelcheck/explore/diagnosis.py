@@ -63,14 +63,14 @@ def check_state(properties: Sequence[Property], state: Any, trace: Trace) -> Non
     except ModelError as exc:
         raise ModelError(exc.message, trace) from None
     try:
+        check_immutable(state, "state")  # first: it names the part that is not
+    except ModelError as exc:
+        raise ModelError(exc.message, trace) from None
+    try:
         hash(state)
     except TypeError as exc:
         message = f"a state is not hashable ({exc}): states must be immutable"
         raise ModelError(message, trace) from None
-    try:
-        check_immutable(state, "state")
-    except ModelError as exc:
-        raise ModelError(exc.message, trace) from None
     for prop in properties:
         if prop.kind in (ALWAYS, SOMETIMES):
             name = f"property '{prop.name}'"
