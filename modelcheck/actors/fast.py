@@ -61,6 +61,7 @@ MEMOS = (
     "_memo_losing",
     "_memo_orders",
     "_memo_alias",
+    "_memo_sysq",
 )
 
 #: The memos kept per processes table (``FastPath._memos``), by index: the remembered
@@ -211,7 +212,9 @@ class FastPath(Rules):
         _memo_losing: dict[tuple[int, int, int], tuple[Any, ...]]
         _memo_orders: dict[int, tuple[Any, ...]]
         _memo_alias: dict[int, tuple[Any, Any]]
+        _memo_sysq: dict[tuple[int, int], tuple[Any, Any]]
         _memo_count: int
+        _memo_mixed: bool
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
         """``_actions(w, None)``: the same steps, in the same order, with the same
@@ -233,7 +236,7 @@ class FastPath(Rules):
         hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
         reach: Any = None
         if sysq:
-            memo = memos[_SIGNALS]
+            memo, rest = memos[_SIGNALS], self._memo_sysq
             for q, signals in sysq:
                 i, signal = q >> SHIFT, signals[0]
                 state = states[i]
@@ -250,7 +253,12 @@ class FastPath(Rules):
                 if known[3] is None:
                     out.extend(self._deliver_slowly(w, ("sysq", q), i, signal, known[-1]))
                     continue
-                nxt = made(w, known, state, i, -1, 0, put(sysq, q, signals[1:], ()), -1)
+                # (the queues after: one object per queues and queue, shared by the worlds)
+                after = rest.get((id(sysq), q))
+                if after is None or after[0] is not sysq:
+                    after = rest[id(sysq), q] = (sysq, put(sysq, q, signals[1:], ()))
+                    self._memo_count += 1
+                nxt = made(w, known, state, i, -1, 0, after[1], -1)
                 append((known[0], self._rejoined(nxt, i, rejoin) if rejoin else nxt))
         byname = w[12]
         if chans:
@@ -991,16 +999,19 @@ class FastPath(Rules):
     def _shared_items(self, kind: str, part: tuple[Any, ...], interned: bool) -> Any:
         """``part`` of a world (``kind``: "states", "timers", "chans" or "byname"), or the
         equal one met before made of the same values (process states, timer sets,
-        messages, names): found by their ids (``_ITEMS``), so that no value in it is
-        hashed or compared, and equal values of other types (see :func:`.alike`) stay
-        apart. Its values are interned first (:meth:`_interned`), unless ``interned``
-        says they are: the same values are then the same objects."""
+        messages, names), so that equal values of other types (see :func:`.alike`) stay
+        apart: found by value while no two interned values are equal but not alike, then
+        by their ids (``_ITEMS``). Its values are interned first (:meth:`_interned`),
+        unless ``interned`` says they are: the same values are then the same objects."""
         memo_ids = self._memo_ids
         if id(part) in memo_ids:
             return part
         if not interned:
             part = _INTERN[kind](self._interned, part)
-        key = _ITEMS[kind](part)
+        # Until two interned values are equal but not alike (``_memo_mixed``), equal parts
+        # of interned values hold the very same values: a key by value is sound, and
+        # quicker to make than the key by ids.
+        key = _ITEMS[kind](part) if self._memo_mixed else (kind, part)
         shared = self._memo_parts.get(key)
         if shared is None:
             shared = self._memo_parts[key] = part
@@ -1025,6 +1036,7 @@ class FastPath(Rules):
             # Equal, but with other types deep inside (``(True,)`` for ``(1,)``): a
             # handler could tell them apart, so they are kept apart.
             key = (kind, part, shape(part))
+            self._memo_mixed = True
             shared = self._memo_parts.get(key)
         if shared is None:
             shared = self._memo_parts[key] = part
@@ -1075,3 +1087,4 @@ class FastPath(Rules):
         for name in MEMOS:
             getattr(self, name).clear()
         self._memo_count = 0
+        self._memo_mixed = False

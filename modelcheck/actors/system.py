@@ -323,7 +323,9 @@ class ActorSystem(FastPath, Model[World]):
         self._memo_losing: dict[tuple[int, int, int], tuple[Any, ...]] = {}
         self._memo_orders: dict[int, tuple[Any, ...]] = {}
         self._memo_alias: dict[int, tuple[Any, Any]] = {}
+        self._memo_sysq: dict[tuple[int, int], tuple[Any, Any]] = {}
         self._memo_count = 0
+        self._memo_mixed = False  # (see FastPath._shared_items)
         self._symmetry = self._declared_symmetry()
         self._fault_watch: FaultWatch | None = None
 
