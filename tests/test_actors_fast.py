@@ -11,7 +11,7 @@ from typing import Any, ClassVar, NamedTuple
 import pytest
 
 import modelcheck.actors.fast as fast_module
-from modelcheck import Model, Param, check
+from modelcheck import Model, Param, always, check
 from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid, World
 from modelcheck.loader import instantiate, resolve
 
@@ -412,3 +412,94 @@ def test_what_is_ahead_of_a_message_by_name_is_counted_in_slot_order() -> None:
     assert w.byname[0][1][0][2] == ((1, 1), (2, 1))
     plain, fast = check(Plain(_Ahead())), check(_Ahead())
     assert (fast.distinct, fast.generated) == (plain.distinct, plain.generated) == (9, 12)
+
+
+class _Chooser(Actor[str]):
+    """Sends ``to`` the value ``1`` or ``True`` (whichever timer fires first), and keeps
+    which; the other timer then does nothing."""
+
+    def __init__(self, timers: tuple[str, str], to: tuple[str, ...] = ("a",)) -> None:
+        self.timers, self.to = timers, to
+
+    def init(self, me: Any, out: Out) -> str:
+        for timer in self.timers:
+            out.set_timer(timer)
+        return ""
+
+    def on_timeout(self, me: Any, state: str, timer: Any, out: Out) -> str:
+        if state:
+            return state
+        value: int = 1 if timer.endswith("int") else True
+        for node in self.to:
+            out.send(node, ("set", value))
+        return "bool" if value is True else "int"
+
+
+class _Keeper(Actor[Any]):
+    """Keeps ``(value,)`` as it arrives, then writes it down with ``repr`` on a timer:
+    ``"(1,)"`` and ``"(True,)"`` are equal tuples before, different strings after."""
+
+    def init(self, me: Any, out: Out) -> Any:
+        return (0,)
+
+    def on_message(self, me: Any, state: Any, sender: Any, msg: Any, out: Out) -> Any:
+        out.set_timer("show")
+        return (msg[1],)
+
+    def on_timeout(self, me: Any, state: Any, timer: Any, out: Out) -> Any:
+        out.send("b", state)
+        return repr(state)
+
+
+class _Echo(Actor[Any]):
+    def init(self, me: Any, out: Out) -> Any:
+        return ()
+
+    def on_message(self, me: Any, state: Any, sender: Any, msg: Any, out: Out) -> Any:
+        return (type(msg[0]).__name__,)
+
+
+class _OneOrTrue(ActorSystem):
+    """``c`` sends ``a`` either ``1`` or ``True``; ``a`` keeps ``(1,)`` or ``(True,)`` (equal,
+    so a memo by value alone would hand one's step to the other), then writes it down and
+    sends it on to ``b``, which keeps its type's name. ``first`` decides which of the two
+    values the search meets first (the timers fire in sorted order)."""
+
+    first = Param("int", help="the value met first", choices=("int", "bool"))
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        timers = ("1int", "2bool") if self.first == "int" else ("1bool", "2int")
+        return {"a": _Keeper(), "b": _Echo(), "c": _Chooser(timers)}
+
+    @always
+    def written_as_sent(self, w: World) -> bool:
+        """What ``a`` wrote down and ``b`` kept are those of the value ``c`` sent."""
+        a, b, c = (self.state_of(w, node) for node in ("a", "b", "c"))
+        wrote, kept = {"int": ("(1,)", ("int",)), "bool": ("(True,)", ("bool",))}.get(c, ("", ()))
+        return (type(a) is not str or a == wrote) and (not b or b == kept)
+
+
+def test_equal_values_of_other_types_deep_inside_stay_apart() -> None:
+    """``(1,)`` and ``(True,)`` are equal, but a handler can tell them apart: the memos,
+    the shared parts and the interned values never hand one's step to the other, whichever
+    the search meets first. The fast path gives the general path's worlds, ``repr`` and
+    all; every count and the property agree for both orders."""
+    results = []
+    for first in ("int", "bool"):
+        model = _OneOrTrue(first=first)
+        start = list(model.init_states())
+        seen, queue = set(start), start
+        for w in queue:
+            ours, theirs = ActorSystem.actions(model, w), _general(model, w)
+            assert [repr(label) for label, _ in ours] == [repr(label) for label, _ in theirs]
+            assert [repr(nxt) for _, nxt in ours] == [repr(nxt) for _, nxt in theirs]
+            for _, nxt in ours:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        written = {model.state_of(w, "a") for w in queue if type(model.state_of(w, "a")) is str}
+        assert written == {"(1,)", "(True,)"}
+        result = check(_OneOrTrue(first=first))
+        assert result.status("written_as_sent") == "holds"
+        results.append((len(queue), result.distinct, result.generated, result.depth))
+    assert results == [(17, 17, 23, 6)] * 2

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from modelcheck import always, check, eventually
+from modelcheck import Param, always, check, eventually
 from modelcheck.actors import Actor, ActorSystem, Boot, Out, Pid, Ref, World
 from modelcheck.errors import ModelError, UsageError
 from models.classic.two_phase_actors import COMMITTED, Participant, TwoPhaseActors
+from tests.test_actors_fast import _Chooser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -294,3 +295,53 @@ def test_every_search_mode_finds_the_same_orbits() -> None:
         )
     }
     assert counts == {(515, 2_828)}
+
+
+class _Holder(Actor[Any]):
+    """Keeps ``(value,)`` as it arrives, then writes it down with ``repr`` on a timer."""
+
+    def init(self, me: Any, out: Out) -> Any:
+        return (0,)
+
+    def on_message(self, me: Any, state: Any, sender: Any, msg: Any, out: Out) -> Any:
+        out.set_timer("show")
+        return (msg[1],)
+
+    def on_timeout(self, me: Any, state: Any, timer: Any, out: Out) -> Any:
+        return repr(state)
+
+
+class _OneOrTrueHolders(ActorSystem):
+    """``c`` sends the interchangeable ``p1`` and ``p2`` either ``1`` or ``True``; each
+    keeps ``(1,)`` or ``(True,)``, equal values a renaming remembered by value alone would
+    mix up, then writes it down. ``first``: the value the search meets first."""
+
+    first = Param("int", help="the value met first", choices=("int", "bool"))
+
+    def actors(self) -> dict[str, Actor[Any]]:
+        timers = ("1int", "2bool") if self.first == "int" else ("1bool", "2int")
+        return {"c": _Chooser(timers, to=("p1", "p2")), "p1": _Holder(), "p2": _Holder()}
+
+    def symmetric(self) -> tuple[str, ...]:
+        return ("p1", "p2")
+
+    @always
+    def written_as_sent(self, w: World) -> bool:
+        """What each holder wrote down is what ``c`` sent."""
+        wrote = {"int": "(1,)", "bool": "(True,)"}.get(self.state_of(w, "c"), "")
+        return all(
+            type(state) is not str or state == wrote
+            for state in (self.state_of(w, "p1"), self.state_of(w, "p2"))
+        )
+
+
+def test_equal_values_of_other_types_deep_inside_stay_apart_under_symmetry() -> None:
+    """The renaming, the signatures and the representatives are remembered by value, but
+    never handed from ``(1,)`` to ``(True,)``: the same orbits and the verdict whichever
+    value the search meets first."""
+    found = []
+    for first in ("int", "bool"):
+        result = check(_OneOrTrueHolders(first=first), symmetry=True)
+        assert result.status("written_as_sent") == "holds"
+        found.append((result.distinct, result.generated, result.depth))
+    assert found == [(25, 47, 7)] * 2

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actor import CONNECT, NOTE, SEND, TIMER, Signal, Unregistered
+from .alike import alike, alike_items, shape
 from .rules import Outcome, Rules, signal_handler
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, World, get, put
 
@@ -58,6 +59,9 @@ MEMOS = (
     "_memo_live",
     "_memo_signals",
     "_memo_losing",
+    "_memo_orders",
+    "_memo_alias",
+    "_memo_sysq",
 )
 
 #: The memos kept per processes table (``FastPath._memos``), by index: the remembered
@@ -167,6 +171,33 @@ def _timer_types(timers: tuple[tuple[int, frozenset[Any]], ...]) -> tuple[frozen
     return tuple(frozenset(map(type, pending)) for _, pending in timers)
 
 
+#: A world's part (by kind) with its values interned by the function given.
+_INTERN: dict[str, Callable[[Callable[[Any], Any], Any], tuple[Any, ...]]] = {
+    "states": lambda interned, part: tuple(map(interned, part)),
+    "timers": lambda interned, part: tuple([(i, interned(timers)) for i, timers in part]),
+    "chans": lambda interned, part: tuple([(k, tuple(map(interned, c))) for k, c in part]),
+    "byname": lambda interned, part: tuple(
+        [(k, tuple([(interned(n), interned(m), a) for n, m, a in c])) for k, c in part]
+    ),
+}
+
+#: A world's part (by kind) as a key of its keys, lengths and the ids of its values: equal
+#: keys are parts of the same values (the very objects), so a look-up by key hashes none.
+_ITEMS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
+    "states": lambda part: ("states", *map(id, part)),
+    "timers": lambda part: ("timers", *[x for i, timers in part for x in (i, id(timers))]),
+    "chans": lambda part: ("chans", *[x for k, c in part for x in (k, len(c), *map(id, c))]),
+    "byname": lambda part: (
+        "byname",
+        *[
+            x
+            for k, c in part
+            for x in (k, len(c), *[y for e in c for y in (id(e[0]), id(e[1]), e[2])])
+        ],
+    ),
+}
+
+
 class FastPath(Rules):
     """``actions``: the rules' steps, in the same order, most of them built from tables."""
 
@@ -175,11 +206,15 @@ class FastPath(Rules):
         _memo_last: list[Any]
         _memo_parts: dict[Any, Any]
         _memo_ids: set[int]
-        _memo_tables: dict[tuple[Any, ...], dict[Any, Any]]
+        _memo_tables: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[Any, Any]]]
         _memo_live: dict[int, dict[str, Any]]
         _memo_signals: dict[tuple[Any, ...], list[Outcome]]
         _memo_losing: dict[tuple[int, int, int], tuple[Any, ...]]
+        _memo_orders: dict[int, tuple[Any, ...]]
+        _memo_alias: dict[int, tuple[Any, Any]]
+        _memo_sysq: dict[tuple[int, int], tuple[Any, Any]]
         _memo_count: int
+        _memo_mixed: bool
 
     def actions(self, w: World) -> list[tuple[Any, World]]:
         """``_actions(w, None)``: the same steps, in the same order, with the same
@@ -201,13 +236,15 @@ class FastPath(Rules):
         hazard = w[7] | w[8] or (procs and procs.apart) or DEAD in states
         reach: Any = None
         if sysq:
-            memo = memos[_SIGNALS]
+            memo, rest = memos[_SIGNALS], self._memo_sysq
             for q, signals in sysq:
                 i, signal = q >> SHIFT, signals[0]
                 state = states[i]
                 if id(state) not in memo_ids:
                     state = interned(state)
-                known = memo.get((q, signal, type(signal.who), type(signal.reason), id(state)))
+                if id(signal) not in memo_ids:
+                    signal = interned(signal)
+                known = memo.get((q, id(signal), id(state)))
                 if known is None:
                     known = self._learn_signal(w, q, signal, state)
                 rejoin = 0
@@ -216,7 +253,12 @@ class FastPath(Rules):
                 if known[3] is None:
                     out.extend(self._deliver_slowly(w, ("sysq", q), i, signal, known[-1]))
                     continue
-                nxt = made(w, known, state, i, -1, 0, put(sysq, q, signals[1:], ()), -1)
+                # (the queues after: one object per queues and queue, shared by the worlds)
+                after = rest.get((id(sysq), q))
+                if after is None or after[0] is not sysq:
+                    after = rest[id(sysq), q] = (sysq, put(sysq, q, signals[1:], ()))
+                    self._memo_count += 1
+                nxt = made(w, known, state, i, -1, 0, after[1], -1)
                 append((known[0], self._rejoined(nxt, i, rejoin) if rejoin else nxt))
         byname = w[12]
         if chans:
@@ -238,7 +280,9 @@ class FastPath(Rules):
                     state = interned(state)
                 for pos in _FIRST if fifo else self._choices(chan):
                     msg = chan[pos]
-                    known = memo.get((k, msg, type(msg), id(state)))
+                    if id(msg) not in memo_ids:
+                        msg = interned(msg)
+                    known = memo.get((k, id(msg), id(state)))
                     if known is None:
                         known = self._learn_delivery(w, k, msg, state)
                     rejoin = 0
@@ -257,16 +301,18 @@ class FastPath(Rules):
             self._arrivals(w, byname, reach, hazard, out)
         if timers:
             memo = memos[_TIMEOUTS]
-            orders = self._orders
+            orders = self._memo_orders
             for i, pending in timers:
-                order = orders.get(pending)
+                if id(pending) not in memo_ids:
+                    pending = interned(pending)
+                order = orders.get(id(pending))
                 if order is None:
-                    order = orders[pending] = tuple(sorted(pending, key=self._key))
+                    order = orders[id(pending)] = tuple(sorted(pending, key=self._key))
                 state = states[i]
                 if id(state) not in memo_ids:
                     state = interned(state)
                 for timer in order:
-                    known = memo.get((i, pending, timer, type(timer), id(state)))
+                    known = memo.get((i, id(pending), id(timer), id(state)))
                     if known is None:
                         known = self._learn_timeout(w, i, pending, timer, state)
                     rejoin = 0
@@ -307,7 +353,11 @@ class FastPath(Rules):
                 state = states[j]
                 if id(state) not in memo_ids:
                     state = interned(state)
-                known = memo.get((kb, name, msg, type(msg), id(state)))
+                if id(msg) not in memo_ids:
+                    msg = interned(msg)
+                if id(name) not in memo_ids:
+                    name = interned(name)
+                known = memo.get((kb, id(name), id(msg), id(state)))
                 if known is None:
                     known = self._learn_arrival(w, kb, name, msg, j, state)
                 rejoin = 0
@@ -388,20 +438,29 @@ class FastPath(Rules):
         if last and last[0] is procs:  # (``last`` keeps it, so its id is its own)
             memos: list[dict[Any, Any]] = last[1]
             return memos
-        memos = self._memo_procs.get(procs)  # type: ignore[assignment]
+        memos = self._memo_procs.get(id(self._interned(procs)))  # type: ignore[assignment]
         if memos is None:
-            memos = self._memo_procs[procs] = [{}, {}, {}, {}, {}, {}]
+            memos = self._memo_procs[id(self._interned(procs))] = [{}, {}, {}, {}, {}, {}]
             self._memo_count += 1
-        last[:] = (procs, memos)
+        last[:] = (procs, memos)  # (``last`` keeps ``procs``: ``is`` above is sound)
         return memos
 
-    def _interned(self, state: Any) -> Any:
-        """``state``, or an equal process state of the same type met before: the memos key
-        a process state by the id of this one, so that a look-up hashes no process state
-        (``_memo_parts`` keeps it, and so its id, until the memos are forgotten)."""
-        if id(state) in self._memo_ids:
-            return state
-        return self._shared("node", state, type)
+    def _interned(self, value: Any) -> Any:
+        """``value`` (a process state, a message, a signal, a timer set, a name), or one
+        met before, equal and alike (see :meth:`_shared`): the memos key such values by
+        the id of this one, so that a look-up hashes none of them (``_memo_parts`` keeps
+        it, and so its id, until the memos are forgotten). An equal value met again by
+        its id (``_memo_alias`` keeps it) costs one look-up."""
+        if id(value) in self._memo_ids:
+            return value
+        alias = self._memo_alias.get(id(value))
+        if alias is not None and alias[0] is value:
+            return alias[1]
+        shared = self._shared("node", value, type)
+        if shared is not value:  # (met again by its id: the rules' signals, timer sets)
+            self._memo_alias[id(value)] = (value, shared)
+            self._memo_count += 1
+        return shared
 
     def _deliver_slowly(
         self, w: World, how: tuple[Any, ...], slot: int, msg: Any, step: _Step
@@ -446,8 +505,7 @@ class FastPath(Rules):
         procs, i = w[11], q >> SHIFT
         label = ("signal", self._addr(procs, i), signal)
         step = self._signal_step(procs, i, label, signal, state, -1)
-        key = (q, signal, type(signal.who), type(signal.reason), id(state))
-        known = self._memos(procs)[_SIGNALS][key] = (*step, step)
+        known = self._memos(procs)[_SIGNALS][q, id(signal), id(state)] = (*step, step)
         self._memo_count += 1
         return known
 
@@ -482,7 +540,7 @@ class FastPath(Rules):
         timers but the one that fired (the step keeps the timers after)."""
         plan = self._plan(procs, i, outcomes)
         if plan is None:
-            return _slow(label, tuple(outcomes), pending)
+            return _slow(label, tuple(self._interned_outcomes(outcomes)), pending)
         timers = plan[1]
         if pending is not None:
             now = pending if timers is None else (pending - timers[1]) | timers[0]
@@ -503,7 +561,7 @@ class FastPath(Rules):
             args = (self._addr(procs, src), msg)
             outcomes = self._outcomes(procs, dst, "on_message", state, args)
             step = self._step(procs, dst, label, state, outcomes, k, -1, None)
-        known = self._memos(procs)[_DELIVERIES][k, msg, type(msg), id(state)] = (*step, step)
+        known = self._memos(procs)[_DELIVERIES][k, id(msg), id(state)] = (*step, step)
         self._memo_count += 1
         return known
 
@@ -521,7 +579,7 @@ class FastPath(Rules):
         else:
             outcomes = self._outcomes(procs, j, "on_message", state, (src, msg))
             step = self._step(procs, j, label, state, outcomes, -1, kb, None)
-        known = self._memos(procs)[_ARRIVALS][kb, name, msg, type(msg), id(state)] = (*step, step)
+        known = self._memos(procs)[_ARRIVALS][kb, id(name), id(msg), id(state)] = (*step, step)
         self._memo_count += 1
         return known
 
@@ -588,7 +646,7 @@ class FastPath(Rules):
         label = ("timeout", self._addr(procs, i), timer)
         outcomes = self._outcomes(procs, i, "on_timeout", state, (timer,))
         step = self._step(procs, i, label, state, outcomes, -1, -1, pending - {timer})
-        known = self._memos(procs)[_TIMEOUTS][i, pending, timer, type(timer), id(state)] = (
+        known = self._memos(procs)[_TIMEOUTS][i, id(pending), id(timer), id(state)] = (
             *step,
             step,
         )
@@ -657,6 +715,12 @@ class FastPath(Rules):
             hash((new, posts, posted))
         except Exception:
             return None
+        # (messages and names interned: the memos meet them again by their ids)
+        interned = self._interned
+        posts = tuple((k, tuple(map(interned, msgs))) for k, msgs in posts)
+        posted = tuple(
+            (kb, interned(name), interned(msg), *rest) for kb, name, msg, *rest in posted
+        )
         if not last:
             return posts, None, reached, posted, nodes
         sets = frozenset(t for t, on in last.items() if on)
@@ -821,12 +885,17 @@ class FastPath(Rules):
 
     def _table(self, *effect: Any) -> dict[Any, Any]:
         """The table of what ``effect`` (on one part of a world) makes of each shared part:
-        one per effect, shared by every step that has it."""
-        table = self._memo_tables.get(effect)
-        if table is None:
-            table = self._memo_tables[effect] = {}
+        one per effect, shared by every step that has it (an equal effect with other types
+        inside, say a message ``(True,)`` for ``(1,)``, has its own)."""
+        key: tuple[Any, ...] = effect
+        known = self._memo_tables.get(key)
+        if known is not None and not alike(known[0], effect):  # (see ``_shared``)
+            key = (effect, shape(effect))
+            known = self._memo_tables.get(key)
+        if known is None:
+            known = self._memo_tables[key] = (effect, {})
             self._memo_count += 1
-        return table
+        return known[1]
 
     def _shared_state(self, old: Any, new: Any) -> Any:
         """``new``, or an equal process state of the same type met before."""
@@ -836,12 +905,12 @@ class FastPath(Rules):
 
     def _states_after(self, step: _Step, states: tuple[Any, ...], i: int) -> tuple[Any, ...]:
         """The process states ``step`` leaves of ``states``."""
-        parent = self._shared("states", states, _state_types)
+        parent = self._shared_items("states", states, False)
         made: tuple[Any, ...] | None = step.made_states.get(id(parent))
         if made is None:
             listed = list(parent)
             listed[i] = step.state
-            made = self._shared("states", tuple(listed), _state_types)
+            made = self._shared_items("states", tuple(listed), True)
             step.made_states[id(parent)] = made  # (``_memo_parts`` keeps ``parent``: its id)
             self._memo_count += 1
         return made
@@ -851,13 +920,13 @@ class FastPath(Rules):
     ) -> tuple[Any, ...]:
         """The channels ``step`` leaves of ``chans``: message ``pos`` of channel ``k`` taken
         (none when ``k`` < 0), the step's messages sent."""
-        parent = self._shared("chans", chans, _message_types)
+        parent = self._shared_items("chans", chans, False)
         key = id(parent) if k < 0 or self.fifo else (id(parent), pos)
         made: tuple[Any, ...] | None = step.made_chans.get(key)
         if made is None:
             assert step.posts is not None
             made = self._posted(_taken(parent, k, pos), step.posts)
-            made = self._shared("chans", made, _message_types)
+            made = self._shared_items("chans", made, True)
             step.made_chans[key] = made
             self._memo_count += 1
         return made
@@ -865,7 +934,7 @@ class FastPath(Rules):
     def _timers_after(self, step: _Step, timers: tuple[Any, ...], i: int) -> tuple[Any, ...]:
         """The timers ``step`` (of process ``i``) leaves of ``timers``: a delivery's (set,
         cancelled) pair applied, or a timeout's timers after put in place."""
-        parent = self._shared("timers", timers, _timer_types)
+        parent = self._shared_items("timers", timers, False)
         made: tuple[Any, ...] | None = step.made_timers.get(id(parent))
         if made is None:
             old = get(parent, i, NO_TIMERS)
@@ -874,8 +943,10 @@ class FastPath(Rules):
                 now = (old - cancels) | sets
             else:
                 now = step.timers
+            if now != old and now:
+                now = self._interned(now)  # (``actions`` meets it again by its id)
             made = parent if now == old else put(parent, i, now, NO_TIMERS)
-            made = self._shared("timers", made, _timer_types)
+            made = self._shared_items("timers", made, True)
             step.made_timers[id(parent)] = made
             self._memo_count += 1
         return made
@@ -893,7 +964,7 @@ class FastPath(Rules):
         counting, per slot on its node, the sender's messages by pid ahead of it: those in
         flight as the step starts (``ahead``: the lengths of the sender's channels to the
         slots ``step.watch``) and those the step sent before it (the rules' ``_ahead``)."""
-        parent = self._shared("byname", byname, _byname_types)
+        parent = self._shared_items("byname", byname, False)
         key = (id(parent), ahead, pos)
         made: tuple[Any, ...] | None = step.made_byname.get(key)
         if made is None:
@@ -908,7 +979,7 @@ class FastPath(Rules):
                             sent[j] = sent.get(j, 0) + length
                     counts = tuple(sorted(sent.items()))
                 table[kb] = self._enqueue(table.get(kb, ()), (name, msg, counts))
-            made = self._shared("byname", tuple(sorted(table.items())), _byname_types)
+            made = self._shared_items("byname", tuple(sorted(table.items())), True)
             step.made_byname[key] = made
             self._memo_count += 1
         return made
@@ -925,13 +996,48 @@ class FastPath(Rules):
                 table[k] = tuple(sorted(chan + msgs if chan else msgs, key=self._key))
         return tuple(sorted(table.items()))
 
+    def _shared_items(self, kind: str, part: tuple[Any, ...], interned: bool) -> Any:
+        """``part`` of a world (``kind``: "states", "timers", "chans" or "byname"), or the
+        equal one met before made of the same values (process states, timer sets,
+        messages, names), so that equal values of other types (see :func:`.alike`) stay
+        apart: found by value while no two interned values are equal but not alike, then
+        by their ids (``_ITEMS``). Its values are interned first (:meth:`_interned`),
+        unless ``interned`` says they are: the same values are then the same objects."""
+        memo_ids = self._memo_ids
+        if id(part) in memo_ids:
+            return part
+        if not interned:
+            part = _INTERN[kind](self._interned, part)
+        # Until two interned values are equal but not alike (``_memo_mixed``), equal parts
+        # of interned values hold the very same values: a key by value is sound, and
+        # quicker to make than the key by ids.
+        key = _ITEMS[kind](part) if self._memo_mixed else (kind, part)
+        shared = self._memo_parts.get(key)
+        if shared is None:
+            shared = self._memo_parts[key] = part
+            memo_ids.add(id(part))
+            self._memo_count += 1
+        return shared
+
     def _shared(self, kind: str, part: Any, types: Callable[[Any], Any]) -> Any:
-        """``part`` of a world (or a process state), or an equal one of the same kind and
-        ``types(part)`` met before: the one every step and world then shares."""
+        """``part`` of a world (or a process state, a message, a timer set), or one met
+        before of the same kind, equal and :func:`.alike` (the same types at every depth):
+        the one every step and world then shares. (``types`` keys the usual case at once:
+        the types at the top.)"""
         if id(part) in self._memo_ids:  # (``_memo_parts`` keeps it, so its id is its own)
             return part
         key = (kind, part, types(part))
         shared = self._memo_parts.get(key)
+        if (
+            shared is not None
+            and shared is not part
+            and not (alike_items(shared, part) if type(part) is tuple else alike(shared, part))
+        ):
+            # Equal, but with other types deep inside (``(True,)`` for ``(1,)``): a
+            # handler could tell them apart, so they are kept apart.
+            key = (kind, part, shape(part))
+            self._memo_mixed = True
+            shared = self._memo_parts.get(key)
         if shared is None:
             shared = self._memo_parts[key] = part
             self._memo_ids.add(id(part))
@@ -948,17 +1054,37 @@ class FastPath(Rules):
         if handler not in _REMEMBERED:
             return super()._outcomes(procs, slot, handler, state, args)
         try:
-            key = (procs, slot, handler, id(self._interned(state)), args, *map(type, args))
+            args = self._interned(args)
+            key = (id(self._interned(procs)), slot, handler, id(self._interned(state)), id(args))
             known = self._memo_signals.get(key)
         except TypeError:  # (an unhashable state or message: the search reports it)
             return super()._outcomes(procs, slot, handler, state, args)
         if known is None:
-            known = self._memo_signals[key] = super()._outcomes(procs, slot, handler, state, args)
+            known = super()._outcomes(procs, slot, handler, state, args)
+            known = self._memo_signals[key] = self._interned_outcomes(known)
             self._memo_count += 1
         return known
+
+    def _interned_outcomes(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """``outcomes`` with their new states and the messages they send interned (when
+        hashable: else the search reports them), so that the worlds the rules make of
+        them hold values the memos meet by their ids."""
+        interned = self._interned
+        try:
+            return [
+                (
+                    extras,
+                    interned(new),
+                    tuple((SEND, op[1], interned(op[2])) if op[0] == SEND else op for op in ops),
+                )
+                for extras, new, ops in outcomes
+            ]
+        except TypeError:
+            return outcomes
 
     def _forget(self) -> None:
         """Start afresh: called between two worlds, once ``_MEMO_LIMIT`` is passed."""
         for name in MEMOS:
             getattr(self, name).clear()
         self._memo_count = 0
+        self._memo_mixed = False

@@ -106,6 +106,7 @@ from .actor import (
     Signal,
     Unregistered,
 )
+from .alike import recall
 from .world import DEAD, MASK, NO_TIMERS, SHIFT, Next, Procs, World, get, put
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class Rules:
         _any_faults: bool
         _handlers: dict[str, tuple[Callable[..., Any], ...]]
         _groupings: list[tuple[tuple[tuple[int, ...], ...], int]]
-        _orders: dict[frozenset[Any], tuple[Any, ...]]
+        _orders: dict[frozenset[Any], tuple[frozenset[Any], tuple[Any, ...]]]
         _crashable: int
         _killable: frozenset[Any] | None
 
@@ -441,9 +442,10 @@ class Rules:
         if w.byname:
             yield from self._byname_steps(w, log)
         for i, timers in w.timers:
-            order = self._orders.get(timers)
+            order = recall(self._orders, timers, timers)  # ({(1,)} is not {(True,)})
             if order is None:
-                order = self._orders[timers] = tuple(sorted(timers, key=self._key))
+                order = tuple(sorted(timers, key=self._key))
+                self._orders.setdefault(timers, (timers, order))
             for timer in order:
                 fired = ("timeout", self._addr(procs, i), timer)
                 yield from self._run(w, log, fired, ("timer", i, timer), i, "on_timeout", (timer,))

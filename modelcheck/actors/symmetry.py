@@ -41,6 +41,7 @@ from modelcheck.errors import ModelError
 from modelcheck.fingerprint import fingerprint
 
 from .actor import Actor, Pid, Signal
+from .alike import alike, recall
 from .world import MASK, NO_PROCS, SHIFT, World, refs_of
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class Renamer:
 
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
-        self._cache: dict[Any, Any] = {}
+        self._cache: dict[Any, tuple[Any, Any]] = {}  # (see ``recall``)
 
     def __call__(self, value: Any) -> Any:
         kind = type(value)
@@ -77,13 +78,14 @@ class Renamer:
         if kind is int or value is None or kind is bool:
             return value
         try:
-            known = self._cache.get(value)
+            known = recall(self._cache, value, value)
         except TypeError:
             return self._walk(value)
         if known is None:
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
-            known = self._cache[value] = self._walk(value)
+            known = self._walk(value)
+            self._cache.setdefault(value, (value, known))
         return known
 
     def _walk(self, value: Any) -> Any:
@@ -131,11 +133,11 @@ class NodeSymmetry:
         }
         self._checked = 0
         self._identity = tuple(range(self.n))
-        self._fps: dict[Any, int] = {}
-        self._known: dict[World, World] = {}
-        self._parts: dict[tuple[Any, ...], Any] = {}
+        self._fps: dict[Any, tuple[Any, int]] = {}
+        self._known: dict[World, tuple[World, World]] = {}  # (see ``recall``)
+        self._parts: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # (see ``recall``)
         self._boot_maps: dict[tuple[int, ...], list[int]] = {}
-        self._sigs: dict[tuple[int, Any], dict[int, tuple[int, ...]]] = {}
+        self._sigs: dict[tuple[int, Any], tuple[Any, dict[int, tuple[int, ...]]]] = {}
         #: The boot slots of the nodes in no group: they stay where they are.
         self._fixed = tuple(
             slot
@@ -178,15 +180,15 @@ class NodeSymmetry:
         parts = self._parts if not spawned else None
         if len(self._parts) > _CACHE_LIMIT:
             self._parts.clear()
-        states = parts.get((perm, 0, w.states)) if parts is not None else None
+        states = recall(parts, (perm, 0, w.states), w.states) if parts is not None else None
         if states is None:
             moved: list[Any] = [None] * len(w.states)
             for slot, state in enumerate(w.states):
                 moved[slot_map[slot]] = value(state)
             states = tuple(moved)
             if parts is not None:
-                parts[perm, 0, w.states] = states
-        chans = parts.get((perm, 1, w.chans)) if parts is not None else None
+                parts.setdefault((perm, 0, w.states), (w.states, states))
+        chans = recall(parts, (perm, 1, w.chans), w.chans) if parts is not None else None
         if chans is None:
             chans = tuple(
                 sorted(
@@ -195,26 +197,26 @@ class NodeSymmetry:
                 )
             )
             if parts is not None:
-                parts[perm, 1, w.chans] = chans
+                parts.setdefault((perm, 1, w.chans), (w.chans, chans))
         sysq = w.sysq and tuple(
             sorted(
                 (slot_map[k >> SHIFT] << SHIFT | perm[k & MASK], value(queue))
                 for k, queue in w.sysq
             )
         )
-        timers = parts.get((perm, 2, w.timers)) if parts is not None else None
+        timers = recall(parts, (perm, 2, w.timers), w.timers) if parts is not None else None
         if timers is None:
             timers = tuple(sorted((slot_map[s], value(t)) for s, t in w.timers))
             if parts is not None:
-                parts[perm, 2, w.timers] = timers
+                parts.setdefault((perm, 2, w.timers), (w.timers, timers))
         monitors, refs = w.monitors, cast(Any, ())
         if monitors:  # (and the processes' table's copy of them, ``Procs.refs``)
-            watched = parts.get((perm, 4, monitors)) if parts is not None else None
+            watched = recall(parts, (perm, 4, monitors), monitors) if parts is not None else None
             if watched is None:
                 watched = frozenset((slot_map[a], slot_map[b], r) for a, b, r in monitors)
                 watched = (watched, refs_of(watched))
                 if parts is not None:
-                    parts[perm, 4, monitors] = watched
+                    parts.setdefault((perm, 4, monitors), (monitors, watched))
             monitors, refs = watched
         links = (
             frozenset(
@@ -301,13 +303,17 @@ class NodeSymmetry:
     # -- one per orbit ----------------------------------------------------------------
 
     def _fp(self, value: Any) -> int:
-        """The fingerprint of a part of a world, remembered by value."""
+        """The fingerprint of a part of a world, remembered by value (an equal value with
+        other types inside, ``(True,)`` for ``(1,)``, has its own: see :func:`.alike`)."""
         known = self._fps.get(value)
+        if known is not None and (known[0] is value or alike(known[0], value)):
+            return known[1]
+        fp = fingerprint(value)
         if known is None:
             if len(self._fps) > _CACHE_LIMIT:
                 self._fps.clear()
-            known = self._fps[value] = fingerprint(value)
-        return known
+            self._fps[value] = (value, fp)
+        return fp
 
     def key(self, w: World) -> tuple[int, ...]:
         """A stable sort key of ``w``: its parts' fingerprints (distinct worlds, distinct
@@ -343,11 +349,12 @@ class NodeSymmetry:
         }
 
     def _part(self, which: int, part: Any) -> dict[int, tuple[int, ...]]:
-        """The grouped nodes' signature parts from one part of a world, remembered."""
+        """The grouped nodes' signature parts from one part of a world, remembered (by
+        value, for parts alike: see :meth:`_fp`)."""
         key = (which, part)
         known = self._sigs.get(key)
-        if known is not None:
-            return known
+        if known is not None and (known[0] is part or alike(known[0], part)):
+            return known[1]
         if len(self._sigs) > _CACHE_LIMIT:
             self._sigs.clear()
         system = self.system
@@ -377,7 +384,8 @@ class NodeSymmetry:
                         other = value(names[system.boot_node[dst]]) if dst < boot else None
                         outbound.append(fp((other, value(msgs))))
                 made[node] = (*sorted(inbound), -1, *sorted(outbound))
-        self._sigs[key] = made
+        if known is None:
+            self._sigs[key] = (part, made)
         return made
 
     def perms(self, w: World) -> Iterator[tuple[int, ...]]:
@@ -427,12 +435,13 @@ class NodeSymmetry:
         if self._checked < _CHECKED:
             self._checked += 1
             self.check_commutes(w)
-        known = self._known.get(w)
+        known = recall(self._known, w, w)
         if known is not None:
-            return known
+            return known  # type: ignore[no-any-return]
         if len(self._known) > _CACHE_LIMIT:
             self._known.clear()
-        best = self._known[w] = self._least(w)
+        best = self._least(w)
+        self._known.setdefault(w, (w, best))
         return best
 
     def _least(self, w: World) -> World:

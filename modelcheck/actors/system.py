@@ -302,7 +302,7 @@ class ActorSystem(FastPath, Model[World]):
         self._crashable = self._scope_nodes()
         self._killable = self._scope_processes()
         self._keys: dict[Any, str] = {}
-        self._orders: dict[frozenset[Any], tuple[Any, ...]] = {}
+        self._orders: dict[frozenset[Any], tuple[frozenset[Any], tuple[Any, ...]]] = {}
         self._handlers = {
             name: tuple(getattr(b, name) for b in self.behaviours) for name in _HANDLERS
         }
@@ -318,11 +318,15 @@ class ActorSystem(FastPath, Model[World]):
         self._memo_last: list[Any] = []
         self._memo_parts: dict[Any, Any] = {}
         self._memo_ids: set[int] = set()
-        self._memo_tables: dict[tuple[Any, ...], dict[Any, Any]] = {}
+        self._memo_tables: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[Any, Any]]] = {}
         self._memo_live: dict[int, dict[str, Any]] = {}
         self._memo_signals: dict[tuple[Any, ...], list[Outcome]] = {}
         self._memo_losing: dict[tuple[int, int, int], tuple[Any, ...]] = {}
+        self._memo_orders: dict[int, tuple[Any, ...]] = {}
+        self._memo_alias: dict[int, tuple[Any, Any]] = {}
+        self._memo_sysq: dict[tuple[int, int], tuple[Any, Any]] = {}
         self._memo_count = 0
+        self._memo_mixed = False  # (see FastPath._shared_items)
         self._symmetry = self._declared_symmetry()
         self._fault_watch: FaultWatch | None = None
 

@@ -426,8 +426,8 @@ def fingerprint_world(w: World) -> int:
     d10 = k[1] if k is not None and k[0] is used else parts.of(used, 10)
     k = get(id(procs))
     d11 = k[1] if k is not None and k[0] is procs else parts.of(procs, 11)
-    k = get(id(byname))
-    d12 = k[1] if k is not None and k[0] is byname else parts.of(byname, 12)
+    k = tables(id(byname))  # (entry by entry too: the same messages, new counts)
+    d12 = k[1] if k is not None and k[0] is byname else parts.of_table(byname, 12)
     if subs < _SMALL and down < _SMALL and cut < _SMALL:  # (ints hash() keeps whole)
         lanes = (d0, d1, d2, d3, d4, d5, subs, down, cut, d9, d10, d11, d12)
     else:
