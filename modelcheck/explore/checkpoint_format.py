@@ -2,7 +2,7 @@
 
 A checkpoint file is::
 
-    modelcheck checkpoint 3\\n
+    modelcheck checkpoint 4\\n
     {"model": ..., "params": ..., ...}\\n      the run it belongs to, as JSON
     <64 hex digits>\\n                          BLAKE2b-256 of the body, keyed by that line
     <pickle>                                    the search (a ``Saved``)
@@ -34,9 +34,10 @@ from modelcheck.model import Model
 
 __all__ = ["MAGIC", "read_body", "read_header", "write_checkpoint"]
 
-#: (3 since actor worlds' fingerprints are combined by CPython's tuple hash: a fingerprint
-#: store saved before holds other numbers for the same worlds)
-MAGIC = b"modelcheck checkpoint 3\n"
+#: (3 since actor worlds' fingerprints are combined by CPython's tuple hash, 4 since their
+#: channels by name are digested entry by entry: a fingerprint store saved before holds
+#: other numbers for the same worlds)
+MAGIC = b"modelcheck checkpoint 4\n"
 _DIGEST_SIZE = 32
 _MAX_HEADER = 1 << 20
 
