@@ -9,7 +9,10 @@ was. Who sends to whom follows a random topology, which the system declares; eac
 property reads the states of a random set of nodes and declares that set. In a
 ``cluster()`` system a node hosts one or two processes, which address each other by pid:
 on their own node, or on one their node talks to; a property reads some of the processes
-of the nodes it declares.
+of the nodes it declares. With ``by_name``, a node may boot one of its processes registered
+as ``svc``, and processes send by name too (``("svc", node)``: to another node, resolved as
+the message arrives, or to their own); now and then one sends to a name nobody holds, or
+registers ``late`` when its timer ``t0`` fires (both stop the reduction).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from modelcheck import Property
-from modelcheck.actors import DEAD, Actor, ActorSystem, Out, Pid, World
+from modelcheck.actors import DEAD, Actor, ActorSystem, Boot, Out, Pid, World
 
 NAMES = ("a", "b", "c", "d")
 Counter = tuple[int, int, bool]  # (messages counted, capped at 3; last value; timer armed)
@@ -40,6 +43,7 @@ class NodeSpec:
     ticks: bool  # timer "tick", set at start, sets itself again (and sends nothing)
     subscribes: bool = False  # hears nodedown and nodeup (out.monitor_nodes)
     monitors: tuple[str, ...] = ()  # nodes whose process it monitors from the start
+    registers: bool = False  # registers "late" when its timer t0 fires (out.register)
 
 
 class Node(Actor[Counter]):
@@ -91,6 +95,8 @@ class Node(Actor[Counter]):
         if timer == "tick":
             out.set_timer("tick")
             return (state[0], (state[1] + 1) % 3, state[2])
+        if timer == "t0" and self.spec.registers:
+            out.register("late")  # (t0 is set once an incarnation)
         for to, value in self.spec.timer_sends:
             out.send(to, (value, 1))
         return (state[0], (state[1] + 1) % 3, state[2])
@@ -161,12 +167,17 @@ class ClusterSystem(RandomSystem):
     """A random system whose nodes host ``per_node`` processes each (``cluster()``)."""
 
     per_node: tuple[int, ...] = ()
+    svc: tuple[int | None, ...] = ()  # per node: which process boots registered as "svc"
 
-    def cluster(self) -> dict[str, tuple[Actor[Any], ...]]:
-        found: dict[str, tuple[Actor[Any], ...]] = {}
+    def cluster(self) -> dict[str, tuple[Actor[Any] | Boot, ...]]:
+        found: dict[str, tuple[Actor[Any] | Boot, ...]] = {}
         first = 0
         for i, count in enumerate(self.per_node):
-            found[NAMES[i]] = tuple(Node(spec) for spec in self.specs[first : first + count])
+            svc = self.svc[i] if self.svc else None
+            found[NAMES[i]] = tuple(
+                Boot(Node(spec), name="svc" if k == svc else None)
+                for k, spec in enumerate(self.specs[first : first + count])
+            )
             first += count
         return found
 
@@ -176,9 +187,12 @@ def make(
     edges: dict[str, tuple[str, ...]],
     props: tuple[PropSpec, ...],
     per_node: tuple[int, ...] = (),
+    svc: tuple[int | None, ...] = (),
     **params: Any,
 ) -> RandomSystem:
     attrs = {"specs": specs, "edges": edges, "props": props, "per_node": per_node}
+    if svc:
+        attrs["svc"] = svc
     base = ClusterSystem if per_node else RandomSystem
     cls = type(base.__name__, (base,), attrs)
     return cls(**params)  # type: ignore[no-any-return]
@@ -196,6 +210,7 @@ def systems(
     faults: bool = False,
     found: bool = False,
     cluster: bool = False,
+    by_name: bool = False,
 ) -> RandomSystem:
     """A random system of 2 to 4 nodes with 1 to 3 properties, fifo or unordered; about one
     node in ``tick_one_in`` has the timer that sets itself again (cycles), and one ordered
@@ -203,7 +218,7 @@ def systems(
     and ``kills``), and nodes that subscribe to nodedown/nodeup or monitor others. With
     ``found``: some properties do not declare what they read. With ``cluster``: 2 or 3
     nodes of one or two processes each, which send to each other by pid (on their own
-    node too, where it lists itself)."""
+    node too, where it lists itself). With ``by_name`` (a cluster): by name too, see above."""
     n = draw(st.integers(min_value=2, max_value=3 if cluster else 4))
     names = NAMES[:n]
     edges = {  # in a cluster, a node that lists itself: its processes talk to each other
@@ -213,6 +228,12 @@ def systems(
         for a in names
     }
     per_node = tuple(draw(st.integers(1, 2)) for _ in names) if cluster else ()
+    svc: tuple[int | None, ...] = ()
+    if cluster and by_name:  # which process of each node holds "svc" (or none)
+        svc = tuple(
+            draw(st.integers(0, count - 1)) if draw(st.integers(0, 3)) else None
+            for count in per_node
+        )
     processes = (
         [(a, serial) for a, count in zip(names, per_node, strict=True) for serial in range(count)]
         if cluster
@@ -222,8 +243,18 @@ def systems(
     for a, serial in processes:
         out: tuple[Any, ...] = edges[a]
         if cluster:  # by pid, to the processes of its node's peers and of its own node
-            out = tuple(Pid(b, k) for b, k in processes if b in out and (b, k) != (a, serial))
+            peers = out
+            out = tuple(Pid(b, k) for b, k in processes if b in peers and (b, k) != (a, serial))
         targets = st.sampled_from(out) if out else st.nothing()
+        if cluster and by_name:  # and by name (about half the sends), to "svc" where held
+            by_names: tuple[Any, ...] = tuple(
+                ("svc", b) for b in peers if svc[names.index(b)] is not None
+            )
+            if peers and not draw(st.integers(0, 29)):  # (now and then to "nobody")
+                by_names += (("nobody", draw(st.sampled_from(peers))),)
+            if by_names:
+                out += by_names
+                targets = st.sampled_from(by_names) | targets
         sends = (
             draw(st.lists(st.tuples(targets, st.integers(0, 2), st.integers(0, 1)), max_size=2))
             if out
@@ -250,6 +281,9 @@ def systems(
                 )
                 if faults
                 else (),
+                registers=by_name  # (a process holds one name at most)
+                and svc[names.index(a)] != serial
+                and not draw(st.integers(0, 29)),
             )
         )
     props = []
@@ -274,4 +308,4 @@ def systems(
     if faults:
         for budget in (*FAULTS, "kills"):
             params[budget] = draw(st.integers(0, 1))
-    return make(tuple(specs), edges, tuple(props), per_node, **params)
+    return make(tuple(specs), edges, tuple(props), per_node, svc, **params)

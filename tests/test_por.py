@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import modelcheck.actors.por as por_module
 from benchmarks.por import cases, safety_only
-from modelcheck import Model, ModelError, UsageError, always, check, replay, sometimes
-from modelcheck.actors import Actor, ActorSystem, Out, World
+from modelcheck import Model, ModelError, Param, UsageError, always, check, replay, sometimes
+from modelcheck.actors import Actor, ActorSystem, Boot, Out, World
 from modelcheck.actors.por import expands_everything
 from modelcheck.explore import Limits, SearchOptions
 from modelcheck.explore._search import Search
@@ -110,6 +110,38 @@ def test_per_process_on_random_clusters_verdicts_agree(
     pid (on their own node too), under every fault budget: the reduction commutes steps of
     processes, not nodes, and still gives the same verdicts, only states of the full
     search, and traces that replay."""
+    full, everything = _searched(model, strategy=strategy, deadlock=deadlock, max_states=5_000)
+    assume(full.complete)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(por_module, "SAMPLE", learn)
+        patch.setattr(por_module, "PAYS", 0.0)
+        patch.setattr(por_module, "SAVES", 0.0)
+        reduced, kept = _searched(model, strategy=strategy, deadlock=deadlock, por=True)
+    assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
+    assert reduced.complete and kept <= everything
+    assert reduced.distinct == len(kept)
+    for prop in reduced.properties:
+        if prop.trace is not None:
+            again = replay(model, prop.trace.path)
+            assert [s.state for s in again.steps] == [s.state for s in prop.trace.steps]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    systems(faults=True, found=True, cluster=True, by_name=True),
+    st.sampled_from(["bfs", "dfs"]),
+    st.booleans(),
+    st.sampled_from([1, 3, 2048]),
+)
+def test_messages_by_name_on_random_clusters_verdicts_agree(
+    model: RandomSystem, strategy: str, deadlock: bool, learn: int
+) -> None:
+    """``cluster()`` systems whose processes also send by name: to ``svc``, which a process
+    of a node may hold from boot (the receiver is read from the registry as the message
+    arrives, on another node; on the sender's own node at once), now and then to a name
+    nobody holds, or a process registers ``late`` (those two stop the reduction), under
+    every fault budget: the same verdicts, only states of the full search, traces that
+    replay."""
     full, everything = _searched(model, strategy=strategy, deadlock=deadlock, max_states=5_000)
     assume(full.complete)
     with pytest.MonkeyPatch.context() as patch:
@@ -498,6 +530,86 @@ def test_a_cluster_that_spawns_or_links_stops_reducing_and_says_so() -> None:
     assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated)
     assert reduced.warnings == (
         "--por expanded every step: partial-order reduction does not support links (out.link)",
+    )
+
+
+class _ByName(Actor[Any]):
+    """Sends ``hi`` to each of ``names`` on node b as it starts; counts what it receives."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def init(self, me: Any, out: Out) -> int:
+        for name in self.names:
+            out.send((name, "b"), "hi")
+        return 0
+
+    def on_message(self, me: Any, state: int, sender: Any, msg: Any, out: Out) -> int:
+        return state + 1
+
+
+class _LateSvc(_Counts):
+    """Counts 0, 1 on its timer, and registers as ``svc`` on the first."""
+
+    def on_timeout(self, me: str, state: int, timer: Hashable, out: Out) -> int:
+        if state == 0:
+            out.register("svc")
+        return super().on_timeout(me, state, timer, out)
+
+
+class _SendsByName(ActorSystem):
+    """a's process sends ``hi`` by name to ``svc1`` and ``svc2`` on b, two processes that
+    hold the names from boot; b's third process counts 0, 1, 2 on its timer. The property
+    reads a. ``late``: the counter registers ``svc`` as it first counts (1), and a sends to
+    that name only (2)."""
+
+    late = Param(0, help="a name registered at run time", min=0, max=2)
+
+    def cluster(self) -> dict[str, tuple[Actor[Any] | Boot, ...]]:
+        if self.late:
+            to = "svc" if self.late == 2 else "svc1"
+            return {"a": (_ByName(to),), "b": (Boot(_ByName(), name="svc1"), _LateSvc(0, 2))}
+        return {
+            "a": (_ByName("svc1", "svc2"),),
+            "b": (Boot(_ByName(), name="svc1"), Boot(_ByName(), name="svc2"), _Counts(0, 2)),
+        }
+
+    def talks_to(self) -> Mapping[str, Collection[str]] | None:
+        return {"a": ("b",)}
+
+    @always(reads=("a",))
+    def a_hears_nothing(self, w: World) -> bool:
+        return all(state == 0 for state in w.states[:1])
+
+
+def test_messages_by_name_to_names_held_from_boot_commute_by_hand() -> None:
+    # Without the reduction: svc1 takes its hi before svc2 can take its own (one channel
+    # by name from a's process to b, in the order sent), while the counter counts: 3 * 3
+    # worlds, 12 steps. With it, per process: svc1 goes alone (its hi arrives, the
+    # counter's steps commute with it), then svc2, then the counter: one path of 5 worlds.
+    full, reduced = check(_SendsByName()), check(_SendsByName(), por=True)
+    assert (full.distinct, full.generated) == (9, 13)
+    assert (reduced.distinct, reduced.generated, reduced.warnings) == (5, 5, ())
+    assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
+
+
+@pytest.mark.parametrize(
+    ("late", "why"),
+    [
+        (1, "spawned processes or names registered after boot (out.spawn, out.register)"),
+        (2, "sends by name to a name not registered as a process boots ('svc' on b: "),
+    ],
+)
+def test_a_name_registered_at_run_time_stops_the_reduction_and_says_so(late: int, why: str) -> None:
+    # Who gets a message by name is read from b's registry as it arrives: a registry
+    # that changes (svc registered on the counter's first timeout) stops the reduction
+    # there; a message to a name not held from boot, as it is sent (here in a's init).
+    model = _SendsByName(late=late)
+    full, reduced = check(model), check(model, por=True)
+    assert (reduced.distinct, reduced.generated) == (full.distinct, full.generated)
+    assert reduced.warnings == (
+        f"--por expanded every step: partial-order reduction does not support {why}"
+        + ("out.send((name, node), ...))" if late == 2 else ""),
     )
 
 
