@@ -10,7 +10,8 @@ property reads the states of a random set of nodes and declares that set. In a
 ``cluster()`` system a node hosts one or two processes, which address each other by pid:
 on their own node, or on one their node talks to; a property reads some of the processes
 of the nodes it declares. With ``by_name``, a node may boot one of its processes registered
-as ``svc``, and processes send by name too (``("svc", node)``: to another node, resolved as
+as ``svc`` and its other one as ``aux``, and processes send by name too (``("svc", node)``,
+``("aux", node)``: to another node, resolved as
 the message arrives, or to their own); now and then one sends to a name nobody holds, or
 registers ``late`` when its timer ``t0`` fires (both stop the reduction).
 """
@@ -43,7 +44,8 @@ class NodeSpec:
     ticks: bool  # timer "tick", set at start, sets itself again (and sends nothing)
     subscribes: bool = False  # hears nodedown and nodeup (out.monitor_nodes)
     monitors: tuple[str, ...] = ()  # nodes whose process it monitors from the start
-    registers: bool = False  # registers "late" when its timer t0 fires (out.register)
+    registers: bool = False  # registers ("late", itself) when its timer t0 fires (out.register)
+    by_last: bool = False  # whether it forwards depends on its last value too
 
 
 class Node(Actor[Counter]):
@@ -81,7 +83,7 @@ class Node(Actor[Counter]):
     def on_message(self, me: str, state: Counter, sender: str, msg: Any, out: Out) -> Counter:
         value, hops = msg
         count, last, armed = state
-        if hops > 0 and (count + value) % 2 == 0:
+        if hops > 0 and (count + value + (last if self.spec.by_last else 0)) % 2 == 0:
             for to in self.spec.forward[value]:
                 out.send(to, ((value + count + 1) % 3, hops - 1))
         if value == self.spec.timer_on and not armed:
@@ -96,7 +98,7 @@ class Node(Actor[Counter]):
             out.set_timer("tick")
             return (state[0], (state[1] + 1) % 3, state[2])
         if timer == "t0" and self.spec.registers:
-            out.register("late")  # (t0 is set once an incarnation)
+            out.register(("late", me))  # (t0 is set once an incarnation)
         for to, value in self.spec.timer_sends:
             out.send(to, (value, 1))
         return (state[0], (state[1] + 1) % 3, state[2])
@@ -167,15 +169,15 @@ class ClusterSystem(RandomSystem):
     """A random system whose nodes host ``per_node`` processes each (``cluster()``)."""
 
     per_node: tuple[int, ...] = ()
-    svc: tuple[int | None, ...] = ()  # per node: which process boots registered as "svc"
+    svc: tuple[tuple[str | None, ...], ...] = ()  # per node: the names its processes boot with
 
     def cluster(self) -> dict[str, tuple[Actor[Any] | Boot, ...]]:
         found: dict[str, tuple[Actor[Any] | Boot, ...]] = {}
         first = 0
         for i, count in enumerate(self.per_node):
-            svc = self.svc[i] if self.svc else None
+            held = self.svc[i] if self.svc else (None,) * count
             found[NAMES[i]] = tuple(
-                Boot(Node(spec), name="svc" if k == svc else None)
+                Boot(Node(spec), name=held[k])
                 for k, spec in enumerate(self.specs[first : first + count])
             )
             first += count
@@ -187,7 +189,7 @@ def make(
     edges: dict[str, tuple[str, ...]],
     props: tuple[PropSpec, ...],
     per_node: tuple[int, ...] = (),
-    svc: tuple[int | None, ...] = (),
+    svc: tuple[tuple[str | None, ...], ...] = (),
     **params: Any,
 ) -> RandomSystem:
     attrs = {"specs": specs, "edges": edges, "props": props, "per_node": per_node}
@@ -219,7 +221,7 @@ def systems(
     ``found``: some properties do not declare what they read. With ``cluster``: 2 or 3
     nodes of one or two processes each, which send to each other by pid (on their own
     node too, where it lists itself). With ``by_name`` (a cluster): by name too, see above."""
-    n = draw(st.integers(min_value=2, max_value=3 if cluster else 4))
+    n = draw(st.integers(min_value=3 if by_name else 2, max_value=3 if cluster else 4))
     names = NAMES[:n]
     edges = {  # in a cluster, a node that lists itself: its processes talk to each other
         a: tuple(
@@ -227,12 +229,18 @@ def systems(
         )
         for a in names
     }
-    per_node = tuple(draw(st.integers(1, 2)) for _ in names) if cluster else ()
-    svc: tuple[int | None, ...] = ()
-    if cluster and by_name:  # which process of each node holds "svc" (or none)
+    per_node = (
+        tuple(draw(st.integers(2 if by_name and i else 1, 2)) for i in range(n)) if cluster else ()
+    )
+    svc: tuple[tuple[str | None, ...], ...] = ()
+    if cluster and by_name:  # which process of each node holds "svc", which "aux" (or none)
         svc = tuple(
-            draw(st.integers(0, count - 1)) if draw(st.integers(0, 3)) else None
+            tuple(draw(st.sampled_from(["svc", "aux", None])) for _ in range(count))
             for count in per_node
+        )
+        svc = tuple(  # (one process a name)
+            tuple(name if name not in held[:k] else None for k, name in enumerate(held))
+            for held in svc
         )
     processes = (
         [(a, serial) for a, count in zip(names, per_node, strict=True) for serial in range(count)]
@@ -246,9 +254,9 @@ def systems(
             peers = out
             out = tuple(Pid(b, k) for b, k in processes if b in peers and (b, k) != (a, serial))
         targets = st.sampled_from(out) if out else st.nothing()
-        if cluster and by_name:  # and by name (about half the sends), to "svc" where held
+        if cluster and by_name:  # and by name (about half the sends), to names held
             by_names: tuple[Any, ...] = tuple(
-                ("svc", b) for b in peers if svc[names.index(b)] is not None
+                (name, b) for b in peers for name in svc[names.index(b)] if name is not None
             )
             if peers and not draw(st.integers(0, 29)):  # (now and then to "nobody")
                 by_names += (("nobody", draw(st.sampled_from(peers))),)
@@ -256,7 +264,12 @@ def systems(
                 out += by_names
                 targets = st.sampled_from(by_names) | targets
         sends = (
-            draw(st.lists(st.tuples(targets, st.integers(0, 2), st.integers(0, 1)), max_size=2))
+            draw(
+                st.lists(
+                    st.tuples(targets, st.integers(0, 2), st.integers(0, 1)),
+                    max_size=3 if by_name else 2,
+                )
+            )
             if out
             else []
         )
@@ -282,8 +295,9 @@ def systems(
                 if faults
                 else (),
                 registers=by_name  # (a process holds one name at most)
-                and svc[names.index(a)] != serial
+                and svc[names.index(a)][serial] is None
                 and not draw(st.integers(0, 29)),
+                by_last=by_name and draw(st.booleans()),
             )
         )
     props = []

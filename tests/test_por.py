@@ -593,6 +593,66 @@ def test_messages_by_name_to_names_held_from_boot_commute_by_hand() -> None:
     assert [p.status for p in reduced.properties] == [p.status for p in full.properties]
 
 
+class _Aux(Actor[str]):
+    """Times out once; a message that arrives before that sends ``early`` to c's log."""
+
+    def init(self, me: Any, out: Out) -> str:
+        out.set_timer("t")
+        return "idle"
+
+    def on_timeout(self, me: Any, state: str, timer: Hashable, out: Out) -> str:
+        return "timed"
+
+    def on_message(self, me: Any, state: str, sender: Any, msg: Any, out: Out) -> str:
+        if state == "idle":
+            out.send(("log", "c"), "early")
+        return state
+
+
+class _Log(Actor[Any]):
+    def init(self, me: Any, out: Out) -> Any:
+        return ""
+
+    def on_message(self, me: Any, state: Any, sender: Any, msg: Any, out: Out) -> Any:
+        return msg
+
+
+class _BehindByName(ActorSystem):
+    """a's process sends to ``svc`` then to ``aux`` on b, one channel by name: aux's
+    message arrives only after svc took its own. aux (b's first process) also has a
+    timer; if its message comes first, it tells c's log. The property reads c."""
+
+    def cluster(self) -> dict[str, tuple[Actor[Any] | Boot, ...]]:
+        return {
+            "a": (_ByName("svc", "aux"),),
+            "b": (Boot(_Aux(), name="aux"), Boot(_ByName(), name="svc")),
+            "c": (Boot(_Log(), name="log"),),
+        }
+
+    def talks_to(self) -> Mapping[str, Collection[str]] | None:
+        return {"a": ("b",), "b": ("c",)}
+
+    @sometimes(reads=("c",))
+    def early(self, w: World) -> bool:
+        return bool(w.states[3] == "early")
+
+
+def test_the_holder_of_the_first_message_by_name_joins_a_set_with_its_node() -> None:
+    # At the start aux's timer and svc's arrival are the steps, one each. aux alone would
+    # not be persistent: svc taking its message lets aux's own arrive, before aux's timer
+    # (then c hears early). So a set with aux holds svc: svc goes first, and both orders
+    # of aux's steps follow: 7 worlds of the full 9. (Leaving svc out of it, the reduction
+    # took aux's timer first, and never reached early.)
+    full = check(_BehindByName(), keep_going=True)
+    reduced = check(_BehindByName(), keep_going=True, por=True)
+    assert (full.distinct, full.generated, full.properties[0].status) == (9, 11, "reached")
+    assert (reduced.distinct, reduced.generated, reduced.properties[0].status) == (
+        7,
+        7,
+        "reached",
+    )
+
+
 @pytest.mark.parametrize(
     ("late", "why"),
     [
