@@ -221,7 +221,7 @@ def systems(
     ``found``: some properties do not declare what they read. With ``cluster``: 2 or 3
     nodes of one or two processes each, which send to each other by pid (on their own
     node too, where it lists itself). With ``by_name`` (a cluster): by name too, see above."""
-    n = draw(st.integers(min_value=3 if by_name else 2, max_value=3 if cluster else 4))
+    n = draw(st.integers(min_value=2, max_value=3 if cluster else 4))
     names = NAMES[:n]
     edges = {  # in a cluster, a node that lists itself: its processes talk to each other
         a: tuple(
@@ -229,9 +229,7 @@ def systems(
         )
         for a in names
     }
-    per_node = (
-        tuple(draw(st.integers(2 if by_name and i else 1, 2)) for i in range(n)) if cluster else ()
-    )
+    per_node = tuple(draw(st.integers(1, 2)) for _ in names) if cluster else ()
     svc: tuple[tuple[str | None, ...], ...] = ()
     if cluster and by_name:  # which process of each node holds "svc", which "aux" (or none)
         svc = tuple(
@@ -264,12 +262,7 @@ def systems(
                 out += by_names
                 targets = st.sampled_from(by_names) | targets
         sends = (
-            draw(
-                st.lists(
-                    st.tuples(targets, st.integers(0, 2), st.integers(0, 1)),
-                    max_size=3 if by_name else 2,
-                )
-            )
+            draw(st.lists(st.tuples(targets, st.integers(0, 2), st.integers(0, 1)), max_size=2))
             if out
             else []
         )

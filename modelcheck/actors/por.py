@@ -14,16 +14,16 @@ Applies to (otherwise refused, or falling back to every step):
 - an :class:`~modelcheck.actors.ActorSystem` that does not override ``actions()``, without
   liveness properties (refused otherwise), one process per node (``actors()``) or several
   (``cluster()``);
-- where no step of a process exits, links, spawns, registers, disconnects or sends to a
-  name on another node (``out.stop``, ``out.kill``, ``out.link``, ``out.spawn``,
-  ``out.register``, ``out.disconnect``, ``out.send((name, node), ...)``: a message by name
-  may open a new channel into a node behind a full one, which the closure below does not
-  follow): found while searching, that is a model error with the trace that reached it
-  (run without ``por``); in a ``cluster()`` system, whose OTP behaviours do these as a
-  matter of course, the reduction stops there instead, and says so (starting the search
-  over if it had left steps out). Names registered as processes boot (``Boot(name=...)``)
-  are fine: nothing changes them. Faults (crashes, restarts, kills, partitions, cuts,
-  heals, mends, drops, duplicates) and the runtime signals they cause are supported.
+- where no step of a process exits, links, spawns, registers, disconnects or sends by name
+  to a name that no process of that node was registered under as it booted (``out.stop``,
+  ``out.kill``, ``out.link``, ``out.spawn``, ``out.register``, ``out.disconnect``,
+  ``out.send((name, node), ...)``: see "Messages by name"): found while searching, that
+  is a model error with the trace that reached it (run without ``por``); in a
+  ``cluster()`` system, whose OTP behaviours do these as a matter of course, the reduction
+  stops there instead, and says so (starting the search over if it had left steps out).
+  Names registered as processes boot (``Boot(name=...)``) are fine: nothing changes them.
+  Faults (crashes, restarts, kills, partitions, cuts, heals, mends, drops, duplicates) and
+  the runtime signals they cause are supported.
 
 What properties read: declared (``@always(reads=...)``), or else found by tracing. While
 some property has no ``reads``, the first :data:`SAMPLE` states expand every step and each
@@ -130,6 +130,34 @@ to the one sent to. The closure follows the first (a connection down counts as a
 channel between every pair of processes on its two nodes) but not the second: at a state
 where a connection is down and a process on one of its nodes subscribed, a cluster
 expands every step.
+
+
+Messages by name (``out.send((name, node), ...)`` to another node). They wait in one FIFO
+channel per (sender, node), and whoever holds the name as one arrives gets it. A name
+registered as a process boots (``Boot(name=)``) is held by that boot slot for good: only an
+exit or a kill drops it (an exit stops the reduction, a kill is a fault), a crash takes it
+with every channel into the node, a restart gives it back to the same slot; a registration
+after boot stops the reduction, and so does a send to any other name, where it is sent. So
+an arrival is a step of the name's holder ``j`` (its dropping, if ``j`` was killed, too): it
+pops the head of the channel ``B(m, y)``, runs ``j``'s handler. The channel is shared by
+the processes of ``y``, so beyond what is said above: (1) a message by pid from ``m`` to
+``k`` waits while the head of ``B(m, y)`` was sent before it (``ahead``, counting ``m``'s
+messages by pid to ``k``, drops only as ``k`` takes them), and (2) taking the head lets the
+next one, perhaps for ``k``, arrive. Taking a head and ``m``'s appends commute (the channel
+is not empty), and so do ``k``'s taking from ``m -> k`` and ``m``'s send by name (the rules
+count what is ahead either way). Hence: a non-empty ``B(m, y)`` is a full channel from ``m``
+into every process ``k`` on ``y``, and a set holding a process of ``y`` holds the holder of
+the head of every channel by name into ``y`` (the closure's ``heads``). Then no step
+outside ``K`` takes a head of a channel by name into a node of ``K``; ``m``'s new messages
+for ``k`` wait behind that head (by name), or behind it and ``m -> k`` (a message by pid
+sent while ``m -> k`` is empty waits for the head, whose ``ahead`` for ``k`` is 0; one sent
+after another counts it): none of ``K``'s steps is enabled or disabled. One taken head may
+let another process of the node act (case 2), so a process outside that holds a head may
+act, and the closure's nodes that may act count every process of its node. Faults: a
+crash, restart, cut or partition flushes channels by name between the nodes it touches,
+whose processes it already blocks; a drop or a duplicate blocks every process. On the
+unordered network nothing waits for anything (any message by name may arrive, ``ahead`` is
+not kept), so there a channel by name is like the channels by pid to its holders.
 
 
 Cycles (C3): breadth-first, if a step of the reduced set leads to a state stored at a level
