@@ -9,7 +9,11 @@ was. Who sends to whom follows a random topology, which the system declares; eac
 property reads the states of a random set of nodes and declares that set. In a
 ``cluster()`` system a node hosts one or two processes, which address each other by pid:
 on their own node, or on one their node talks to; a property reads some of the processes
-of the nodes it declares.
+of the nodes it declares. With ``by_name``, a node may boot one of its processes registered
+as ``svc`` and its other one as ``aux``, and processes send by name too (``("svc", node)``,
+``("aux", node)``: to another node, resolved as
+the message arrives, or to their own); now and then one sends to a name nobody holds, or
+registers ``late`` when its timer ``t0`` fires (both stop the reduction).
 
 :func:`rich_cluster` draws richer ``cluster()`` systems (processes that talk on their own
 node, timers cancelled, monitors set on a message, links, durable counts, properties that
@@ -26,7 +30,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from modelcheck import Property
-from modelcheck.actors import DEAD, Actor, ActorSystem, Out, Pid, World
+from modelcheck.actors import DEAD, Actor, ActorSystem, Boot, Out, Pid, World
 from modelcheck.actors.world import MASK, SHIFT
 
 NAMES = ("a", "b", "c", "d")
@@ -50,6 +54,8 @@ class NodeSpec:
     monitor_on: tuple[int, Any] | None = None  # (value, whom it then monitors)
     link_on: tuple[int, Any] | None = None  # (value, whom it then links to)
     durable: bool = False  # its count survives a crash, and a restart sends it on
+    registers: bool = False  # registers ("late", itself) when its timer t0 fires (out.register)
+    by_last: bool = False  # whether it forwards depends on its last value too
 
 
 class Node(Actor[Counter]):
@@ -91,7 +97,7 @@ class Node(Actor[Counter]):
     def on_message(self, me: str, state: Counter, sender: str, msg: Any, out: Out) -> Counter:
         value, hops = msg
         count, last, armed = state
-        if hops > 0 and (count + value) % 2 == 0:
+        if hops > 0 and (count + value + (last if self.spec.by_last else 0)) % 2 == 0:
             for to in self.spec.forward[value]:
                 out.send(to, ((value + count + 1) % 3, hops - 1))
         if value == self.spec.timer_on and not armed:
@@ -111,6 +117,8 @@ class Node(Actor[Counter]):
         if timer == "tick":
             out.set_timer("tick")
             return (state[0], (state[1] + 1) % 3, state[2])
+        if timer == "t0" and self.spec.registers:
+            out.register(("late", me))  # (t0 is set once an incarnation)
         for to, value in self.spec.timer_sends:
             out.send(to, (value, 1))
         return (state[0], (state[1] + 1) % 3, state[2])
@@ -181,12 +189,17 @@ class ClusterSystem(RandomSystem):
     """A random system whose nodes host ``per_node`` processes each (``cluster()``)."""
 
     per_node: tuple[int, ...] = ()
+    svc: tuple[tuple[str | None, ...], ...] = ()  # per node: the names its processes boot with
 
-    def cluster(self) -> dict[str, tuple[Actor[Any], ...]]:
-        found: dict[str, tuple[Actor[Any], ...]] = {}
+    def cluster(self) -> dict[str, tuple[Actor[Any] | Boot, ...]]:
+        found: dict[str, tuple[Actor[Any] | Boot, ...]] = {}
         first = 0
         for i, count in enumerate(self.per_node):
-            found[NAMES[i]] = tuple(Node(spec) for spec in self.specs[first : first + count])
+            held = self.svc[i] if self.svc else (None,) * count
+            found[NAMES[i]] = tuple(
+                Boot(Node(spec), name=held[k])
+                for k, spec in enumerate(self.specs[first : first + count])
+            )
             first += count
         return found
 
@@ -196,9 +209,12 @@ def make(
     edges: dict[str, tuple[str, ...]],
     props: tuple[PropSpec, ...],
     per_node: tuple[int, ...] = (),
+    svc: tuple[tuple[str | None, ...], ...] = (),
     **params: Any,
 ) -> RandomSystem:
     attrs = {"specs": specs, "edges": edges, "props": props, "per_node": per_node}
+    if svc:
+        attrs["svc"] = svc
     base = ClusterSystem if per_node else RandomSystem
     cls = type(base.__name__, (base,), attrs)
     return cls(**params)  # type: ignore[no-any-return]
@@ -216,6 +232,7 @@ def systems(
     faults: bool = False,
     found: bool = False,
     cluster: bool = False,
+    by_name: bool = False,
 ) -> RandomSystem:
     """A random system of 2 to 4 nodes with 1 to 3 properties, fifo or unordered; about one
     node in ``tick_one_in`` has the timer that sets itself again (cycles), and one ordered
@@ -223,7 +240,7 @@ def systems(
     and ``kills``), and nodes that subscribe to nodedown/nodeup or monitor others. With
     ``found``: some properties do not declare what they read. With ``cluster``: 2 or 3
     nodes of one or two processes each, which send to each other by pid (on their own
-    node too, where it lists itself)."""
+    node too, where it lists itself). With ``by_name`` (a cluster): by name too, see above."""
     n = draw(st.integers(min_value=2, max_value=3 if cluster else 4))
     names = NAMES[:n]
     edges = {  # in a cluster, a node that lists itself: its processes talk to each other
@@ -233,6 +250,16 @@ def systems(
         for a in names
     }
     per_node = tuple(draw(st.integers(1, 2)) for _ in names) if cluster else ()
+    svc: tuple[tuple[str | None, ...], ...] = ()
+    if cluster and by_name:  # which process of each node holds "svc", which "aux" (or none)
+        svc = tuple(
+            tuple(draw(st.sampled_from(["svc", "aux", None])) for _ in range(count))
+            for count in per_node
+        )
+        svc = tuple(  # (one process a name)
+            tuple(name if name not in held[:k] else None for k, name in enumerate(held))
+            for held in svc
+        )
     processes = (
         [(a, serial) for a, count in zip(names, per_node, strict=True) for serial in range(count)]
         if cluster
@@ -242,8 +269,18 @@ def systems(
     for a, serial in processes:
         out: tuple[Any, ...] = edges[a]
         if cluster:  # by pid, to the processes of its node's peers and of its own node
-            out = tuple(Pid(b, k) for b, k in processes if b in out and (b, k) != (a, serial))
+            peers = out
+            out = tuple(Pid(b, k) for b, k in processes if b in peers and (b, k) != (a, serial))
         targets = st.sampled_from(out) if out else st.nothing()
+        if cluster and by_name:  # and by name (about half the sends), to names held
+            by_names: tuple[Any, ...] = tuple(
+                (name, b) for b in peers for name in svc[names.index(b)] if name is not None
+            )
+            if peers and not draw(st.integers(0, 29)):  # (now and then to "nobody")
+                by_names += (("nobody", draw(st.sampled_from(peers))),)
+            if by_names:
+                out += by_names
+                targets = st.sampled_from(by_names) | targets
         sends = (
             draw(st.lists(st.tuples(targets, st.integers(0, 2), st.integers(0, 1)), max_size=2))
             if out
@@ -272,6 +309,10 @@ def systems(
                 )
                 if faults
                 else (),
+                registers=by_name  # (a process holds one name at most)
+                and svc[names.index(a)][serial] is None
+                and not draw(st.integers(0, 29)),
+                by_last=by_name and draw(st.booleans()),
             )
         )
     props = []
@@ -296,7 +337,7 @@ def systems(
     if faults:
         for budget in (*FAULTS, "kills"):
             params[budget] = draw(st.integers(0, 1))
-    return make(tuple(specs), edges, tuple(props), per_node, **params)
+    return make(tuple(specs), edges, tuple(props), per_node, svc, **params)
 
 
 # -- richer clusters: what a wrong reduction would show -------------------------------------

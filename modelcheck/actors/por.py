@@ -14,16 +14,16 @@ Applies to (otherwise refused, or falling back to every step):
 - an :class:`~modelcheck.actors.ActorSystem` that does not override ``actions()``, without
   liveness properties (refused otherwise), one process per node (``actors()``) or several
   (``cluster()``);
-- where no step of a process exits, links, spawns, registers, disconnects or sends to a
-  name on another node (``out.stop``, ``out.kill``, ``out.link``, ``out.spawn``,
-  ``out.register``, ``out.disconnect``, ``out.send((name, node), ...)``: a message by name
-  may open a new channel into a node behind a full one, which the closure below does not
-  follow): found while searching, that is a model error with the trace that reached it
-  (run without ``por``); in a ``cluster()`` system, whose OTP behaviours do these as a
-  matter of course, the reduction stops there instead, and says so (starting the search
-  over if it had left steps out). Names registered as processes boot (``Boot(name=...)``)
-  are fine: nothing changes them. Faults (crashes, restarts, kills, partitions, cuts,
-  heals, mends, drops, duplicates) and the runtime signals they cause are supported.
+- where no step of a process exits, links, spawns, registers, disconnects or sends by name
+  to a name that no process of that node was registered under as it booted (``out.stop``,
+  ``out.kill``, ``out.link``, ``out.spawn``, ``out.register``, ``out.disconnect``,
+  ``out.send((name, node), ...)``: see "Messages by name"): found while searching, that
+  is a model error with the trace that reached it (run without ``por``); in a
+  ``cluster()`` system, whose OTP behaviours do these as a matter of course, the reduction
+  stops there instead, and says so (starting the search over if it had left steps out).
+  Names registered as processes boot (``Boot(name=...)``) are fine: nothing changes them.
+  Faults (crashes, restarts, kills, partitions, cuts, heals, mends, drops, duplicates) and
+  the runtime signals they cause are supported.
 
 What properties read: declared (``@always(reads=...)``), or else found by tracing. While
 some property has no ``reads``, the first :data:`SAMPLE` states expand every step and each
@@ -130,6 +130,34 @@ to the one sent to. The closure follows the first (a connection down counts as a
 channel between every pair of processes on its two nodes) but not the second: at a state
 where a connection is down and a process on one of its nodes subscribed, a cluster
 expands every step.
+
+
+Messages by name (``out.send((name, node), ...)`` to another node). They wait in one FIFO
+channel per (sender, node), and whoever holds the name as one arrives gets it. A name
+registered as a process boots (``Boot(name=)``) is held by that boot slot for good: only an
+exit or a kill drops it (an exit stops the reduction, a kill is a fault), a crash takes it
+with every channel into the node, a restart gives it back to the same slot; a registration
+after boot stops the reduction, and so does a send to any other name, where it is sent. So
+an arrival is a step of the name's holder ``j`` (its dropping, if ``j`` was killed, too): it
+pops the head of the channel ``B(m, y)``, runs ``j``'s handler. The channel is shared by
+the processes of ``y``, so beyond what is said above: (1) a message by pid from ``m`` to
+``k`` waits while the head of ``B(m, y)`` was sent before it (``ahead``, counting ``m``'s
+messages by pid to ``k``, drops only as ``k`` takes them), and (2) taking the head lets the
+next one, perhaps for ``k``, arrive. Taking a head and ``m``'s appends commute (the channel
+is not empty), and so do ``k``'s taking from ``m -> k`` and ``m``'s send by name (the rules
+count what is ahead either way). Hence: a non-empty ``B(m, y)`` is a full channel from ``m``
+into every process ``k`` on ``y``, and a set holding a process of ``y`` holds the holder of
+the head of every channel by name into ``y`` (the closure's ``heads``). Then no step
+outside ``K`` takes a head of a channel by name into a node of ``K``; ``m``'s new messages
+for ``k`` wait behind that head (by name), or behind it and ``m -> k`` (a message by pid
+sent while ``m -> k`` is empty waits for the head, whose ``ahead`` for ``k`` is 0; one sent
+after another counts it): none of ``K``'s steps is enabled or disabled. One taken head may
+let another process of the node act (case 2), so a process outside that holds a head may
+act, and the closure's nodes that may act count every process of its node. Faults: a
+crash, restart, cut or partition flushes channels by name between the nodes it touches,
+whose processes it already blocks; a drop or a duplicate blocks every process. On the
+unordered network nothing waits for anything (any message by name may arrive, ``ahead`` is
+not kept), so there a channel by name is like the channels by pid to its holders.
 
 
 Cycles (C3): breadth-first, if a step of the reduced set leads to a state stored at a level
@@ -582,6 +610,14 @@ class PartialOrder:
             f"{names[x]}'s process" if model.named else f"process {pid} on {names[x]}"
             for x, pid in zip(self.node_of, self.index, strict=True)
         ]
+        #: The names registered as processes boot, by (name, node index): the slot that
+        #: holds each (the receiver of every message by name to it: see "Messages by
+        #: name"). A label names an arrival's receiver (name, node's name): ``index`` too.
+        self.holders: dict[tuple[Any, int], int] = {}
+        for s, name in enumerate(model.boot_names):
+            if name is not None:
+                self.holders[(name, self.node_of[s])] = s
+                self.index[(name, names[self.node_of[s]])] = s
         #: Declared reads: a bit per process (those on the nodes declared).
         self.reads: dict[str, int] = {}
         #: Reads found by tracing, for properties without ``reads``: (nodes, world fields).
@@ -616,12 +652,14 @@ class PartialOrder:
         self.visible = 0
         self.visible_fields: tuple[int, ...] = ()
         self._see()
-        self._closures: dict[tuple[int, int, bool], tuple[int, ...]] = {}
+        self._closures: dict[tuple[int, int, bool, tuple[int, ...]], tuple[int, ...]] = {}
         #: ``_facts`` by the id of a channels part (the part kept, so the id stays its own).
         self._chans_facts: dict[int, tuple[Any, int, int]] = {}
         self._inits_vetted = False
         self._boot_names: Any = ()  # the names registered as processes boot
-        self._boot_serials: Any = ()  # the serial counters those names set
+        self._boot_serials: Any = ()  # and the nodes' serials that registering them set
+        #: ``_byname_facts`` by the id of a channels-by-name part (the part kept).
+        self._byname_memo: dict[int, tuple[Any, int, tuple[int, ...]]] = {}
         self._reduced_any = False  # whether some state left a step out
         #: Whether it is still weighing itself (while learning, and over the first
         #: :data:`WEIGH` states it reduces).
@@ -936,7 +974,7 @@ class PartialOrder:
             self._vet_inits()
         index, allowed, n = self.index, self.allowed, self.n
         visible, visible_fields, states = self.visible, self.visible_fields, w[0]
-        chans, monitors, subs = w[1], w[4], w[6]
+        chans, monitors, subs, byname = w[1], w[4], w[6], w[12]
         nodes: list[int] = []
         steps = [0] * n  # how many steps each node has
         active = 0
@@ -956,19 +994,25 @@ class PartialOrder:
             else:  # a fault: never in a reduced set (see the module's docstring)
                 faults += 1
                 nodes.append(-1)
-                if kind == "restart" and allowed is not None:
+                if kind == "restart":
                     restarted = self.on_node[self.model.node_index[label[1]]]
-                    self._held_to_talks_to(w, choice, label, nxt, restarted)
+                    if allowed is not None:
+                        self._held_to_talks_to(w, choice, label, nxt, restarted)
+                    if nxt[12] is not byname:  # (its processes' init may send by name)
+                        problem = self._byname_problem(nxt, restarted, byname)
+                        if problem is not None:
+                            self._refuse_with(w, choice, label, nxt, problem)
                 continue
             if (
-                nxt[0][i] is DEAD
+                (nxt[0][i] is DEAD and states[i] is not DEAD)  # (a name's dead holder: a drop)
                 or nxt[5]
-                or nxt[12]
                 or (nxt[11] is not w[11] and _grew(w[11], nxt[11]))
             ):
                 self._refuse(w, choice, label, nxt, 1 << i)  # an exit, a link, a spawn...
             if allowed is not None and nxt[1] is not chans and self._facts(nxt[1])[1] >> i & 1:
                 self._held_to_talks_to(w, choice, label, nxt, 1 << i)
+            if nxt[12] is not byname and self._byname_problem(nxt, 1 << i, byname) is not None:
+                self._refuse(w, choice, label, nxt, 1 << i)  # by name to a name not fixed
             if nxt[4] is not monitors or nxt[6] != subs:
                 watchy |= 1 << i
             nodes.append(i)
@@ -989,8 +1033,12 @@ class PartialOrder:
                         break
         if not active or (not faults and not active & (active - 1)):
             return succs  # one node acts (or none), and no fault: nothing to leave out
+        heads: tuple[int, ...] = ()
         if self.fifo:
             filled = self._facts(chans)[2]
+            if byname:  # (see "Messages by name" in the module's docstring)
+                _, by_name, heads = self._byname_facts(byname)
+                filled |= by_name
             procs = w[11]
             if procs and procs.apart:  # a send across brings the connection up: signals
                 nodes_n, on_node = self.nodes, self.on_node
@@ -1004,10 +1052,10 @@ class PartialOrder:
                                 return succs
         else:
             filled = -1  # on the unordered network a message in flight shields nothing
-        key = (active, filled, faults > 0)
+        key = (active, filled, faults > 0, heads)
         closures = self._closures.get(key)
         if closures is None:
-            closures = self._closures[key] = self._candidates(active, filled, faults > 0)
+            closures = self._closures[key] = self._candidates(active, filled, faults > 0, heads)
         blocked = seen
         if self.any_faults:  # (a fault may also come within reach later: a drop, a restart)
             blocked |= self._hit(w, watchy | subs | self._watchers(monitors))
@@ -1034,7 +1082,10 @@ class PartialOrder:
     def _unit(self, address: Any) -> int:
         """The slot of the process a label names (a pid of a later incarnation: the same
         boot slot), remembered."""
-        assert type(address) is Pid, address
+        if type(address) is not Pid:  # a message by name to a name no process held at boot
+            problem = _unheld(*address)
+            self._unsupported(problem)
+            raise ModelError(problem)
         slot = self.index[Pid(address.node, address.serial)]
         self.index[address] = slot
         return slot
@@ -1056,6 +1107,36 @@ class PartialOrder:
             if allowed is not None and k not in allowed:
                 outside |= 1 << src
         facts = self._chans_facts[id(chans)] = (chans, outside, filled)
+        return facts
+
+    def _byname_facts(self, byname: Any) -> tuple[Any, int, tuple[int, ...]]:
+        """What the closure needs of a world's channels by name (FIFO network), remembered
+        per part: (the part, a bit ``m * n + k`` for every process ``k`` on a node that a
+        channel by name from ``m`` into it is not empty, per node the processes that hold
+        the name of the first message of a channel by name into it). See "Messages by
+        name" in the module's docstring."""
+        facts = self._byname_memo.get(id(byname))
+        if facts is not None and facts[0] is byname:
+            return facts
+        if len(self._byname_memo) >= _FACTS_LIMIT:
+            self._byname_memo.clear()
+        n, on_node, holders = self.n, self.on_node, self.holders
+        filled = 0
+        heads = [0] * self.nodes
+        for kb, entries in byname:
+            if not entries:
+                continue
+            m, node = kb >> SHIFT, kb & MASK
+            rest = on_node[node]
+            while rest:
+                k = (rest & -rest).bit_length() - 1
+                rest &= rest - 1
+                filled |= 1 << (m * n + k)
+            holder = holders.get((entries[0][0], node))
+            # (a name not registered at boot is refused where it is sent: every process
+            # on the node, should one get here)
+            heads[node] |= on_node[node] if holder is None else 1 << holder
+        facts = self._byname_memo[id(byname)] = (byname, filled, tuple(heads))
         return facts
 
     # -- for shards (:mod:`modelcheck.explore.shard`) ---------------------------------------
@@ -1176,7 +1257,9 @@ class PartialOrder:
             )
         return tuple(lines)
 
-    def _candidates(self, active: int, filled: int, faults: bool) -> tuple[int, ...]:
+    def _candidates(
+        self, active: int, filled: int, faults: bool, heads: tuple[int, ...] = ()
+    ) -> tuple[int, ...]:
         """The distinct closures of the active nodes, seeded in node order (all of them
         too, when there are faults to leave out)."""
         found: list[int] = []
@@ -1184,26 +1267,32 @@ class PartialOrder:
         while rest:
             seed = (rest & -rest).bit_length() - 1
             rest &= rest - 1
-            closed = self._closure(seed, active, filled)
+            closed = self._closure(seed, active, filled, heads)
             if (closed != active or faults) and closed not in found:
                 found.append(closed)
         return tuple(found)
 
-    def _closure(self, seed: int, active: int, filled: int) -> int:
+    def _closure(self, seed: int, active: int, filled: int, heads: tuple[int, ...] = ()) -> int:
         """The smallest set of nodes holding ``seed`` that no node outside it can reach
         with a new message at the head of a channel before one of its own steps
-        (``filled``: a bit per non-empty channel; -1 on the unordered network)."""
-        out, into, n = self.out, self.into, self.n
+        (``filled``: a bit per non-empty channel, by pid or by name; -1 on the unordered
+        network), and that holds, with a process, the receivers of the first messages of
+        the channels by name into its node (``heads``: per node; see "Messages by name")."""
+        out, into, n, node_of = self.out, self.into, self.n, self.node_of
         closed = 1 << seed
         while True:
             # The nodes outside that may act before any node inside does: those with a
-            # step, and those they (transitively) may send to.
+            # step, and those they (transitively) may send to, or let a message by name
+            # (or one by pid waiting for it) through by taking the one ahead of it.
             may_act = active & ~closed
             frontier = may_act
             while frontier:
                 m = (frontier & -frontier).bit_length() - 1
                 frontier &= frontier - 1
-                more = out[m] & ~closed & ~may_act
+                more = out[m]
+                if heads and heads[node_of[m]] >> m & 1:
+                    more |= self.on_node[node_of[m]]
+                more &= ~closed & ~may_act
                 may_act |= more
                 frontier |= more
             grow = 0
@@ -1211,6 +1300,8 @@ class PartialOrder:
             while inside:
                 k = (inside & -inside).bit_length() - 1
                 inside &= inside - 1
+                if heads:
+                    grow |= heads[node_of[k]] & ~closed
                 senders = into[k] & may_act
                 while senders:
                     m = (senders & -senders).bit_length() - 1
@@ -1234,12 +1325,18 @@ class PartialOrder:
                 raise ModelError(problem, Trace((Step(choice, None, w),)))
 
     def _problem(
-        self, w: World, units: int = -1, before: Any = (), before_chans: Any = ()
+        self,
+        w: World,
+        units: int = -1,
+        before: Any = (),
+        before_chans: Any = (),
+        before_byname: Any = (),
     ) -> str | None:
         """What in ``w`` the reduction does not support (of what the processes ``units``
         did, when given, from a world whose processes' table was ``before``): a message
         ``talks_to()`` does not allow, an exited process, a link, a spawned process or a
-        name registered after boot, a connection dropped; or None."""
+        name registered after boot, a connection dropped, a message by name to a name not
+        registered at boot; or None."""
         if self.allowed is not None:
             for k, msgs in w.chans:
                 if k not in self.allowed and (
@@ -1268,19 +1365,34 @@ class PartialOrder:
                 "partial-order reduction does not support disconnecting nodes "
                 "(out.disconnect): run without --por"
             )
-        if w.byname:
-            return (
-                "partial-order reduction does not support sends to a name on another node "
-                "(out.send((name, node), ...)): run without --por"
-            )
+        return self._byname_problem(w, units, before_byname)
+
+    def _byname_problem(self, w: World, units: int, before: Any) -> str | None:
+        """What in ``w``'s channels by name from the processes ``units`` (-1: all), where
+        they differ from ``before``, the reduction does not support: a channel to a node
+        ``talks_to()`` does not let the sender's node send to, a message to a name not
+        registered as a process booted there (its receiver is not fixed); or None."""
+        names = self.model.node_names
+        for kb, entries in w[12]:
+            src, node = kb >> SHIFT, kb & MASK
+            if not units >> src & 1 or (units != -1 and entries == get(before, kb, ())):
+                continue
+            if self.allowed is not None and not self.out_node[self.node_of[src]] >> node & 1:
+                return self._undeclared_node(src, node)
+            for name, _, _ in entries:
+                if (name, node) not in self.holders:
+                    return _unheld(name, names[node])
         return None
 
     def _undeclared(self, src: int, dst: int) -> str:
-        names, model, node_of = self.model.node_names, self.model, self.node_of
-        a = node_of[src]
+        return self._undeclared_node(src, self.node_of[dst])
+
+    def _undeclared_node(self, src: int, node: int) -> str:
+        names, model = self.model.node_names, self.model
+        a = self.node_of[src]
         may = [names[j] for j in range(self.nodes) if j != a and self.out_node[a] >> j & 1]
         return (
-            f"{names[a]} sent to {names[node_of[dst]]}, but {model.name}{_UNDECLARED}"
+            f"{names[a]} sent to {names[node]}, but {model.name}{_UNDECLARED}"
             f"{names[a]} may send to: {', '.join(may) or 'nobody'})"
         )
 
@@ -1298,8 +1410,13 @@ class PartialOrder:
         """Raise what the step ``w -> nxt`` of the processes ``units`` does that the
         reduction does not support, with the trace through it (the model is held to what
         the reduction assumes: every world the search computes is looked at)."""
-        problem = self._problem(nxt, units, w.procs, w.chans)
+        problem = self._problem(nxt, units, w.procs, w.chans, w.byname)
         assert problem is not None
+        self._refuse_with(w, choice, label, nxt, problem)
+
+    def _refuse_with(self, w: World, choice: int, label: Any, nxt: World, problem: str) -> NoReturn:
+        """Raise ``problem`` (found in the step ``w -> nxt``) with the trace through it; in a
+        ``cluster()`` system stop reducing instead (:meth:`_unsupported`)."""
         self._unsupported(problem)
         trace = self.trace_of(w)
         raise ModelError(problem, None if trace is None else trace.extend(choice, label, nxt))
@@ -1327,3 +1444,13 @@ class PartialOrder:
             self.note += " (the search started over)"
             raise Restart
         self.on_switch()
+
+
+def _unheld(name: Any, node: str) -> str:
+    """Why a message by name to ``name`` on ``node``, which no process held at boot, stops
+    the reduction: its receiver is not fixed."""
+    return (
+        "partial-order reduction does not support sends by name to a name "
+        f"not registered as a process boots ({name!r} on {node}: "
+        "out.send((name, node), ...)): run without --por"
+    )
