@@ -56,12 +56,20 @@ class Model(Parameterized, Generic[S]):
       violates ``eventually(p)``. ``"never"``: a behaviour that stops is fine and is not
       judged, only infinite ones are. ``"always"``: in any state, unless a fairness
       condition forbids it (TLA+'s semantics, where ``[Next]_vars`` allows stuttering).
+    - ``environment``: the names of the actions the environment takes, not the protocol
+      (faults: a crash, a partition, a lost message), named as fairness groups name them
+      (the label, or its first element); or override :meth:`environment_steps`. A budget of
+      faults says how many *may* happen, never that one must: with ``"deadlock"``
+      stuttering a behaviour may also stay forever in a state where only such steps are
+      enabled, unless a fairness condition covers one of them (``weak("heal")`` still
+      forces its heal). An :class:`~modelcheck.actors.ActorSystem` names its faults.
     """
 
     deadlock: ClassVar[bool] = False
     fields: ClassVar[tuple[str, ...] | None] = None
     fairness: ClassVar[Sequence[Fairness]] = ()
     stuttering: ClassVar[Stuttering] = "deadlock"
+    environment: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: object) -> None:
         self.params: dict[str, object] = resolve_params(type(self), params)
@@ -92,6 +100,11 @@ class Model(Parameterized, Generic[S]):
     def fairness_conditions(self) -> Sequence[Fairness]:
         """The fairness conditions liveness properties assume; by default ``fairness``."""
         return tuple(self.fairness)
+
+    def environment_steps(self) -> tuple[str, ...]:
+        """The names of the environment's actions (faults), which no behaviour is forced to
+        take; by default ``environment``."""
+        return tuple(self.environment)
 
     #: How a model of this kind declares a symmetry: what ``--symmetry`` says it lacks.
     symmetry_hint: ClassVar[str] = "define canonical(state)"

@@ -441,6 +441,8 @@ MODES: dict[str, type[LabelledGraph]] = {
     "deadlock": Random,
     "never": type("RandomNever", (Random,), {"stuttering": "never"}),
     "always": type("RandomAlways", (Random,), {"stuttering": "always"}),
+    # "c" steps are the environment's (faults): a behaviour may stop where only they are.
+    "environment": type("RandomEnvironment", (Random,), {"environment": ("c",)}),
 }
 
 
@@ -489,10 +491,12 @@ def brute_force(model: LabelledGraph, kind: str, p: frozenset[int], q: frozenset
                 after.add(w)
                 todo.append(w)
     mode = type(model).stuttering
+    environment = model.environment_steps()
     for v in after:
         if accept is not None and v not in accept:
             continue
-        if (mode == "deadlock" and not edges.get(v)) or (
+        only_environment = all(label[0] in environment for label, _ in edges.get(v, ()))
+        if (mode == "deadlock" and only_environment and not enabled(v)) or (
             mode == "always" and not any(c for c in enabled(v))
         ):
             return True

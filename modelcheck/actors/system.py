@@ -58,7 +58,7 @@ from .symmetry import NodeSymmetry
 from .unused import FaultWatch
 from .world import DEAD, MASK, NO_PROCS, SHIFT, Next, World
 
-__all__ = ["BUDGETS", "DEAD", "ActorSystem", "Budget", "World"]
+__all__ = ["BUDGETS", "DEAD", "FAULT_STEPS", "ActorSystem", "Budget", "World"]
 
 _HANDLERS = (
     "on_message",
@@ -68,6 +68,10 @@ _HANDLERS = (
     "on_nodedown",
     "on_nodeup",
 )
+
+
+#: The names of the fault steps: the environment's, which a budget allows and never forces.
+FAULT_STEPS = ("crash", "restart", "kill", "partition", "cut", "heal", "drop", "duplicate")
 
 
 class Budget(Param[Any]):
@@ -342,6 +346,11 @@ class ActorSystem(FastPath, Model[World]):
                         f"(nodes: {', '.join(self.node_names)})"
                     )
         return properties
+
+    def environment_steps(self) -> tuple[str, ...]:
+        """The fault steps (when a budget allows one): a liveness check never forces one,
+        so a behaviour may stop where only faults are left to take."""
+        return (FAULT_STEPS if self._any_faults else ()) + tuple(self.environment)
 
     def watch_search(self) -> Callable[[bool], tuple[str, ...]] | None:
         """Watch this search's fault steps: at its end, say which budgets it never spent

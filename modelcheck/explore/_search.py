@@ -107,7 +107,9 @@ class Search:
         if self.liveness:
             fairness = call_model(model.fairness_conditions, "fairness_conditions()")
             own = any(p.fairness for p in self.liveness)
-            self.graph = Graph(labelled=bool(fairness) or own)
+            # (the environment's steps are told apart by label: see liveness._Analysis)
+            environment = call_model(model.environment_steps, "environment_steps()")
+            self.graph = Graph(labelled=bool(fairness) or own or bool(environment))
         self.canon: Callable[[Any], Any] | None = None
         self.actions: Callable[[Any], Any] = model.actions
         #: The partial-order reduction (``por``), for its one-line note.

@@ -29,7 +29,11 @@ property is judged on that graph, by the standard SCC-based algorithm:
 4. A behaviour may also end by staying in one state forever (stuttering), in a state with
    no enabled action (``Model.stuttering = "deadlock"``, the default, as TLC does with
    deadlock checking off) or in any state where no fairness group is enabled
-   (``"always"``, TLA+'s semantics); ``"never"`` judges only infinite behaviours.
+   (``"always"``, TLA+'s semantics); ``"never"`` judges only infinite behaviours. With
+   ``"deadlock"``, a state where every enabled action is the environment's
+   (``Model.environment_steps()``: the faults of an actor system) counts as one with none,
+   unless a fairness group is enabled there: a fault budget allows faults, it never
+   forces one.
 5. The counterexample is a lasso: a shortest prefix (breadth-first, through the small
    automaton of the table's prefix column) to the nearest fair component or stuttering
    state, then a loop from there that visits, in turn, the nearest state or edge meeting
@@ -54,7 +58,7 @@ from functools import partial
 from typing import Any
 
 from modelcheck.errors import ModelError, NondeterminismError
-from modelcheck.fairness import Fairness
+from modelcheck.fairness import Fairness, label_name
 from modelcheck.model import Model, format_label
 from modelcheck.properties import (
     EVENTUALLY,
@@ -115,6 +119,7 @@ def judge_liveness(
             f"{model.name}.stuttering must be one of {', '.join(STUTTERING)}, not {stuttering!r}"
         )
     declared = tuple(call_model(model.fairness_conditions, "fairness_conditions()"))
+    environment = _environment(model)
     analyses: dict[tuple[int, ...], _Analysis] = {}  # by the conditions' identities
     verdicts: dict[str, Outcome | None] = {}
     for prop in props:
@@ -128,7 +133,7 @@ def judge_liveness(
         analysis = analyses.get(key)
         if analysis is None:
             fair = FairnessIndex(conditions, graph.labels)
-            analysis = analyses[key] = _Analysis(model, graph, fair, stuttering)
+            analysis = analyses[key] = _Analysis(model, graph, fair, stuttering, environment)
         problem = _problem(prop, states, init_numbers, trace_to)
         lasso = analysis.find(problem, init_numbers)
         if lasso is None:
@@ -146,6 +151,17 @@ def judge_liveness(
             )
         verdicts[prop.name] = Outcome(trace, _note(model, prop, trace, trigger, conditions))
     return verdicts
+
+
+def _environment(model: Model[Any]) -> frozenset[str]:
+    """The names of the model's environment steps, each a string (a model error if not)."""
+    names = tuple(call_model(model.environment_steps, "environment_steps()"))
+    for name in names:
+        if not isinstance(name, str):
+            raise ModelError(
+                f"{model.name}.environment_steps() must give action names (str), not {name!r}"
+            )
+    return frozenset(names)
 
 
 def _problem(
@@ -217,12 +233,22 @@ class _Analysis:
     """Fair components and lassos over one graph, for any number of properties."""
 
     def __init__(
-        self, model: Model[Any], graph: Graph, fair: FairnessIndex, stuttering: str
+        self,
+        model: Model[Any],
+        graph: Graph,
+        fair: FairnessIndex,
+        stuttering: str,
+        environment: frozenset[str],
     ) -> None:
         self.model = model
         self.graph = graph
         self.fair = fair
         self.stuttering = stuttering
+        # For each label number, whether the label is the environment's (None: none is).
+        self.free: bytearray | None = None
+        if environment and stuttering == "deadlock":
+            assert graph.labelled, "a model with environment steps has a labelled graph"
+            self.free = bytearray(label_name(label) in environment for label in graph.labels)
         n = len(graph)
         self.n = n
         # Scratch space for the sub-searches of the strong-fairness refinement.
@@ -316,14 +342,17 @@ class _Analysis:
         """States where a violating behaviour may stay forever without a step."""
         if self.stuttering == "never":
             return set()
-        off, fair, accept = self.graph.off, self.fair, problem.accept
+        graph, fair, accept, free = self.graph, self.fair, problem.accept, self.free
+        off, lab = graph.off, graph.lab
         always = self.stuttering == "always"
         out = set()
         for v in range(self.n):
             if not index[v] or (accept is not None and not accept[v]):
                 continue
-            terminal = off[v] == off[v + 1]
-            if terminal or (always and not fair.enabled(self.graph, v) & fair.any):
+            lo, hi = off[v], off[v + 1]
+            # With "deadlock": no action enabled, or only the environment's (not fair).
+            free_only = free is not None and all(free[lab[e]] for e in range(lo, hi))
+            if lo == hi or ((always or free_only) and not fair.enabled(graph, v) & fair.any):
                 out.add(v)
         return out
 
@@ -567,8 +596,8 @@ def lasso_problem(
         mode = model.stuttering
         if mode == "never":
             return "it stops, and the model judges only behaviours that go on forever"
-        if mode == "deadlock" and not facts.terminal:
-            return "it stops in a state where an action is enabled"
+        if mode == "deadlock" and not facts.terminal and not facts.environmental:
+            return "it stops in a state where an action other than the environment's is enabled"
     # The property.
     pred = prop.predicate
     values = [call_model(partial(pred, s), prop.name, trace) for s in states]
@@ -631,9 +660,18 @@ class _LoopFacts:
         # an action enabled there belongs to, each with the first such label.
         self.enabled: list[dict[Instance, Any]] = []
         self.terminal = False
+        # In the last state of the loop: whether every action enabled is the
+        # environment's, and their labels.
+        self.environmental = False
+        self.environment_labels: list[Any] = []
+        environment = _environment(model)
         for i in range(k, n if k < n else n + 1):
             options = expand(model, steps[i].state, trace)
             self.terminal = not options
+            self.environmental = bool(environment) and all(
+                label_name(label) in environment for label, _ in options
+            )
+            self.environment_labels = [label for label, _ in options]
             here: dict[Instance, Any] = {}
             for label, nxt in options:
                 if nxt != steps[i].state:
@@ -706,6 +744,13 @@ def _note(
         ending = f"step {n} repeats forever" if k + 1 == n else f"steps {k + 1}..{n} repeat forever"
     elif facts.terminal:
         ending = f"no action is enabled at step {n}, so the behaviour stays there forever"
+    elif facts.environmental and model.stuttering == "deadlock":
+        labels = facts.environment_labels
+        steps = format_label(labels[0]) + (", ..." if len(labels) > 1 else "")
+        ending = (
+            f"only the environment's steps ({steps}) are enabled at step {n}, none of which a "
+            "behaviour must take, so it may stay there forever"
+        )
     else:
         ending = (
             f"the behaviour may stay at step {n} forever, as no fairness condition covers "

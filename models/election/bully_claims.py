@@ -21,15 +21,14 @@ Checked, with weak fairness on deliveries, signals and timeouts:
   same, judged on a view of the two nodes).
 - ``agree_on_highest`` (eventually_always): from some point on every live node follows the
   highest live node. ``BullyLatestClaim`` violates it in 6 steps (``n2`` hears ``n1``'s
-  early claim after its own and follows ``n1`` for ever); ``BullyHighestClaim`` holds,
-  also with ``--crashes 1`` and ``--restarts 1``.
+  early claim after its own and follows ``n1`` for ever), also with ``--crashes 1`` (a
+  spare crash is never forced); ``BullyHighestClaim`` holds, also with ``--crashes 1``
+  and ``--restarts 1``.
 - ``n2_leads`` (sometimes): every live node follows ``n2``.
 
-What the checker finds: 21 and 20 states; with ``--crashes 1 --restarts 1``, 166 and 152.
-With ``--crashes 1`` alone ``BullyLatestClaim``'s ``agree_on_highest`` *holds* (30
-states): a behaviour that stops where a crash is still within its budget takes the crash
-(see "Where a behaviour may stop" in the liveness docs), and a crash of either node ends
-the disagreement. ``stuttering = "always"`` keeps the runs that stop short of the budget.
+What the checker finds: 21 and 20 states; with ``--crashes 1 --restarts 1``, 166 and 152;
+with ``--crashes 1`` alone, 30 for ``BullyLatestClaim``, whose lasso stops where only a
+crash is left to take (see "Where a behaviour may stop" in the liveness docs).
 """
 
 from __future__ import annotations
