@@ -850,8 +850,19 @@ class PartialOrder:
         touched = watch.touched
         trace_of = self.trace_of
         new = tuple.__new__
+        # What it answered, by the identity of the parts of the world the view holds (the
+        # states, and the fields it may read), which the value keeps: worlds share parts,
+        # and a predicate is a function of what it is given, so the same parts give the
+        # same answer, and the same reads (none outside the view: it judged them so).
+        remembered: dict[tuple[int, ...], tuple[Any, Any]] = {}
+        parts_of = operator.itemgetter(0, 0, *keep)  # (a tuple, even with keep empty)
 
         def judged(w: World) -> Any:
+            parts = parts_of(w)
+            key = tuple(map(id, parts))
+            known = remembered.get(key)
+            if known is not None:
+                return known[1]
             states = list(w[0])
             for i in unread:
                 states[i] = poison[i]
@@ -870,6 +881,9 @@ class PartialOrder:
                 if learnt:
                     self._learn_more(prop, w, read, allowed)
                 raise ModelError(touched[0], trace_of(w)) from None
+            if len(remembered) >= _FACTS_LIMIT:
+                remembered.clear()
+            remembered[key] = (parts, answer)
             return answer
 
         return judged
